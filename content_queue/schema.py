@@ -1,0 +1,178 @@
+"""The queue's tables, as SQLAlchemy 2 typed models.
+
+Four tables, each answering one question:
+
+- `items`: what could be posted (a URL with its words), and whether staff want it posted.
+- `deliveries`: one row per item and target channel: what happened to *that* item on *that*
+  channel. Outcomes are independent, so one failing network never marks the others failed.
+- `slot_claims`: the slot ledger. One row per (channel, slot time) under a unique constraint:
+  a slot is used at most once whatever restarts or replicas occur.
+- `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
+
+Channels are plain names here: the queue knows nothing of networks.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .timeutil import UTCDateTime
+
+__all__ = [
+    "Base",
+    "ChannelState",
+    "Delivery",
+    "DeliveryState",
+    "Item",
+    "ItemSource",
+    "ItemState",
+    "SlotClaim",
+    "SlotOutcome",
+]
+
+
+class ItemState(enum.StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    CANCELLED = "cancelled"
+
+
+class ItemSource(enum.StrEnum):
+    MANUAL = "manual"
+    CSV = "csv"
+    FEED = "feed"
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"  # waiting for a slot
+    PUBLISHING = "publishing"  # committed before the network call: a crash leaves this behind
+    PUBLISHED = "published"
+    FAILED = "failed"  # the network refused it for good; the reason is in last_error
+    UNKNOWN = "unknown"  # may or may not be out; the adapter cannot tell, a person must
+
+
+class SlotOutcome(enum.StrEnum):
+    CLAIMED = "claimed"  # taken, the publish is under way (or the process died during it)
+    PUBLISHED = "published"
+    EMPTY = "empty"  # nothing eligible to post
+    SKIPPED = "skipped"  # a rule said no (paused, daily cap, minimum gap); detail says which
+    FAILED = "failed"  # every attempt failed; detail says why
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), default="news")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(20), default=ItemSource.MANUAL.value)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    state: Mapped[str] = mapped_column(String(20), default=ItemState.APPROVED.value)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime]
+
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"
+    )
+
+    __table_args__ = (Index("ix_items_state_id", "state", "id"),)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default=DeliveryState.PENDING.value)
+    # The key sent to the network with the post, and used to find it again after a crash.
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    # Who holds the delivery while it is `publishing`, and until when (a lease: another
+    # process may reconcile it once the lease has expired).
+    owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None]
+    # Copies of the item's ordering fields, so one index walks a channel's pending deliveries
+    # in selection order; the queue API keeps them equal to the item's.
+    sort_priority: Mapped[int] = mapped_column(Integer, default=0)
+    sort_created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    item: Mapped[Item] = relationship(back_populates="deliveries")
+
+    __table_args__ = (
+        UniqueConstraint("item_id", "channel", name="uq_deliveries_item_channel"),
+        Index(
+            "ix_deliveries_selection",
+            "channel",
+            "state",
+            "sort_priority",
+            "sort_created_at",
+            "item_id",
+        ),
+        Index("ix_deliveries_channel_published", "channel", "published_at"),
+    )
+
+
+class SlotClaim(Base):
+    __tablename__ = "slot_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    slot_at: Mapped[datetime]
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20), default=SlotOutcome.CLAIMED.value)
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("channel", "slot_at", name="uq_slot_claims_channel_slot"),)
+
+
+class ChannelState(Base):
+    __tablename__ = "channel_states"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    paused_at: Mapped[datetime | None]
+    paused_by: Mapped[str | None] = mapped_column(String(100))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "paused": self.paused,
+            "pause_reason": self.pause_reason,
+            "paused_at": self.paused_at.isoformat() if self.paused_at else None,
+            "paused_by": self.paused_by,
+        }

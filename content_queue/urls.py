@@ -1,0 +1,81 @@
+"""Canonical URLs, so the same page is recognised however its link was written.
+
+Two links are the same page when they differ only in: scheme or host case, an explicit default
+port, a fragment, a trailing slash on the path, the order of query parameters, or tracking
+parameters (utm_*, fbclid, gclid, ...). `canonical_url` maps both to one string; dedupe compares
+those strings.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+from .errors import InvalidItem
+
+__all__ = ["TRACKING_PARAMETERS", "canonical_url", "validate_url"]
+
+# Parameters that say how a visitor arrived, never which page they see.
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "twclid",
+        "ref_src",
+        "ref_url",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "oly_anon_id",
+        "oly_enc_id",
+        "vero_id",
+        "s_cid",
+    }
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
+
+
+def validate_url(url: str) -> str:
+    """Return the URL stripped of surrounding space, or raise InvalidItem if it is not http(s)."""
+    cleaned = url.strip()
+    parts = urlsplit(cleaned)
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
+        raise InvalidItem("url", f"{url!r} is not an http:// or https:// address")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise InvalidItem("url", f"{url!r} has a bad port ({exc})") from exc
+    return cleaned
+
+
+def canonical_url(url: str) -> str:
+    """The form of `url` used to compare two links for dedupe (never shown or posted)."""
+    parts = urlsplit(validate_url(url))
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
+    if parts.username:
+        # Credentials in a link are rare and meaningful; keep them rather than merge pages.
+        userinfo = parts.username + (f":{parts.password}" if parts.password else "")
+        netloc = f"{userinfo}@{netloc}"
+    # Normalise percent-encoding so %7E and ~ compare equal, then drop the trailing slash.
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~")
+    path = path.rstrip("/")
+    query_pairs = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))

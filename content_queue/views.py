@@ -1,0 +1,148 @@
+"""Read-only snapshots of queue rows, handed out by the queue API.
+
+Callers (the CLI, the daemon) get plain frozen values, never live ORM objects, so nothing outside
+this package can lazy-load, or change a row by accident, after its session has closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .schema import Delivery, Item
+
+__all__ = ["DeliveryView", "ItemView", "NewItem"]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """An item to add. `channels` must name at least one channel (the caller resolves "all")."""
+
+    url: str
+    channels: Sequence[str]
+    title: str = ""
+    text: str = ""
+    category: str = "news"
+    tags: Sequence[str] = ()
+    source: str = "manual"
+    priority: int = 0
+    not_before: datetime | None = None
+    expires_at: datetime | None = None
+    draft: bool = False
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    item_id: int
+    channel: str
+    state: str
+    idempotency_key: str
+    attempts: int
+    last_error: str | None
+    remote_id: str | None
+    remote_url: str | None
+    published_at: datetime | None
+    owner: str | None = None
+
+    @classmethod
+    def of(cls, d: Delivery) -> DeliveryView:
+        return cls(
+            id=d.id,
+            item_id=d.item_id,
+            channel=d.channel,
+            state=d.state,
+            idempotency_key=d.idempotency_key,
+            attempts=d.attempts,
+            last_error=d.last_error,
+            remote_id=d.remote_id,
+            remote_url=d.remote_url,
+            published_at=d.published_at,
+            owner=d.owner,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "channel": self.channel,
+            "state": self.state,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "published_at": _iso(self.published_at),
+            "idempotency_key": self.idempotency_key,
+        }
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    url: str
+    canonical_url: str
+    title: str
+    text: str
+    category: str
+    tags: tuple[str, ...]
+    source: str
+    priority: int
+    not_before: datetime | None
+    expires_at: datetime | None
+    state: str
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    deliveries: tuple[DeliveryView, ...] = field(default=())
+
+    @classmethod
+    def of(cls, item: Item, *, with_deliveries: bool = True) -> ItemView:
+        return cls(
+            id=item.id,
+            url=item.url,
+            canonical_url=item.canonical_url,
+            title=item.title,
+            text=item.text,
+            category=item.category,
+            tags=tuple(item.tags or ()),
+            source=item.source,
+            priority=item.priority,
+            not_before=item.not_before,
+            expires_at=item.expires_at,
+            state=item.state,
+            created_at=item.created_at,
+            created_by=item.created_by,
+            updated_at=item.updated_at,
+            deliveries=tuple(DeliveryView.of(d) for d in item.deliveries)
+            if with_deliveries
+            else (),
+        )
+
+    def delivery(self, channel: str) -> DeliveryView | None:
+        return next((d for d in self.deliveries if d.channel == channel), None)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "canonical_url": self.canonical_url,
+            "title": self.title,
+            "text": self.text,
+            "category": self.category,
+            "tags": list(self.tags),
+            "source": self.source,
+            "priority": self.priority,
+            "not_before": _iso(self.not_before),
+            "expires_at": _iso(self.expires_at),
+            "state": self.state,
+            "created_at": _iso(self.created_at),
+            "created_by": self.created_by,
+            "updated_at": _iso(self.updated_at),
+            "deliveries": [d.as_dict() for d in self.deliveries],
+        }

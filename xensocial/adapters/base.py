@@ -1,0 +1,194 @@
+"""The adapter interface: what xensocial asks of a network, and the errors it may answer.
+
+An adapter turns one channel's configuration into calls on one network. The daemon never talks
+to a network any other way, so this interface is the whole contract; `outbox.OutboxAdapter` is
+its reference implementation, and `tests/contract/` runs one suite against every adapter.
+
+Errors (every adapter raises only these, whatever its client library raises):
+
+    AdapterError
+    ├── TransientError        try again later; `maybe_posted` says whether the post may be out
+    │   └── RateLimited       try again after `reset_at`
+    ├── AuthError             credentials missing, revoked or expired: pause the channel
+    └── Rejected              the network refused this post for good (`duplicate` when it was
+                              refused as a repeat of an earlier post)
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from content_queue.timeutil import Clock, system_clock
+
+__all__ = [
+    "AccountInfo",
+    "Adapter",
+    "AdapterError",
+    "AuthError",
+    "ChannelContext",
+    "Engagement",
+    "Post",
+    "PublishResult",
+    "RateLimited",
+    "Rejected",
+    "TextLimits",
+    "TransientError",
+]
+
+
+class AdapterError(Exception):
+    """Base class of every error an adapter raises."""
+
+
+class TransientError(AdapterError):
+    """A failure that may pass: a timeout, a 5xx, a dropped connection.
+
+    `maybe_posted` is True when the request may have reached the network (a read timeout, a
+    5xx after the body was sent): the post must be looked up before it is sent again."""
+
+    def __init__(self, message: str, *, maybe_posted: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_posted = maybe_posted
+
+
+class RateLimited(TransientError):
+    """The network asks us to wait until `reset_at` (None: it did not say)."""
+
+    def __init__(self, message: str, *, reset_at: datetime | None = None) -> None:
+        super().__init__(message, maybe_posted=False)
+        self.reset_at = reset_at
+
+
+class AuthError(AdapterError):
+    """The credentials are missing, revoked or expired. The channel pauses; items wait."""
+
+
+class Rejected(AdapterError):
+    """The network refused this post and will refuse it again (too long, duplicate, policy)."""
+
+    def __init__(self, message: str, *, duplicate: bool = False) -> None:
+        super().__init__(message)
+        self.duplicate = duplicate
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """How long a post may be on a network, and how its length is counted.
+
+    `max_length` is in the network's own unit (see `xensocial.text.measure`); `url_length` is
+    the fixed weight of a link when the network shortens links (X and Mastodon count 23)."""
+
+    max_length: int
+    url_length: int | None = None
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """Everything an adapter is built from: the channel's name and its configuration.
+
+    `secrets` are already resolved from `env:`/`file:` references; adapters must never log them.
+    Relative paths in `options` are meant relative to `data_dir`."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    data_dir: Path = Path(".")
+    timeout_seconds: float = 10.0
+    clock: Clock = system_clock
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post to send: the rendered text, and the identity that makes it findable again."""
+
+    key: str  # the idempotency key: the same for every attempt of one delivery
+    channel: str
+    item_id: int
+    text: str
+    url: str
+    title: str = ""
+    tags: Sequence[str] = ()
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str
+    remote_url: str | None
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """One reading of a post's counters. None means the network does not give it (not zero)."""
+
+    remote_id: str
+    fetched_at: datetime
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+    clicks: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """Who the credentials post as, as `channels verify` reports it."""
+
+    account: str
+    followers: int | None
+    url: str | None = None
+
+
+class Adapter(ABC):
+    """One channel on one network.
+
+    Subclasses set `name` (the registry name, e.g. "x") and `limits`, take a `ChannelContext`
+    in their constructor (raising `ValueError` with the option's name when an option is wrong,
+    and `AuthError` when a needed secret is missing), and do no network I/O until called.
+    """
+
+    name: ClassVar[str]
+    limits: ClassVar[TextLimits]
+    lookup_is_reliable: ClassVar[bool] = True
+    """True when `find_published` answering None proves the post is not out, so a delivery
+    left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`
+    for a person to decide."""
+
+    def __init__(self, context: ChannelContext) -> None:
+        self.context = context
+
+    @abstractmethod
+    def publish(self, post: Post) -> PublishResult:
+        """Send `post`. Returns where it landed.
+
+        Raises TransientError (with `maybe_posted`), RateLimited, AuthError or Rejected."""
+
+    @abstractmethod
+    def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
+        """Look for `post` (by its key, else its URL) among the account's posts since `since`.
+
+        Returns the post if it is out, None if it is not. Raises TransientError, RateLimited or
+        AuthError when it cannot tell."""
+
+    @abstractmethod
+    def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
+        """Current counters of the given posts (ids as `publish` returned them); posts the
+        network no longer has are left out. Raises like `find_published`."""
+
+    @abstractmethod
+    def fetch_followers(self) -> int | None:
+        """The account's follower count now (None: the network has no such figure)."""
+
+    @abstractmethod
+    def verify(self) -> AccountInfo:
+        """Check the credentials live. Raises AuthError when they do not work."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Release connections. Called once when the daemon stops."""

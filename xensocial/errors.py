@@ -1,0 +1,34 @@
+"""The service's error tree (the queue's own errors are in `content_queue.errors`).
+
+    XensocialError
+    ├── ConfigError       the configuration is wrong: names the file, the key and what was expected
+    ├── SecretError       a secret reference cannot be resolved (names the reference, never a value)
+    └── UsageError        a command was given input it cannot use
+
+Only the CLI turns these into exit codes (2 for all three).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "SecretError", "UsageError", "XensocialError"]
+
+
+class XensocialError(Exception):
+    """Base class of the service's deliberate errors."""
+
+
+class ConfigError(XensocialError):
+    def __init__(self, path: str, key: str, expected: str) -> None:
+        self.path, self.key, self.expected = path, key, expected
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {expected}")
+
+
+class SecretError(XensocialError):
+    def __init__(self, channel: str, name: str, problem: str) -> None:
+        self.channel, self.name = channel, name
+        super().__init__(f"channel {channel!r}, secret {name!r}: {problem}")
+
+
+class UsageError(XensocialError):
+    pass

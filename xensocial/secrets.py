@@ -1,0 +1,58 @@
+"""Secret references: `env:NAME` or `file:PATH`, resolved only when an adapter needs them.
+
+A file reference works with Docker secrets (/run/secrets/...) and systemd credentials
+($CREDENTIALS_DIRECTORY/...). Errors name the reference, never a value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import SecretError
+
+if TYPE_CHECKING:
+    from .config import ChannelConfig
+
+__all__ = ["SECRET_REF", "resolve_secrets"]
+
+SECRET_REF = re.compile(r"^(env|file):(.+)$")
+
+
+def resolve_secrets(
+    channel: ChannelConfig,
+    env: Mapping[str, str] | None = None,
+    warn: Callable[[str], object] | None = None,
+) -> dict[str, str]:
+    """The channel's secrets as values. Raises SecretError naming the reference (never a value).
+
+    `warn(message)` is called when a secret file can be read by other users."""
+    env = os.environ if env is None else env
+    out = {}
+    for name, ref in channel.secrets.items():
+        m = SECRET_REF.match(ref)
+        assert m is not None  # checked at load
+        kind, target = m.group(1), m.group(2)
+        if kind == "env":
+            if not env.get(target):
+                raise SecretError(channel.name, name, f"environment variable {target} is not set")
+            out[name] = env[target]
+        else:
+            secret_path = Path(target).expanduser()
+            try:
+                value = secret_path.read_text(encoding="utf-8").strip()
+                mode = secret_path.stat().st_mode
+            except OSError as exc:
+                raise SecretError(
+                    channel.name, name, f"cannot read {secret_path}: {exc.strerror}"
+                ) from None
+            if mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
+                warn(f"secret file {secret_path} is readable by other users; chmod 600 it")
+            if not value:
+                raise SecretError(channel.name, name, f"{secret_path} is empty")
+            out[name] = value
+    return out
