@@ -8,7 +8,8 @@ slot or delivery cannot both win:
 - `claim_slot` inserts into the slot ledger under a unique (channel, slot time) constraint;
 - `begin_publish` moves a delivery from pending to publishing only if it is still pending,
   recording the owner and a lease;
-- `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it.
+- `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
+  state they expect (each returns whether it did).
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ class Ledger:
                     url=i.url,
                     category=i.category,
                 )
-                for d, i in s.execute(query).tuples()
+                for d, i in s.execute(query)
             ]
 
     def next_for_channel(self, channel: str, now: datetime) -> Candidate | None:
@@ -179,11 +180,19 @@ class Ledger:
     def begin_publish(
         self, delivery_id: int, owner: str, lease_until: datetime
     ) -> tuple[DeliveryView, ItemView] | None:
-        """pending -> publishing, committed. None if the delivery is no longer pending."""
+        """pending -> publishing, committed. None if the delivery is no longer pending, or its
+        item no longer approved (staff may cancel it between the choice and this step)."""
+        approved = select(Item.id).where(
+            Item.id == Delivery.item_id, Item.state == ItemState.APPROVED.value
+        )
         with self._sessions.begin() as s:
             result = s.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id, Delivery.state == DeliveryState.PENDING.value)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state == DeliveryState.PENDING.value,
+                    approved.exists(),
+                )
                 .values(
                     state=DeliveryState.PUBLISHING.value,
                     owner=owner,
@@ -215,37 +224,64 @@ class Ledger:
         remote_id: str,
         remote_url: str | None,
         published_at: datetime,
-    ) -> None:
-        self._finish(
+    ) -> bool:
+        """publishing (or unknown, settled by a person) -> published."""
+        return self._finish(
             delivery_id,
             DeliveryState.PUBLISHED,
+            (DeliveryState.PUBLISHING, DeliveryState.UNKNOWN),
             remote_id=remote_id,
             remote_url=remote_url,
             published_at=published_at,
             last_error=None,
         )
 
-    def release(self, delivery_id: int, error: str | None) -> None:
-        """Back to pending (nothing went out): a later slot tries it again."""
-        self._finish(delivery_id, DeliveryState.PENDING, last_error=error)
+    def release(self, delivery_id: int, error: str | None) -> bool:
+        """publishing -> pending (nothing went out): a later slot tries it again."""
+        return self._finish(
+            delivery_id, DeliveryState.PENDING, (DeliveryState.PUBLISHING,), last_error=error
+        )
 
-    def mark_failed(self, delivery_id: int, error: str) -> None:
-        """The network refused the post for good."""
-        self._finish(delivery_id, DeliveryState.FAILED, last_error=error)
+    def mark_failed(self, delivery_id: int, error: str) -> bool:
+        """publishing -> failed: the network refused the post for good."""
+        return self._finish(
+            delivery_id, DeliveryState.FAILED, (DeliveryState.PUBLISHING,), last_error=error
+        )
 
-    def mark_unknown(self, delivery_id: int, error: str) -> None:
-        """It may be out or not, and the adapter cannot tell: a person must decide."""
-        self._finish(delivery_id, DeliveryState.UNKNOWN, last_error=error)
+    def mark_unknown(self, delivery_id: int, error: str) -> bool:
+        """publishing -> unknown: it may be out or not, and the adapter cannot tell."""
+        return self._finish(
+            delivery_id, DeliveryState.UNKNOWN, (DeliveryState.PUBLISHING,), last_error=error
+        )
 
-    def retry(self, delivery_id: int) -> None:
+    def retry(self, delivery_id: int) -> bool:
         """failed/unknown -> pending, at a person's request."""
-        self._finish(delivery_id, DeliveryState.PENDING, last_error=None)
+        return self._finish(
+            delivery_id,
+            DeliveryState.PENDING,
+            (DeliveryState.FAILED, DeliveryState.UNKNOWN),
+            last_error=None,
+        )
 
-    def _finish(self, delivery_id: int, state: DeliveryState, **values: object) -> None:
+    def _finish(
+        self,
+        delivery_id: int,
+        state: DeliveryState,
+        from_states: tuple[DeliveryState, ...],
+        **values: object,
+    ) -> bool:
+        """Move the delivery to `state` if it is in one of `from_states`; whether it moved.
+
+        Conditional like `begin_publish`: a late caller (a process whose lease expired while
+        another reconciled its delivery) must not move a published delivery back to pending,
+        where it would be posted a second time."""
         with self._sessions.begin() as s:
-            s.execute(
+            result = s.execute(
                 update(Delivery)
-                .where(Delivery.id == delivery_id)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state.in_([f.value for f in from_states]),
+                )
                 .values(
                     state=state.value,
                     owner=None,
@@ -254,6 +290,7 @@ class Ledger:
                     **values,
                 )
             )
+            return getattr(result, "rowcount", 0) == 1
 
     def in_flight(self, *, owner: str, now: datetime) -> list[InFlight]:
         """Deliveries left `publishing` that `owner` may reconcile: its own (a previous run of
@@ -323,6 +360,14 @@ class Ledger:
 
     def pause(self, channel: str, reason: str, *, by: str = "") -> bool:
         """Pause `channel`; False if it was paused already (the reason is then updated)."""
+        try:
+            return self._pause(channel, reason, by)
+        except IntegrityError:
+            # Another process created the channel's row at the same moment (the daemon on an
+            # auth error, staff from the CLI): it exists now, so a second try updates it.
+            return self._pause(channel, reason, by)
+
+    def _pause(self, channel: str, reason: str, by: str) -> bool:
         with self._sessions.begin() as s:
             state = s.get(ChannelState, channel) or ChannelState(channel=channel, paused=False)
             was = state.paused

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -64,6 +64,10 @@ def _check(new: NewItem) -> None:
         raise InvalidItem("expires_at", "must be later than not_before")
 
 
+def _clean_tags(tags: Sequence[str]) -> list[str]:
+    return [t.strip().lstrip("#") for t in tags if t.strip()]
+
+
 class ContentQueue:
     """Items and their deliveries, in one database."""
 
@@ -78,7 +82,8 @@ class ContentQueue:
             return ItemView.of(self._load(s, item_id))
 
     def find_duplicate(self, url: str) -> ItemView | None:
-        """The live (not cancelled) item whose URL is canonically the same as `url`, if any."""
+        """The item whose URL is canonically the same as `url`, if any: a live (not cancelled)
+        one, or a cancelled one already published on some channel."""
         with self._sessions() as s:
             found = self._duplicate_of(s, canonical_url(url))
             return ItemView.of(found) if found else None
@@ -207,11 +212,20 @@ class ContentQueue:
                     if other is not None and other.id != item.id:
                         raise DuplicateItem(url, other.id, other.state)
                 item.url, item.canonical_url = url, canon
-            for name in ("title", "text", "category", "priority", "not_before", "expires_at"):
+            # Normalised as `_insert` does, so an edited item looks like a freshly added one.
+            if "title" in changes:
+                item.title = changes["title"].strip()
+            if "text" in changes:
+                item.text = changes["text"].strip()
+            if "category" in changes:
+                item.category = changes["category"].strip().lower()
+            if "priority" in changes:
+                item.priority = changes["priority"]
+            for name in ("not_before", "expires_at"):
                 if name in changes:
-                    setattr(item, name, changes[name])
+                    setattr(item, name, as_utc(changes[name]) if changes[name] else None)
             if "tags" in changes:
-                item.tags = list(changes["tags"])
+                item.tags = _clean_tags(changes["tags"])
             probe = NewItem(
                 url=item.url,
                 channels=["-"],
@@ -238,9 +252,17 @@ class ContentQueue:
         return item
 
     def _duplicate_of(self, s: Session, canon: str) -> Item | None:
+        # A cancelled item no longer counts, unless it already went out on some channel:
+        # adding it again would post it there a second time.
+        published = exists().where(
+            Delivery.item_id == Item.id, Delivery.state == DeliveryState.PUBLISHED.value
+        )
         query = (
             select(Item)
-            .where(Item.canonical_url == canon, Item.state != ItemState.CANCELLED.value)
+            .where(
+                Item.canonical_url == canon,
+                or_(Item.state != ItemState.CANCELLED.value, published),
+            )
             .order_by(Item.id)
             .limit(1)
         )
@@ -260,7 +282,7 @@ class ContentQueue:
             title=new.title.strip(),
             text=new.text.strip(),
             category=new.category.strip().lower(),
-            tags=[t.strip().lstrip("#") for t in new.tags if t.strip()],
+            tags=_clean_tags(new.tags),
             source=new.source,
             priority=new.priority,
             not_before=as_utc(new.not_before) if new.not_before else None,

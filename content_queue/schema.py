@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -131,11 +132,14 @@ class Delivery(Base):
 
     __table_args__ = (
         UniqueConstraint("item_id", "channel", name="uq_deliveries_item_channel"),
+        # sort_priority DESC matches the selection ORDER BY (priority DESC, then oldest), so
+        # the index yields rows already in rank order and the query stops at its LIMIT; with an
+        # ascending column both SQLite and PostgreSQL sort every pending row of the channel.
         Index(
             "ix_deliveries_selection",
             "channel",
             "state",
-            "sort_priority",
+            text("sort_priority DESC"),
             "sort_created_at",
             "item_id",
         ),

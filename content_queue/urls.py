@@ -8,6 +8,7 @@ those strings.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import InvalidItem
@@ -65,14 +66,20 @@ def canonical_url(url: str) -> str:
     parts = urlsplit(validate_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:  # an IPv6 literal: urlsplit drops its brackets, the URL needs them back
+        host = f"[{host}]"
     port = parts.port
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
     if parts.username:
         # Credentials in a link are rare and meaningful; keep them rather than merge pages.
         userinfo = parts.username + (f":{parts.password}" if parts.password else "")
         netloc = f"{userinfo}@{netloc}"
-    # Normalise percent-encoding so %7E and ~ compare equal, then drop the trailing slash.
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~")
+    # Normalise percent-encoding so %7E and ~ compare equal, then drop the trailing slash. An
+    # encoded slash stays encoded: /a%2Fb is one segment, a different page from /a/b.
+    path = "%2F".join(
+        quote(unquote(part), safe="/:@!$&'()*+,;=-._~")
+        for part in re.split("%2f", parts.path, flags=re.IGNORECASE)
+    )
     path = path.rstrip("/")
     query_pairs = [
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)

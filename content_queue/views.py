@@ -119,7 +119,10 @@ class ItemView:
             created_at=item.created_at,
             created_by=item.created_by,
             updated_at=item.updated_at,
-            deliveries=tuple(DeliveryView.of(d) for d in item.deliveries)
+            # Sorted here too: a freshly added item's list is in insertion order, not loaded.
+            deliveries=tuple(
+                DeliveryView.of(d) for d in sorted(item.deliveries, key=lambda d: d.channel)
+            )
             if with_deliveries
             else (),
         )

@@ -28,12 +28,15 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    seconds = int(value.total_seconds())
-    if seconds == 0:
+    """1:30:00 -> '1h30m'; the inverse of `parse_duration` to the millisecond."""
+    if value < timedelta(0):
+        return "-" + format_duration(-value)
+    millis = round(value.total_seconds() * 1000)
+    if millis == 0:
         return "0s"
     parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        n, seconds = divmod(seconds, size)
+    for unit, size in (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)):
+        n, millis = divmod(millis, size)
         if n:
             parts.append(f"{n}{unit}")
     return "".join(parts)

@@ -50,6 +50,8 @@ def resolve_secrets(
                 raise SecretError(
                     channel.name, name, f"cannot read {secret_path}: {exc.strerror}"
                 ) from None
+            except UnicodeDecodeError:  # never echo the bytes: they are the secret
+                raise SecretError(channel.name, name, f"{secret_path} is not UTF-8 text") from None
             if mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
                 warn(f"secret file {secret_path} is readable by other users; chmod 600 it")
             if not value:

@@ -94,7 +94,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_deliveries_selection",
-            ["channel", "state", "sort_priority", "sort_created_at", "item_id"],
+            ["channel", "state", sa.text("sort_priority DESC"), "sort_created_at", "item_id"],
             unique=False,
         )
 
