@@ -1,0 +1,151 @@
+"""What every CLI command shares: the settings, the database, the clock and who is acting.
+
+Everything is opened lazily, on first use, so `--help`, `adapters` and a usage error never read
+the configuration or touch the database. Opening the database also checks its schema: with
+`auto_migrate = true` (the default) an old or empty database is upgraded on the spot (and a line
+on stderr says so), because staff who add an item should not need to know about migrations;
+with `auto_migrate = false` the command stops and says "run `xensocial db upgrade` first".
+
+The schema check reads `alembic_version` and the migration scripts' revision ids directly,
+without importing Alembic, to keep `queue list` fast; Alembic is loaded only to upgrade.
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from content_queue import ContentQueue, Ledger
+    from content_queue.timeutil import Clock
+
+    from ..config import Settings
+
+__all__ = ["App", "NotMigrated", "current_user", "database_revision", "script_head"]
+
+_REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:None|['\"]([^'\"]+)['\"])", re.MULTILINE)
+
+
+class NotMigrated(click.ClickException):
+    """The database schema is behind the code and auto_migrate is off (a run-time failure)."""
+
+    exit_code = 1
+
+
+def _system_clock() -> datetime:
+    # content_queue.system_clock, without importing content_queue (and SQLAlchemy) for --help.
+    return datetime.now(UTC)
+
+
+def current_user() -> str:
+    """Who runs the command, recorded as `created_by` / `paused_by`."""
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # no passwd entry and no USER variable (some containers)
+        return "unknown"
+
+
+def script_head() -> str | None:
+    """The newest migration's revision id, read from the scripts without importing Alembic.
+
+    Falls back to Alembic when the scripts are not one straight line of revisions."""
+    from ..migrate import head_revision, script_location
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in sorted((script_location() / "versions").glob("*.py")):
+        source = script.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev is None or down is None:
+            return head_revision()
+        revisions.add(rev.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else head_revision()
+
+
+def database_revision(engine: Engine) -> str | None:
+    """The revision the database is at, or None for a database never migrated."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+@dataclass
+class App:
+    """The context object of a CLI run (click's `ctx.obj`)."""
+
+    config_path: str | None = None
+    debug: bool = False
+    clock: Clock = _system_clock
+    user: str = field(default_factory=current_user)
+    _checked: bool = False
+
+    @cached_property
+    def settings(self) -> Settings:
+        from ..config import load_settings
+
+        return load_settings(self.config_path)
+
+    @cached_property
+    def raw_engine(self) -> Engine:
+        """The engine, without the schema check (for `db upgrade` and `db status`)."""
+        from content_queue.db import make_engine
+
+        return make_engine(self.settings.database_url)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, its schema checked (and upgraded if `auto_migrate`) on first use."""
+        engine = self.raw_engine
+        if not self._checked:
+            self._ensure_schema(engine)
+            self._checked = True
+        return engine
+
+    @cached_property
+    def queue(self) -> ContentQueue:
+        from content_queue.queue import ContentQueue
+
+        return ContentQueue(self.engine, clock=self.clock)
+
+    @cached_property
+    def ledger(self) -> Ledger:
+        from content_queue.ledger import Ledger
+
+        return Ledger(self.engine, clock=self.clock)
+
+    def _ensure_schema(self, engine: Engine) -> None:
+        at, head = database_revision(engine), script_head()
+        if at == head:
+            return
+        if not self.settings.auto_migrate:
+            raise NotMigrated(
+                f"the database is at revision {at or 'none (empty)'}, this version needs {head}: "
+                "run `xensocial db upgrade` first"
+            )
+        from ..migrate import upgrade
+
+        before, after = upgrade(engine)
+        click.echo(
+            f"Upgraded the database from revision {before or 'none (empty)'} to {after} "
+            "(auto_migrate is on).",
+            err=True,
+        )
+
+    def heartbeat_path(self) -> Path:
+        return self.settings.data_dir / "heartbeat"

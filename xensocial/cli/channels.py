@@ -1,0 +1,125 @@
+"""`xensocial channels ...`: the configured channels, their state, and pausing them.
+
+A pause is stored in the database (`content_queue.Ledger`), not in the configuration, so it
+takes effect in a running daemon at its next slot and survives restarts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..tables import format_table, trim
+from .app import App
+from .output import emit_json, local_time
+
+__all__ = ["channels"]
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+@click.group()
+def channels() -> None:
+    """Show the configured channels; pause and resume them."""
+
+
+@channels.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of channels.")
+@pass_app
+def list_(app: App, as_json: bool) -> None:
+    """Each channel: network, schedule, pause, pending items, last and next post."""
+    from ..slots import next_slot
+
+    now = app.clock()
+    ledger = app.ledger
+    out: list[dict[str, Any]] = []
+    times: list[tuple[datetime | None, datetime | None]] = []  # (last post, next slot)
+    for ch in app.settings.channels:
+        status = ledger.status(ch.name)
+        last = ledger.last_published_at(ch.name)
+        upcoming = next_slot(ch, now) if ch.enabled else None
+        times.append((last, upcoming))
+        out.append(
+            {
+                "name": ch.name,
+                "network": ch.network,
+                "enabled": ch.enabled,
+                "schedule": ch.describe_schedule(),
+                "timezone": ch.timezone,
+                "paused": status.paused,
+                "pause_reason": status.pause_reason,
+                "paused_by": status.paused_by,
+                "paused_at": status.paused_at.isoformat() if status.paused_at else None,
+                "pending": ledger.pending_count(ch.name),
+                "last_post": last.isoformat() if last else None,
+                "next_slot": upcoming.isoformat() if upcoming else None,
+            }
+        )
+    if as_json:
+        emit_json(out)
+        return
+    if not out:
+        click.echo(f"No channels are configured in {app.settings.source}.")
+        return
+    rows = []
+    for ch, row, (last, upcoming) in zip(app.settings.channels, out, times, strict=True):
+        state = "disabled" if not ch.enabled else "active"
+        if row["paused"]:
+            state = f"paused ({row['pause_reason'] or 'no reason'})"
+        rows.append(
+            (
+                ch.name,
+                ch.network,
+                trim(state, 40),
+                row["pending"],
+                local_time(last, ch.timezone),
+                local_time(upcoming, ch.timezone, seconds=bool(ch.cron)),
+                ch.describe_schedule(),
+            )
+        )
+    click.echo(
+        format_table(
+            ("NAME", "NETWORK", "STATE", "PENDING", "LAST POST", "NEXT SLOT", "SCHEDULE"), rows
+        )
+    )
+
+
+def _targets(app: App, name: str | None, all_: bool) -> list[str]:
+    if all_ == (name is not None):
+        raise UsageError("name one channel, or give --all (not both)")
+    if all_:
+        return app.settings.channel_names
+    assert name is not None
+    return [app.settings.channel(name).name]  # raises UsageError naming the channels
+
+
+@channels.command()
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="Pause every configured channel.")
+@click.option("--reason", help="Why (shown in `channels list` and the daemon's log).")
+@pass_app
+def pause(app: App, name: str | None, all_: bool, reason: str | None) -> None:
+    """Pause a channel: its slots are skipped and its items kept until `channels resume`."""
+    targets = _targets(app, name, all_)
+    why = reason or f"paused by {app.user}"
+    for channel in targets:
+        if app.ledger.pause(channel, why, by=app.user):
+            click.echo(f"Paused {channel}: {why}")
+        else:
+            click.echo(f"{channel} was already paused; reason now: {why}")
+
+
+@channels.command()
+@click.argument("name", required=False)
+@click.option("--all", "all_", is_flag=True, help="Resume every configured channel.")
+@pass_app
+def resume(app: App, name: str | None, all_: bool) -> None:
+    """Resume a paused channel: its next slot posts again."""
+    for channel in _targets(app, name, all_):
+        if app.ledger.resume(channel, by=app.user):
+            click.echo(f"Resumed {channel}.")
+        else:
+            click.echo(f"{channel} was not paused.")

@@ -1,0 +1,37 @@
+"""How the CLI writes results: JSON for programs, short sentences and tables for people.
+
+Times are shown to people in the configuration's zone (with the zone's abbreviation) and given
+to programs in ISO 8601 UTC, so neither has to guess.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import click
+
+if TYPE_CHECKING:
+    from content_queue import ItemView
+
+__all__ = ["emit_json", "item_summary", "local_time"]
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
+    if value is None:
+        return "-"
+    shown = value.astimezone(ZoneInfo(zone))
+    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
+
+
+def item_summary(item: ItemView) -> str:
+    """`12: <title> -> demo, mastodon (approved)`: the item as one line of a sentence."""
+    channels = ", ".join(d.channel for d in item.deliveries) or "no channel"
+    title = item.title or item.url
+    return f"{item.id}: {title} -> {channels} ({item.state})"

@@ -1,0 +1,361 @@
+"""`xensocial queue ...`: what staff do with items (add, list, show, approve, cancel, edit, import).
+
+Each command checks its input (channels, dates, ids) before it writes, so a refused command
+leaves the database exactly as it was, then makes one call to the queue API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import UsageError
+from ..tables import format_table, trim
+from .app import App
+from .output import emit_json, item_summary, local_time
+
+__all__ = ["queue"]
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+_NONE_WORDS = {"none", "never", "-"}
+
+
+def _when(app: App, value: str | None, option: str, *, clearable: bool = False) -> Any:
+    """The instant `value` names, None when not given; "none" clears it when `clearable`."""
+    from ..timeinput import parse_when
+
+    if value is None:
+        return None
+    if clearable and value.strip().lower() in _NONE_WORDS:
+        return "clear"
+    return parse_when(value, zone=app.settings.timezone, now=app.clock(), option=option)
+
+
+def _channels(app: App, given: Sequence[str]) -> list[str]:
+    known = app.settings.channel_names
+    if not given:
+        if not known:
+            raise UsageError(
+                f"{app.settings.source} configures no channel; add a [[channels]] table"
+            )
+        return known
+    unknown = [c for c in given if c not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown channel {', '.join(repr(c) for c in unknown)}; "
+            f"the channels are: {', '.join(known) or 'none'}"
+        )
+    return list(dict.fromkeys(given))
+
+
+def _check_ids(app: App, ids: Sequence[int]) -> None:
+    """Every id exists (so a command on several items changes all of them or none)."""
+    for item_id in ids:
+        app.queue.get(item_id)  # raises ItemNotFound
+
+
+@click.group()
+def queue() -> None:
+    """Add, review and change the items waiting to be posted."""
+
+
+@queue.command()
+@click.argument("url")
+@click.option("--title", default="", help="Title (shown in the post).")
+@click.option("--text", default="", help="Text of the post (the link is added to it).")
+@click.option(
+    "--category",
+    default="news",
+    show_default=True,
+    help="news, resource, article, event, announcement, ...",
+)
+@click.option("--tag", "tags", multiple=True, help="A tag (repeat for several); '#' is optional.")
+@click.option(
+    "--channel",
+    "channels",
+    multiple=True,
+    help="Target channel (repeat; default: every configured channel).",
+)
+@click.option("--priority", type=int, default=0, show_default=True, help="Higher goes first.")
+@click.option(
+    "--not-before", help="Do not post before this date/time (e.g. 2026-12-01 09:30, +2h)."
+)
+@click.option("--expires", help="Do not post after this date/time.")
+@click.option("--draft", is_flag=True, help="Add as a draft, to approve later (`queue approve`).")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Add even if the URL is already queued or posted."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
+@pass_app
+def add(
+    app: App,
+    url: str,
+    title: str,
+    text: str,
+    category: str,
+    tags: tuple[str, ...],
+    channels: tuple[str, ...],
+    priority: int,
+    not_before: str | None,
+    expires: str | None,
+    draft: bool,
+    allow_duplicate: bool,
+    as_json: bool,
+) -> None:
+    """Add URL to the queue; prints the new item's id."""
+    from content_queue.views import NewItem
+
+    new = NewItem(
+        url=url,
+        channels=_channels(app, channels),
+        title=title,
+        text=text,
+        category=category,
+        tags=tags,
+        priority=priority,
+        not_before=_when(app, not_before, "--not-before"),
+        expires_at=_when(app, expires, "--expires"),
+        draft=draft,
+        created_by=app.user,
+        source="manual",
+    )
+    item = app.queue.add(new, allow_duplicate=allow_duplicate)
+    if as_json:
+        emit_json(item.as_dict())
+    else:
+        click.echo(f"Added item {item_summary(item)}")
+
+
+@queue.command("list")
+@click.option(
+    "--state",
+    help="Item state (draft, approved, cancelled) or delivery state (pending, published, failed, ...).",
+)
+@click.option("--channel", help="Only items targeting this channel.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=50,
+    show_default=True,
+    help="At most this many (newest first).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of items.")
+@pass_app
+def list_(app: App, state: str | None, channel: str | None, limit: int, as_json: bool) -> None:
+    """List items, newest first."""
+    if channel is not None:
+        app.settings.channel(channel)  # raises UsageError naming the channels
+    items = app.queue.list_items(state=state, channel=channel, limit=limit)
+    if as_json:
+        emit_json([i.as_dict() for i in items])
+        return
+    if not items:
+        click.echo("No items." if state is None else f"No {state} items.")
+        return
+    zone = app.settings.timezone
+    rows = [
+        (
+            i.id,
+            i.state,
+            i.category,
+            trim(i.title or i.url, 48),
+            " ".join(f"{d.channel}:{d.state}" for d in i.deliveries),
+            local_time(i.created_at, zone),
+        )
+        for i in items
+    ]
+    click.echo(format_table(("ID", "STATE", "CATEGORY", "TITLE", "DELIVERIES", "CREATED"), rows))
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print the item as JSON.")
+@pass_app
+def show(app: App, item_id: int, as_json: bool) -> None:
+    """Show one item and its delivery on each channel."""
+    item = app.queue.get(item_id)
+    if as_json:
+        emit_json(item.as_dict())
+        return
+    zone = app.settings.timezone
+    fields = [
+        ("Item", str(item.id)),
+        ("URL", item.url),
+        ("Title", item.title or "-"),
+        ("Text", item.text or "-"),
+        ("Category", item.category),
+        ("Tags", ", ".join(item.tags) or "-"),
+        ("State", item.state),
+        ("Priority", str(item.priority)),
+        ("Not before", local_time(item.not_before, zone)),
+        ("Expires", local_time(item.expires_at, zone)),
+        ("Source", item.source),
+        ("Created", f"{local_time(item.created_at, zone)} by {item.created_by or '?'}"),
+        ("Updated", local_time(item.updated_at, zone)),
+    ]
+    for label, value in fields:
+        click.echo(f"{label + ':':<12}{value}")
+    rows = [
+        (
+            d.channel,
+            d.state,
+            d.attempts,
+            local_time(d.published_at, zone),
+            d.remote_url or d.remote_id or "",
+            trim(d.last_error or "", 60),
+        )
+        for d in item.deliveries
+    ]
+    click.echo("")
+    click.echo(
+        format_table(("CHANNEL", "STATE", "ATTEMPTS", "PUBLISHED", "REMOTE", "LAST ERROR"), rows)
+    )
+
+
+@queue.command()
+@click.argument("item_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@pass_app
+def approve(app: App, item_ids: tuple[int, ...]) -> None:
+    """Approve draft items, so the daemon may post them."""
+    _check_ids(app, item_ids)
+    for item_id in item_ids:
+        item, changed = app.queue.approve(item_id, by=app.user)
+        click.echo(
+            f"Approved item {item_summary(item)}"
+            if changed
+            else f"Item {item_id} was already approved."
+        )
+
+
+@queue.command()
+@click.argument("item_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@pass_app
+def cancel(app: App, item_ids: tuple[int, ...]) -> None:
+    """Cancel items: nothing more of them is posted (posts already out stay)."""
+    _check_ids(app, item_ids)
+    for item_id in item_ids:
+        item, changed = app.queue.cancel(item_id, by=app.user)
+        click.echo(
+            f"Cancelled item {item_summary(item)}"
+            if changed
+            else f"Item {item_id} was already cancelled."
+        )
+
+
+@queue.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option("--url", help="New URL.")
+@click.option("--title", help="New title.")
+@click.option("--text", help="New text.")
+@click.option("--category", help="New category.")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    help="Tag (repeatable); replaces all tags. --tag '' clears them.",
+)
+@click.option("--priority", type=int, help="New priority.")
+@click.option("--not-before", help="New earliest time ('none' clears it).")
+@click.option("--expires", help="New expiry ('none' clears it).")
+@click.option("--allow-duplicate", is_flag=True, help="Accept a new URL already queued or posted.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
+@pass_app
+def edit(
+    app: App,
+    item_id: int,
+    url: str | None,
+    title: str | None,
+    text: str | None,
+    category: str | None,
+    tags: tuple[str, ...],
+    priority: int | None,
+    not_before: str | None,
+    expires: str | None,
+    allow_duplicate: bool,
+    as_json: bool,
+) -> None:
+    """Change fields of an item that is not cancelled."""
+    changes: dict[str, Any] = {}
+    for name, value in (("url", url), ("title", title), ("text", text), ("priority", priority)):
+        if value is not None:
+            changes[name] = value
+    if category is not None:
+        changes["category"] = category.strip().lower()
+    if tags:
+        changes["tags"] = [t.strip().lstrip("#") for t in tags if t.strip()]
+    for name, raw, option in (
+        ("not_before", not_before, "--not-before"),
+        ("expires_at", expires, "--expires"),
+    ):
+        when = _when(app, raw, option, clearable=True)
+        if when is not None:
+            changes[name] = None if when == "clear" else when
+    if not changes:
+        raise UsageError(
+            "nothing to change; give at least one of --url, --title, --text, --category, --tag, --priority, --not-before, --expires"
+        )
+    item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate)
+    if as_json:
+        emit_json(item.as_dict())
+    else:
+        click.echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
+
+
+@queue.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows even if some are bad.")
+@click.option(
+    "--allow-duplicate", is_flag=True, help="Add rows whose URL is already queued or posted."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+@pass_app
+def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json: bool) -> None:
+    """Add the items of a CSV file (header: url,title,text,category,tags,channels,not_before,priority).
+
+    Tags and channels are separated by ';'; empty channels means every channel; not_before
+    without an offset is in the configuration's time zone. If any row is bad nothing is
+    imported, unless --skip-bad (a file with no good row at all is always refused).
+    Duplicates are skipped and reported.
+    """
+    from content_queue.csvimport import parse_csv
+    from content_queue.errors import ImportFailed
+
+    names = app.settings.channel_names
+    rows, bad = parse_csv(
+        file,
+        default_channels=names,
+        known_channels=names,
+        created_by=app.user,
+        timezone=app.settings.timezone,
+    )
+    if bad and (not skip_bad or not rows):
+        raise ImportFailed(str(file), bad)
+    result = app.queue.add_many(
+        rows, skip_bad=skip_bad, allow_duplicate=allow_duplicate, path=str(file)
+    )
+    refused = sorted([*bad, *result.refused], key=lambda e: e.line)
+    if as_json:
+        emit_json(
+            {
+                "added": [{"line": line, "item": item.as_dict()} for line, item in result.added],
+                "duplicates": [
+                    {"line": line, "url": dup.url, "existing_id": dup.existing_id}
+                    for line, dup in result.duplicates
+                ],
+                "refused": [{"line": e.line, "message": e.message} for e in refused],
+            }
+        )
+        return
+    ids = ", ".join(str(item.id) for _, item in result.added)
+    click.echo(f"Added {len(result.added)} item(s) from {file}" + (f": {ids}" if ids else ""))
+    if result.duplicates:
+        click.echo(f"Skipped {len(result.duplicates)} duplicate(s):")
+        for line, dup in result.duplicates:
+            click.echo(f"  line {line}: {dup.url} is item {dup.existing_id} ({dup.existing_state})")
+    if refused:
+        click.echo(f"Refused {len(refused)} row(s):")
+        for error in refused:
+            click.echo(f"  {error}")
