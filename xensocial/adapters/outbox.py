@@ -11,7 +11,8 @@ before `publish` returns, so a post that `publish` reported is on disk. `find_pu
 the file back, which makes its answer authoritative: a line that is not there was never
 written. A line torn by a crash is ignored, and the next write starts on a fresh line.
 
-Options: `path` (required; relative paths are under the data directory).
+Options: `path` (required; relative paths are under the data directory); `delay` (for demos
+and tests: simulates a slow network, a duration such as "300ms" waited before each write).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..durations import parse_duration
 from .base import (
     AccountInfo,
     Adapter,
@@ -45,11 +48,18 @@ class OutboxAdapter(Adapter):
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
-        unknown = set(context.options) - {"path"}
+        unknown = set(context.options) - {"path", "delay"}
         if unknown:
             raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; the outbox takes: path"
+                f"unknown option(s) {', '.join(sorted(unknown))}; the outbox takes: path, delay"
             )
+        delay = context.options.get("delay", "0s")
+        if not isinstance(delay, str):
+            raise ValueError(f"delay: expected a duration such as '300ms', got {delay!r}")
+        try:
+            self.delay = parse_duration(delay).total_seconds()
+        except ValueError as exc:
+            raise ValueError(f"delay: {exc}") from None
         raw = context.options.get("path")
         if not isinstance(raw, str) or not raw.strip():
             raise ValueError("path: expected the file to append posts to, e.g. 'outbox.jsonl'")
@@ -57,6 +67,8 @@ class OutboxAdapter(Adapter):
         self.path = path if path.is_absolute() else context.data_dir / path
 
     def publish(self, post: Post) -> PublishResult:
+        if self.delay:
+            time.sleep(self.delay)  # a slow network, so tests can interrupt a post mid-way
         published_at = self.context.clock()
         remote_id = f"outbox:{post.key}"
         record = {

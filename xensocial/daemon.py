@@ -1,0 +1,392 @@
+"""`xensocial run`: wiring the publisher to a scheduler, signals, systemd and a heartbeat.
+
+The database is the source of truth; the scheduler only says *when*. Jobs are built in memory
+from the configuration at each start (APScheduler 3 cannot share a job store between processes):
+one `date` job per channel, for its next slot, carrying the slot's nominal instant; when it has
+run, the channel's following slot is scheduled. A slot missed during downtime is used late only
+within the channel's grace period, and only the latest one (no flood after an outage).
+
+Shutdown: SIGTERM/SIGINT handlers only set a flag; `signal.set_wakeup_fd` also writes the signal
+to a pipe, and a small watcher thread reading that pipe stops the scheduler and tells running
+slots to stop retrying. The main thread then waits for the post in flight to be committed and
+returns 0, within 10 s. Between due times the process sleeps (BlockingScheduler waits on an event
+until the next run time): there is no polling loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from content_queue import ContentQueue, Ledger, make_engine
+from content_queue.timeutil import system_clock
+
+from . import sdnotify, slots
+from .adapters.base import Adapter, AuthError
+from .errors import ConfigError
+from .logs import configure_logging
+from .publishing import Publisher
+
+if TYPE_CHECKING:
+    from .config import ChannelConfig, Settings
+
+__all__ = [
+    "HEARTBEAT_FILE",
+    "HEARTBEAT_INTERVAL",
+    "STOP_TIMEOUT",
+    "Daemon",
+    "first_slot",
+    "run_daemon",
+]
+
+HEARTBEAT_FILE = "heartbeat"
+HEARTBEAT_INTERVAL = timedelta(seconds=30)
+STOP_TIMEOUT = 9.0  # seconds to wait for the post in flight: inside systemd's/Docker's 10 s
+
+log = structlog.get_logger("xensocial.daemon")
+
+
+class StartupFailed(Exception):
+    """The daemon cannot start for a run-time reason (not the configuration): exit 1."""
+
+
+def run_daemon(settings: Settings, *, dry_run: bool = False) -> int:
+    """Run until SIGTERM/SIGINT. Returns the exit code: 0 after a clean stop, 1 when it cannot
+    start (database unreachable or not migrated). Configuration problems found while building
+    the channels raise ConfigError/SecretError, which the CLI reports (exit 2)."""
+    configure_logging(settings.log_level, settings.log_format)
+    daemon = Daemon(settings, dry_run=dry_run)
+    try:
+        daemon.prepare()
+    except StartupFailed as exc:
+        log.error("startup_failed", reason=str(exc))
+        return 1
+    except SQLAlchemyError as exc:
+        log.error("startup_failed", reason=f"database error: {exc.__class__.__name__}: {exc}")
+        return 1
+    return daemon.serve()
+
+
+def first_slot(
+    ledger: Ledger, channel: ChannelConfig, now: datetime
+) -> tuple[datetime, datetime, bool]:
+    """The slot a channel starts with, when to run it, and whether it is a catch-up.
+
+    The latest slot within the channel's grace period that nobody claimed is run now (one
+    catch-up at most, however long the outage); otherwise the next slot, at its jittered time."""
+    missed = slots.previous_slot(channel, now, channel.catch_up_grace)
+    if missed is not None and missed not in ledger.slots_claimed(channel.name, missed):
+        return missed, now, True
+    upcoming = slots.next_slot(channel, now)
+    return upcoming, slots.jittered(channel, upcoming), False
+
+
+class Daemon:
+    """One run of the service: `prepare()` then `serve()`."""
+
+    def __init__(self, settings: Settings, *, dry_run: bool = False) -> None:
+        self.settings = settings
+        self.dry_run = dry_run
+        self.channels = [c for c in settings.channels if c.enabled]
+        self.adapters: dict[str, Adapter] = {}
+        self.engine: Engine | None = None
+        self.publisher: Publisher | None = None
+        self.scheduler: Any = None
+        self.stop_requested = False  # set by the signal handlers, nothing else
+        self.stop = threading.Event()  # set by the watcher: running slots stop retrying
+        self._running = 0
+        self._running_cv = threading.Condition()
+        self._served = threading.Event()  # the scheduler loop has returned
+
+    # -- start-up ----------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        s = self.settings
+        db_shown = make_url(s.database_url).render_as_string(hide_password=True)
+        log.info(
+            "starting",
+            config=s.source,
+            database=db_shown,
+            identity=s.identity,
+            dry_run=self.dry_run,
+            data_dir=str(s.data_dir),
+        )
+        # Adapters first: a wrong option or secret stops the start before anything is written.
+        self.adapters = self._build_adapters()
+        url = make_url(s.database_url)
+        sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
+        missing = sqlite_file not in (None, "", ":memory:") and not Path(str(sqlite_file)).exists()
+        if self.dry_run and missing:
+            raise StartupFailed(
+                f"no database at {sqlite_file} (a dry run creates nothing); "
+                "run `xensocial db upgrade` first"
+            )
+        self.engine = make_engine(s.database_url)
+        self._migrate(self.engine)
+        queue = ContentQueue(self.engine)
+        if s.import_at_start:
+            self._import(queue)
+        ledger = Ledger(self.engine)
+        self.publisher = Publisher(
+            ledger,
+            self.adapters,
+            s,
+            identity=s.identity,
+            clock=system_clock,
+            sleep=lambda seconds: not self.stop.wait(seconds),
+            dry_run=self.dry_run,
+            queue=queue,
+        )
+        self.publisher.reconcile()
+
+    def _migrate(self, engine: Engine) -> None:
+        from .migrate import current_revision, head_revision, upgrade
+
+        if self.settings.auto_migrate and not self.dry_run:
+            before, after = upgrade(engine)
+            if before != after:
+                log.info("database_migrated", before=before, after=after)
+            return
+        current, head = current_revision(engine), head_revision()
+        if current != head:
+            why = "a dry run writes nothing" if self.dry_run else "auto_migrate is off"
+            raise StartupFailed(
+                f"the database is at revision {current or 'none (empty)'} but this version "
+                f"needs {head} ({why}); run `xensocial db upgrade` first"
+            )
+
+    def _import(self, queue: ContentQueue) -> None:
+        from content_queue.csvimport import parse_csv
+
+        names = [c.name for c in self.settings.channels]
+        for path in self.settings.import_at_start:
+            rows, errors = parse_csv(
+                path,
+                default_channels=names,
+                created_by=f"import_at_start@{self.settings.identity}",
+                timezone=self.settings.timezone,
+            )
+            if self.dry_run:
+                log.info("dry_run_would_import", file=str(path), rows=len(rows), bad=len(errors))
+                continue
+            result = queue.add_many(rows, skip_bad=True, path=str(path))
+            log.info(
+                "imported",
+                file=str(path),
+                added=len(result.added),
+                already_queued=len(result.duplicates),
+                bad=len(errors) + len(result.refused),
+            )
+            for error in [*errors, *result.refused][:10]:
+                log.warning("import_row_refused", file=str(path), detail=str(error))
+
+    def _build_adapters(self) -> dict[str, Adapter]:
+        from .adapters.factory import build_adapter
+
+        out = {}
+        for channel in self.channels:
+            try:
+                out[channel.name] = build_adapter(self.settings, channel)
+            except AuthError as exc:
+                index = self.settings.channels.index(channel)
+                raise ConfigError(
+                    self.settings.source,
+                    f"channels[{index}].secrets",
+                    f"channel {channel.name!r}: {exc}",
+                ) from None
+        return out
+
+    # -- running -----------------------------------------------------------------------------
+
+    def serve(self) -> int:
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        workers = max(2, min(len(self.channels) + 1, 8))
+        self.scheduler = BlockingScheduler(
+            # Housekeeping has its own thread: slots stuck in long retries must never starve
+            # the systemd watchdog (which would kill the daemon mid-post).
+            executors={
+                "default": ThreadPoolExecutor(max_workers=workers),
+                "housekeeping": ThreadPoolExecutor(max_workers=1),
+            },
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+        now = system_clock()
+        for channel in self.channels:
+            self._schedule_first(channel, now)
+        self._touch_heartbeat()
+        self.scheduler.add_job(
+            self._touch_heartbeat,
+            "interval",
+            seconds=HEARTBEAT_INTERVAL.total_seconds(),
+            id="heartbeat",
+            executor="housekeeping",
+        )
+        watchdog = sdnotify.watchdog_interval()
+        if watchdog is not None:
+            self.scheduler.add_job(
+                sdnotify.notify,
+                "interval",
+                args=["WATCHDOG=1"],
+                seconds=watchdog,
+                id="watchdog",
+                executor="housekeeping",
+            )
+        read_fd = self._install_signals()
+        if not self.channels:
+            log.warning("no_channels", reason="no enabled channel: nothing will be posted")
+        sdnotify.notify("READY=1")
+        log.info("scheduling", channels=len(self.channels), watchdog_s=watchdog)
+        try:
+            if not self.stop_requested:
+                self.scheduler.start()  # blocks until the watcher shuts it down
+        finally:
+            self._served.set()
+            self._restore_signals(read_fd)
+        return self._wind_down()
+
+    def _schedule_first(self, channel: ChannelConfig, now: datetime) -> None:
+        assert self.publisher is not None
+        slot_at, run_at, catch_up = first_slot(self.publisher.ledger, channel, now)
+        log.info(
+            "channel_scheduled",
+            channel=channel.name,
+            schedule=channel.describe_schedule(),
+            next_slot=slot_at.isoformat(),
+            catch_up=catch_up,
+            paused=self.publisher.ledger.status(channel.name).paused,
+        )
+        self._add_slot_job(channel, slot_at, run_at=run_at)
+
+    def _add_slot_job(self, channel: ChannelConfig, slot_at: datetime, *, run_at: datetime) -> None:
+        self.scheduler.add_job(
+            self._slot_job,
+            "date",
+            run_date=run_at,
+            args=[channel, slot_at],
+            # One id per slot: the next slot's job is added while this one is still finishing,
+            # and a shared id would count as a second instance and be skipped.
+            id=f"slot:{channel.name}:{slot_at.isoformat()}",
+            name=f"slot {channel.name} {slot_at.isoformat()}",
+            replace_existing=True,
+        )
+
+    def _slot_job(self, channel: ChannelConfig, slot_at: datetime) -> None:
+        assert self.publisher is not None
+        with self._running_cv:
+            if self.stop.is_set():
+                return
+            self._running += 1
+        try:
+            self.publisher.run_slot(channel, slot_at)
+        except Exception:  # one bad slot must not end the channel's schedule
+            log.exception("slot_crashed", channel=channel.name, slot=slot_at.isoformat())
+        finally:
+            with self._running_cv:
+                self._running -= 1
+                self._running_cv.notify_all()
+            if not self.stop.is_set():
+                self._schedule_next(channel, slot_at)
+
+    def _schedule_next(self, channel: ChannelConfig, slot_at: datetime) -> None:
+        # Slots that passed while this one ran (long retries) are not run late.
+        after = max(slot_at, system_clock())
+        try:
+            upcoming = slots.next_slot(channel, after)
+            self._add_slot_job(channel, upcoming, run_at=slots.jittered(channel, upcoming))
+        except Exception:
+            log.exception("schedule_failed", channel=channel.name, after=after.isoformat())
+
+    def _touch_heartbeat(self) -> None:
+        path = self.settings.data_dir / HEARTBEAT_FILE
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        except OSError as exc:
+            log.warning("heartbeat_failed", path=str(path), reason=exc.strerror)
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def _install_signals(self) -> int:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self._write_fd = write_fd
+        self._old_wakeup = signal.set_wakeup_fd(write_fd)
+        self._old_handlers = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
+        threading.Thread(
+            target=self._watch, args=(read_fd,), name="xensocial-signals", daemon=True
+        ).start()
+        return read_fd
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stop_requested = True  # the watcher thread does the rest
+
+    def _watch(self, read_fd: int) -> None:
+        # The C-level handler writes the signal number here before the Python handler runs,
+        # so the bytes themselves are the trigger; 0xff is our own "serve() is over" wake-up.
+        stops = {int(signal.SIGTERM), int(signal.SIGINT)}
+        while True:
+            try:
+                data = os.read(read_fd, 16)
+            except OSError:
+                return
+            if not data or 0xFF in data:
+                return
+            if stops & set(data):
+                break
+        log.info("stop_requested", running_slots=self._running)
+        sdnotify.notify("STOPPING=1")
+        self.stop.set()
+        # The signal may land just before the main thread enters start(): keep trying briefly.
+        for _ in range(100):
+            try:
+                self.scheduler.shutdown(wait=False)
+                return
+            except Exception:  # not running (yet, or any more)
+                if self._served.is_set():
+                    return
+                time.sleep(0.05)
+
+    def _restore_signals(self, read_fd: int) -> None:
+        signal.set_wakeup_fd(self._old_wakeup)
+        for sig, old in self._old_handlers.items():
+            signal.signal(sig, old)
+        with contextlib.suppress(OSError):
+            os.write(self._write_fd, b"\xff")  # wake the watcher if it is still reading
+
+    def _wind_down(self) -> int:
+        self.stop.set()
+        deadline = time.monotonic() + STOP_TIMEOUT
+        with self._running_cv:
+            while self._running and time.monotonic() < deadline:
+                self._running_cv.wait(deadline - time.monotonic())
+            unfinished = self._running
+        for adapter in self.adapters.values():
+            try:
+                adapter.close()
+            except Exception:
+                log.exception("adapter_close_failed", adapter=adapter.name)
+        if self.engine is not None:
+            self.engine.dispose()
+        if unfinished:
+            # A network call outlived the grace period. Its delivery stays `publishing` and is
+            # reconciled at the next start; exiting now beats being killed mid-commit later.
+            log.warning("stopped_with_post_in_flight", running_slots=unfinished)
+            os._exit(0)
+        log.info("stopped")
+        return 0

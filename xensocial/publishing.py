@@ -1,0 +1,432 @@
+"""The exactly-once publish protocol: what happens at one slot of one channel, and after a crash.
+
+One slot, in order (each ledger step is its own committed transaction):
+
+1. claim the slot in the ledger (unique per channel and slot time: a second claim, by a restart
+   or a replica, does nothing). A paused channel, the daily cap (counted over the channel's
+   *local* calendar day) and `min_gap` still claim the slot, as `skipped` with the reason, so
+   every decision is visible in the ledger;
+2. choose the next item (`Ledger.next_for_channel`);
+3. mark its delivery `publishing` with our identity and a lease, and commit;
+4. `adapter.publish(post)`, the post carrying the delivery's idempotency key;
+5. mark it `published` with the remote id, and commit.
+
+A crash between 3 and 5 leaves the delivery `publishing`. Reconciliation (`reconcile.py`, run
+at start-up and before each slot for that channel's own leftovers) asks the adapter whether the
+post is out: found -> published; not found and the adapter's lookup is reliable -> back to
+pending (safe to retry); not found otherwise -> `unknown`, for a person. A delivery is never
+sent again blindly.
+
+Errors within a slot: transient ones are retried with exponential backoff (and when the failed
+try may have reached the network, the post is looked up before it is sent again); a rejection
+fails that delivery and the slot takes the next item; an auth error pauses the channel and keeps
+its items; a rate limit is waited out when it ends soon, else the item waits for a later slot.
+When the lookup cannot tell whether a post is out, the delivery stays `publishing` for
+reconciliation rather than guessing.
+
+`dry_run` runs the same decisions read-only: nothing is written to the ledger and no adapter is
+called; the rendered text is logged instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue.timeutil import Clock, system_clock
+from content_queue.views import DeliveryView, ItemView
+
+from .adapters.base import (
+    Adapter,
+    AdapterError,
+    AuthError,
+    Post,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    TransientError,
+)
+from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, reconcile_in_flight
+
+if TYPE_CHECKING:
+    from .config import ChannelConfig, Settings
+
+__all__ = [
+    "RATE_LIMIT_MAX_WAIT",
+    "Publisher",
+    "Reconciled",
+    "SlotResult",
+    "Sleep",
+]
+
+RATE_LIMIT_MAX_WAIT = timedelta(seconds=60)
+"""A rate limit that lifts within this is waited out inside the slot; a longer one is not."""
+
+Sleep = Callable[[float], bool]
+"""Wait up to `seconds`; False when a stop was requested (like `not threading.Event.wait`)."""
+
+log = structlog.get_logger("xensocial.publishing")
+
+
+@dataclass(frozen=True)
+class SlotResult:
+    """What one slot did. `outcome` is None when the slot had been claimed already (by a
+    replica or an earlier run) and nothing was done; otherwise it is what the ledger records."""
+
+    channel: str
+    slot_at: datetime
+    outcome: SlotOutcome | None
+    item_id: int | None = None
+    detail: str | None = None
+
+
+class _Done(Enum):
+    """How one delivery ended within a slot."""
+
+    PUBLISHED = "published"
+    REJECTED = "rejected"  # failed for good: the slot may take the next item
+    FAILED = "failed"  # released or left: the slot ends as failed
+    PAUSED = "paused"  # auth failed: the channel is paused, the slot ends as skipped
+    STOPPED = "stopped"  # a stop was requested mid-way
+
+
+@dataclass(frozen=True)
+class _Ended:
+    how: _Done
+    detail: str | None = None
+
+
+def _never_stop(seconds: float) -> bool:
+    threading.Event().wait(seconds)
+    return True
+
+
+class Publisher:
+    """Runs slots and reconciles crashed deliveries for the channels it has adapters for.
+
+    Thread-safe for different channels; slots of one channel are serialized (a per-channel
+    lock), so one process never works on a channel's delivery twice at once."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        adapters: Mapping[str, Adapter],
+        settings: Settings,
+        *,
+        identity: str,
+        clock: Clock = system_clock,
+        sleep: Sleep = _never_stop,
+        dry_run: bool = False,
+        queue: ContentQueue | None = None,
+    ) -> None:
+        """`queue` (the same database) is needed for `dry_run`, to read the items it renders."""
+        if dry_run and queue is None:
+            raise ValueError("a dry run needs the queue to read items from")
+        self.ledger = ledger
+        self.adapters = dict(adapters)
+        self.settings = settings
+        self.identity = identity
+        self.clock = clock
+        self.sleep = sleep
+        self.dry_run = dry_run
+        self.queue = queue
+        self._locks = {name: threading.Lock() for name in self.adapters}
+        self._left: set[int] = set()  # deliveries we left `publishing`: reconciled next slot
+
+    # -- one slot ----------------------------------------------------------------------------
+
+    def run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
+        """Use the slot `slot_at` (its nominal UTC instant) of `channel`."""
+        slot_at = slot_at.astimezone(UTC)
+        with self._locks.setdefault(channel.name, threading.Lock()):
+            if self.dry_run:
+                return self._dry_run_slot(channel, slot_at)
+            return self._run_slot(channel, slot_at)
+
+    def _run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
+        name = channel.name
+        slog = log.bind(channel=name, slot=slot_at.isoformat())
+        self._reconcile_left(name)  # what earlier slots left `publishing` may be out by now
+        claim = self.ledger.claim_slot(name, slot_at, self.identity)
+        if claim is None:
+            slog.info("slot_already_claimed")
+            return SlotResult(name, slot_at, None, detail="already claimed")
+
+        def finish(outcome: SlotOutcome, item_id: int | None, detail: str | None) -> SlotResult:
+            self.ledger.finish_slot(claim, outcome, item_id=item_id, detail=detail)
+            return SlotResult(name, slot_at, outcome, item_id, detail)
+
+        reason = self._skip_reason(channel, slot_at)
+        if reason is not None:
+            slog.info("slot_skipped", reason=reason)
+            return finish(SlotOutcome.SKIPPED, None, reason)
+
+        rejected: list[str] = []
+        for _ in range(self.settings.publishing.max_items_per_slot):
+            now = self.clock()
+            candidate = self.ledger.next_for_channel(name, now)
+            if candidate is None:
+                break
+            lease_until = now + self.settings.publishing.lease
+            began = self.ledger.begin_publish(candidate.delivery_id, self.identity, lease_until)
+            if began is None:
+                continue  # taken or changed since it was chosen: choose again
+            delivery, item = began
+            ilog = slog.bind(item_id=item.id, delivery_id=delivery.id)
+            ended = self._deliver(channel, delivery, item, ilog)
+            if ended.how is _Done.PUBLISHED:
+                return finish(SlotOutcome.PUBLISHED, item.id, ended.detail)
+            if ended.how is _Done.REJECTED:
+                rejected.append(f"item {item.id}: {ended.detail}")
+                if not self.sleep(0):  # a stop was requested: no next item
+                    break
+                continue
+            if ended.how is _Done.PAUSED:
+                return finish(SlotOutcome.SKIPPED, item.id, ended.detail)
+            return finish(SlotOutcome.FAILED, item.id, ended.detail)
+        if rejected:
+            detail = "rejected: " + "; ".join(rejected)
+            slog.warning("slot_failed", reason=detail)
+            return finish(SlotOutcome.FAILED, None, detail)
+        slog.info("slot_empty", reason="no eligible item")
+        return finish(SlotOutcome.EMPTY, None, "no eligible item")
+
+    def _skip_reason(self, channel: ChannelConfig, slot_at: datetime) -> str | None:
+        """Why the rules say no to this slot (paused, daily cap, minimum gap), or None."""
+        status = self.ledger.status(channel.name)
+        if status.paused:
+            return f"paused: {status.pause_reason or 'no reason given'}"
+        day_start = _local_day_start(channel, slot_at)
+        posted = self.ledger.published_since(channel.name, day_start)
+        if posted >= channel.max_per_day:
+            local_day = slot_at.astimezone(channel.zone).date().isoformat()
+            return (
+                f"daily cap: {posted} of max {channel.max_per_day} already published "
+                f"on {local_day} ({channel.timezone})"
+            )
+        if channel.min_gap > timedelta(0):
+            last = self.ledger.last_published_at(channel.name)
+            now = self.clock()
+            if last is not None and now - last < channel.min_gap:
+                return f"min_gap: last post at {last.isoformat()}, less than {channel.min_gap} ago"
+        return None
+
+    # -- one delivery ------------------------------------------------------------------------
+
+    def _post(self, channel: ChannelConfig, delivery: DeliveryView, item: ItemView) -> Post:
+        return make_post(channel, self.adapters[channel.name], delivery, item)
+
+    def _deliver(
+        self,
+        channel: ChannelConfig,
+        delivery: DeliveryView,
+        item: ItemView,
+        ilog: Any,
+    ) -> _Ended:
+        """Publish one delivery already `publishing`, with retries; leaves it in its end state."""
+        adapter = self.adapters[channel.name]
+        cfg = self.settings.publishing
+        since = self.clock() - LOOKUP_MARGIN
+        try:
+            post = self._post(channel, delivery, item)
+        except ValueError as exc:  # the item cannot be made into a post for this network
+            self.ledger.mark_failed(delivery.id, f"cannot render: {exc}")
+            ilog.warning("post_rejected", reason=f"cannot render: {exc}")
+            return _Ended(_Done.REJECTED, f"cannot render: {exc}")
+
+        maybe_out = False  # an earlier try may have reached the network
+        last_error = ""
+        for attempt in range(1, cfg.max_attempts + 1):
+            if attempt > 1:
+                self.ledger.count_attempt(delivery.id)
+            try:
+                if maybe_out:
+                    found = adapter.find_published(post, since=since)
+                    if found is not None:
+                        return self._published(delivery, found, ilog, "found after an error")
+                    if not adapter.lookup_is_reliable:
+                        error = f"{last_error}; not found, and {adapter.name} lookups cannot prove it is not out"
+                        self.ledger.mark_unknown(delivery.id, error)
+                        ilog.error("post_unknown", reason=error)
+                        return _Ended(_Done.FAILED, f"unknown: {error}")
+                    maybe_out = False  # proved absent: sending again is safe
+                result = adapter.publish(post)
+                return self._published(delivery, result, ilog, None)
+            except Rejected as exc:
+                self.ledger.mark_failed(delivery.id, f"rejected: {exc}")
+                ilog.warning("post_rejected", reason=str(exc), duplicate=exc.duplicate)
+                return _Ended(_Done.REJECTED, str(exc))
+            except AuthError as exc:
+                reason = f"auth failed: {exc}"
+                self.ledger.pause(channel.name, reason=reason, by=self.identity)
+                self._set_aside(delivery, reason, maybe_out)
+                ilog.error("channel_paused", reason=reason)
+                return _Ended(_Done.PAUSED, reason)
+            except RateLimited as exc:
+                last_error = f"rate limited: {exc}"
+                wait = self._rate_limit_wait(exc)
+                if wait is None:
+                    until = exc.reset_at.isoformat() if exc.reset_at else "later"
+                    reason = f"rate limited until {until}"
+                    self._set_aside(delivery, reason, maybe_out)
+                    ilog.warning("post_failed", reason=reason, attempt=attempt)
+                    return _Ended(_Done.FAILED, reason)
+            except TransientError as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+                maybe_out = maybe_out or exc.maybe_posted
+                wait = self._backoff(attempt)
+            if attempt == cfg.max_attempts:
+                break
+            ilog.warning(
+                "post_retry",
+                reason=last_error,
+                attempt=attempt,
+                wait_s=round(wait, 3),
+                maybe_posted=maybe_out,
+            )
+            if not self.sleep(wait):
+                reason = f"stopped while retrying after: {last_error}"
+                self._set_aside(delivery, reason, maybe_out)
+                ilog.warning("post_interrupted", reason=reason)
+                return _Ended(_Done.STOPPED, reason)
+        return self._give_up(adapter, delivery, post, since, last_error, maybe_out, ilog)
+
+    def _give_up(
+        self,
+        adapter: Adapter,
+        delivery: DeliveryView,
+        post: Post,
+        since: datetime,
+        last_error: str,
+        maybe_out: bool,
+        ilog: Any,
+    ) -> _Ended:
+        """Attempts ran out: settle the delivery without ever risking a second post."""
+        attempts = self.settings.publishing.max_attempts
+        reason = f"{attempts} attempt(s) failed; last: {last_error}"
+        if maybe_out:
+            try:
+                found = adapter.find_published(post, since=since)
+            except AdapterError as exc:
+                reason += f"; lookup failed ({exc}): left for reconciliation"
+                self._left.add(delivery.id)
+                ilog.error("post_failed", reason=reason)
+                return _Ended(_Done.FAILED, reason)  # still `publishing`, under our lease
+            if found is not None:
+                return self._published(delivery, found, ilog, "found after an error")
+            if not adapter.lookup_is_reliable:
+                self.ledger.mark_unknown(delivery.id, reason)
+                ilog.error("post_unknown", reason=reason)
+                return _Ended(_Done.FAILED, f"unknown: {reason}")
+        self.ledger.release(delivery.id, reason)
+        ilog.error("post_failed", reason=reason, released=True)
+        return _Ended(_Done.FAILED, reason)
+
+    def _published(
+        self,
+        delivery: DeliveryView,
+        result: PublishResult,
+        ilog: Any,
+        note: str | None,
+    ) -> _Ended:
+        self.ledger.mark_published(
+            delivery.id,
+            remote_id=result.remote_id,
+            remote_url=result.remote_url,
+            published_at=result.published_at,
+        )
+        ilog.info(
+            "post_published", remote_id=result.remote_id, remote_url=result.remote_url, note=note
+        )
+        return _Ended(_Done.PUBLISHED, note)
+
+    def _set_aside(self, delivery: DeliveryView, reason: str, maybe_out: bool) -> None:
+        """Stop working on a delivery: back to pending, unless it may be out already, when it
+        stays `publishing` for reconciliation (sending it again could post it twice)."""
+        if maybe_out:
+            self._left.add(delivery.id)
+        else:
+            self.ledger.release(delivery.id, reason)
+
+    def _backoff(self, attempt: int) -> float:
+        cfg = self.settings.publishing
+        delay = cfg.backoff.total_seconds() * (2 ** (attempt - 1))
+        return float(min(delay, cfg.backoff_max.total_seconds()))
+
+    def _rate_limit_wait(self, exc: RateLimited) -> float | None:
+        """Seconds to wait for a rate limit within the slot, or None: give up the slot."""
+        if exc.reset_at is None:
+            return self._backoff(1)
+        wait = (exc.reset_at - self.clock()).total_seconds()
+        if wait > RATE_LIMIT_MAX_WAIT.total_seconds():
+            return None
+        return max(wait, 0.0)
+
+    # -- after a crash -----------------------------------------------------------------------
+
+    def reconcile(self) -> list[Reconciled]:
+        """Settle every delivery left `publishing` that we may take over (see the module doc)."""
+        if self.dry_run:
+            for f in self.ledger.in_flight(owner=self.identity, now=self.clock()):
+                log.info("dry_run_would_reconcile", channel=f.delivery.channel, item_id=f.item.id)
+            return []
+        return reconcile_in_flight(
+            self.ledger, self.adapters, self.settings, identity=self.identity, now=self.clock()
+        )
+
+    def _reconcile_left(self, channel: str) -> None:
+        """Reconcile the deliveries of `channel` that this process left `publishing` (only
+        those: anything else in flight may be another replica's post under way)."""
+        if not self._left:
+            return
+        done = reconcile_in_flight(
+            self.ledger,
+            self.adapters,
+            self.settings,
+            identity=self.identity,
+            now=self.clock(),
+            channel=channel,
+            only=self._left,
+        )
+        self._left.difference_update(r.delivery_id for r in done if r.action != "left")
+
+    # -- dry run -----------------------------------------------------------------------------
+
+    def _dry_run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
+        name = channel.name
+        slog = log.bind(channel=name, slot=slot_at.isoformat(), dry_run=True)
+        if slot_at in self.ledger.slots_claimed(name, slot_at):
+            slog.info("slot_already_claimed")
+            return SlotResult(name, slot_at, None, detail="already claimed")
+        reason = self._skip_reason(channel, slot_at)
+        if reason is not None:
+            slog.info("dry_run_would_skip", reason=reason)
+            return SlotResult(name, slot_at, SlotOutcome.SKIPPED, None, reason)
+        candidate = self.ledger.next_for_channel(name, self.clock())
+        if candidate is None:
+            slog.info("dry_run_nothing_to_post")
+            return SlotResult(name, slot_at, SlotOutcome.EMPTY, None, "no eligible item")
+        assert self.queue is not None  # checked in __init__
+        item = self.queue.get(candidate.item_id)
+        delivery = item.delivery(name)
+        assert delivery is not None
+        try:
+            post = self._post(channel, delivery, item)
+        except ValueError as exc:
+            slog.warning("dry_run_would_reject", item_id=item.id, reason=str(exc))
+            return SlotResult(name, slot_at, SlotOutcome.FAILED, item.id, str(exc))
+        slog.info("dry_run_would_post", item_id=item.id, text=post.text, url=post.url)
+        return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, item.id, "dry run")
+
+
+def _local_day_start(channel: ChannelConfig, instant: datetime) -> datetime:
+    """The UTC instant the channel's local calendar day containing `instant` began."""
+    local_day = instant.astimezone(channel.zone).date()
+    return datetime.combine(local_day, time(0), tzinfo=channel.zone).astimezone(UTC)

@@ -1,0 +1,143 @@
+"""Settling deliveries a crash left `publishing`: is the post out there or not?
+
+A delivery is committed as `publishing` before the network call and as `published` after it, so
+a crash in between leaves it `publishing`, and only the network knows whether the post went out.
+This module asks it (`Adapter.find_published`, by the delivery's idempotency key) and never
+guesses:
+
+- found -> `published`, with the remote id the network reports;
+- not found, and the adapter's lookup is reliable -> back to `pending`: safe to send again;
+- not found, and the lookup may miss posts -> `unknown`: a person decides;
+- the lookup itself failed -> left as it is, and asked again next time.
+
+Only deliveries this identity owns (a previous run of the same replica), or whose lease has
+expired, are taken over, so a live replica's post in flight is never touched. The publisher
+calls this at start-up, and before each slot for the deliveries it left `publishing` itself
+(a lookup that failed, a stop while the post may have been out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from content_queue import Ledger
+from content_queue.views import DeliveryView, ItemView
+
+from .adapters.base import Adapter, AdapterError, Post
+
+if TYPE_CHECKING:
+    from .config import ChannelConfig, Settings
+
+__all__ = ["LOOKUP_MARGIN", "Reconciled", "make_post", "reconcile_in_flight"]
+
+LOOKUP_MARGIN = timedelta(minutes=5)
+"""How far before the first try `find_published` looks (clock skew between us and the network)."""
+
+log = structlog.get_logger("xensocial.reconcile")
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    """What reconciliation did with one delivery left `publishing`.
+
+    `action`: "published" (found out there), "released" (proved absent: back to pending),
+    "unknown" (cannot tell: a person decides), "left" (the lookup failed: next time)."""
+
+    delivery_id: int
+    item_id: int
+    channel: str
+    action: str
+    detail: str | None = None
+
+
+def make_post(
+    channel: ChannelConfig, adapter: Adapter, delivery: DeliveryView, item: ItemView
+) -> Post:
+    """The post for one delivery: rendered for the channel, keyed by the delivery.
+
+    Raises ValueError (e.g. `rendering.TextTooLong`) when the item cannot be posted there."""
+    from .rendering import render_post
+
+    return Post(
+        key=delivery.idempotency_key,
+        channel=channel.name,
+        item_id=item.id,
+        text=render_post(item, channel, adapter.limits),
+        url=item.url,
+        title=item.title,
+        tags=item.tags,
+        category=item.category,
+    )
+
+
+def reconcile_in_flight(
+    ledger: Ledger,
+    adapters: Mapping[str, Adapter],
+    settings: Settings,
+    *,
+    identity: str,
+    now: datetime,
+    channel: str | None = None,
+    only: Collection[int] | None = None,
+) -> list[Reconciled]:
+    """Settle the deliveries left `publishing` that `identity` may take over (of `channel`,
+    and with ids in `only`, when given). Returns what was done with each."""
+    out: list[Reconciled] = []
+    for f in ledger.in_flight(owner=identity, now=now):
+        name = f.delivery.channel
+        if (channel is not None and name != channel) or (
+            only is not None and f.delivery.id not in only
+        ):
+            continue
+        rlog = log.bind(channel=name, item_id=f.item.id, delivery_id=f.delivery.id)
+        adapter = adapters.get(name)
+        if adapter is None:
+            rlog.warning("reconcile_skipped", reason="channel not configured or not enabled")
+            continue
+        config = settings.channel(name)
+        out.append(_settle(ledger, config, adapter, f.delivery, f.item, rlog))
+    return out
+
+
+def _settle(
+    ledger: Ledger,
+    channel: ChannelConfig,
+    adapter: Adapter,
+    delivery: DeliveryView,
+    item: ItemView,
+    rlog: Any,
+) -> Reconciled:
+    def done(action: str, detail: str | None) -> Reconciled:
+        rlog.info("reconciled", action=action, detail=detail)
+        return Reconciled(delivery.id, item.id, channel.name, action, detail)
+
+    try:
+        post = make_post(channel, adapter, delivery, item)
+    except ValueError:  # the lookup is by key (else URL): the text does not matter
+        post = Post(delivery.idempotency_key, channel.name, item.id, "", item.url, item.title)
+    # The post cannot predate its item: the widest window that is still bounded.
+    since = item.created_at - LOOKUP_MARGIN
+    try:
+        found = adapter.find_published(post, since=since)
+    except AdapterError as exc:
+        rlog.warning("reconcile_lookup_failed", reason=str(exc))
+        return Reconciled(delivery.id, item.id, channel.name, "left", str(exc))
+    if found is not None:
+        ledger.mark_published(
+            delivery.id,
+            remote_id=found.remote_id,
+            remote_url=found.remote_url,
+            published_at=found.published_at,
+        )
+        return done("published", f"found as {found.remote_id}")
+    if adapter.lookup_is_reliable:
+        ledger.release(delivery.id, "interrupted before it was sent; safe to retry")
+        return done("released", "not found; safe to retry")
+    reason = f"interrupted mid-post and {adapter.name} lookups cannot prove it is not out"
+    ledger.mark_unknown(delivery.id, reason)
+    return done("unknown", reason)
