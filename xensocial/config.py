@@ -80,6 +80,8 @@ _CHANNEL_KEYS = {
     "options",
     "secrets",
     "template",
+    "utm",
+    "hashtags",
 }
 _CRON_FIELD = re.compile(r"^[0-9a-z*?/,\-#LW]+$", re.IGNORECASE)
 _SLOT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -111,6 +113,8 @@ class ChannelConfig:
     template: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> "env:X" / "file:Y"
+    utm: Mapping[str, str] = field(default_factory=dict)  # "utm_source" -> "x"; empty: no UTM
+    hashtags: Mapping[str, str] = field(default_factory=dict)  # item tag -> hashtag text
 
     @property
     def zone(self) -> ZoneInfo:
@@ -193,6 +197,8 @@ def load_settings(
         raise ConfigError(source, "", "cannot be read (permission denied)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(source, "", f"not valid TOML ({exc})") from None
+    except UnicodeDecodeError as exc:  # tomllib decodes before parsing, and lets this through
+        raise ConfigError(source, "", f"not valid TOML (not UTF-8 text: {exc.reason})") from None
     return _Parser(source, file.resolve().parent, env).settings(raw)
 
 
@@ -247,7 +253,7 @@ class _Parser:
             )
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a folder: OSError
             raise self.fail(
                 key,
                 f"{value!r} is not a known time zone; expected e.g. 'UTC' or 'Europe/Amsterdam'",
@@ -405,6 +411,13 @@ class _Parser:
         template = table.get("template")
         if template is not None and not isinstance(template, str):
             raise self.fail(p + "template", f"expected a text template, got {template!r}")
+        if template is not None:
+            from .rendering import validate_template
+
+            try:
+                validate_template(template)
+            except ValueError as exc:
+                raise self.fail(p + "template", str(exc)) from None
         options = table.get("options", {})
         if not isinstance(options, dict):
             raise self.fail(p + "options", "expected a [channels.options] table")
@@ -421,9 +434,36 @@ class _Parser:
             catch_up_grace=self.duration(table, "catch_up_grace", grace, p),
             enabled=enabled,
             template=template,
+            utm=self.utm(table.get("utm", {}), p + "utm"),
+            hashtags=self.hashtags(table.get("hashtags", {}), p + "hashtags"),
             options=options,
             secrets=self.secrets(table.get("secrets", {}), p + "secrets"),
         )
+
+    def utm(self, table: Any, key: str) -> dict[str, str]:
+        from .rendering import UTM_KEYS
+
+        if not isinstance(table, dict):
+            raise self.fail(key, 'expected a [channels.utm] table such as source = "mastodon"')
+        out = {}
+        for name, value in table.items():
+            full = name if name.startswith("utm_") else f"utm_{name}"
+            if full not in UTM_KEYS:
+                raise self.fail(
+                    f"{key}.{name}",
+                    f"unknown UTM parameter; expected one of {', '.join(k[4:] for k in UTM_KEYS)}",
+                )
+            if not isinstance(value, str) or not value.strip():
+                raise self.fail(f"{key}.{name}", f"expected a non-empty text, got {value!r}")
+            out[full] = value.strip()
+        return out
+
+    def hashtags(self, table: Any, key: str) -> dict[str, str]:
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise self.fail(
+                key, 'expected a [channels.hashtags] table of tag = "hashtag text" ("" drops it)'
+            )
+        return dict(table)
 
     def slots(self, value: Any, key: str) -> tuple[time, ...]:
         if not isinstance(value, list) or not value:
@@ -447,6 +487,9 @@ class _Parser:
             raise self.fail(
                 key, f'expected 6 cron fields, seconds first (e.g. "*/30 * * * * *"), got {value!r}'
             )
+        problem = _cron_range_problem(fields)
+        if problem is not None:
+            raise self.fail(key, f"{value!r}: {problem}")
         return " ".join(fields)
 
     def days(self, value: Any, key: str) -> frozenset[int]:
@@ -477,6 +520,33 @@ class _Parser:
                 )
             out[name] = ref
         return out
+
+
+_CRON_RANGES = (
+    ("second", 0, 59),
+    ("minute", 0, 59),
+    ("hour", 0, 23),
+    ("day", 1, 31),
+    ("month", 1, 12),
+    ("day_of_week", 0, 6),
+)
+
+
+def _cron_range_problem(fields: list[str]) -> str | None:
+    """The first out-of-range number in a 6-field cron, or None.
+
+    A light check of what APScheduler's CronTrigger would refuse at start-up, so the error names
+    the file and key; the real parser is not imported here (it would load the scheduler for
+    commands like `queue list`)."""
+    for text, (name, low, high) in zip(fields, _CRON_RANGES, strict=True):
+        for part in text.split(","):
+            base, _, step = part.partition("/")
+            if step and (not step.isdigit() or int(step) < 1):
+                return f"{name} step {step!r} must be a whole number of at least 1"
+            for number in re.findall(r"\d+", base):
+                if not low <= int(number) <= high:
+                    return f"{name} {number} is out of range; expected {low} to {high}"
+    return None
 
 
 def _full_day(text: str) -> bool:

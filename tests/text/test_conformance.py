@@ -1,0 +1,62 @@
+"""X's weighted length against twitter-text's own conformance cases.
+
+The data lives outside the repository, in `<repo>/../shared/conformance/twitter-text/`
+(validate.yml and v3.json): it is read in place, never copied, and these tests are skipped with
+the reason when the folder is absent (a fresh clone has no `shared/` beside it).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from xensocial.text import DEFAULT_LIMITS, _weighted, measure
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+DATA = SHARED / "conformance" / "twitter-text"
+MISSING = f"{DATA} is absent (the shared folder is not checked out beside the repository)"
+# The section that matches X's rules today (config v3), and the one on directional marks, whose
+# cases are counted by the same config.
+SECTIONS = ("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest")
+
+
+def _cases() -> list[Any]:
+    if not (DATA / "validate.yml").is_file():
+        return [pytest.param(None, marks=pytest.mark.skip(reason=MISSING), id="no-shared")]
+    tests = yaml.safe_load((DATA / "validate.yml").read_text(encoding="utf-8"))["tests"]
+    return [
+        pytest.param(case, id=f"{section}: {case['description']}")
+        for section in SECTIONS
+        for case in tests[section]
+    ]
+
+
+@pytest.mark.parametrize("case", _cases())
+def test_weighted_length_matches_twitter_text(case: dict[str, Any]) -> None:
+    assert measure("x", case["text"]) == case["expected"]["weightedLength"]
+
+
+def test_the_emoji_section_is_all_there() -> None:
+    if not (DATA / "validate.yml").is_file():
+        pytest.skip(MISSING)
+    tests = yaml.safe_load((DATA / "validate.yml").read_text(encoding="utf-8"))["tests"]
+    # Guards against a parametrization that silently ran on an empty or renamed section.
+    assert len(tests[SECTIONS[0]]) >= 20
+
+
+def test_counting_rules_are_the_v3_config() -> None:
+    if not (DATA / "v3.json").is_file():
+        pytest.skip(MISSING)
+    config = json.loads((DATA / "v3.json").read_text(encoding="utf-8"))
+    assert config["version"] == 3
+    assert DEFAULT_LIMITS["x"] == config["maxWeightedTweetLength"]
+    assert config["transformedURLLength"] == _weighted.URL_WEIGHT
+    assert _weighted._DEFAULT_WEIGHT * config["scale"] == config["defaultWeight"]
+    assert config["emojiParsingEnabled"] is True
+    light = [(r["start"], r["end"]) for r in config["ranges"] if r["weight"] == config["scale"]]
+    assert list(_weighted._LIGHT_RANGES) == light
+    assert all(r["weight"] == config["scale"] for r in config["ranges"])

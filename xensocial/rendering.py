@@ -1,0 +1,301 @@
+"""Item -> the exact text one channel posts: template, UTM parameters, hashtags, length rules.
+
+One function decides the text (`render_post`), and the same function backs `queue add`'s check
+(`check_fits`), `preview` and the daemon, so what staff are told fits is what is sent.
+
+The steps: the channel's template is filled (placeholders {title} {text} {body} {url}
+{hashtags} {category}; {body} is the text, or the title when there is no text), whitespace is
+folded, and the result is measured in the network's unit (`xensocial.text.measure`). When it is
+too long, hashtags are dropped from the end first; if that is not enough, the words ({text},
+{body}, then {title}) are cut at a word boundary and end with "…". The URL, the category and
+the template's own words are never cut: when they alone do not fit, `TextTooLong` says so.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+
+from .errors import XensocialError
+
+if TYPE_CHECKING:
+    from .adapters.base import TextLimits
+    from .config import ChannelConfig
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "ELLIPSIS",
+    "PLACEHOLDERS",
+    "UTM_KEYS",
+    "Renderable",
+    "TextTooLong",
+    "channel_url",
+    "check_fits",
+    "hashtags_for",
+    "render_post",
+    "validate_template",
+    "with_utm",
+]
+
+PLACEHOLDERS = ("title", "text", "body", "url", "hashtags", "category")
+DEFAULT_TEMPLATE = "{body}\n\n{url}\n\n{hashtags}"
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id")
+ELLIPSIS = "…"
+# Scripts written without spaces between words: a text in them may be cut after any character.
+_UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303F\uFF01-\uFF65]"
+# Shortened first to last; {title} goes last because it is usually the shortest, best summary.
+_SHORTENABLE = ("text", "body", "title")
+
+
+class TextTooLong(XensocialError, ValueError):
+    """An item cannot be made to fit a channel, even with its words cut to nothing.
+
+    `counted` is the length of the shortest text it could make, in `network`'s unit. It is a
+    `XensocialError` (the CLI answers exit 2 with the message: `queue add` refuses the item) and
+    a `ValueError` (the daemon fails the delivery: the item cannot be rendered for this network).
+    """
+
+    def __init__(self, network: str, counted: int, limit: int, *, channel: str = "") -> None:
+        where = f"channel {channel!r} ({network})" if channel else network
+        super().__init__(
+            f"too long for {where}: even shortened it counts {counted}, over the limit of "
+            f"{limit} (the URL and the template's fixed text alone do not fit)"
+        )
+        self.network, self.counted, self.limit, self.channel = network, counted, limit, channel
+
+
+class Renderable(Protocol):
+    """What rendering reads from an item: both `ItemView` and `NewItem` (before it is added)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
+
+
+def validate_template(template: str) -> None:
+    """Raise ValueError naming the problem when `template` is not a usable post template."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:  # a lone "{" or "}"
+        raise ValueError(
+            f"template is malformed ({exc}); write a literal brace as {{{{ or }}}}"
+        ) from None
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS:
+            raise ValueError(
+                f"unknown placeholder {{{name}}} in template; expected "
+                + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+            )
+        if spec or conversion:
+            raise ValueError(f"placeholder {{{name}}} takes no format or conversion")
+
+
+def with_utm(url: str, params: Mapping[str, str]) -> str:
+    """`url` with the given utm_* parameters appended, keeping any the URL already has.
+
+    The rest of the URL is left byte for byte as it was (no re-encoding of its query)."""
+    if not params:
+        return url
+    parts = urlsplit(url)
+    present = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    extra = "&".join(
+        f"{quote(key, safe='')}={quote(value, safe='')}"
+        for key, value in params.items()
+        if key.lower() not in present
+    )
+    if not extra:
+        return url
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit(parts._replace(query=query))
+
+
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~"
+
+
+def _ascii_url(url: str) -> str:
+    """`url` with non-ASCII characters of its path, query and fragment percent-encoded.
+
+    X's link detection stops at the first character of a script it does not list (a Japanese
+    path, say), which would leave part of the link as plain text; an encoded link is one link
+    on every network. The host stays as written: the networks accept international domains."""
+    if url.isascii():
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(
+        parts._replace(
+            path=quote(parts.path, safe=_URL_SAFE),
+            query=quote(parts.query, safe=_URL_SAFE),
+            fragment=quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )
+
+
+def channel_url(url: str, channel: ChannelConfig) -> str:
+    """The link as `channel` posts it: non-ASCII path encoded, UTM parameters added if any."""
+    return with_utm(_ascii_url(url.strip()), channel.utm)
+
+
+def _hashtag(text: str) -> str:
+    """'#' + the words of `text` run together, each capitalised when there are several."""
+    # Apostrophes join ("c'est" -> "Cest"); other punctuation and spaces separate words.
+    words = [w for w in re.split(r"[\W_]+", re.sub(r"['\u2019]", "", text.lstrip("#"))) if w]
+    if not words:
+        return ""
+    # One word is kept as written; several are run together, each capitalised (CamelCase).
+    joined = words[0] if len(words) == 1 else "".join(w[:1].upper() + w[1:] for w in words)
+    # A hashtag needs a letter: "#2025" is not one on any of the networks.
+    return "#" + joined if any(c.isalpha() for c in joined) else ""
+
+
+def hashtags_for(tags: Sequence[str], mapping: Mapping[str, str]) -> list[str]:
+    """The hashtags of an item's tags: through `mapping` (tag -> hashtag text; an empty text
+    drops the tag), else the tag itself; duplicates (ignoring case) removed, order kept."""
+    lowered = {k.lower(): v for k, v in mapping.items()}
+    out: list[str] = []
+    seen: set[str] = set()
+    for tag in tags:
+        source = mapping.get(tag, lowered.get(tag.lower(), tag))
+        for part in source.split() if source.strip().startswith("#") else [source]:
+            tag_text = _hashtag(part)
+            if tag_text and tag_text.lower() not in seen:
+                seen.add(tag_text.lower())
+                out.append(tag_text)
+    return out
+
+
+def _fold_line(text: str) -> str:
+    """All whitespace, line breaks included, run together into single spaces."""
+    return " ".join(text.split())
+
+
+def _fold(text: str) -> str:
+    """Spaces and tabs run together, lines trimmed, at most one blank line in a row."""
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.splitlines()]
+    folded = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", folded).strip()
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    return _fold(template.format_map(values))
+
+
+def _cut_points(text: str) -> list[int]:
+    """Where `text` may be cut, in order: before each space, and after each character of a
+    script written without spaces (Chinese, Japanese), whose characters are its word breaks."""
+    import regex
+
+    return sorted(
+        {m.start() for m in re.finditer(r"\s+", text) if m.start() > 0}
+        | {m.end() for m in regex.finditer(_UNSPACED, text) if m.end() < len(text)}
+    )
+
+
+def _shorten(text: str, cut: int) -> str:
+    # No dangling punctuation before the ellipsis: "word, …" reads badly.
+    head = re.sub(r"[\s,;:.\-–—(\[{\"'«、，。]+$", "", text[:cut])
+    return head + ELLIPSIS if head else ""
+
+
+def _fit_field(value: str, fits: Callable[[str], bool]) -> str | None:
+    """The longest form of `value` cut at a word break that fits, or None when none does."""
+    candidates = [c for c in _cut_points(value) if _shorten(value, c)]
+    # Binary search on the cut (the length grows with the prefix), then step back in case a cut
+    # changed what counts as a link.
+    lo, hi, best = 0, len(candidates) - 1, -1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if fits(_shorten(value, candidates[mid])):
+            best, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    for i in range(max(best, 0), -1, -1):
+        short = _shorten(value, candidates[i]) if candidates else ""
+        if short and fits(short):
+            return short
+    return None
+
+
+def _counter(network: str, limits: TextLimits) -> Callable[[str], int]:
+    # Imported here: the counting rules load `regex`, which reading the configuration (that
+    # validates templates with this module) does not need.
+    from .text import NETWORKS, find_urls, measure
+
+    if network in NETWORKS:
+        return lambda text: measure(network, text)
+    # A third-party network: characters, with links at the adapter's fixed weight if it has one.
+    if limits.url_length is None:
+        return len
+    url_length = limits.url_length
+
+    def count(text: str) -> int:
+        spans = find_urls(text, require_protocol=True)
+        return len(text) - sum(end - start for start, end in spans) + url_length * len(spans)
+
+    return count
+
+
+def render_post(item: Renderable, channel: ChannelConfig, limits: TextLimits) -> str:
+    """The text `channel` posts for `item`, shortened to fit `limits` when needed.
+
+    Raises TextTooLong when even the shortest form does not fit, and ValueError when the
+    channel's template is not valid."""
+    template = channel.template if channel.template is not None else DEFAULT_TEMPLATE
+    validate_template(template)
+    count = _counter(channel.network, limits)
+    limit = limits.max_length
+
+    def fits(text: str) -> bool:
+        return count(text) <= limit
+
+    # A title is one line whatever was pasted into it; a text keeps its paragraphs.
+    title, body_text = _fold_line(item.title), _fold(item.text)
+    values = {
+        "title": title,
+        "text": body_text,
+        "body": body_text or title,
+        "url": channel_url(item.url, channel),
+        "category": _fold_line(item.category),
+        "hashtags": "",
+    }
+    tags = hashtags_for(item.tags, channel.hashtags)
+    # Hashtags go first, from the end: every one kept is worth more than a word cut.
+    for keep in range(len(tags), -1, -1):
+        values["hashtags"] = " ".join(tags[:keep])
+        text = _fill(template, values)
+        if fits(text):
+            return text
+    used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    for name in _SHORTENABLE:
+        if name not in used or not values[name]:
+            continue
+
+        def fits_with(value: str, name: str = name) -> bool:
+            return fits(_fill(template, {**values, name: value}))
+
+        short = _fit_field(values[name], fits_with)
+        if short is not None:
+            values[name] = short
+            return _fill(template, values)
+        values[name] = ""  # not even its first word fits: leave room for the next field
+    minimal = _fill(template, values)
+    if fits(minimal):
+        return minimal
+    raise TextTooLong(channel.network, count(minimal), limit, channel=channel.name)
+
+
+def check_fits(item: Renderable, channel: ChannelConfig, limits: TextLimits) -> None:
+    """Raise TextTooLong (or ValueError for a bad template) unless `item` can be posted on
+    `channel`; `queue add` calls it so that an item that cannot fit is refused up front."""
+    render_post(item, channel, limits)
