@@ -1,0 +1,123 @@
+"""The adapter contract (`xensocial.adapters.base.Adapter`), run against every adapter.
+
+Each test runs once per harness (`harness.py`: the built-ins, plus third-party adapters named
+by $XENSOCIAL_CONTRACT_HARNESS). What the network holds is read from its fake, never through
+the adapter under test, so an adapter cannot pass by agreeing with itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import FakeClock
+from xensocial.adapters.base import (
+    AccountInfo,
+    AuthError,
+    Engagement,
+    Post,
+    PublishResult,
+    TextLimits,
+)
+from xensocial.adapters.registry import available, load
+
+from .harness import COUNTERS, Harness
+
+SINCE = timedelta(minutes=5)
+
+
+def make_post(h: Harness, n: int) -> Post:
+    url = f"https://example.org/contract/{n}"
+    return Post(
+        key=f"contract-key-{n}",
+        channel=h.adapter.context.name,
+        item_id=n,
+        text=f"Contract post {n} {url}",
+        url=url,
+        title=f"Contract post {n}",
+    )
+
+
+def test_name_matches_the_registry(contract: Harness) -> None:
+    cls = type(contract.adapter)
+    assert cls.name == contract.name
+    assert contract.name in available(), (
+        f"no entry point {contract.name!r} in the xensocial.adapters group: register "
+        f"{cls.__module__}:{cls.__qualname__} in pyproject.toml and reinstall"
+    )
+    assert load(contract.name) is cls
+
+
+def test_limits_are_set(contract: Harness) -> None:
+    limits = type(contract.adapter).limits
+    assert isinstance(limits, TextLimits)
+    assert limits.max_length > 0
+    assert limits.url_length is None or 0 < limits.url_length <= limits.max_length
+    assert isinstance(type(contract.adapter).lookup_is_reliable, bool)
+
+
+def test_publish_returns_where_the_post_landed(contract: Harness, clock: FakeClock) -> None:
+    before = contract.remote_ids()
+    result = contract.adapter.publish(make_post(contract, 1))
+    assert isinstance(result, PublishResult)
+    assert isinstance(result.remote_id, str) and result.remote_id
+    assert result.remote_url is None or isinstance(result.remote_url, str)
+    assert result.published_at.tzinfo is not None
+    assert contract.remote_ids() == [*before, result.remote_id]  # exactly one new post
+
+
+def test_find_published_finds_a_sent_post_and_not_an_unsent_one(
+    contract: Harness, clock: FakeClock
+) -> None:
+    since = clock() - SINCE
+    first = contract.adapter.publish(make_post(contract, 1))
+    contract.adapter.publish(make_post(contract, 2))
+    found = contract.adapter.find_published(make_post(contract, 1), since=since)
+    assert isinstance(found, PublishResult)
+    assert found.remote_id == first.remote_id
+    assert contract.adapter.find_published(make_post(contract, 3), since=since) is None
+    assert len(contract.remote_ids()) == 2  # looking posted nothing
+
+
+def test_engagement_gives_one_reading_per_known_post(contract: Harness, clock: FakeClock) -> None:
+    ids = [contract.adapter.publish(make_post(contract, n)).remote_id for n in range(3)]
+    readings = contract.adapter.fetch_engagement([*ids, contract.missing_id])
+    assert all(isinstance(e, Engagement) for e in readings)
+    assert sorted(e.remote_id for e in readings) == sorted(ids)  # the missing one left out
+    for e in readings:
+        assert e.fetched_at.tzinfo is not None
+        for name in COUNTERS:
+            value = getattr(e, name)
+            if name in contract.counters:
+                assert isinstance(value, int) and value >= 0, (name, value)
+            else:
+                assert value is None, (
+                    f"{name}: the network does not give it, so None, not {value!r}"
+                )
+    assert contract.adapter.fetch_engagement([]) == []
+    assert {f.name for f in fields(Engagement)} >= COUNTERS
+
+
+def test_followers(contract: Harness) -> None:
+    assert contract.adapter.fetch_followers() == contract.followers
+
+
+def test_verify_names_the_account(contract: Harness) -> None:
+    info = contract.adapter.verify()
+    assert isinstance(info, AccountInfo)
+    assert isinstance(info.account, str) and info.account
+    assert info.followers == contract.followers
+    assert contract.remote_ids() == []  # verifying posted nothing
+
+
+def test_revoked_credentials_are_an_auth_error(contract: Harness) -> None:
+    if contract.revoke is None:
+        pytest.skip(f"{contract.name} has no credentials to revoke")
+    contract.revoke()
+    with pytest.raises(AuthError):
+        contract.adapter.verify()
+    with pytest.raises(AuthError):
+        contract.adapter.publish(make_post(contract, 1))
+    assert contract.remote_ids() == []

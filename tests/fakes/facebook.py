@@ -1,0 +1,217 @@
+"""A fake Facebook Graph API for one Page, on the shared `FakeServer`.
+
+It answers what the Facebook adapter asks, shaped as Graph documents it:
+
+- `POST /{version}/{page_id}/feed` (form: message, link, access_token) -> `{"id": "PAGE_POST"}`;
+  the same message twice in a row -> error 506 "Duplicate status message", as Graph does;
+- `GET /{version}/{page_id}/posts?fields=...&since=...&limit=...&after=...` -> `{"data": [...],
+  "paging": {"cursors": {"before", "after"}, "next"}}`, newest first;
+- `GET /{version}/{id}?fields=...` -> the Page (id, name, followers_count, link) or a post with
+  `shares` (left out when nobody shared, as Graph does), `reactions` and `comments` each with
+  `summary.total_count`; an unknown id -> error 100/33.
+
+Errors are Graph's error object, `{"error": {"message", "type", "code", "error_subcode",
+"fbtrace_id"}}`, sent with HTTP 400 (`graph_error` builds one for faults). The token travels as
+`access_token` in the query or the form; `revoke()` makes it answer error 190 (expired, subcode
+463) from then on. `posts` is the fake's record of what was created.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from .server import FakeServer, Reply, Request
+
+__all__ = ["FakeFacebook", "FbPost", "graph_error"]
+
+
+def graph_error(
+    code: int,
+    message: str,
+    *,
+    type: str = "OAuthException",
+    subcode: int | None = None,
+) -> dict[str, Any]:
+    """A Graph error body, as Graph sends it."""
+    error: dict[str, Any] = {
+        "message": message,
+        "type": type,
+        "code": code,
+        "fbtrace_id": "AbCdEfGhIjK",
+    }
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return {"error": error}
+
+
+@dataclass
+class FbPost:
+    id: str
+    message: str
+    link: str | None
+    created_time: datetime
+    reactions: int = 0
+    comments: int = 0
+    shares: int = 0
+
+
+class FakeFacebook:
+    """Graph for one Page: install it on a server, point the adapter at `server.url`."""
+
+    def __init__(
+        self,
+        server: FakeServer,
+        *,
+        page_id: str = "1029384756",
+        token: str = "page-token",
+        name: str = "Xen Project",
+        followers: int = 4321,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.server, self.page_id, self.token = server, page_id, token
+        self.name, self.followers, self.clock = name, followers, clock
+        self.posts: list[FbPost] = []
+        self.revoked = False
+        self._ids = itertools.count(5550001)
+        server.route("POST", "/:version/:id/feed", self._feed)
+        server.route("GET", "/:version/:id/posts", self._list)
+        server.route("GET", "/:version/:id", self._object)
+
+    FEED = "/:version/:id/feed"
+    POSTS = "/:version/:id/posts"
+    OBJECT = "/:version/:id"
+
+    def revoke(self) -> None:
+        self.revoked = True
+
+    def post(self, post_id: str) -> FbPost:
+        return next(p for p in self.posts if p.id == post_id)
+
+    def _auth(self, token: str | None) -> Reply | None:
+        if token != self.token:
+            return Reply(
+                400, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+            )
+        if self.revoked:
+            return Reply(
+                400,
+                graph_error(
+                    190,
+                    "Error validating access token: Session has expired on Sunday, 01-Jun-25 "
+                    "10:00:00 PDT.",
+                    subcode=463,
+                ),
+            )
+        return None
+
+    def _feed(self, request: Request) -> Reply:
+        form = request.form
+        denied = self._auth(form.get("access_token"))
+        if denied:
+            return denied
+        if request.params["id"] != self.page_id:
+            return Reply(
+                400,
+                graph_error(
+                    100, "Unsupported post request.", type="GraphMethodException", subcode=33
+                ),
+            )
+        message = form.get("message", "")
+        if not message and not form.get("link"):
+            return Reply(
+                400, graph_error(100, "(#100) Missing message or attachment", subcode=1349125)
+            )
+        if self.posts and self.posts[-1].message == message:
+            return Reply(400, graph_error(506, "(#506) Duplicate status message"))
+        post = FbPost(
+            id=f"{self.page_id}_{next(self._ids)}",
+            message=message,
+            link=form.get("link"),
+            created_time=self.clock(),
+        )
+        self.posts.append(post)
+        return Reply(200, {"id": post.id})
+
+    def _list(self, request: Request) -> Reply:
+        denied = self._auth(request.arg("access_token"))
+        if denied:
+            return denied
+        since = int(request.arg("since", "0") or 0)
+        limit = int(request.arg("limit", "25") or 25)
+        after = request.arg("after")
+        start = int(base64.b64decode(after).decode()) if after else 0
+        newest_first = [p for p in reversed(self.posts) if p.created_time.timestamp() >= since]
+        window = newest_first[start : start + limit]
+        body: dict[str, Any] = {
+            "data": [
+                {
+                    "id": p.id,
+                    "message": p.message,
+                    "created_time": p.created_time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                    "permalink_url": f"https://www.facebook.com/{p.id.replace('_', '/posts/')}",
+                }
+                for p in window
+            ]
+        }
+        if window:
+            end = str(start + len(window)).encode()
+            body["paging"] = {
+                "cursors": {
+                    "before": base64.b64encode(str(start).encode()).decode(),
+                    "after": base64.b64encode(end).decode(),
+                }
+            }
+            if start + len(window) < len(newest_first):
+                query = {k: v[0] for k, v in request.query.items()}
+                query["after"] = body["paging"]["cursors"]["after"]
+                body["paging"]["next"] = f"{self.server.url}{request.path}?{urlencode(query)}"
+        return Reply(200, body)
+
+    def _object(self, request: Request) -> Reply:
+        denied = self._auth(request.arg("access_token"))
+        if denied:
+            return denied
+        object_id = request.params["id"]
+        fields = (request.arg("fields") or "").split(",")
+        if object_id == self.page_id:
+            page = {
+                "id": self.page_id,
+                "name": self.name,
+                "followers_count": self.followers,
+                "link": f"https://www.facebook.com/{self.page_id}",
+            }
+            return Reply(200, {k: v for k, v in page.items() if k == "id" or k in fields})
+        found = [p for p in self.posts if p.id == object_id]
+        if not found:
+            return Reply(
+                400,
+                graph_error(
+                    100,
+                    f"Unsupported get request. Object with ID '{object_id}' does not exist, "
+                    "cannot be loaded due to missing permissions, or does not support this "
+                    "operation.",
+                    type="GraphMethodException",
+                    subcode=33,
+                ),
+            )
+        post = found[0]
+        body: dict[str, Any] = {"id": post.id}
+        if "shares" in fields and post.shares:
+            body["shares"] = {"count": post.shares}
+        if "reactions.summary(true)" in fields:
+            body["reactions"] = {
+                "data": [],
+                "summary": {"total_count": post.reactions, "viewer_reaction": "NONE"},
+            }
+        if "comments.summary(true)" in fields:
+            body["comments"] = {
+                "data": [],
+                "summary": {"order": "ranked", "total_count": post.comments, "can_comment": True},
+            }
+        return Reply(200, body)

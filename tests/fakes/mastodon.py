@@ -1,0 +1,263 @@
+"""A fake Mastodon instance with one account, on the shared `FakeServer`.
+
+It answers what the Mastodon adapter asks, with bodies shaped like Mastodon's entities:
+
+- `POST /api/v1/statuses` (form `status`, header `Idempotency-Key`) -> a Status. A repeated
+  Idempotency-Key from the same token answers the status it already made and creates nothing,
+  as Mastodon does (it keeps keys for an hour; the fake keeps them for its life). A text over
+  `max_characters` (each link counting 23) -> 422 `{"error": "Validation failed: Text character
+  limit of N exceeded"}`;
+- `GET /api/v1/statuses/:id` -> a Status with `favourites_count`, `reblogs_count`,
+  `replies_count`; unknown -> 404 `{"error": "Record not found"}`;
+- `GET /api/v1/accounts/verify_credentials` -> a CredentialAccount;
+- `GET /api/v1/accounts/:id/statuses?limit=&max_id=` -> Statuses, newest first;
+- `GET /api/v2/instance` -> an Instance with `configuration.statuses.max_characters`.
+
+Authentication is `Authorization: Bearer TOKEN`; a wrong or revoked token -> 401
+`{"error": "The access token is invalid"}`. `rate_limited(reset)` builds the 429 fault Mastodon
+sends (`X-RateLimit-*` headers). `statuses` is the fake's record of what was created.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from .server import FakeServer, Fault, Reply, Request
+
+__all__ = ["FakeMastodon", "MastoStatus", "rate_limited"]
+
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def rate_limited(reset: datetime) -> Fault:
+    """The 429 Mastodon answers once an account's limit is spent."""
+    return Fault.respond(
+        429,
+        {"error": "Too many requests"},
+        {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": _iso(reset),
+        },
+    )
+
+
+def _linkify(text: str) -> str:
+    """Plain text as Mastodon renders it: paragraphs, line breaks, links split in spans."""
+
+    def link(m: re.Match[str]) -> str:
+        url = m.group(0)
+        scheme, _, rest = url.partition("://")
+        return (
+            f'<a href="{url}" target="_blank" rel="nofollow noopener noreferrer" translate="no">'
+            f'<span class="invisible">{scheme}://</span><span class="ellipsis">{rest[:30]}</span>'
+            f'<span class="invisible">{rest[30:]}</span></a>'
+        )
+
+    paragraphs = []
+    for para in text.split("\n\n"):
+        escaped = html.escape(para, quote=False)
+        paragraphs.append("<p>" + _URL.sub(link, escaped).replace("\n", "<br />") + "</p>")
+    return "".join(paragraphs)
+
+
+@dataclass
+class MastoStatus:
+    id: str
+    text: str
+    created_at: datetime
+    idempotency_key: str | None
+    favourites: int = 0
+    reblogs: int = 0
+    replies: int = 0
+
+
+class FakeMastodon:
+    """One account on one instance: install it on a server, point the adapter at `server.url`."""
+
+    STATUSES = "/api/v1/statuses"
+    STATUS = "/api/v1/statuses/:id"
+    ME = "/api/v1/accounts/verify_credentials"
+    ACCOUNT_STATUSES = "/api/v1/accounts/:id/statuses"
+    INSTANCE = "/api/v2/instance"
+
+    def __init__(
+        self,
+        server: FakeServer,
+        *,
+        token: str = "masto-token",
+        username: str = "xen",
+        followers: int = 987,
+        max_characters: int = 500,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.server, self.token, self.username = server, token, username
+        self.followers, self.max_characters, self.clock = followers, max_characters, clock
+        self.account_id = "109876543210"
+        self.statuses: list[MastoStatus] = []
+        self.revoked = False
+        self._ids = itertools.count(113000000000000001)
+        self._keys: dict[str, str] = {}
+        server.route("POST", self.STATUSES, self._create)
+        server.route("GET", self.STATUS, self._status)
+        server.route("GET", self.ME, self._me)
+        server.route("GET", self.ACCOUNT_STATUSES, self._list)
+        server.route("GET", self.INSTANCE, self._instance)
+
+    def revoke(self) -> None:
+        self.revoked = True
+
+    def status(self, status_id: str) -> MastoStatus:
+        return next(s for s in self.statuses if s.id == status_id)
+
+    # -- entities --------------------------------------------------------------------------
+
+    def _account(self) -> dict[str, Any]:
+        return {
+            "id": self.account_id,
+            "username": self.username,
+            "acct": self.username,
+            "display_name": "The Xen Project",
+            "locked": False,
+            "bot": True,
+            "created_at": "2022-11-01T00:00:00.000Z",
+            "note": "<p>Posts from the Xen Project</p>",
+            "url": f"{self.server.url}/@{self.username}",
+            "avatar": f"{self.server.url}/avatars/original/missing.png",
+            "header": f"{self.server.url}/headers/original/missing.png",
+            "followers_count": self.followers,
+            "following_count": 12,
+            "statuses_count": len(self.statuses),
+            "last_status_at": None,
+            "emojis": [],
+            "fields": [],
+        }
+
+    def _entity(self, s: MastoStatus) -> dict[str, Any]:
+        return {
+            "id": s.id,
+            "created_at": _iso(s.created_at),
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "sensitive": False,
+            "spoiler_text": "",
+            "visibility": "public",
+            "language": "en",
+            "uri": f"{self.server.url}/users/{self.username}/statuses/{s.id}",
+            "url": f"{self.server.url}/@{self.username}/{s.id}",
+            "replies_count": s.replies,
+            "reblogs_count": s.reblogs,
+            "favourites_count": s.favourites,
+            "edited_at": None,
+            "content": _linkify(s.text),
+            "reblog": None,
+            "application": {"name": "xensocial", "website": None},
+            "account": self._account(),
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "card": None,
+            "poll": None,
+        }
+
+    # -- routes ----------------------------------------------------------------------------
+
+    def _auth(self, request: Request) -> Reply | None:
+        if request.headers.get("authorization") != f"Bearer {self.token}" or self.revoked:
+            return Reply(401, {"error": "The access token is invalid"})
+        return None
+
+    def _create(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        key = request.headers.get("idempotency-key")
+        if key and key in self._keys:
+            return Reply(200, self._entity(self.status(self._keys[key])))
+        text = request.form.get("status", "")
+        length = len(_URL.sub("x" * 23, text))
+        if not text.strip():
+            return Reply(422, {"error": "Validation failed: Text can't be blank"})
+        if length > self.max_characters:
+            return Reply(
+                422,
+                {
+                    "error": "Validation failed: Text character limit of "
+                    f"{self.max_characters} exceeded"
+                },
+            )
+        status = MastoStatus(str(next(self._ids)), text, self.clock(), key)
+        self.statuses.append(status)
+        if key:
+            self._keys[key] = status.id
+        return Reply(200, self._entity(status))
+
+    def _status(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        found = [s for s in self.statuses if s.id == request.params["id"]]
+        if not found:
+            return Reply(404, {"error": "Record not found"})
+        return Reply(200, self._entity(found[0]))
+
+    def _me(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        account = self._account()
+        account["source"] = {"privacy": "public", "sensitive": False, "language": "en", "note": ""}
+        return Reply(200, account)
+
+    def _list(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if request.params["id"] != self.account_id:
+            return Reply(404, {"error": "Record not found"})
+        limit = min(int(request.arg("limit", "20") or 20), 40)
+        max_id = request.arg("max_id")
+        newest_first = sorted(self.statuses, key=lambda s: int(s.id), reverse=True)
+        if max_id:
+            newest_first = [s for s in newest_first if int(s.id) < int(max_id)]
+        return Reply(200, [self._entity(s) for s in newest_first[:limit]])
+
+    def _instance(self, request: Request) -> Reply:
+        host = self.server.url.split("://", 1)[1]
+        return Reply(
+            200,
+            {
+                "domain": host,
+                "title": "Fake Social",
+                "version": "4.3.2",
+                "source_url": "https://github.com/mastodon/mastodon",
+                "description": "A fake instance for tests",
+                "usage": {"users": {"active_month": 3}},
+                "languages": ["en"],
+                "configuration": {
+                    "urls": {"streaming": f"ws://{host}"},
+                    "accounts": {"max_featured_tags": 10},
+                    "statuses": {
+                        "max_characters": self.max_characters,
+                        "max_media_attachments": 4,
+                        "characters_reserved_per_url": 23,
+                    },
+                    "media_attachments": {"image_size_limit": 16777216},
+                    "polls": {"max_options": 4},
+                },
+                "registrations": {"enabled": False, "approval_required": False},
+                "contact": {"email": "admin@example.org"},
+                "rules": [],
+            },
+        )

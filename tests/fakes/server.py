@@ -1,0 +1,301 @@
+"""A small fake HTTP server for adapter tests: real sockets on 127.0.0.1, routes per test, faults.
+
+Each network's fake (`tests/fakes/x.py`, ...) registers its API's routes on one `FakeServer`;
+the adapter under test talks to it through its real client library over real HTTP. The server
+keeps its own log of every request it received (`server.log`), and that log, not anything the
+client reports, is the judge of what was posted.
+
+    with FakeServer() as server:
+        server.route("POST", "/2/tweets", create)           # create(request) -> Reply
+        server.fault("POST", "/2/tweets", Fault.respond(503, {"title": "Service Unavailable"}))
+        server.fault("POST", "/2/tweets", Fault.accept_then_lose(), times=2)
+        ...   # point the client at server.url
+        assert [r.path for r in server.requests("POST")] == ["/2/tweets"] * 3
+
+Routes: `route(method, pattern, handler)`; a pattern is a path whose `:name` segments match one
+segment each (`/2/users/:id/tweets`), available as `request.params["id"]`. The query string is
+not part of the match (`request.query`). An unmatched request is answered 404 and still logged.
+
+Faults make failures deterministic: `fault(method, pattern, f, times=N)` queues `f` for the
+next N requests to that route, in order; once the queue is empty the route answers normally.
+
+- `Fault.respond(status, body, headers)`: answer this instead; the handler does not run
+  (429 with rate-limit headers, 500, 503, 401...).
+- `Fault.hang(seconds)`: wait, then close without answering; the handler does not run. With
+  `seconds` above the client's read timeout this is a read timeout where nothing was created.
+- `Fault.accept_then_lose(seconds=0)`: run the handler (the post IS created and logged), then
+  wait `seconds` and close without answering: with 0 the connection drops at once, with more
+  than the client's read timeout the client times out. Either way the response never arrives.
+- `Fault.drop()`: close without answering and without running the handler.
+
+Waits are cut short when the server stops, so a test never waits for a fault to finish.
+Requests are logged before any fault applies: a request that got no answer is in the log.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["Fault", "FakeServer", "Handler", "Reply", "Request"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server received it. Header names are lower-cased."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    params: Mapping[str, str] = field(default_factory=dict)  # the route's `:name` segments
+    query_string: str = ""  # the raw query, for checks that need it exactly (OAuth signatures)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        """The query parameter `name` (its first value), or `default`."""
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    @property
+    def form(self) -> dict[str, str]:
+        """The body as an `application/x-www-form-urlencoded` form (first value of each)."""
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8")).items()}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers. `body` is sent as JSON unless it is bytes."""
+
+    status: int = 200
+    body: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Handler = Callable[[Request], Reply]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One programmed failure; build it with the class methods below."""
+
+    kind: str  # "respond" | "hang" | "accept_then_lose" | "drop"
+    reply: Reply | None = None
+    seconds: float = 0.0
+
+    @classmethod
+    def respond(
+        cls, status: int, body: Any = None, headers: Mapping[str, str] | None = None
+    ) -> Fault:
+        return cls("respond", Reply(status, body, dict(headers or {})))
+
+    @classmethod
+    def hang(cls, seconds: float) -> Fault:
+        return cls("hang", seconds=seconds)
+
+    @classmethod
+    def accept_then_lose(cls, seconds: float = 0.0) -> Fault:
+        return cls("accept_then_lose", seconds=seconds)
+
+    @classmethod
+    def drop(cls) -> Fault:
+        return cls("drop")
+
+
+@dataclass
+class _Route:
+    method: str
+    pattern: str
+    regex: re.Pattern[str]
+    handler: Handler
+    faults: deque[Fault] = field(default_factory=deque)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    parts = []
+    for segment in pattern.strip("/").split("/"):
+        if segment.startswith(":"):
+            parts.append(f"(?P<{segment[1:]}>[^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    return re.compile("^/" + "/".join(parts) + "/?$")
+
+
+class FakeServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port), started and stopped as a context."""
+
+    def __init__(self) -> None:
+        self._routes: list[_Route] = []
+        self._log: list[Request] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> FakeServer:
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # the request log is the record; stderr noise helps nobody
+
+            def _serve(self) -> None:
+                server._dispatch(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # cut every fault's wait short
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:41234 (no trailing slash)."""
+        assert self._httpd is not None, "the server is not started"
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    # -- programming -----------------------------------------------------------------------
+
+    def route(self, method: str, pattern: str, handler: Handler) -> None:
+        """Answer `method pattern` with `handler`; a later route for the same pair replaces it."""
+        method = method.upper()
+        with self._lock:
+            self._routes = [r for r in self._routes if (r.method, r.pattern) != (method, pattern)]
+            self._routes.append(_Route(method, pattern, _compile(pattern), handler))
+
+    def fault(self, method: str, pattern: str, fault: Fault, *, times: int = 1) -> None:
+        """Queue `fault` for the next `times` requests to the route `method pattern`."""
+        route = self._find_route(method.upper(), pattern)
+        with self._lock:
+            route.faults.extend([fault] * times)
+
+    def pending_faults(self, method: str, pattern: str) -> int:
+        with self._lock:
+            return len(self._find_route(method.upper(), pattern).faults)
+
+    def _find_route(self, method: str, pattern: str) -> _Route:
+        for r in self._routes:
+            if (r.method, r.pattern) == (method, pattern):
+                return r
+        raise KeyError(f"no route {method} {pattern}; register it before its faults")
+
+    # -- the record ------------------------------------------------------------------------
+
+    @property
+    def log(self) -> list[Request]:
+        """Every request received so far, in arrival order (a copy)."""
+        with self._lock:
+            return list(self._log)
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        """The logged requests, filtered by method and/or exact path (query excluded)."""
+        return [
+            r
+            for r in self.log
+            if (method is None or r.method == method.upper()) and (path is None or r.path == path)
+        ]
+
+    def __iter__(self) -> Iterator[Request]:
+        return iter(self.log)
+
+    # -- serving ---------------------------------------------------------------------------
+
+    def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(h.path)
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in h.headers.items()}
+        query = parse_qs(parts.query, keep_blank_values=True)
+        method = h.command.upper()
+
+        route, params, fault = None, {}, None
+        with self._lock:
+            for r in self._routes:
+                m = r.regex.match(parts.path) if r.method == method else None
+                if m:
+                    route, params = r, m.groupdict()
+                    fault = r.faults.popleft() if r.faults else None
+                    break
+            request = Request(method, parts.path, query, headers, body, params, parts.query)
+            self._log.append(request)
+
+        if route is None:
+            self._send(
+                h, Reply(404, {"title": "Not Found", "detail": f"no route {method} {parts.path}"})
+            )
+            return
+        if fault is not None and fault.kind == "respond":
+            assert fault.reply is not None
+            self._send(h, fault.reply)
+            return
+        if fault is not None and fault.kind in ("hang", "drop"):
+            self._stopping.wait(fault.seconds)
+            h.close_connection = True
+            return
+        try:
+            reply = route.handler(request)
+        except Exception as exc:  # a broken fake must show up as a 500, not a hung client
+            reply = Reply(500, {"title": "Fake Handler Error", "detail": repr(exc)})
+        if fault is not None and fault.kind == "accept_then_lose":
+            self._stopping.wait(fault.seconds)
+            h.close_connection = True
+            return
+        self._send(h, reply)
+
+    @staticmethod
+    def _send(h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if isinstance(reply.body, bytes):
+            payload, ctype = reply.body, "application/octet-stream"
+        elif reply.body is None:
+            payload, ctype = b"", "application/json"
+        else:
+            payload, ctype = json.dumps(reply.body).encode("utf-8"), "application/json"
+        try:
+            h.send_response(reply.status)
+            headers = {k.lower(): v for k, v in reply.headers.items()}
+            if "content-type" not in headers:
+                h.send_header("Content-Type", ctype)
+            for k, v in reply.headers.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(payload)))
+            h.end_headers()
+            h.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout); the log already has the request

@@ -1,0 +1,351 @@
+"""The Facebook Page adapter: posts to a Page's feed through facebook-sdk's `GraphAPI`.
+
+Configuration:
+
+    [[channels]]
+    network = "facebook"
+    [channels.options]
+    page_id = "1234567890"              # required: the Page's numeric id
+    graph_version = "v21.0"             # optional: the Graph API version (default below)
+    api_base_url = "https://graph.facebook.com"   # optional: a proxy or a test server
+    [channels.secrets]
+    access_token = "env:FB_PAGE_TOKEN"  # a Page access token with pages_manage_posts and
+                                        # pages_read_engagement
+
+What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish;
+`get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id,
+fields="shares,reactions.summary(true),comments.summary(true)")` for engagement (current metrics
+only: Meta replaced "impressions" with "views" and `page_fans` with `page_follows` in 2025, so
+nothing here asks for the retired ones); the Page's `followers_count` for followers and `verify`.
+
+Workarounds for facebook-sdk 3.1.0, its last release (2018):
+- It accepts only Graph versions 2.8 to 3.1 (a regex and a fixed list), all retired by Meta.
+  The client is built with "3.1", which it accepts, and the configured version is then set on
+  the instance (`client.version`), which is all its methods read.
+- It sends to the hard-coded https://graph.facebook.com with the timeout it was given (None by
+  default): it gets the session of `_http.make_session`, which applies our timeouts and sends
+  to `api_base_url` instead when one is configured.
+- It ignores the HTTP status and raises `GraphAPIError` from the JSON error object, keeping
+  neither the status nor the headers. A response hook on the session keeps the last response,
+  so a 5xx without a Graph error body is still seen as a server failure, and a rate-limit error
+  can be given its reset time from the `x-business-use-case-usage` header
+  (`estimated_time_to_regain_access`, in minutes); `x-app-usage` carries percentages only, so
+  an app-level limit has no reset time (None).
+
+Graph error codes, as mapped here:
+- 190 (invalid or expired token), 102 (session), 10 and 200-299 (permission missing) → AuthError:
+  the channel pauses and its items wait, where rejecting would fail every item in turn;
+- 4, 17, 32, 613, 341, 80001 (application, user, page and call-volume limits) → RateLimited;
+- 1 (unknown error), 2 (service unavailable), and any answer that is not Graph JSON (a proxy's
+  5xx page) → TransientError; when publishing, `maybe_posted` unless the answer proves nothing
+  was done;
+- 506 (duplicate status message), and 368 when its message says duplicate → Rejected(duplicate);
+- anything else → Rejected.
+
+Lookups are NOT reliable (`lookup_is_reliable = False`): Graph has no idempotency key, a post
+carries no trace of ours but its text and link, and the Page's `posts` edge is not a promised
+read-after-write view (a post held for review, or one still propagating, is not listed). So
+`find_published` finding a post is proof, but not finding one is not: a delivery whose post may
+be out goes to `unknown` for a person to decide rather than risking a second post.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any, ClassVar
+
+import facebook  # type: ignore[import-untyped]  # facebook-sdk ships no type information
+import requests
+
+from ._http import make_session, parse_base_url, transport_error
+from .base import (
+    AccountInfo,
+    Adapter,
+    AdapterError,
+    AuthError,
+    ChannelContext,
+    Engagement,
+    Post,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    TextLimits,
+    TransientError,
+)
+
+__all__ = ["DEFAULT_GRAPH_VERSION", "FacebookPageAdapter"]
+
+DEFAULT_GRAPH_VERSION = "v21.0"
+"""A Graph version Meta supports (each lives about two years); set `graph_version` to move on."""
+
+GRAPH_URL = "https://graph.facebook.com"
+_LIBRARY_VERSION = "3.1"  # the newest version facebook-sdk 3.1.0 lets its constructor take
+_VERSION = re.compile(r"^v\d{1,2}\.\d$")
+_OPTIONS = {"page_id", "graph_version", "api_base_url"}
+
+_AUTH_CODES = {102, 190, 10}
+_RATE_CODES = {4, 17, 32, 341, 613, 80001}
+_TRANSIENT_CODES = {1, 2}
+_DUPLICATE_CODES = {506}
+_GONE = (100, 33)  # "Unsupported get request. Object ... does not exist": a deleted post
+
+_POST_FIELDS = "id,message,created_time,permalink_url"
+_ENGAGEMENT_FIELDS = "shares,reactions.summary(true),comments.summary(true)"
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+_TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
+_LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two tries
+
+
+class FacebookPageAdapter(Adapter):
+    name: ClassVar[str] = "facebook"
+    limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
+    lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+
+    def __init__(self, context: ChannelContext) -> None:
+        super().__init__(context)
+        options = context.options
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; facebook takes: "
+                + ", ".join(sorted(_OPTIONS))
+            )
+        page_id = options.get("page_id")
+        if isinstance(page_id, int) and not isinstance(page_id, bool):
+            page_id = str(page_id)
+        if not isinstance(page_id, str) or not page_id.strip().isdigit():
+            raise ValueError(f"page_id: expected the Page's numeric id, got {page_id!r}")
+        self.page_id = page_id.strip()
+        version = options.get("graph_version", DEFAULT_GRAPH_VERSION)
+        if not isinstance(version, str) or not _VERSION.match(version.strip()):
+            raise ValueError(f"graph_version: expected a version such as 'v21.0', got {version!r}")
+        self.graph_version = version.strip()
+        base_url = parse_base_url(options.get("api_base_url"))
+        token = context.secrets.get("access_token")
+        if not token:
+            raise AuthError(
+                f"channel {context.name!r}: secret 'access_token' (a Page token) is missing"
+            )
+
+        self._last: requests.Response | None = None
+        session = make_session(
+            timeout=context.timeout_seconds, real_hosts=(GRAPH_URL,), api_base_url=base_url
+        )
+        session.hooks["response"].append(self._remember)
+        self._session = session
+        self._graph: Any = facebook.GraphAPI(
+            access_token=token, version=_LIBRARY_VERSION, session=session
+        )
+        self._graph.version = self.graph_version  # past the library's own version check
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self._last = response
+
+    # -- calling Graph ---------------------------------------------------------------------
+
+    def _call(self, action: str, fn: Callable[[], Any], *, posting: bool = False) -> Any:
+        """`fn()` (one library call), with every failure turned into our error tree."""
+        self._last = None
+        try:
+            return fn()
+        except requests.RequestException as exc:
+            raise transport_error(exc, action) from exc
+        except facebook.GraphAPIError as exc:
+            raise self._graph_error(exc, action, posting) from exc
+        except (KeyError, ValueError) as exc:
+            # The library reads `content-type` and parses JSON without checking either: an
+            # answer that is not Graph's (a proxy's page, a truncated body).
+            raise self._not_graph(action, posting) from exc
+
+    def _status(self) -> int | None:
+        return self._last.status_code if self._last is not None else None
+
+    def _not_graph(self, action: str, posting: bool) -> TransientError:
+        status = self._status()
+        # A 4xx page that is not Graph's came from something in front of Graph: nothing was done.
+        maybe = posting and (status is None or status >= 500)
+        return TransientError(
+            f"{action}: not a Graph API answer (HTTP {status})", maybe_posted=maybe
+        )
+
+    def _graph_error(self, exc: Any, action: str, posting: bool) -> AdapterError:
+        code = exc.code if isinstance(exc.code, int) else None
+        result = exc.result if isinstance(exc.result, Mapping) else {}
+        raw_error = result.get("error")
+        error: Mapping[str, Any] = raw_error if isinstance(raw_error, Mapping) else {}
+        subcode = error.get("error_subcode")
+        message = str(exc.message if isinstance(exc.message, str) else error.get("message", exc))
+        text = f"{action}: Graph error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
+        status = self._status()
+        if code is None:
+            return self._not_graph(action, posting)
+        if code in _AUTH_CODES or 200 <= code <= 299:
+            return AuthError(text)
+        if code in _RATE_CODES or status == 429:
+            return RateLimited(text, reset_at=self._reset_at())
+        if code in _TRANSIENT_CODES:
+            return TransientError(text, maybe_posted=posting)
+        if code in _DUPLICATE_CODES or (code == 368 and "duplicate" in message.lower()):
+            return Rejected(text, duplicate=True)
+        return Rejected(text)
+
+    def _reset_at(self) -> datetime | None:
+        """When the limit lifts, from `x-business-use-case-usage` (minutes to wait)."""
+        # `is not None`: a Response is falsy when its status is an error, as here.
+        last = self._last
+        raw = last.headers.get("x-business-use-case-usage") if last is not None else None
+        if not raw:
+            return None
+        try:
+            usage = json.loads(raw)
+            minutes = [
+                float(entry["estimated_time_to_regain_access"])
+                for entries in usage.values()
+                for entry in entries
+                if entry.get("estimated_time_to_regain_access") is not None
+            ]
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return None  # a malformed header is no reason to fail the call differently
+        wait = max(minutes, default=0.0)
+        return self.context.clock() + timedelta(minutes=wait) if wait > 0 else None
+
+    # -- the interface ---------------------------------------------------------------------
+
+    def _post_url(self, post_id: str) -> str:
+        page, _, own = post_id.partition("_")
+        if own:
+            return f"https://www.facebook.com/{page}/posts/{own}"
+        return f"https://www.facebook.com/{post_id}"
+
+    def publish(self, post: Post) -> PublishResult:
+        data = {"message": post.text}
+        if post.url:
+            data["link"] = post.url
+        result = self._call(
+            "posting to Facebook",
+            lambda: self._graph.put_object(self.page_id, "feed", **data),
+            posting=True,
+        )
+        post_id = result.get("id") if isinstance(result, Mapping) else None
+        if not post_id:
+            # Graph answered without an id: the post may well be out; look before retrying.
+            raise TransientError(
+                f"posting to Facebook: no post id in {result!r}", maybe_posted=True
+            )
+        return PublishResult(str(post_id), self._post_url(str(post_id)), self.context.clock())
+
+    def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
+        args: dict[str, Any] = {
+            "fields": _POST_FIELDS,
+            "since": int(since.timestamp()),
+            "limit": 100,
+        }
+        for _ in range(_LOOKUP_PAGES):
+            page = self._call(
+                "reading the Page's posts",
+                partial(self._graph.get_connections, self.page_id, "posts", **args),
+            )
+            for entry in page.get("data", []) if isinstance(page, Mapping) else []:
+                if _matches(entry, post):
+                    post_id = str(entry["id"])
+                    return PublishResult(
+                        post_id,
+                        str(entry.get("permalink_url") or self._post_url(post_id)),
+                        _graph_time(entry.get("created_time")) or self.context.clock(),
+                    )
+            paging = page.get("paging", {}) if isinstance(page, Mapping) else {}
+            after = paging.get("cursors", {}).get("after")
+            if not paging.get("next") or not after:
+                return None
+            args = {**args, "after": after}
+        return None
+
+    def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
+        out = []
+        for remote_id in remote_ids:
+            try:
+                obj = self._call(
+                    "reading a post's engagement",
+                    partial(self._graph.get_object, remote_id, fields=_ENGAGEMENT_FIELDS),
+                )
+            except Rejected as exc:
+                cause = exc.__cause__
+                if (getattr(cause, "code", None), _subcode(cause)) == _GONE:
+                    continue  # deleted on Facebook: the interface says leave it out
+                raise
+            out.append(
+                Engagement(
+                    remote_id=remote_id,
+                    fetched_at=self.context.clock(),
+                    likes=_summary_count(obj.get("reactions")),
+                    # Graph leaves `shares` out of a post nobody shared, rather than saying 0.
+                    reposts=_int(obj.get("shares", {"count": 0}).get("count")),
+                    replies=_summary_count(obj.get("comments")),
+                )
+            )
+        return out
+
+    def _page(self, fields: str) -> Mapping[str, Any]:
+        obj = self._call(
+            "reading the Page", lambda: self._graph.get_object(self.page_id, fields=fields)
+        )
+        return obj if isinstance(obj, Mapping) else {}
+
+    def fetch_followers(self) -> int | None:
+        return _int(self._page("followers_count").get("followers_count"))
+
+    def verify(self) -> AccountInfo:
+        page = self._page("name,followers_count,link")
+        return AccountInfo(
+            account=str(page.get("name") or self.page_id),
+            followers=_int(page.get("followers_count")),
+            url=str(page.get("link") or f"https://www.facebook.com/{self.page_id}"),
+        )
+
+    def close(self) -> None:
+        self._session.close()
+
+
+def _matches(entry: Mapping[str, Any], post: Post) -> bool:
+    """Our post, by a link in its message equal to the item's URL, or by its exact text."""
+    message = str(entry.get("message") or "")
+    if post.url and post.url in _links(message):
+        return True
+    return bool(message) and " ".join(message.split()) == " ".join(post.text.split())
+
+
+def _links(text: str) -> set[str]:
+    # Whole links only: ".../blog/1" must not match a post of ".../blog/15".
+    found = [m.group(0) for m in _LINK.finditer(text)]
+    return set(found) | {link.rstrip(_TRAILING) for link in found}
+
+
+def _graph_time(value: Any) -> datetime | None:
+    """Graph's "2025-01-02T03:04:05+0000" as an aware UTC datetime."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _summary_count(edge: Any) -> int | None:
+    if not isinstance(edge, Mapping):
+        return None
+    summary = edge.get("summary")
+    return _int(summary.get("total_count")) if isinstance(summary, Mapping) else None
+
+
+def _subcode(exc: Any) -> Any:
+    result = getattr(exc, "result", None)
+    error = result.get("error") if isinstance(result, Mapping) else None
+    return error.get("error_subcode") if isinstance(error, Mapping) else None
