@@ -1,0 +1,42 @@
+# xensocial in a container: the daemon as a non-root user, its SQLite state on a volume.
+#
+#   docker build -t xensocial .
+#   docker run -d --name xensocial -v xensocial-data:/data xensocial
+#   docker exec xensocial xensocial queue add https://xenproject.org/ --title "Xen"
+#   docker run -d -v xensocial-data:/data -v $PWD/xensocial.toml:/etc/xensocial/xensocial.toml:ro \
+#       -e XENSOCIAL_CONFIG=/etc/xensocial/xensocial.toml xensocial
+#
+# Secrets: mount them as files (Docker secrets appear under /run/secrets/NAME) and refer to
+# them as "file:/run/secrets/NAME" in the configuration, or pass environment variables and use
+# "env:NAME". This image is not built in CI (no Docker engine there); tests/packaging checks it.
+
+# -- build: the wheel, from the source tree --------------------------------------------------
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN pip install --no-cache-dir "hatchling>=1.21"
+COPY pyproject.toml README.md ./
+COPY xensocial ./xensocial
+COPY content_queue ./content_queue
+COPY migrations ./migrations
+COPY config ./config
+RUN pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels .
+
+# -- run: the wheel and its dependencies, nothing else ---------------------------------------
+FROM python:3.11-slim
+COPY --from=build /wheels /wheels
+RUN pip install --no-cache-dir "$(ls /wheels/xensocial-*.whl)[postgres]" \
+    && rm -rf /wheels \
+    && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin xensocial \
+    && mkdir -p /data \
+    && chown xensocial:xensocial /data
+
+ENV XENSOCIAL_DATA_DIR=/data \
+    PYTHONUNBUFFERED=1
+VOLUME /data
+WORKDIR /data
+USER xensocial
+
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["xensocial", "health"]
+STOPSIGNAL SIGTERM
+CMD ["xensocial", "run"]

@@ -1,0 +1,215 @@
+"""Is choosing the next item cheap with a big queue? 100,000 queued items, on SQLite and (when a
+server answers) PostgreSQL.
+
+    .venv/bin/python bench/selection.py [--items N] [--calls N] [--postgres URL | --no-postgres]
+
+For each backend it builds the real schema (`xensocial.migrate.upgrade`), bulk-inserts N items
+with SQLAlchemy Core (about 2 deliveries each over 4 channels, in a realistic mix of states),
+then reports:
+
+- `Ledger.next_for_channel` (what every slot does): median and p95 over many calls; target < 5 ms;
+- `xensocial queue list --state approved --json` (first page of 50) as a whole process, wall
+  time; target < 300 ms;
+- the query plans of both queries, to show that an index serves them.
+
+The PostgreSQL run uses a scratch database, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy.engine import Engine, make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _support import summary_ms, time_call, time_command, xensocial_command  # noqa: E402
+
+from content_queue import ContentQueue, Ledger, make_engine  # noqa: E402
+from content_queue.schema import Delivery, Item  # noqa: E402
+from content_queue.urls import canonical_url  # noqa: E402
+from xensocial.migrate import upgrade  # noqa: E402
+
+CHANNELS = ("xen-x", "xen-mastodon", "xen-linkedin", "xen-bluesky")
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def populate(engine: Engine, items: int, seed: int = 7) -> int:
+    """Insert `items` items and their deliveries in bulk; returns the number of deliveries."""
+    rng = random.Random(seed)
+    item_rows: list[dict[str, Any]] = []
+    delivery_rows: list[dict[str, Any]] = []
+    start = NOW - timedelta(days=365)
+    for i in range(1, items + 1):
+        created = start + timedelta(seconds=i * 300)
+        roll = rng.random()
+        state = "approved" if roll < 0.85 else "draft" if roll < 0.95 else "cancelled"
+        priority = rng.choice((0, 0, 0, 0, 0, 0, 1, 2, 5))
+        not_before = NOW + timedelta(days=rng.randint(1, 30)) if rng.random() < 0.05 else None
+        expires = NOW - timedelta(days=1) if rng.random() < 0.05 else None
+        url = f"https://example.org/news/{i}"
+        item_rows.append(
+            {
+                "id": i,
+                "url": url,
+                "canonical_url": canonical_url(url),
+                "title": f"Item {i}: something worth posting",
+                "text": "",
+                "category": rng.choice(("news", "resource", "article", "event")),
+                "tags": ["xen"],
+                "source": "csv",
+                "priority": priority,
+                "not_before": not_before,
+                "expires_at": expires,
+                "state": state,
+                "created_at": created,
+                "created_by": "bench",
+                "updated_at": created,
+            }
+        )
+        for channel in rng.sample(CHANNELS, 2):
+            done = rng.random() < 0.6  # most of a year-old queue has gone out already
+            delivery_rows.append(
+                {
+                    "item_id": i,
+                    "channel": channel,
+                    "state": "published" if done else "pending",
+                    "idempotency_key": f"xs-{uuid.UUID(int=rng.getrandbits(128)).hex}",
+                    "attempts": 1 if done else 0,
+                    "published_at": created + timedelta(hours=6) if done else None,
+                    "sort_priority": priority,
+                    "sort_created_at": created,
+                    "updated_at": created,
+                }
+            )
+    with engine.begin() as conn:
+        for chunk in range(0, len(item_rows), 10_000):
+            conn.execute(insert(Item), item_rows[chunk : chunk + 10_000])
+        for chunk in range(0, len(delivery_rows), 10_000):
+            conn.execute(insert(Delivery), delivery_rows[chunk : chunk + 10_000])
+    return len(delivery_rows)
+
+
+@contextmanager
+def captured_sql(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and parameters) the engine runs inside the block."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def print_plan(engine: Engine, statement: str, params: Any) -> None:
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN ANALYZE "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(explain + statement, params).all()
+    for row in rows:
+        print("      " + (" | ".join(str(c) for c in row[-1:]) if row else ""))
+
+
+def bench_backend(label: str, url: str, items: int, calls: int) -> None:
+    print(f"\n== {label}: {url.split('@')[-1]}")
+    engine = make_engine(url)
+    upgrade(engine)
+    deliveries = populate(engine, items)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:  # what autovacuum does soon after a bulk load
+            conn.execute(text("ANALYZE"))
+    print(f"   {items:,} items, {deliveries:,} deliveries on {len(CHANNELS)} channels")
+
+    ledger = Ledger(engine, clock=lambda: NOW)
+    chosen = ledger.next_for_channel(CHANNELS[0], NOW)
+    assert chosen is not None, "the benchmark data has nothing eligible"
+    rotation = iter(range(10**9))
+
+    def one_choice() -> None:
+        ledger.next_for_channel(CHANNELS[next(rotation) % len(CHANNELS)], NOW)
+
+    times = time_call(one_choice, calls)
+    print(f"   Ledger.next_for_channel          {summary_ms(times)}   target < 5 ms")
+
+    queue = ContentQueue(engine, clock=lambda: NOW)
+    times = time_call(lambda: queue.list_items(state="approved", limit=50), max(20, calls // 10))
+    print(f"   ContentQueue.list_items(approved, 50) {summary_ms(times)}   (in process)")
+
+    command = [*xensocial_command(), "queue", "list", "--state", "approved", "--json"]
+    with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
+        env = {"XENSOCIAL_DATABASE_URL": url, "XENSOCIAL_DATA_DIR": tmp}
+        wall = time_command(command, 7, env)
+        print(f"   queue list --state approved --json  {summary_ms(wall)}   target < 300 ms")
+        # The same command on an empty database: what start-up (imports) costs by itself.
+        empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
+        upgrade_engine = make_engine(empty)
+        upgrade(upgrade_engine)
+        upgrade_engine.dispose()
+        wall = time_command(command, 7, {**env, "XENSOCIAL_DATABASE_URL": empty})
+        print(f"   ... the same on an empty SQLite DB  {summary_ms(wall)}   (start-up alone)")
+
+    with captured_sql(engine) as seen:
+        ledger.candidates(CHANNELS[0], NOW)
+    print("   plan of the selection query (Ledger.candidates):")
+    print_plan(engine, *seen[0])
+    with captured_sql(engine) as seen:
+        ContentQueue(engine).list_items(state="approved", limit=50)
+    print("   plan of the list query (first page of approved items):")
+    print_plan(engine, *seen[0])
+    engine.dispose()
+
+
+@contextmanager
+def scratch_postgres(admin_url: str) -> Iterator[str | None]:
+    """A fresh database on the server, or None when no server answers."""
+    name = f"xensocial_bench_{os.getpid()}"
+    try:
+        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # no server, no driver, no rights: say so and go on
+        print(f"\n== PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        yield None
+        return
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--postgres", default=os.environ.get("XENSOCIAL_BENCH_POSTGRES_URL"))
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
+    with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
+        bench_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.items, args.calls)
+    if not args.no_postgres:
+        with scratch_postgres(args.postgres or POSTGRES_DEFAULT) as url:
+            if url is not None:
+                bench_backend("PostgreSQL", url, args.items, args.calls)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
