@@ -1,0 +1,435 @@
+"""The Bluesky adapter: posts to one account through the atproto SDK (XRPC over httpx).
+
+Configuration:
+
+    [[channels]]
+    network = "bluesky"
+    [channels.options]
+    handle = "xenproject.bsky.social"        # required: the account
+    api_base_url = "https://bsky.social"     # optional: the PDS or entryway (this is the default)
+    link_cards = true                        # optional: read the page's Open Graph tags for the card
+    [channels.secrets]
+    app_password = "env:BLUESKY_APP_PASSWORD"  # Settings > Privacy and security > App passwords
+
+A post is an `app.bsky.feed.post` record: the text, a link facet per URL (Bluesky does not
+linkify on its own; facets address the text in UTF-8 *bytes*, so an emoji before a link moves
+it by four), and an `app.bsky.embed.external` card for the item's URL (title, description and a
+thumbnail uploaded with `uploadBlob`, from the page's Open Graph tags when `link_cards` is on and
+the page answers in time; a card that cannot be built is posted without them, never failing the
+post). Length is 300 graphemes (`xensocial.text.measure("bluesky", ...)`), checked before sending.
+
+Never twice. Bluesky has no idempotency key, and a deterministic record key does not give one:
+the post lexicon's key type is `tid` (a time-ordered id), so a key derived from our delivery key
+would carry a meaningless time and break the newest-first order `listRecords` pages in; and the
+reference PDS answers a create on an existing key with a 500 (bluesky-social/indigo#873, an
+explicit error was only proposed in atproto#4728), indistinguishable from a real failure. So the
+PDS chooses the key, and the record carries our delivery key in an extra field (`xensocialKey`;
+records may hold fields their lexicon does not name, clients ignore them). `find_published` reads
+the account's own records with `com.atproto.repo.listRecords` on the PDS, which lists a record as
+soon as it is written (unlike the AppView's `getAuthorFeed`), and matches the key, else the
+card's URI or a link facet, else the whole text. That makes a lookup that finds nothing good
+proof the post is not out (`lookup_is_reliable = True`).
+
+Session: `createSession` with the app password on first use, then the SDK's access token. A call
+refused as `ExpiredToken`/`InvalidToken` or 401 refreshes the session once (`refreshSession`,
+and when that is refused too, a new `createSession`) and is retried once; if that fails, or the
+password itself is refused, AuthError (the channel pauses, its items wait). Retrying a refused
+create is safe: the PDS checks the token before it writes.
+
+Errors: 429 → RateLimited with the `ratelimit-reset` time; 5xx and transport failures →
+TransientError (`maybe_posted` when a create may have landed: a read timeout or a dropped
+connection, not a refused connection); 400 `InvalidRequest` and other 4xx → Rejected; a 404 from
+`createSession` → AuthError naming `api_base_url`.
+
+Engagement: `app.bsky.feed.getPosts`, 25 URIs a call: likes, reposts, replies, quotes
+(impressions and clicks are not given: None). Followers: `getProfile`'s `followersCount`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+from atproto import Client  # type: ignore[import-untyped]  # the SDK ships no py.typed
+from atproto_client import exceptions as xrpc  # type: ignore[import-untyped]
+from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped]
+from atproto_client.request import Request  # type: ignore[import-untyped]
+from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
+
+from ..text import find_urls, measure
+from ._cards import Card, fetch_card
+from ._http import parse_base_url
+from .base import (
+    AccountInfo,
+    Adapter,
+    AdapterError,
+    AuthError,
+    ChannelContext,
+    Engagement,
+    Post,
+    PublishResult,
+    RateLimited,
+    Rejected,
+    TextLimits,
+    TransientError,
+)
+
+__all__ = ["DEFAULT_BASE_URL", "KEY_FIELD", "BlueskyAdapter", "facets"]
+
+DEFAULT_BASE_URL = "https://bsky.social"
+KEY_FIELD = "xensocialKey"  # the record field that carries our delivery key
+POST_COLLECTION = "app.bsky.feed.post"
+_GET_POSTS_BATCH = 25  # getPosts takes at most 25 URIs
+_LOOKUP_PAGES = 5  # of 100 records: 500 posts since the first try is more than any account makes
+_AUTH_ERRORS = frozenset(
+    {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "BadJwt"}
+)
+_OPTIONS = ("handle", "api_base_url", "link_cards")
+T = TypeVar("T")
+
+
+def facets(text: str) -> list[dict[str, Any]]:
+    """A link facet for every http(s) URL in `text`, addressed in UTF-8 byte offsets."""
+    out = []
+    for start, end in find_urls(text, require_protocol=True):
+        out.append(
+            {
+                "index": {
+                    "byteStart": len(text[:start].encode("utf-8")),
+                    "byteEnd": len(text[:end].encode("utf-8")),
+                },
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": text[start:end]}],
+            }
+        )
+    return out
+
+
+class BlueskyAdapter(Adapter):
+    name: ClassVar[str] = "bluesky"
+    limits: ClassVar[TextLimits] = TextLimits(max_length=300)  # graphemes; links count in full
+    lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
+
+    def __init__(self, context: ChannelContext) -> None:
+        super().__init__(context)
+        options = context.options
+        unknown = set(options) - set(_OPTIONS)
+        if unknown:
+            raise ValueError(
+                f"unknown option(s) {', '.join(sorted(unknown))}; bluesky takes: "
+                + ", ".join(_OPTIONS)
+            )
+        handle = options.get("handle")
+        if not isinstance(handle, str) or not handle.strip():
+            raise ValueError("handle: required, the account, e.g. 'xenproject.bsky.social'")
+        self.handle = handle.strip().removeprefix("@")
+        self.base_url = parse_base_url(options.get("api_base_url")) or DEFAULT_BASE_URL
+        link_cards = options.get("link_cards", True)
+        if not isinstance(link_cards, bool):
+            raise ValueError(f"link_cards: expected true or false, got {link_cards!r}")
+        self.link_cards = link_cards
+        password = context.secrets.get("app_password")
+        if not password:
+            raise AuthError(f"channel {context.name!r}: secret 'app_password' is missing")
+        self._password = password
+        self._timeout = httpx.Timeout(
+            context.timeout_seconds, connect=min(context.timeout_seconds, 10)
+        )
+        # No request here: the SDK's Request only builds an httpx.Client.
+        self._client = Client(self.base_url, request=Request(timeout=self._timeout))
+        self._did: str | None = None
+
+    # -- calling the PDS -------------------------------------------------------------------
+
+    def _login(self) -> None:
+        try:
+            self._client.login(self.handle, self._password, fetch_bsky_profile=False)
+        except (AtProtocolError, httpx.HTTPError) as exc:
+            error = _error(exc, f"signing in to Bluesky as {self.handle}", posting=False)
+            if _status(exc) == 404:
+                error = AuthError(
+                    f"signing in to Bluesky: {self.base_url} answers 404: "
+                    "is api_base_url a PDS or entryway?"
+                )
+            elif isinstance(error, Rejected):  # a refused password may come as a 400
+                error = AuthError(str(error))
+            raise error from exc
+        self._did = str(self._client._session.did)  # noqa: SLF001 - where the SDK keeps it
+
+    def _refresh(self) -> None:
+        """A new access token: refreshSession, else createSession. Raises AuthError."""
+        try:
+            self._client._refresh_and_set_session()  # noqa: SLF001 - no public refresh in the SDK
+            return
+        except (AtProtocolError, httpx.HTTPError) as exc:
+            if not _is_auth(exc):
+                raise _error(exc, "refreshing the Bluesky session", posting=False) from exc
+        self._did = None
+        self._login()
+
+    def _call(self, action: str, fn: Callable[[], T], *, posting: bool = False) -> T:
+        """`fn()` (one SDK call) in a session, refreshed once when the token is refused."""
+        if self._did is None:
+            self._login()
+        try:
+            return fn()
+        except (AtProtocolError, httpx.HTTPError) as exc:
+            if not _is_auth(exc):
+                raise _error(exc, action, posting) from exc
+        self._refresh()
+        try:
+            return fn()
+        except (AtProtocolError, httpx.HTTPError) as exc:
+            raise _error(exc, action, posting) from exc
+
+    # -- the interface ---------------------------------------------------------------------
+
+    def publish(self, post: Post) -> PublishResult:
+        length = measure("bluesky", post.text)
+        if length > self.limits.max_length:
+            raise Rejected(
+                f"posting to Bluesky: {length} graphemes, Bluesky allows {self.limits.max_length}"
+            )
+        if self._did is None:
+            self._login()
+        created_at = _iso(self.context.clock())
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": post.text,
+            "createdAt": created_at,
+            KEY_FIELD: post.key,
+        }
+        links = facets(post.text)
+        if links:
+            record["facets"] = links
+        if post.url:
+            record["embed"] = self._embed(post)
+        created = self._call(
+            "posting to Bluesky",
+            lambda: self._client.com.atproto.repo.create_record(
+                {"repo": self._did, "collection": POST_COLLECTION, "record": record}
+            ),
+            posting=True,
+        )
+        at = _parse_time(created_at)
+        assert at is not None
+        return PublishResult(str(created.uri), self._web_url(str(created.uri)), at)
+
+    def _embed(self, post: Post) -> dict[str, Any]:
+        """The external card for the post's URL; the page's tags only when they can be had."""
+        card = Card(title=post.title, description="")
+        if self.link_cards:
+            card = fetch_card(post.url, timeout=min(self.context.timeout_seconds, 5.0)) or card
+        external: dict[str, Any] = {
+            "uri": post.url,
+            "title": post.title or card.title,
+            "description": card.description,
+        }
+        if card.image is not None:
+            try:
+                blob = self._call(
+                    "uploading the card's image",
+                    lambda: self._client.com.atproto.repo.upload_blob(
+                        card.image, headers={"Content-Type": card.image_type}
+                    ),
+                )
+                external["thumb"] = get_model_as_dict(blob.blob)
+            except AuthError:
+                raise
+            except AdapterError:
+                pass  # a card without its picture is still a card; the post must go out
+        return {"$type": "app.bsky.embed.external", "external": external}
+
+    def _web_url(self, uri: str) -> str:
+        rkey = uri.rsplit("/", 1)[-1]
+        return f"https://bsky.app/profile/{self.handle}/post/{rkey}"
+
+    def _records(self) -> Iterator[Any]:
+        """The account's posts, newest first (PDS order: by record key, a time-ordered id)."""
+        cursor: str | None = None
+        for _ in range(_LOOKUP_PAGES):
+            params: dict[str, Any] = {
+                "repo": self._did or self.handle,
+                "collection": POST_COLLECTION,
+                "limit": 100,
+            }
+            if cursor:
+                params["cursor"] = cursor
+            page = self._call(
+                "reading the account's posts",
+                lambda p=params: self._client.com.atproto.repo.list_records(p),  # type: ignore[misc]
+            )
+            yield from page.records
+            cursor = page.cursor
+            if not cursor or not page.records:
+                return
+        raise TransientError(
+            f"reading the account's posts: more than {_LOOKUP_PAGES * 100}; "
+            "cannot tell whether the post is out"
+        )
+
+    def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
+        if self._did is None:
+            self._login()
+        for record in self._records():
+            value = _as_dict(record.value)
+            created = _parse_time(value.get("createdAt"))
+            if _matches(value, post):
+                uri = str(record.uri)
+                return PublishResult(uri, self._web_url(uri), created or self.context.clock())
+            if created is not None and created < since:
+                return None
+        return None
+
+    def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
+        out: list[Engagement] = []
+        for i in range(0, len(remote_ids), _GET_POSTS_BATCH):
+            batch = list(remote_ids[i : i + _GET_POSTS_BATCH])
+            answer = self._call(
+                "reading posts",
+                lambda b=batch: self._client.app.bsky.feed.get_posts({"uris": b}),  # type: ignore[misc]
+            )
+            at = self.context.clock()
+            for view in answer.posts:  # posts the AppView no longer has are left out by it
+                out.append(
+                    Engagement(
+                        remote_id=str(view.uri),
+                        fetched_at=at,
+                        likes=_count(view.like_count),
+                        reposts=_count(view.repost_count),
+                        replies=_count(view.reply_count),
+                        quotes=_count(view.quote_count),
+                    )
+                )
+        return out
+
+    def _profile(self) -> Any:
+        return self._call(
+            "reading the profile",
+            lambda: self._client.app.bsky.actor.get_profile({"actor": self._did or self.handle}),
+        )
+
+    def fetch_followers(self) -> int | None:
+        return _count(self._profile().followers_count)
+
+    def verify(self) -> AccountInfo:
+        profile = self._profile()
+        handle = str(profile.handle)
+        return AccountInfo(
+            account=f"@{handle}",
+            followers=_count(profile.followers_count),
+            url=f"https://bsky.app/profile/{handle}",
+        )
+
+    def close(self) -> None:
+        self._client.request.close()
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def _xrpc_error(exc: BaseException) -> str | None:
+    """The XRPC error name (`{"error": "ExpiredToken", ...}`) of a refused call, if any."""
+    response = getattr(exc, "response", None)
+    content = getattr(response, "content", None)
+    name = getattr(content, "error", None)
+    return name if isinstance(name, str) else None
+
+
+def _status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _is_auth(exc: BaseException) -> bool:
+    return isinstance(exc, xrpc.UnauthorizedError) or _xrpc_error(exc) in _AUTH_ERRORS
+
+
+def _sent_nothing(exc: BaseException) -> bool:
+    """True when `exc` proves the request never left (it failed while connecting)."""
+    cause = exc if isinstance(exc, httpx.HTTPError) else exc.__cause__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
+
+
+def _error(exc: BaseException, action: str, posting: bool) -> AdapterError:
+    """`exc` (from the SDK or httpx, raised while `action`) as one of our errors."""
+    status = _status(exc)
+    text = f"{action}: HTTP {exc}"  # the SDK's text: the status, the XRPC error and message
+    if isinstance(exc, xrpc.RateLimitExceededError) or status == 429:
+        reset = getattr(exc, "reset_at", None)
+        return RateLimited(f"{action}: rate limited (HTTP 429)", reset_at=reset)
+    if _is_auth(exc):
+        return AuthError(text)
+    if status is None:  # no answer: a transport failure, a timeout, an unreadable body
+        if _sent_nothing(exc):
+            return TransientError(f"{action}: cannot connect ({_cause_name(exc)})")
+        what = "no answer in time (read timeout)" if _timed_out(exc) else _cause_name(exc)
+        return TransientError(f"{action}: {what}", maybe_posted=posting)
+    if status >= 500:
+        return TransientError(text, maybe_posted=posting)
+    if status == 409:  # a conflicting concurrent write: the create did not happen
+        return TransientError(text)
+    return Rejected(text)
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, xrpc.InvokeTimeoutError | httpx.TimeoutException)
+
+
+def _cause_name(exc: BaseException) -> str:
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    return type(cause).__name__
+
+
+# -- records ---------------------------------------------------------------------------------
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return dict(value)
+    try:
+        result: dict[str, Any] = get_model_as_dict(value)
+    except (AttributeError, TypeError):
+        return {}
+    return result
+
+
+def _matches(value: Mapping[str, Any], post: Post) -> bool:
+    if value.get(KEY_FIELD) == post.key:
+        return True
+    if post.url:
+        embed = value.get("embed")
+        external = embed.get("external") if isinstance(embed, Mapping) else None
+        if isinstance(external, Mapping) and external.get("uri") == post.url:
+            return True
+        for facet in value.get("facets") or ():
+            for feature in facet.get("features") or () if isinstance(facet, Mapping) else ():
+                if isinstance(feature, Mapping) and feature.get("uri") == post.url:
+                    return True
+    text = value.get("text")
+    return (
+        isinstance(text, str)
+        and bool(text)
+        and " ".join(text.split()) == " ".join(post.text.split())
+    )
+
+
+def _iso(at: datetime) -> str:
+    at = at.astimezone(UTC)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
