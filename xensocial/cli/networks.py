@@ -1,0 +1,275 @@
+"""The commands about networks: `preview`, `channels verify`, `adapters`, and the fit check.
+
+They share one question, "what does this network make of this item?", answered without
+credentials or network I/O wherever possible: `preview` and the fit check of `queue add`,
+`queue edit` and `queue import` use the adapter CLASS's `limits` and the same
+`rendering.render_post` the daemon uses, so what staff are told fits is what is sent. Only
+`channels verify` builds a live adapter, because checking credentials is its whole point.
+
+Loading an adapter class imports its network library; that happens here, inside the commands
+that need it, never for `--help` or `queue list`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import ConfigError, UsageError
+from ..tables import format_table
+from .app import App
+from .output import emit_json
+
+if TYPE_CHECKING:
+    from ..adapters.base import Adapter, TextLimits
+    from ..config import ChannelConfig, Settings
+    from ..rendering import Renderable
+
+__all__ = [
+    "Draft",
+    "adapter_class",
+    "adapters",
+    "check_fits_channels",
+    "counted_length",
+    "length_unit",
+    "preview",
+    "verify",
+]
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+class VerifyFailed(click.ClickException):
+    """The credentials were refused, or the network could not be asked (a run-time failure)."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An item as it would be after an edit: what rendering reads (see `rendering.Renderable`)."""
+
+    url: str
+    title: str
+    text: str
+    category: str
+    tags: Sequence[str]
+
+
+def adapter_class(settings: Settings, channel: ChannelConfig) -> type[Adapter]:
+    """The adapter class of `channel`, imported; ConfigError naming the channel if it cannot be."""
+    from ..adapters.registry import AdapterLoadError, UnknownAdapter, load
+
+    try:
+        return load(channel.network)
+    except (UnknownAdapter, AdapterLoadError) as exc:
+        raise ConfigError(settings.source, f"channel {channel.name!r}", str(exc)) from None
+
+
+def counted_length(network: str, limits: TextLimits, text: str) -> int:
+    """`text`'s length on `network`: `xensocial.text.measure` for the networks it knows; for a
+    third-party network, characters with each link at the adapter's `url_length` when it sets
+    one (the rule `rendering.render_post` applies to such networks)."""
+    from ..text import NETWORKS, find_urls, measure
+
+    if network in NETWORKS:
+        return measure(network, text)
+    if limits.url_length is None:
+        return len(text)
+    spans = find_urls(text, require_protocol=True)
+    return len(text) - sum(end - start for start, end in spans) + limits.url_length * len(spans)
+
+
+def length_unit(network: str, limits: TextLimits) -> str:
+    """How `counted_length` counts on `network`, in words (shown next to the count)."""
+    if network == "x":
+        return "weighted characters (twitter-text v3: CJK and emoji 2, each link 23)"
+    if network == "mastodon":
+        return "characters, each link 23 (Mastodon's default limit; an instance may allow more)"
+    if network == "bluesky":
+        return "graphemes"
+    if limits.url_length is not None:
+        return f"characters, each link {limits.url_length}"
+    return "characters"
+
+
+def check_fits_channels(settings: Settings, item: Renderable, channels: Iterable[str]) -> None:
+    """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
+    unless `item` can be posted on every one of `channels`."""
+    from ..rendering import check_fits
+
+    for name in channels:
+        channel = settings.channel(name)
+        check_fits(item, channel, adapter_class(settings, channel).limits)
+
+
+@click.command()
+@click.argument("item_id", metavar="ID", type=int)
+@click.option(
+    "--channel",
+    "channel_names",
+    multiple=True,
+    help="The channel to render for (repeat; default: every channel the item targets).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one entry per channel.")
+@pass_app
+def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: bool) -> None:
+    """Show the exact text ID would be posted as, and its length against the channel's limit.
+
+    No credentials and no network are needed: the text is rendered with the adapter's own
+    limits, the same way the daemon renders it."""
+    from ..rendering import TextTooLong, channel_url, render_post
+
+    item = app.queue.get(item_id)
+    # By default the channels it targets that are still configured (a removed one has no rules).
+    known = app.settings.channel_names
+    names = list(dict.fromkeys(channel_names)) or [
+        d.channel for d in item.deliveries if d.channel in known
+    ]
+    if not names:
+        raise UsageError(f"item {item_id} targets no channel; name one with --channel")
+    out: list[dict[str, Any]] = []
+    for name in names:
+        channel = app.settings.channel(name)  # raises UsageError naming the channels
+        limits = adapter_class(app.settings, channel).limits
+        try:
+            text = render_post(item, channel, limits)
+        except TextTooLong as exc:
+            raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
+        out.append(
+            {
+                "channel": name,
+                "network": channel.network,
+                "text": text,
+                "url": channel_url(item.url, channel),
+                "length": counted_length(channel.network, limits, text),
+                "limit": limits.max_length,
+                "unit": length_unit(channel.network, limits),
+            }
+        )
+    if as_json:
+        emit_json(out)
+        return
+    for i, row in enumerate(out):
+        if i:
+            click.echo("")
+        click.echo(f"── {row['channel']} ({row['network']}) " + "─" * 20)
+        click.echo(row["text"])
+        click.echo("─" * 40)
+        click.echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
+
+
+@click.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the account as JSON.")
+@pass_app
+def verify(app: App, name: str, as_json: bool) -> None:
+    """Check NAME's credentials live: print the account it posts as and its follower count.
+
+    Exit 1 when the network refuses the credentials or cannot be reached; exit 2 when a secret
+    is missing (the message names the reference, never a value)."""
+    from ..adapters.base import AdapterError, AuthError
+    from ..adapters.factory import build_adapter
+
+    channel = app.settings.channel(name)  # raises UsageError naming the channels
+    try:
+        adapter = build_adapter(app.settings, channel, clock=app.clock)
+    except AuthError as exc:  # raised while building: a needed secret is not configured
+        raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
+    try:
+        account = adapter.verify()
+    except AuthError as exc:
+        raise VerifyFailed(f"channel {name!r}: credentials refused: {_one_line(exc)}") from None
+    except AdapterError as exc:
+        raise VerifyFailed(f"channel {name!r}: cannot verify now: {_one_line(exc)}") from None
+    finally:
+        adapter.close()
+    followers = account.followers
+    if as_json:
+        emit_json(
+            {
+                "channel": name,
+                "network": channel.network,
+                "account": account.account,
+                "followers": followers,
+                "url": account.url,
+            }
+        )
+        return
+    counted = "unknown" if followers is None else f"{followers:,}"
+    click.echo(f"{name} ({channel.network}): OK, posting as {account.account}")
+    click.echo(f"Followers: {counted}")
+    if account.url:
+        click.echo(f"URL:       {account.url}")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class _Listed:
+    name: str
+    target: str
+    distribution: str
+    version: str
+    loads: bool
+    problem: str | None
+
+
+def _list_adapters() -> list[_Listed]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..adapters.registry import AdapterLoadError, available, load
+
+    out = []
+    for info in available().values():
+        try:
+            dist_version = version(info.distribution)
+        except (PackageNotFoundError, ValueError):
+            dist_version = "?"
+        try:
+            load(info.name)
+            loads, problem = True, None
+        except AdapterLoadError as exc:
+            loads, problem = False, _one_line(exc)
+        out.append(_Listed(info.name, info.target, info.distribution, dist_version, loads, problem))
+    return out
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of adapters.")
+def adapters(as_json: bool) -> None:
+    """List the installed network adapters (a channel's `network` names one): where each comes
+    from (package and version, module:Class) and whether it loads."""
+    found = _list_adapters()
+    if as_json:
+        emit_json(
+            [
+                {
+                    "name": a.name,
+                    "target": a.target,
+                    "distribution": a.distribution,
+                    "version": a.version,
+                    "loads": a.loads,
+                    "error": a.problem,
+                }
+                for a in found
+            ]
+        )
+        return
+    if not found:
+        click.echo("No adapters are installed.")
+        return
+    rows = [
+        (a.name, a.target, f"{a.distribution} {a.version}", "ok" if a.loads else "FAILS")
+        for a in found
+    ]
+    click.echo(format_table(("NAME", "TARGET", "FROM", "LOADS"), rows))
+    for a in found:
+        if a.problem:
+            click.echo(f"{a.name}: {a.problem}", err=True)
