@@ -1,0 +1,250 @@
+"""`xensocial feeds ...`: the RSS/Atom feeds that fill the queue (add, list, remove, poll).
+
+Feeds declared in the configuration (`[[feeds]]`) are synced into the database before each
+command, so `feeds list` shows them with the CLI-added ones; they are changed in the file, not
+here (`feeds remove` refuses them and says where they are).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import UsageError
+from ..tables import format_table, trim
+from .app import App
+from .output import emit_json, local_time
+
+if TYPE_CHECKING:
+    from content_queue.sources import FeedStore, FeedView
+
+__all__ = ["feeds"]
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+
+
+def _store(app: App) -> FeedStore:
+    from content_queue.sources import FeedStore
+
+    from ..intake.feeds import sync_config_feeds
+
+    store = FeedStore(app.engine, clock=app.clock)
+    sync_config_feeds(app.settings, store)
+    return store
+
+
+def _status(feed: FeedView) -> str:
+    if feed.disabled_reason:
+        return f"disabled ({feed.disabled_reason})"
+    if feed.status == "error":
+        return f"error x{feed.error_count}"
+    return feed.status
+
+
+def _quiet_logger() -> Any:
+    """Errors only, on stderr: the command prints one line per feed itself. A logger of its
+    own, so the process-wide logging set-up is left alone."""
+    import logging
+
+    import structlog
+
+    return structlog.wrap_logger(
+        structlog.PrintLogger(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+    )
+
+
+@click.group()
+def feeds() -> None:
+    """RSS/Atom feeds whose new entries become queue items."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="A short unique name (default: the URL's host).")
+@click.option("--category", default="news", show_default=True, help="Category of its items.")
+@click.option("--tag", "tags", multiple=True, help="A tag for its items (repeatable).")
+@click.option(
+    "--channel", "channels", multiple=True, help="A target channel (repeatable; default: all)."
+)
+@click.option("--auto-approve", is_flag=True, help="Queue its items approved, not as drafts.")
+@click.option("--interval", default="30m", show_default=True, help="How often to poll it.")
+@click.option(
+    "--include",
+    multiple=True,
+    help="Only entries whose title or summary has this word (repeatable).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    help="Skip entries whose title or summary has this word (repeatable).",
+)
+@click.option(
+    "--initial",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="How many of its newest entries the first poll queues (the rest are marked seen).",
+)
+@click.option(
+    "--priority",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Priority of its items (higher first).",
+)
+@pass_app
+def add(
+    app: App,
+    url: str,
+    name: str | None,
+    category: str,
+    tags: Sequence[str],
+    channels: Sequence[str],
+    auto_approve: bool,
+    interval: str,
+    include: Sequence[str],
+    exclude: Sequence[str],
+    initial: int,
+    priority: int,
+) -> None:
+    """Add a feed by URL (http(s):// or file:PATH); the daemon polls it from its next refresh."""
+    from pathlib import Path
+
+    from content_queue.sources import FeedSpec
+
+    from ..config_feeds import MIN_INTERVAL, check_feed_name, check_feed_url, default_feed_name
+    from ..durations import parse_duration
+
+    try:
+        stored_url = check_feed_url(url, Path.cwd())
+        feed_name = check_feed_name(name if name is not None else default_feed_name(stored_url))
+        every = parse_duration(interval)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if every < MIN_INTERVAL:
+        raise UsageError(f"--interval {interval!r} is too short; at least 1s")
+    known = app.settings.channel_names
+    unknown = [c for c in channels if c not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown channel {', '.join(map(repr, unknown))}; "
+            f"the channels are: {', '.join(known) or 'none'}"
+        )
+    if not category.strip():
+        raise UsageError("--category must not be empty")
+    feed = _store(app).add(
+        FeedSpec(
+            name=feed_name,
+            url=stored_url,
+            category=category,
+            tags=[t.strip().lstrip("#") for t in tags if t.strip()],
+            channels=list(dict.fromkeys(channels)),
+            auto_approve=auto_approve,
+            interval=every,
+            include=[w for w in include if w.strip()],
+            exclude=[w for w in exclude if w.strip()],
+            initial=initial,
+            priority=priority,
+            managed_by="cli",
+        )
+    )
+    targets = ", ".join(feed.channels) or "all channels"
+    state = "approved" if feed.auto_approve else "drafts"
+    click.echo(f"Added feed {feed.name}: {feed.url} -> {targets} ({state}).")
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of feeds.")
+@pass_app
+def list_(app: App, as_json: bool) -> None:
+    """Each feed: where it comes from, its status, last poll, entries seen and last error."""
+    rows = _store(app).list_feeds()
+    if as_json:
+        emit_json([f.as_dict() for f in rows])
+        return
+    if not rows:
+        click.echo(
+            "No feeds. Add one with `xensocial feeds add URL` or [[feeds]] in the configuration."
+        )
+        return
+    zone = app.settings.timezone
+    click.echo(
+        format_table(
+            ("NAME", "FROM", "STATUS", "LAST POLL", "SEEN", "LAST ERROR", "URL"),
+            [
+                (
+                    f.name,
+                    f.managed_by,
+                    trim(_status(f), 30),
+                    local_time(f.last_polled_at, zone),
+                    f.entries_seen,
+                    trim(f.last_error or "-", 40),
+                    trim(f.url, 60),
+                )
+                for f in rows
+            ],
+        )
+    )
+
+
+@feeds.command("remove")
+@click.argument("name")
+@pass_app
+def remove(app: App, name: str) -> None:
+    """Remove a feed added with `feeds add`; the items it queued stay in the queue."""
+    store = _store(app)
+    feed = store.get(name)
+    if feed.managed_by == "config":
+        raise UsageError(
+            f"feed {name!r} is declared in {app.settings.source}; remove its [[feeds]] table there"
+        )
+    store.remove(name)
+    click.echo(f"Removed feed {name} (its {feed.entries_seen} seen entries are forgotten).")
+
+
+@feeds.command("poll")
+@click.argument("name", required=False)
+@click.option(
+    "--now",
+    is_flag=True,
+    help="Poll even if not due (backing off, interval not passed, or disabled).",
+)
+@pass_app
+def poll(app: App, name: str | None, now: bool) -> None:
+    """Poll the feeds that are due (or NAME) once, and queue their new entries."""
+    from ..intake.feeds import FEED_WORKERS, make_poller
+
+    store = _store(app)
+    poller = make_poller(app.settings, store, clock=app.clock, logger=_quiet_logger())
+    if name is not None:
+        feed = store.get(name)
+        if not now and not poller.due(feed):
+            why = feed.disabled_reason or "not due yet"
+            click.echo(f"{name}: not polled ({why}); use --now to poll it anyway.")
+            return
+        chosen = [feed]
+    else:
+        every = store.list_feeds()
+        chosen = [f for f in every if (now and not f.disabled) or poller.due(f)]
+        if not chosen:
+            click.echo(
+                "No feed is due." if every else "No feeds. Add one with `xensocial feeds add URL`."
+            )
+            return
+    with click.progressbar(length=len(chosen), label="Polling feeds", file=sys.stderr) as bar:
+        outcomes = poller.poll_many(
+            chosen, workers=FEED_WORKERS, on_done=lambda _outcome: bar.update(1)
+        )
+    for outcome in outcomes:
+        click.echo(outcome.describe())
+    if any(o.status == "error" for o in outcomes):
+        raise click.exceptions.Exit(1)
