@@ -6,16 +6,43 @@ measure this machine, so they assert nothing about time.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["percentile", "summary_ms", "time_call", "time_command", "xensocial_command"]
+__all__ = [
+    "imported_modules",
+    "percentile",
+    "process_env",
+    "summary_ms",
+    "time_call",
+    "time_command",
+    "xensocial_command",
+]
+
+_PYCACHE = tempfile.mkdtemp(prefix="xs-bench-pycache-")
+atexit.register(shutil.rmtree, _PYCACHE, True)
+
+
+def process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a measured process: this one's plus `extra`, with bytecode caching on.
+
+    An installed package runs from bytecode compiled once (pip compiles it at install time);
+    with PYTHONDONTWRITEBYTECODE set (as in some CI and container setups) every run compiles
+    every module again, which here adds 150 to 250 ms to each command and measures the
+    compiler, not the command. The cache goes to a temporary folder (PYTHONPYCACHEPREFIX), so
+    the checkout is left as it was; the first (warm-up) run of each command fills it."""
+    env = {**os.environ, **(extra or {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    return env
 
 
 def xensocial_command() -> list[str]:
@@ -60,7 +87,7 @@ def time_command(
     warmup: int = 1,
 ) -> list[float]:
     """Wall time of a whole process, start to exit; fails loudly if the command fails."""
-    full_env = {**os.environ, **(env or {})}
+    full_env = process_env(env)
     out = []
     for i in range(warmup + runs):
         start = time.perf_counter()
@@ -73,3 +100,25 @@ def time_command(
         if i >= warmup:
             out.append(elapsed)
     return out
+
+
+def imported_modules(argv: Sequence[str], env: Mapping[str, str] | None = None) -> set[str]:
+    """Every module `xensocial ARGV` imports, read from `python -X importtime`'s report."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "xensocial", *argv],
+        env=process_env(env),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        tail = "\n".join(
+            line for line in result.stderr.splitlines() if not line.startswith("import time:")
+        )
+        raise SystemExit(f"xensocial {' '.join(argv)} exited {result.returncode}: {tail[-500:]}")
+    modules = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "package":  # the header line
+                modules.add(name)
+    return modules

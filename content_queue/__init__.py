@@ -3,25 +3,74 @@
 It stores items (a URL and its words), their deliveries to named channels, the slot ledger and
 channel pauses, and chooses what a channel posts next. It knows nothing of networks, HTTP or
 scheduling: channels are plain names, and the caller passes the time.
+
+The names below are loaded on first use (PEP 562), not when the package is imported: most of
+them pull in SQLAlchemy's ORM (~300 ms), which light users of the package (the clock, the
+views, the SQLite read path `fastread` behind `xensocial queue list`) must not pay for.
 """
 
-from .db import make_engine, make_sessionmaker
-from .errors import (
-    DuplicateItem,
-    ImportFailed,
-    InvalidItem,
-    InvalidTransition,
-    ItemNotFound,
-    QueueError,
-    RowError,
-)
-from .ledger import ChannelStatus, InFlight, Ledger, SlotRecord
-from .queue import EDITABLE_FIELDS, ContentQueue, ImportResult
-from .schema import Base, DeliveryState, ItemSource, ItemState, SlotOutcome
-from .selection import Candidate
-from .timeutil import Clock, as_utc, system_clock
-from .urls import canonical_url
-from .views import DeliveryView, ItemView, NewItem
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .db import make_engine, make_sessionmaker
+    from .errors import (
+        DuplicateItem,
+        ImportFailed,
+        InvalidItem,
+        InvalidTransition,
+        ItemNotFound,
+        QueueError,
+        RowError,
+    )
+    from .ledger import ChannelStatus, InFlight, Ledger, SlotRecord
+    from .queue import EDITABLE_FIELDS, ContentQueue, ImportResult
+    from .schema import Base, DeliveryState, ItemSource, ItemState, SlotOutcome
+    from .selection import Candidate
+    from .sources import FeedExists, FeedNotFound, FeedSpec, FeedStore, FeedView
+    from .timeutil import Clock, as_utc, system_clock
+    from .urls import canonical_url
+    from .views import DeliveryView, ItemView, NewItem
+
+# Each public name -> the submodule that defines it.
+_WHERE = {
+    "make_engine": "db",
+    "make_sessionmaker": "db",
+    "DuplicateItem": "errors",
+    "ImportFailed": "errors",
+    "InvalidItem": "errors",
+    "InvalidTransition": "errors",
+    "ItemNotFound": "errors",
+    "QueueError": "errors",
+    "RowError": "errors",
+    "ChannelStatus": "ledger",
+    "InFlight": "ledger",
+    "Ledger": "ledger",
+    "SlotRecord": "ledger",
+    "EDITABLE_FIELDS": "queue",
+    "ContentQueue": "queue",
+    "ImportResult": "queue",
+    "Base": "schema",
+    "DeliveryState": "schema",
+    "ItemSource": "schema",
+    "ItemState": "schema",
+    "SlotOutcome": "schema",
+    "Candidate": "selection",
+    "FeedExists": "sources",
+    "FeedNotFound": "sources",
+    "FeedSpec": "sources",
+    "FeedStore": "sources",
+    "FeedView": "sources",
+    "Clock": "timeutil",
+    "as_utc": "timeutil",
+    "system_clock": "timeutil",
+    "canonical_url": "urls",
+    "DeliveryView": "views",
+    "ItemView": "views",
+    "NewItem": "views",
+}
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -33,6 +82,11 @@ __all__ = [
     "DeliveryState",
     "DeliveryView",
     "DuplicateItem",
+    "FeedExists",
+    "FeedNotFound",
+    "FeedSpec",
+    "FeedStore",
+    "FeedView",
     "ImportFailed",
     "ImportResult",
     "InFlight",
@@ -54,3 +108,16 @@ __all__ = [
     "make_sessionmaker",
     "system_clock",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # found once; later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -9,7 +9,10 @@ slot or delivery cannot both win:
 - `begin_publish` moves a delivery from pending to publishing only if it is still pending,
   recording the owner and a lease;
 - `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
-  state they expect (each returns whether it did).
+  state they expect (each returns whether it did), and, given `owner`, only while that owner
+  still holds it: a process whose lease expired cannot finish a delivery another has taken over;
+- `take_over` moves an abandoned delivery (its lease expired) to a new owner, so the
+  reconciling process then finishes it as that owner.
 """
 
 from __future__ import annotations
@@ -224,35 +227,80 @@ class Ledger:
         remote_id: str,
         remote_url: str | None,
         published_at: datetime,
+        owner: str | None = None,
     ) -> bool:
-        """publishing (or unknown, settled by a person) -> published."""
+        """publishing (or unknown, settled by a person) -> published.
+
+        With `owner` (the publisher's and reconciler's way), only a delivery that owner holds:
+        as `publishing` only, since an unknown delivery has no owner."""
         return self._finish(
             delivery_id,
             DeliveryState.PUBLISHED,
             (DeliveryState.PUBLISHING, DeliveryState.UNKNOWN),
+            owner=owner,
             remote_id=remote_id,
             remote_url=remote_url,
             published_at=published_at,
             last_error=None,
         )
 
-    def release(self, delivery_id: int, error: str | None) -> bool:
-        """publishing -> pending (nothing went out): a later slot tries it again."""
+    def release(self, delivery_id: int, error: str | None, *, owner: str | None = None) -> bool:
+        """publishing -> pending (nothing went out): a later slot tries it again.
+
+        With `owner`, only while that owner holds the delivery (so for every finishing step)."""
         return self._finish(
-            delivery_id, DeliveryState.PENDING, (DeliveryState.PUBLISHING,), last_error=error
+            delivery_id,
+            DeliveryState.PENDING,
+            (DeliveryState.PUBLISHING,),
+            owner=owner,
+            last_error=error,
         )
 
-    def mark_failed(self, delivery_id: int, error: str) -> bool:
+    def mark_failed(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> failed: the network refused the post for good."""
         return self._finish(
-            delivery_id, DeliveryState.FAILED, (DeliveryState.PUBLISHING,), last_error=error
+            delivery_id,
+            DeliveryState.FAILED,
+            (DeliveryState.PUBLISHING,),
+            owner=owner,
+            last_error=error,
         )
 
-    def mark_unknown(self, delivery_id: int, error: str) -> bool:
+    def mark_unknown(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> unknown: it may be out or not, and the adapter cannot tell."""
         return self._finish(
-            delivery_id, DeliveryState.UNKNOWN, (DeliveryState.PUBLISHING,), last_error=error
+            delivery_id,
+            DeliveryState.UNKNOWN,
+            (DeliveryState.PUBLISHING,),
+            owner=owner,
+            last_error=error,
         )
+
+    def take_over(
+        self, delivery_id: int, owner: str, *, now: datetime, lease_until: datetime
+    ) -> bool:
+        """Make `owner` the holder of a `publishing` delivery, with a new lease: only if it is
+        already `owner`'s, has no owner, or its lease expired before `now` (what `in_flight`
+        lists). Whether it did; False means another process holds it (or it was finished).
+
+        Reconciliation takes a delivery over before it looks at the network, then finishes it
+        as `owner`: if the first owner comes back late, its own finishing step finds the owner
+        changed and does nothing, and two reconcilers cannot both settle one delivery."""
+        with self._sessions.begin() as s:
+            result = s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state == DeliveryState.PUBLISHING.value,
+                    or_(
+                        Delivery.owner == owner,
+                        Delivery.owner.is_(None),
+                        Delivery.lease_expires_at < now,
+                    ),
+                )
+                .values(owner=owner, lease_expires_at=lease_until, updated_at=self._clock())
+            )
+            return getattr(result, "rowcount", 0) == 1
 
     def retry(self, delivery_id: int) -> bool:
         """failed/unknown -> pending, at a person's request."""
@@ -260,6 +308,7 @@ class Ledger:
             delivery_id,
             DeliveryState.PENDING,
             (DeliveryState.FAILED, DeliveryState.UNKNOWN),
+            owner=None,
             last_error=None,
         )
 
@@ -268,20 +317,27 @@ class Ledger:
         delivery_id: int,
         state: DeliveryState,
         from_states: tuple[DeliveryState, ...],
+        *,
+        owner: str | None,
         **values: object,
     ) -> bool:
-        """Move the delivery to `state` if it is in one of `from_states`; whether it moved.
+        """Move the delivery to `state` if it is in one of `from_states` (and held by `owner`,
+        when given); whether it moved.
 
         Conditional like `begin_publish`: a late caller (a process whose lease expired while
         another reconciled its delivery) must not move a published delivery back to pending,
-        where it would be posted a second time."""
+        where it would be posted a second time, nor settle a delivery another process has
+        taken over and is settling (the owner check)."""
+        conditions = [
+            Delivery.id == delivery_id,
+            Delivery.state.in_([f.value for f in from_states]),
+        ]
+        if owner is not None:
+            conditions.append(Delivery.owner == owner)
         with self._sessions.begin() as s:
             result = s.execute(
                 update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.state.in_([f.value for f in from_states]),
-                )
+                .where(*conditions)
                 .values(
                     state=state.value,
                     owner=None,

@@ -1,20 +1,16 @@
-"""UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
+"""Time for the queue: the injectable clock, and aware UTC as the one kind of datetime.
 
-SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts at the
-boundary: Python code only ever sees aware UTC datetimes, and comparing a stored value with
-`now()` can never mix naive and aware values.
+Callers pass a `Clock` so tests move time instead of sleeping. Stored values are always UTC: the
+column type that converts at the database boundary is `schema.UTCDateTime`. Nothing here imports
+SQLAlchemy, so light code (the adapters' base class, the CLI's read path) can use the clock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy.engine import Dialect
-from sqlalchemy.types import DateTime, TypeDecorator
-
-__all__ = ["Clock", "UTCDateTime", "as_utc", "system_clock"]
+__all__ = ["Clock", "as_utc", "system_clock"]
 
 Clock = Callable[[], datetime]
 """A source of the current time (aware, UTC). Tests pass their own to move time."""
@@ -29,19 +25,3 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return as_utc(value).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)

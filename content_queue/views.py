@@ -1,7 +1,8 @@
 """Read-only snapshots of queue rows, handed out by the queue API.
 
 Callers (the CLI, the daemon) get plain frozen values, never live ORM objects, so nothing outside
-this package can lazy-load, or change a row by accident, after its session has closed.
+this package can lazy-load, or change a row by accident, after its session has closed. The same
+views come from `fastread` (plain sqlite3), so this module must not import SQLAlchemy at run time.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .schema import Delivery, Item
+if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
+    from .schema import Delivery, Item
 
 __all__ = ["DeliveryView", "ItemView", "NewItem"]
 

@@ -12,6 +12,8 @@ Paths: state (the SQLite file, the outbox) lives in `data_dir` (`$XENSOCIAL_DATA
 Secrets are never inline: each value under `[channels.secrets]` is `env:NAME` or `file:PATH`,
 checked here for form only and resolved when an adapter is built (`secrets.resolve_secrets`), so
 reading the configuration for `queue list` needs no secret at all. Nothing here imports a network or scheduler library.
+
+The `[[channels]]` tables are parsed in `config_channels.py` (re-exported here: `ChannelConfig`).
 """
 
 from __future__ import annotations
@@ -22,18 +24,20 @@ import re
 import socket
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import time, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import make_url
-
+from .config_channels import CHANNEL_KEYS as _CHANNEL_KEYS  # noqa: F401  (tests check docs against it)
+from .config_channels import ChannelConfig, ChannelParser
+from .config_feeds import FeedConfig, parse_feeds
+from .config_intake import IntakeConfig, parse_intake
 from .durations import parse_duration
 from .errors import ConfigError, UsageError
-from .secrets import SECRET_REF as _SECRET_REF
 
 __all__ = [
     "ChannelConfig",
@@ -43,7 +47,6 @@ __all__ = [
     "load_settings",
 ]
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TOP_KEYS = {
     "database_url",
     "timezone",
@@ -56,6 +59,8 @@ _TOP_KEYS = {
     "log_format",
     "publishing",
     "channels",
+    "feeds",
+    "intake",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -65,26 +70,6 @@ _PUBLISHING_KEYS = {
     "timeout",
     "max_items_per_slot",
 }
-_CHANNEL_KEYS = {
-    "name",
-    "network",
-    "slots",
-    "cron",
-    "days",
-    "max_per_day",
-    "min_gap",
-    "timezone",
-    "jitter",
-    "catch_up_grace",
-    "enabled",
-    "options",
-    "secrets",
-    "template",
-    "utm",
-    "hashtags",
-}
-_CRON_FIELD = re.compile(r"^[0-9a-z*?/,\-#LW]+$", re.IGNORECASE)
-_SLOT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -95,40 +80,6 @@ class PublishingConfig:
     lease: timedelta = timedelta(minutes=5)  # how long a publishing delivery is ours alone
     timeout: timedelta = timedelta(seconds=10)  # network connect/read timeout per request
     max_items_per_slot: int = 5  # items a slot may try when the network rejects them
-
-
-@dataclass(frozen=True)
-class ChannelConfig:
-    name: str
-    network: str
-    timezone: str
-    slots: tuple[time, ...] = ()
-    cron: str | None = None
-    days: frozenset[int] | None = None  # 0 = Monday; None = every day
-    max_per_day: int = 2
-    min_gap: timedelta = timedelta(0)
-    jitter: timedelta = timedelta(0)
-    catch_up_grace: timedelta = timedelta(hours=1)
-    enabled: bool = True
-    template: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    secrets: Mapping[str, str] = field(default_factory=dict)  # name -> "env:X" / "file:Y"
-    utm: Mapping[str, str] = field(default_factory=dict)  # "utm_source" -> "x"; empty: no UTM
-    hashtags: Mapping[str, str] = field(default_factory=dict)  # item tag -> hashtag text
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-    def describe_schedule(self) -> str:
-        if self.cron:
-            when = f"cron {self.cron}"
-        else:
-            when = ", ".join(t.strftime("%H:%M") for t in self.slots)
-        days = (
-            "every day" if self.days is None else ", ".join(DAY_NAMES[d] for d in sorted(self.days))
-        )
-        return f"{when} ({self.timezone}; {days}; max {self.max_per_day}/day)"
 
 
 @dataclass(frozen=True)
@@ -146,6 +97,8 @@ class Settings:
     publishing: PublishingConfig
     channels: tuple[ChannelConfig, ...]
     config_dir: Path
+    feeds: tuple[FeedConfig, ...] = ()  # [[feeds]], see config_feeds.py
+    intake: IntakeConfig = IntakeConfig()  # [intake]: the limits of every fetch
 
     @property
     def channel_names(self) -> list[str]:
@@ -161,7 +114,8 @@ class Settings:
         )
 
     def is_sqlite(self) -> bool:
-        return make_url(self.database_url).get_backend_name() == "sqlite"
+        # database_url is always rendered by `_Parser.database_url`: the scheme comes first.
+        return _backend(self.database_url) == "sqlite"
 
 
 def demo_config_path() -> Path:
@@ -295,9 +249,10 @@ class _Parser:
             raise self.fail("channels", "expected [[channels]] tables")
         grace = self.duration(raw, "catch_up_grace", timedelta(hours=1))
         channels: list[ChannelConfig] = []
+        channels_parser = ChannelParser(self)
         seen: set[str] = set()
         for index, table in enumerate(channels_raw):
-            channel = self.channel(table, index, timezone, grace)
+            channel = channels_parser.channel(table, index, timezone, grace)
             if channel.name in seen:
                 raise self.fail(
                     f"channels[{index}].name",
@@ -319,6 +274,13 @@ class _Parser:
             publishing=self.publishing(raw.get("publishing", {})),
             channels=tuple(channels),
             config_dir=self.config_dir,
+            intake=parse_intake(self, raw.get("intake", {})),
+            feeds=parse_feeds(
+                raw.get("feeds"),
+                source=self.source,
+                config_dir=self.config_dir,
+                channel_names=[c.name for c in channels],
+            ),
         )
 
     def database_url(self, value: Any, data_dir: Path) -> str:
@@ -326,6 +288,13 @@ class _Parser:
             raise self.fail(
                 "database_url", f"expected a URL such as 'sqlite:///xensocial.db', got {value!r}"
             )
+        simple = _SIMPLE_SQLITE.fullmatch(value)
+        if simple is not None:
+            # The common case, without SQLAlchemy (its import costs `queue list` ~300 ms): the
+            # same result as the make_url path below, which tests/test_cli_speed_paths.py checks.
+            return _sqlite_url(simple.group("name"), simple.group("database"), data_dir)
+        from sqlalchemy.engine import make_url
+
         try:
             url = make_url(value)
         except Exception:
@@ -365,190 +334,24 @@ class _Parser:
             max_items_per_slot=per_slot,
         )
 
-    def channel(self, table: Any, index: int, default_zone: str, grace: timedelta) -> ChannelConfig:
-        p = f"channels[{index}]."
-        if not isinstance(table, dict):
-            raise self.fail(f"channels[{index}]", "expected a [[channels]] table")
-        self.check_keys(table, _CHANNEL_KEYS, p)
-        for required in ("name", "network"):
-            if required not in table:
-                raise self.fail(p + required, "missing; every channel needs a name and a network")
-        name = self.typed(table, "name", str, "a channel name", p)
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}", name):
-            raise self.fail(
-                p + "name", f"{name!r}: expected letters, digits, '-', '_' or '.' (at most 100)"
-            )
-        network = self.typed(table, "network", str, "an adapter name", p)
-        from .adapters.registry import available  # reads package metadata only
 
-        known = available()
-        if network not in known:
-            raise self.fail(
-                p + "network",
-                f"no adapter named {network!r} is installed; expected one of {', '.join(known) or 'none'}",
-            )
-        zone = self.zone(table.get("timezone", default_zone), p + "timezone")
-        slots: tuple[time, ...] = ()
-        cron = None
-        if ("slots" in table) == ("cron" in table):
-            raise self.fail(
-                p + "slots",
-                'give either slots = ["09:30", ...] or cron = "..." (6 fields), not both or neither',
-            )
-        if "slots" in table:
-            slots = self.slots(table["slots"], p + "slots")
-        else:
-            cron = self.cron(table["cron"], p + "cron")
-        days = self.days(table["days"], p + "days") if "days" in table else None
-        max_per_day = table.get("max_per_day", 2)
-        if isinstance(max_per_day, bool) or not isinstance(max_per_day, int) or max_per_day < 0:
-            raise self.fail(
-                p + "max_per_day", f"expected a whole number (0 or more), got {max_per_day!r}"
-            )
-        enabled = table.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise self.fail(p + "enabled", f"expected true or false, got {enabled!r}")
-        template = table.get("template")
-        if template is not None and not isinstance(template, str):
-            raise self.fail(p + "template", f"expected a text template, got {template!r}")
-        if template is not None:
-            from .rendering import validate_template
-
-            try:
-                validate_template(template)
-            except ValueError as exc:
-                raise self.fail(p + "template", str(exc)) from None
-        options = table.get("options", {})
-        if not isinstance(options, dict):
-            raise self.fail(p + "options", "expected a [channels.options] table")
-        return ChannelConfig(
-            name=name,
-            network=network,
-            timezone=zone,
-            slots=slots,
-            cron=cron,
-            days=days,
-            max_per_day=max_per_day,
-            min_gap=self.duration(table, "min_gap", timedelta(0), p),
-            jitter=self.duration(table, "jitter", timedelta(0), p),
-            catch_up_grace=self.duration(table, "catch_up_grace", grace, p),
-            enabled=enabled,
-            template=template,
-            utm=self.utm(table.get("utm", {}), p + "utm"),
-            hashtags=self.hashtags(table.get("hashtags", {}), p + "hashtags"),
-            options=options,
-            secrets=self.secrets(table.get("secrets", {}), p + "secrets"),
-        )
-
-    def utm(self, table: Any, key: str) -> dict[str, str]:
-        from .rendering import UTM_KEYS
-
-        if not isinstance(table, dict):
-            raise self.fail(key, 'expected a [channels.utm] table such as source = "mastodon"')
-        out = {}
-        for name, value in table.items():
-            full = name if name.startswith("utm_") else f"utm_{name}"
-            if full not in UTM_KEYS:
-                raise self.fail(
-                    f"{key}.{name}",
-                    f"unknown UTM parameter; expected one of {', '.join(k[4:] for k in UTM_KEYS)}",
-                )
-            if not isinstance(value, str) or not value.strip():
-                raise self.fail(f"{key}.{name}", f"expected a non-empty text, got {value!r}")
-            out[full] = value.strip()
-        return out
-
-    def hashtags(self, table: Any, key: str) -> dict[str, str]:
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise self.fail(
-                key, 'expected a [channels.hashtags] table of tag = "hashtag text" ("" drops it)'
-            )
-        return dict(table)
-
-    def slots(self, value: Any, key: str) -> tuple[time, ...]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(key, 'expected a list of local times such as ["09:30", "15:00"]')
-        out = []
-        for entry in value:
-            m = _SLOT.match(entry) if isinstance(entry, str) else None
-            if m is None:
-                raise self.fail(key, f'{entry!r} is not a time; expected HH:MM such as "09:30"')
-            h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
-            if h > 23 or mi > 59 or s > 59:
-                raise self.fail(key, f"{entry!r} is not a time of day; expected 00:00 to 23:59")
-            out.append(time(h, mi, s))
-        if len(set(out)) != len(out):
-            raise self.fail(key, "the same time is listed twice")
-        return tuple(sorted(out))
-
-    def cron(self, value: Any, key: str) -> str:
-        fields = value.split() if isinstance(value, str) else []
-        if len(fields) != 6 or not all(_CRON_FIELD.match(f) for f in fields):
-            raise self.fail(
-                key, f'expected 6 cron fields, seconds first (e.g. "*/30 * * * * *"), got {value!r}'
-            )
-        problem = _cron_range_problem(fields)
-        if problem is not None:
-            raise self.fail(key, f"{value!r}: {problem}")
-        return " ".join(fields)
-
-    def days(self, value: Any, key: str) -> frozenset[int]:
-        if not isinstance(value, list) or not value:
-            raise self.fail(key, 'expected a list of days such as ["mon", "tue"]')
-        out = set()
-        for entry in value:
-            short = entry.strip().lower()[:3] if isinstance(entry, str) else ""
-            if short not in DAY_NAMES or (
-                isinstance(entry, str) and len(entry.strip()) > 3 and not _full_day(entry)
-            ):
-                raise self.fail(
-                    key, f"{entry!r} is not a day; expected mon, tue, wed, thu, fri, sat or sun"
-                )
-            out.add(DAY_NAMES.index(short))
-        return frozenset(out)
-
-    def secrets(self, table: Any, key: str) -> dict[str, str]:
-        if not isinstance(table, dict):
-            raise self.fail(key, "expected a [channels.secrets] table")
-        out = {}
-        for name, ref in table.items():
-            if not isinstance(ref, str) or not _SECRET_REF.match(ref):
-                # Never echo the value: it may be the secret itself, written inline by mistake.
-                raise self.fail(
-                    f"{key}.{name}",
-                    "secrets are never written inline; expected 'env:NAME' or 'file:/path/to/secret'",
-                )
-            out[name] = ref
-        return out
+# `sqlite://` (memory) or `sqlite[+driver]:///path` with no query string: what make_url would
+# parse as a SQLite URL with no host, user or options. Anything else goes through make_url.
+_SIMPLE_SQLITE = re.compile(r"(?P<name>sqlite(?:\+\w+)?)://(?:/(?P<database>[^?]*))?")
 
 
-_CRON_RANGES = (
-    ("second", 0, 59),
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day", 1, 31),
-    ("month", 1, 12),
-    ("day_of_week", 0, 6),
-)
+def _backend(url: str) -> str:
+    return url.partition("://")[0].partition("+")[0]
 
 
-def _cron_range_problem(fields: list[str]) -> str | None:
-    """The first out-of-range number in a 6-field cron, or None.
-
-    A light check of what APScheduler's CronTrigger would refuse at start-up, so the error names
-    the file and key; the real parser is not imported here (it would load the scheduler for
-    commands like `queue list`)."""
-    for text, (name, low, high) in zip(fields, _CRON_RANGES, strict=True):
-        for part in text.split(","):
-            base, _, step = part.partition("/")
-            if step and (not step.isdigit() or int(step) < 1):
-                return f"{name} step {step!r} must be a whole number of at least 1"
-            for number in re.findall(r"\d+", base):
-                if not low <= int(number) <= high:
-                    return f"{name} {number} is out of range; expected {low} to {high}"
-    return None
-
-
-def _full_day(text: str) -> bool:
-    full = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    return text.strip().lower() in full
+def _sqlite_url(name: str, database: str | None, data_dir: Path) -> str:
+    """A simple SQLite URL with a relative file resolved in `data_dir`, rendered as SQLAlchemy's
+    `URL.render_as_string` would (the path unquoted when read, quoted when written)."""
+    if database is None:
+        return f"{name}://"
+    path = unquote(database)
+    if path and path != ":memory:":
+        db_path = Path(path).expanduser()
+        if not db_path.is_absolute():
+            path = str(data_dir / db_path)
+    return f"{name}:///{quote(path, safe=' +/')}"

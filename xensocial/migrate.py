@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:  # `script_location` is used by the CLI's SQLAlchemy-free schema check
+    from sqlalchemy.engine import Engine
 
 __all__ = ["current_revision", "head_revision", "script_location", "upgrade"]
 
@@ -42,6 +43,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
 
 def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
+    from sqlalchemy import inspect
 
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
