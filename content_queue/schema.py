@@ -8,6 +8,8 @@ Four tables, each answering one question:
 - `slot_claims`: the slot ledger. One row per (channel, slot time) under a unique constraint:
   a slot is used at most once whatever restarts or replicas occur.
 - `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
+- `feeds` and `feed_entries`: the feeds that fill the queue, and every entry each has shown
+  (so an entry is queued once, ever); see `sources`.
 
 Channels are plain names here: the queue knows nothing of networks.
 """
@@ -15,7 +17,7 @@ Channels are plain names here: the queue knows nothing of networks.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,20 +31,25 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
 
-from .timeutil import UTCDateTime
+from .timeutil import as_utc
 
 __all__ = [
     "Base",
     "ChannelState",
     "Delivery",
     "DeliveryState",
+    "Feed",
+    "FeedEntry",
     "Item",
     "ItemSource",
     "ItemState",
     "SlotClaim",
     "SlotOutcome",
+    "UTCDateTime",
 ]
 
 
@@ -72,6 +79,28 @@ class SlotOutcome(enum.StrEnum):
     EMPTY = "empty"  # nothing eligible to post
     SKIPPED = "skipped"  # a rule said no (paused, daily cap, minimum gap); detail says which
     FAILED = "failed"  # every attempt failed; detail says why
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
+
+    SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts
+    at the boundary: Python code only ever sees aware UTC datetimes, and comparing a stored
+    value with `now()` can never mix naive and aware values."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -180,3 +209,55 @@ class ChannelState(Base):
             "paused_at": self.paused_at.isoformat() if self.paused_at else None,
             "paused_by": self.paused_by,
         }
+
+
+class Feed(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    # "config": declared in [[feeds]] and synced at start; "cli": added with `feeds add`.
+    managed_by: Mapped[str] = mapped_column(String(20), default="cli")
+    category: Mapped[str] = mapped_column(String(40), default="news")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    channels: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every channel
+    auto_approve: Mapped[bool] = mapped_column(Boolean, default=False)
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    include: Mapped[list[str]] = mapped_column(JSON, default=list)
+    exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
+    initial: Mapped[int] = mapped_column(Integer, default=1)
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # of the items it queues
+    # Conditional GET validators, sent back on the next poll.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_polled_at: Mapped[datetime | None]  # last poll that got a body (a 304 writes nothing)
+    status: Mapped[str] = mapped_column(String(20), default="new")  # new, ok, error, gone
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_poll_at: Mapped[datetime | None]  # backoff after errors: not polled before this
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    entries: Mapped[list[FeedEntry]] = relationship(
+        back_populates="feed", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class FeedEntry(Base):
+    __tablename__ = "feed_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    # sha256 of the entry's stable key (id/guid, else canonical link, else content hash):
+    # bounded length for the unique index, whatever the feed puts in its ids.
+    entry_key: Mapped[str] = mapped_column(String(64))
+    # The item the entry became; None when it was only marked seen (first poll, filtered out,
+    # no link).
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+
+    feed: Mapped[Feed] = relationship(back_populates="entries")
+
+    __table_args__ = (UniqueConstraint("feed_id", "entry_key", name="uq_feed_entries_feed_key"),)

@@ -150,3 +150,35 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def database_url(engine: Engine) -> str:
     """The `engine` fixture's database as a URL string, for a subprocess or the configuration."""
     return engine.url.render_as_string(hide_password=False)
+
+
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1", "localhost.localdomain"}
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach past this machine: resolving any other host name fails at once.
+
+    Every fake server listens on 127.0.0.1; a test that tries a real host (say a page-title
+    fetch of example.org left switched on) fails here loudly instead of asking the network.
+    Subprocesses are not covered: their configurations switch fetching off or point at fakes."""
+    import ipaddress
+    import socket
+
+    real = socket.getaddrinfo
+
+    def guarded(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or str(name).lower() in _LOCAL_NAMES:
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        try:
+            address = ipaddress.ip_address(str(name))
+        except ValueError:
+            raise socket.gaierror(
+                socket.EAI_NONAME, f"tests must not resolve {name!r}: no internet in tests"
+            ) from None
+        if address.is_loopback or address.is_private or address.is_unspecified:
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"tests must not reach {name!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded)

@@ -108,6 +108,7 @@ class Daemon:
         self._running = 0
         self._running_cv = threading.Condition()
         self._served = threading.Event()  # the scheduler loop has returned
+        self.feeds: Any = None  # intake.feeds.FeedJobs, once prepared
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -149,6 +150,10 @@ class Daemon:
             queue=queue,
         )
         self.publisher.reconcile()
+        from .intake.feeds import FeedJobs
+
+        self.feeds = FeedJobs(s, self.engine, stop=self.stop, dry_run=self.dry_run)
+        self.feeds.prepare()
 
     def _migrate(self, engine: Engine) -> None:
         from .migrate import current_revision, head_revision, upgrade
@@ -227,6 +232,8 @@ class Daemon:
         now = system_clock()
         for channel in self.channels:
             self._schedule_first(channel, now)
+        if self.feeds is not None:
+            self.feeds.schedule(self.scheduler)
         self._touch_heartbeat()
         self.scheduler.add_job(
             self._touch_heartbeat,

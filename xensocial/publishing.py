@@ -237,7 +237,7 @@ class Publisher:
         try:
             post = self._post(channel, delivery, item)
         except ValueError as exc:  # the item cannot be made into a post for this network
-            self.ledger.mark_failed(delivery.id, f"cannot render: {exc}")
+            self.ledger.mark_failed(delivery.id, f"cannot render: {exc}", owner=self.identity)
             ilog.warning("post_rejected", reason=f"cannot render: {exc}")
             return _Ended(_Done.REJECTED, f"cannot render: {exc}")
 
@@ -253,14 +253,20 @@ class Publisher:
                         return self._published(delivery, found, ilog, "found after an error")
                     if not adapter.lookup_is_reliable:
                         error = f"{last_error}; not found, and {adapter.name} lookups cannot prove it is not out"
-                        self.ledger.mark_unknown(delivery.id, error)
+                        self.ledger.mark_unknown(delivery.id, error, owner=self.identity)
                         ilog.error("post_unknown", reason=error)
                         return _Ended(_Done.FAILED, f"unknown: {error}")
                     maybe_out = False  # proved absent: sending again is safe
                 result = adapter.publish(post)
                 return self._published(delivery, result, ilog, None)
             except Rejected as exc:
-                self.ledger.mark_failed(delivery.id, f"rejected: {exc}")
+                if exc.duplicate:
+                    # "Duplicate" may mean an earlier attempt (one whose answer was lost) made
+                    # it: then it is published, not failed.
+                    found = self._find_duplicate(adapter, post, since, ilog)
+                    if found is not None:
+                        return self._published(delivery, found, ilog, "found after a duplicate")
+                self.ledger.mark_failed(delivery.id, f"rejected: {exc}", owner=self.identity)
                 ilog.warning("post_rejected", reason=str(exc), duplicate=exc.duplicate)
                 return _Ended(_Done.REJECTED, str(exc))
             except AuthError as exc:
@@ -322,12 +328,24 @@ class Publisher:
             if found is not None:
                 return self._published(delivery, found, ilog, "found after an error")
             if not adapter.lookup_is_reliable:
-                self.ledger.mark_unknown(delivery.id, reason)
+                self.ledger.mark_unknown(delivery.id, reason, owner=self.identity)
                 ilog.error("post_unknown", reason=reason)
                 return _Ended(_Done.FAILED, f"unknown: {reason}")
-        self.ledger.release(delivery.id, reason)
+        self.ledger.release(delivery.id, reason, owner=self.identity)
         ilog.error("post_failed", reason=reason, released=True)
         return _Ended(_Done.FAILED, reason)
+
+    @staticmethod
+    def _find_duplicate(
+        adapter: Adapter, post: Post, since: datetime, ilog: Any
+    ) -> PublishResult | None:
+        """Our own earlier post that a duplicate rejection refers to, or None (also when the
+        lookup fails: the rejection then stands, as the network will refuse a resend anyway)."""
+        try:
+            return adapter.find_published(post, since=since)
+        except AdapterError as exc:
+            ilog.warning("duplicate_lookup_failed", reason=str(exc))
+            return None
 
     def _published(
         self,
@@ -336,12 +354,17 @@ class Publisher:
         ilog: Any,
         note: str | None,
     ) -> _Ended:
-        self.ledger.mark_published(
+        recorded = self.ledger.mark_published(
             delivery.id,
             remote_id=result.remote_id,
             remote_url=result.remote_url,
             published_at=result.published_at,
+            owner=self.identity,
         )
+        if not recorded:
+            # Our lease ran out and another process took the delivery over: it settles it (its
+            # lookup finds this post), so we must not overwrite what it decides.
+            ilog.warning("delivery_taken_over", remote_id=result.remote_id)
         ilog.info(
             "post_published", remote_id=result.remote_id, remote_url=result.remote_url, note=note
         )
@@ -353,7 +376,7 @@ class Publisher:
         if maybe_out:
             self._left.add(delivery.id)
         else:
-            self.ledger.release(delivery.id, reason)
+            self.ledger.release(delivery.id, reason, owner=self.identity)
 
     def _backoff(self, attempt: int) -> float:
         cfg = self.settings.publishing

@@ -11,7 +11,10 @@ guesses:
 - the lookup itself failed -> left as it is, and asked again next time.
 
 Only deliveries this identity owns (a previous run of the same replica), or whose lease has
-expired, are taken over, so a live replica's post in flight is never touched. The publisher
+expired, are taken over, so a live replica's post in flight is never touched. Taking over is a
+conditional update (`Ledger.take_over`: this identity becomes the owner, with a new lease)
+made before the lookup, and every outcome is then written as that owner: if the first owner
+comes back late, or another replica reconciles at the same time, only one of them settles it. The publisher
 calls this at start-up, and before each slot for the deliveries it left `publishing` itself
 (a lookup that failed, a stop while the post may have been out).
 """
@@ -46,7 +49,8 @@ class Reconciled:
     """What reconciliation did with one delivery left `publishing`.
 
     `action`: "published" (found out there), "released" (proved absent: back to pending),
-    "unknown" (cannot tell: a person decides), "left" (the lookup failed: next time)."""
+    "unknown" (cannot tell: a person decides), "left" (the lookup failed, or another process
+    holds the delivery: next time)."""
 
     delivery_id: int
     item_id: int
@@ -61,14 +65,16 @@ def make_post(
     """The post for one delivery: rendered for the channel, keyed by the delivery.
 
     Raises ValueError (e.g. `rendering.TextTooLong`) when the item cannot be posted there."""
-    from .rendering import render_post
+    from .rendering import channel_url, render_post
 
     return Post(
         key=delivery.idempotency_key,
         channel=channel.name,
         item_id=item.id,
         text=render_post(item, channel, adapter.limits),
-        url=item.url,
+        # The link as the post carries it (UTM parameters included), so link fields and
+        # lookups by URL see the same link as the text.
+        url=channel_url(item.url, channel),
         title=item.title,
         tags=item.tags,
         category=item.category,
@@ -100,7 +106,13 @@ def reconcile_in_flight(
             rlog.warning("reconcile_skipped", reason="channel not configured or not enabled")
             continue
         config = settings.channel(name)
-        out.append(_settle(ledger, config, adapter, f.delivery, f.item, rlog))
+        lease_until = now + settings.publishing.lease
+        if not ledger.take_over(f.delivery.id, identity, now=now, lease_until=lease_until):
+            detail = "held by another process (or settled) since it was listed"
+            rlog.info("reconcile_skipped", reason=detail)
+            out.append(Reconciled(f.delivery.id, f.item.id, name, "left", detail))
+            continue
+        out.append(_settle(ledger, config, adapter, f.delivery, f.item, identity, rlog))
     return out
 
 
@@ -110,16 +122,26 @@ def _settle(
     adapter: Adapter,
     delivery: DeliveryView,
     item: ItemView,
+    owner: str,
     rlog: Any,
 ) -> Reconciled:
-    def done(action: str, detail: str | None) -> Reconciled:
+    """Look the delivery up and record the outcome, as `owner` (who has just taken it over)."""
+
+    def done(action: str, detail: str | None, recorded: bool) -> Reconciled:
+        if not recorded:  # our new lease ran out during the lookup and another took over
+            detail = f"{detail}; not recorded: another process took the delivery over"
+            rlog.warning("reconcile_lost_ownership", action=action, detail=detail)
+            return Reconciled(delivery.id, item.id, channel.name, "left", detail)
         rlog.info("reconciled", action=action, detail=detail)
         return Reconciled(delivery.id, item.id, channel.name, action, detail)
 
     try:
         post = make_post(channel, adapter, delivery, item)
     except ValueError:  # the lookup is by key (else URL): the text does not matter
-        post = Post(delivery.idempotency_key, channel.name, item.id, "", item.url, item.title)
+        from .rendering import channel_url
+
+        url = channel_url(item.url, channel)
+        post = Post(delivery.idempotency_key, channel.name, item.id, "", url, item.title)
     # The post cannot predate its item: the widest window that is still bounded.
     since = item.created_at - LOOKUP_MARGIN
     try:
@@ -128,16 +150,18 @@ def _settle(
         rlog.warning("reconcile_lookup_failed", reason=str(exc))
         return Reconciled(delivery.id, item.id, channel.name, "left", str(exc))
     if found is not None:
-        ledger.mark_published(
+        recorded = ledger.mark_published(
             delivery.id,
             remote_id=found.remote_id,
             remote_url=found.remote_url,
             published_at=found.published_at,
+            owner=owner,
         )
-        return done("published", f"found as {found.remote_id}")
+        return done("published", f"found as {found.remote_id}", recorded)
     if adapter.lookup_is_reliable:
-        ledger.release(delivery.id, "interrupted before it was sent; safe to retry")
-        return done("released", "not found; safe to retry")
+        recorded = ledger.release(
+            delivery.id, "interrupted before it was sent; safe to retry", owner=owner
+        )
+        return done("released", "not found; safe to retry", recorded)
     reason = f"interrupted mid-post and {adapter.name} lookups cannot prove it is not out"
-    ledger.mark_unknown(delivery.id, reason)
-    return done("unknown", reason)
+    return done("unknown", reason, ledger.mark_unknown(delivery.id, reason, owner=owner))

@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from tests.conftest import FakeClock
 from xensocial.cli import App, invoke
 
-__all__ = ["CONFIG", "CliHarness", "write_config"]
+__all__ = ["CONFIG", "NO_FETCH", "CliHarness", "write_config"]
 
 CONFIG = """\
 database_url = "sqlite:///{db}"
@@ -47,10 +47,15 @@ max_per_day = 100
 [channels.options]
 path = "outbox-fast.jsonl"
 """
+# Tests never reach the internet: `queue add` without --title must not read example.org.
+# Configurations with an [intake] table of their own (tests/intake) point at local pages.
+NO_FETCH = "\n[intake]\nfetch_link_details = false\n"
 
 
 def write_config(folder: Path, *, auto_migrate: bool = True, text: str = CONFIG) -> Path:
     path = folder / "xensocial.toml"
+    if "[intake]" not in text:
+        text += NO_FETCH
     path.write_text(
         text.format(
             db=folder / "data" / "queue.db",

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
+import xensocial
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
 from xensocial.cli import cli as root
@@ -59,14 +60,17 @@ def test_without_auto_migrate_commands_ask_for_db_upgrade(tmp_path: Path, clock:
 
 
 def test_adapters(cli: CliHarness) -> None:
-    found = cli.json("adapters")
-    assert {
+    found = {a["name"]: a for a in cli.json("adapters")}
+    assert found["outbox"] == {
         "name": "outbox",
         "target": "xensocial.adapters.outbox:OutboxAdapter",
         "distribution": "xensocial",
-    } in found
+        "version": xensocial.__version__,
+        "loads": True,
+        "error": None,
+    }
     table = cli.ok("adapters").stdout.splitlines()
-    assert table[0].split() == ["NAME", "TARGET", "DISTRIBUTION"]
+    assert table[0].split() == ["NAME", "TARGET", "FROM", "LOADS"]
 
 
 def test_health(cli: CliHarness) -> None:

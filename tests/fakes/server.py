@@ -28,6 +28,10 @@ next N requests to that route, in order; once the queue is empty the route answe
   than the client's read timeout the client times out. Either way the response never arrives.
 - `Fault.drop()`: close without answering and without running the handler.
 
+A handler may stream: a `Reply` whose body is an iterator of bytes is sent chunk by chunk, with
+no Content-Length unless the reply's headers give one, and the connection closes at its end (a
+body of any size, or one that trickles; the iterator should wait on its own event, not forever).
+
 Waits are cut short when the server stops, so a test never waits for a fault to finish.
 Requests are logged before any fault applies: a request that got no answer is in the log.
 """
@@ -281,6 +285,9 @@ class FakeServer:
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        if isinstance(reply.body, Iterator):
+            FakeServer._stream(h, reply)
+            return
         if isinstance(reply.body, bytes):
             payload, ctype = reply.body, "application/octet-stream"
         elif reply.body is None:
@@ -299,3 +306,16 @@ class FakeServer:
             h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (its timeout); the log already has the request
+
+    @staticmethod
+    def _stream(h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        h.close_connection = True  # without a Content-Length, the end of the body is the close
+        try:
+            h.send_response(reply.status)
+            for k, v in reply.headers.items():
+                h.send_header(k, v)
+            h.end_headers()
+            for chunk in reply.body:
+                h.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: what a size cap or a deadline does

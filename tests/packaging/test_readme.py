@@ -74,6 +74,7 @@ def test_the_readme_configuration_example_is_valid(tmp_path: Path) -> None:
     settings = load_settings(path, env={"XENSOCIAL_DATA_DIR": str(tmp_path)})
     assert settings.channels[0].name == "xen-news"
     documented = set(re.findall(r"^#? ?([a-z_]+) = ", example, re.MULTILINE))
+    documented |= set(re.findall(r"^#? ?\[\[?([a-z_]+)\]\]?", example, re.MULTILINE))
     assert config._CHANNEL_KEYS - {"options", "secrets", "utm", "hashtags"} <= documented
     assert config._TOP_KEYS - {"publishing", "channels"} <= documented
     assert documented >= config._PUBLISHING_KEYS

@@ -22,7 +22,9 @@ import click
 from .. import __version__
 from .app import App
 from .channels import channels
-from .ops import adapters, db, health, run
+from .feeds import feeds
+from .networks import adapters, preview, verify
+from .ops import db, health, run
 from .queue import queue
 from .schedule import schedule
 
@@ -54,8 +56,9 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     app.debug = app.debug or debug
 
 
-for command in (queue, channels, schedule, db, run, adapters, health):
+for command in (queue, channels, schedule, preview, feeds, db, run, adapters, health):
     cli.add_command(command)
+channels.add_command(verify)  # lives with the other network commands, runs as `channels verify`
 
 
 def _fail(message: str, code: int, debug: bool) -> int:
@@ -111,6 +114,11 @@ def _is_bad_input(exc: Exception) -> bool:
 
 def _describe(exc: Exception) -> str:
     """A one-line account of an unexpected failure, naming the database when it is the cause."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.Error):  # from the SQLite read path (content_queue.fastread)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the database failed: {detail} (--debug shows the details)"
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
     if isinstance(exc, DBAPIError):

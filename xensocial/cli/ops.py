@@ -1,4 +1,4 @@
-"""Operating commands: `db upgrade`/`db status`, `run`, `adapters`, `health`.
+"""Operating commands: `db upgrade`/`db status`, `run`, `health` (`adapters` is in networks.py).
 
 `health` is what the Docker HEALTHCHECK runs: healthy means the database answers and the
 daemon touched `<data_dir>/heartbeat` less than 90 seconds ago.
@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 import click
 
-from ..tables import format_table
 from .app import App, database_revision, script_head
 from .output import emit_json
 
-__all__ = ["HEARTBEAT_MAX_AGE_S", "adapters", "db", "health", "run"]
+__all__ = ["HEARTBEAT_MAX_AGE_S", "db", "health", "run"]
 
 HEARTBEAT_MAX_AGE_S = 90
 pass_app = click.make_pass_decorator(App, ensure=True)
@@ -89,28 +88,6 @@ def run(app: App, dry_run: bool) -> None:
 
     code = run_daemon(app.settings, dry_run=dry_run)
     raise click.exceptions.Exit(code)
-
-
-@click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of adapters.")
-def adapters(as_json: bool) -> None:
-    """List the installed network adapters (a channel's `network` names one)."""
-    from ..adapters.registry import available
-
-    found = available()
-    if as_json:
-        emit_json(
-            [
-                {"name": a.name, "target": a.target, "distribution": a.distribution}
-                for a in found.values()
-            ]
-        )
-        return
-    if not found:
-        click.echo("No adapters are installed.")
-        return
-    rows = [(a.name, a.target, a.distribution) for a in found.values()]
-    click.echo(format_table(("NAME", "TARGET", "DISTRIBUTION"), rows))
 
 
 @click.command()

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App
+from .networks import Draft, check_fits_channels
 from .output import emit_json, item_summary, local_time
+
+if TYPE_CHECKING:
+    from content_queue.errors import RowError
+    from content_queue.views import NewItem
 
 __all__ = ["queue"]
 
@@ -51,10 +56,78 @@ def _channels(app: App, given: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(given))
 
 
+def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> NewItem:
+    """`new` with the page's own title, and its description when no --text was given.
+
+    The URL, the dates and duplicates are checked first (as the queue will check them again),
+    so input that will be refused costs no fetch. A page that cannot be read (down, slow, an
+    error) does not stop the add: the item is never lost, it is added without a title, with a
+    warning (the networks still show the link's preview card). Only a refused address stops
+    it (exit 2): the address guard's refusal is the point."""
+    from dataclasses import replace
+
+    from content_queue.errors import DuplicateItem, InvalidItem
+    from content_queue.timeutil import as_utc
+    from content_queue.urls import validate_url
+
+    from ..intake.fetch import FetchError
+    from ..intake.links import fetch_link_metadata
+
+    url = validate_url(new.url)
+    if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
+        raise InvalidItem("expires_at", "must be later than not_before")
+    existing = None if allow_duplicate else app.queue.find_duplicate(url)
+    if existing is not None:
+        raise DuplicateItem(url, existing.id, existing.state)
+    if not app.settings.intake.fetch_link_details:
+        click.echo(
+            "The page was not read ([intake] fetch_link_details = false); adding the link "
+            "without a title. Set one with `xensocial queue edit ID --title ...`.",
+            err=True,
+        )
+        return new
+    try:
+        meta = fetch_link_metadata(url, app.settings.intake.fetch_limits())
+    except FetchError as exc:
+        if exc.refused:
+            raise UsageError(
+                f"{exc.reason}. To add the link without reading the page, give --title"
+            ) from None
+        click.echo(
+            f"warning: could not read the page's title ({exc.reason}); adding the link without "
+            "one. Set it with `xensocial queue edit ID --title ...`.",
+            err=True,
+        )
+        return new
+    if meta.title:
+        click.echo(f"Title from the page: {meta.title}", err=True)
+    else:
+        click.echo("The page has no title; set one with `queue edit ID --title`.", err=True)
+    return replace(new, title=meta.title or "", text=new.text or meta.description or "")
+
+
 def _check_ids(app: App, ids: Sequence[int]) -> None:
     """Every id exists (so a command on several items changes all of them or none)."""
     for item_id in ids:
         app.queue.get(item_id)  # raises ItemNotFound
+
+
+def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
+    """Refuse an edit that would leave the item unable to fit a channel it is still to be
+    posted on (posts already out, failed or cancelled are not re-rendered)."""
+    if not changes.keys() & {"url", "title", "text", "category", "tags"}:
+        return
+    item = app.queue.get(item_id)
+    draft = Draft(
+        url=changes.get("url", item.url),
+        title=changes.get("title", item.title),
+        text=changes.get("text", item.text),
+        category=changes.get("category", item.category),
+        tags=changes.get("tags", item.tags),
+    )
+    waiting = [d.channel for d in item.deliveries if d.state == "pending"]
+    known = app.settings.channel_names
+    check_fits_channels(app.settings, draft, [c for c in waiting if c in known])
 
 
 @click.group()
@@ -64,7 +137,11 @@ def queue() -> None:
 
 @queue.command()
 @click.argument("url")
-@click.option("--title", default="", help="Title (shown in the post).")
+@click.option(
+    "--title",
+    default="",
+    help="Title (shown in the post). Without it, the page's own title is fetched.",
+)
 @click.option("--text", default="", help="Text of the post (the link is added to it).")
 @click.option(
     "--category",
@@ -105,7 +182,11 @@ def add(
     allow_duplicate: bool,
     as_json: bool,
 ) -> None:
-    """Add URL to the queue; prints the new item's id."""
+    """Add URL to the queue; prints the new item's id.
+
+    Without --title, the page is fetched and its title (and, without --text, its description)
+    are used; if the page cannot be read, the link is added without a title, with a warning.
+    """
     from content_queue.views import NewItem
 
     new = NewItem(
@@ -122,6 +203,9 @@ def add(
         created_by=app.user,
         source="manual",
     )
+    if not title:  # after every other check: a refused command fetches nothing
+        new = _with_page_words(app, new, allow_duplicate=allow_duplicate)
+    check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
     item = app.queue.add(new, allow_duplicate=allow_duplicate)
     if as_json:
         emit_json(item.as_dict())
@@ -148,7 +232,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
     """List items, newest first."""
     if channel is not None:
         app.settings.channel(channel)  # raises UsageError naming the channels
-    items = app.queue.list_items(state=state, channel=channel, limit=limit)
+    items = app.reader.list_items(state=state, channel=channel, limit=limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
@@ -176,7 +260,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
 @pass_app
 def show(app: App, item_id: int, as_json: bool) -> None:
     """Show one item and its delivery on each channel."""
-    item = app.queue.get(item_id)
+    item = app.reader.get(item_id)
     if as_json:
         emit_json(item.as_dict())
         return
@@ -297,11 +381,32 @@ def edit(
         raise UsageError(
             "nothing to change; give at least one of --url, --title, --text, --category, --tag, --priority, --not-before, --expires"
         )
+    _check_edit_fits(app, item_id, changes)
     item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate)
     if as_json:
         emit_json(item.as_dict())
     else:
         click.echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
+
+
+def _fitting_rows(
+    app: App, rows: list[tuple[int, NewItem]]
+) -> tuple[list[tuple[int, NewItem]], list[RowError]]:
+    """The rows whose item fits every channel it targets, and a RowError for each other row."""
+    from content_queue.errors import RowError
+
+    from ..rendering import TextTooLong
+
+    good: list[tuple[int, NewItem]] = []
+    unfit: list[RowError] = []
+    for line, new in rows:
+        try:
+            check_fits_channels(app.settings, new, new.channels)
+        except TextTooLong as exc:
+            unfit.append(RowError(line, str(exc)))
+        else:
+            good.append((line, new))
+    return good, unfit
 
 
 @queue.command("import")
@@ -331,6 +436,8 @@ def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json
         created_by=app.user,
         timezone=app.settings.timezone,
     )
+    rows, unfit = _fitting_rows(app, rows)
+    bad = sorted([*bad, *unfit], key=lambda e: e.line)
     if bad and (not skip_bad or not rows):
         raise ImportFailed(str(file), bad)
     result = app.queue.add_many(
