@@ -51,7 +51,10 @@ def bsky(server: FakeServer, clock: FakeClock) -> FakeBluesky:
     return FakeBluesky(server, clock=clock)
 
 
-def make(url: str, fake: FakeBluesky, clock: FakeClock, **options: object) -> BlueskyAdapter:
+def make(
+    url: str, fake: FakeBluesky, clock: FakeClock, *, private: bool = True, **options: object
+) -> BlueskyAdapter:
+    """The adapter against the fake; `private`: its card pages on 127.0.0.1 may be read."""
     return BlueskyAdapter(
         ChannelContext(
             name="bsky",
@@ -59,6 +62,7 @@ def make(url: str, fake: FakeBluesky, clock: FakeClock, **options: object) -> Bl
             secrets={"app_password": fake.password},
             timeout_seconds=TIMEOUT,
             clock=clock,
+            allow_private_addresses=private,
         )
     )
 
@@ -143,6 +147,23 @@ def test_the_card_takes_the_pages_open_graph_tags_and_image(
     assert external["thumb"]["ref"]["$link"] == blob_cid
     assert external["thumb"]["mimeType"] == "image/png"
     assert external["thumb"]["size"] == len(PNG)
+
+
+def test_a_card_page_on_a_private_address_is_not_read_unless_allowed(
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock
+) -> None:
+    """An item's link must not steer the daemon into the local network: the page on
+    127.0.0.1 is never requested, and the post still goes out, with a card from its words."""
+    server.route("GET", "/news/4.20", lambda r: Reply(200, PAGE, {"Content-Type": "text/html"}))
+    adapter = make(server.url, bsky, clock, private=False, link_cards=True)
+    url = f"{server.url}/news/4.20"
+    adapter.publish(
+        Post(key="k", channel="bsky", item_id=1, text=f"Out now: {url}", url=url, title="Release")
+    )
+    assert "/news/4.20" not in [r.path for r in server.log]
+    external = bsky.posts[0].record["embed"]["external"]
+    assert external["uri"] == url
+    assert "thumb" not in external
 
 
 def test_a_card_that_cannot_be_built_never_fails_the_post(

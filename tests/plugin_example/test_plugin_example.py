@@ -94,6 +94,14 @@ def test_docs_plugins_md_shows_this_example_verbatim() -> None:
         assert (EXAMPLE / path).read_text(encoding="utf-8") in blocks, f"docs/plugins.md: {path}"
 
 
+def test_the_readme_shows_this_example_verbatim() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```(?:toml|python)\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    assert (EXAMPLE / "pyproject.toml").read_text(encoding="utf-8") in blocks
+    module = (EXAMPLE / "xensocial_folder" / "__init__.py").read_text(encoding="utf-8")
+    assert any(block.endswith(module) for block in blocks), "README: xensocial_folder/__init__.py"
+
+
 def test_adapters_lists_the_plugin_and_where_it_came_from(env: dict[str, str]) -> None:
     done = xs(env, None, "adapters", "--json")
     assert done.returncode == 0, done.stderr

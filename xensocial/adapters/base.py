@@ -100,6 +100,9 @@ class ChannelContext:
     data_dir: Path = Path(".")
     timeout_seconds: float = 10.0
     clock: Clock = system_clock
+    # Whether fetches made for the channel (a link card's page) may reach loopback, private
+    # and link-local addresses: `[intake] allow_private_addresses`, off by default.
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)

@@ -220,7 +220,11 @@ class BlueskyAdapter(Adapter):
         """The external card for the post's URL; the page's tags only when they can be had."""
         card = Card(title=post.title, description="")
         if self.link_cards:
-            card = fetch_card(post.url, timeout=min(self.context.timeout_seconds, 5.0)) or card
+            card = fetch_card(
+                post.url,
+                timeout=min(self.context.timeout_seconds, 5.0),
+                allow_private=self.context.allow_private_addresses,
+            ) or card
         external: dict[str, Any] = {
             "uri": post.url,
             "title": post.title or card.title,

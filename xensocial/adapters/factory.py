@@ -64,6 +64,7 @@ def build_adapter(
         data_dir=settings.data_dir,
         timeout_seconds=settings.publishing.timeout.total_seconds(),
         clock=clock,
+        allow_private_addresses=settings.intake.allow_private_addresses,
     )
     try:
         return cls(context)
