@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import click
 
 from .. import __version__
+from . import deliveries as _deliveries  # noqa: F401 - registers queue retry/resolve
 from .app import App
 from .channels import channels
 from .feeds import feeds

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from ..config import Settings
 
-__all__ = ["App", "NotMigrated", "current_user", "database_revision", "script_head"]
+__all__ = ["App", "NotMigrated", "current_user", "database_revision", "pass_app", "script_head"]
 
 _REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:None|['\"]([^'\"]+)['\"])", re.MULTILINE)
@@ -165,3 +165,7 @@ class App:
 
     def heartbeat_path(self) -> Path:
         return self.settings.data_dir / "heartbeat"
+
+
+pass_app = click.make_pass_decorator(App, ensure=True)
+"""Hands a command the shared `App` (created on first use, so `--help` builds nothing)."""

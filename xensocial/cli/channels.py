@@ -13,12 +13,10 @@ import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
-from .app import App
+from .app import App, pass_app
 from .output import emit_json, local_time
 
 __all__ = ["channels"]
-
-pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 @click.group()

@@ -15,15 +15,13 @@ import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
-from .app import App
+from .app import App, pass_app
 from .output import emit_json, local_time
 
 if TYPE_CHECKING:
     from content_queue.sources import FeedStore, FeedView
 
 __all__ = ["feeds"]
-
-pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 def _store(app: App) -> FeedStore:

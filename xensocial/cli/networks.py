@@ -20,7 +20,7 @@ import click
 
 from ..errors import ConfigError, UsageError
 from ..tables import format_table
-from .app import App
+from .app import App, pass_app
 from .output import emit_json
 
 if TYPE_CHECKING:
@@ -38,8 +38,6 @@ __all__ = [
     "preview",
     "verify",
 ]
-
-pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 class VerifyFailed(click.ClickException):

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 import click
 
-from .app import App, database_revision, script_head
+from .app import App, database_revision, pass_app, script_head
 from .output import emit_json
 
 __all__ = ["HEARTBEAT_MAX_AGE_S", "db", "health", "run"]
 
 HEARTBEAT_MAX_AGE_S = 90
-pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 class Unhealthy(click.ClickException):

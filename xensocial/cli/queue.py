@@ -14,7 +14,7 @@ import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
-from .app import App
+from .app import App, pass_app
 from .networks import Draft, check_fits_channels
 from .output import emit_json, item_summary, local_time
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["queue"]
 
-pass_app = click.make_pass_decorator(App, ensure=True)
 _NONE_WORDS = {"none", "never", "-"}
 
 

@@ -18,7 +18,7 @@ import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
-from .app import App
+from .app import App, pass_app
 from .output import emit_json, local_time
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["MAX_SLOTS_PER_CHANNEL", "ChannelPlan", "PlannedSlot", "plan_channel", "schedule"]
 
 MAX_SLOTS_PER_CHANNEL = 50  # a seconds-cron channel has thousands of slots a day
-pass_app = click.make_pass_decorator(App, ensure=True)
 
 
 @dataclass(frozen=True)
