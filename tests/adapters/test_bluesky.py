@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue import SlotOutcome
+from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
 from tests.conftest import FakeClock
-from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.bluesky import BskyPost, FakeBluesky, rate_limited, tid
 from tests.fakes.server import FakeServer, Fault, Reply
 from xensocial.adapters.base import (
@@ -28,22 +28,13 @@ from xensocial.adapters.base import (
 )
 from xensocial.adapters.bluesky import KEY_FIELD, BlueskyAdapter, facets
 from xensocial.adapters.registry import available, load
-from xensocial.publishing import Publisher
 
-TIMEOUT = 0.5  # seconds: faults hang for longer, so a read timeout is quick and certain
-HANG = 3.0
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PAGE = b"""<!doctype html><html><head><title>Xen 4.20</title>
 <meta property="og:title" content="Xen Project 4.20 released">
 <meta property="og:description" content="What&#39;s new in 4.20">
 <meta property="og:image" content="/og.png">
 </head><body>...</body></html>"""
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -273,9 +264,7 @@ def test_read_timeout_is_transient_and_maybe_posted(
 def test_connection_refused_is_transient_and_not_posted(
     bsky: FakeBluesky, clock: FakeClock
 ) -> None:
-    with FakeServer() as gone:
-        url = gone.url
-    adapter = make(url, bsky, clock)
+    adapter = make(closed_url(), bsky, clock)
     with pytest.raises(TransientError) as caught:
         adapter.publish(post())
     assert not caught.value.maybe_posted
@@ -430,17 +419,7 @@ def test_a_slot_with_a_lost_answer_posts_exactly_once(
     bsky: FakeBluesky,
     adapter: BlueskyAdapter,
 ) -> None:
-    queue = ContentQueue(engine, clock)
-    [item] = add_items(queue, 1, channels=("bsky",))
-    channel = make_channel("bsky", network="bluesky")
-    pub = Publisher(
-        Ledger(engine, clock),
-        {"bsky": adapter},
-        make_settings(tmp_path, [channel]),
-        identity="host-a",
-        clock=clock,
-        sleep=Sleeps(),
-    )
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "bsky", "bluesky")
     server.fault("POST", FakeBluesky.CREATE_RECORD, Fault.accept_then_lose(HANG))
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     assert (result.outcome, result.item_id) == (SlotOutcome.PUBLISHED, item)

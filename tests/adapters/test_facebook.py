@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue import SlotOutcome
+from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
 from tests.conftest import FakeClock
-from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.facebook import FakeFacebook, graph_error
 from tests.fakes.server import FakeServer, Fault, Request
 from xensocial.adapters.base import (
@@ -28,17 +28,6 @@ from xensocial.adapters.base import (
 )
 from xensocial.adapters.facebook import DEFAULT_GRAPH_VERSION, FacebookPageAdapter
 from xensocial.adapters.registry import available, load
-from xensocial.config import ChannelConfig
-from xensocial.publishing import Publisher
-
-TIMEOUT = 0.5  # seconds: faults hang for longer, so a read timeout is quick and certain
-HANG = 3.0
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -232,12 +221,10 @@ def test_read_timeout_is_transient_and_maybe_posted(
 
 
 def test_connection_refused_is_transient_and_not_posted(fb: FakeFacebook, clock: FakeClock) -> None:
-    with FakeServer() as gone:
-        url = gone.url
     adapter = FacebookPageAdapter(
         ChannelContext(
             name="fb",
-            options={"page_id": fb.page_id, "api_base_url": url},
+            options={"page_id": fb.page_id, "api_base_url": closed_url()},
             secrets={"access_token": fb.token},
             timeout_seconds=TIMEOUT,
             clock=clock,
@@ -400,23 +387,6 @@ def test_limits() -> None:
 # -- through the publisher ---------------------------------------------------------------------
 
 
-def _publisher(
-    engine: Engine, clock: FakeClock, tmp_path: Path, adapter: FacebookPageAdapter
-) -> tuple[ContentQueue, int, ChannelConfig, Publisher]:
-    queue = ContentQueue(engine, clock)
-    [item] = add_items(queue, 1, channels=("fb",))
-    channel = make_channel("fb", network="facebook")
-    pub = Publisher(
-        Ledger(engine, clock),
-        {"fb": adapter},
-        make_settings(tmp_path, [channel]),
-        identity="host-a",
-        clock=clock,
-        sleep=Sleeps(),
-    )
-    return queue, item, channel, pub
-
-
 def test_a_slot_with_a_lost_answer_posts_exactly_once(
     engine: Engine,
     clock: FakeClock,
@@ -425,7 +395,7 @@ def test_a_slot_with_a_lost_answer_posts_exactly_once(
     fb: FakeFacebook,
     adapter: FacebookPageAdapter,
 ) -> None:
-    queue, item, channel, pub = _publisher(engine, clock, tmp_path, adapter)
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "fb", "facebook")
     server.fault("POST", FakeFacebook.FEED, Fault.accept_then_lose(HANG))
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     assert (result.outcome, result.item_id) == (SlotOutcome.PUBLISHED, item)
@@ -444,7 +414,7 @@ def test_a_lost_answer_the_lookup_cannot_see_goes_to_a_person_not_out_again(
     fb: FakeFacebook,
     adapter: FacebookPageAdapter,
 ) -> None:
-    queue, item, channel, pub = _publisher(engine, clock, tmp_path, adapter)
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "fb", "facebook")
     server.fault("POST", FakeFacebook.FEED, Fault.accept_then_lose(HANG))
     # The posts edge lags behind the feed: the post is out but not listed yet.
     server.fault("GET", FakeFacebook.POSTS, Fault.respond(200, {"data": []}), times=5)

@@ -15,9 +15,9 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue import Ledger, SlotOutcome
+from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
 from tests.conftest import FakeClock
-from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.linkedin import FakeLinkedIn, error, parse_little, rate_limited
 from tests.fakes.server import FakeServer, Fault
 from xensocial.adapters.base import (
@@ -30,17 +30,6 @@ from xensocial.adapters.base import (
 )
 from xensocial.adapters.linkedin import DEFAULT_API_VERSION, LinkedInAdapter, little_text
 from xensocial.adapters.registry import available, load
-from xensocial.config import ChannelConfig
-from xensocial.publishing import Publisher
-
-TIMEOUT = 0.5  # seconds: faults hang for longer, so a read timeout is quick and certain
-HANG = 3.0
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -254,9 +243,7 @@ def test_read_timeout_is_transient_and_maybe_posted(
 
 
 def test_connection_refused_is_transient_and_not_posted(clock: FakeClock) -> None:
-    with FakeServer() as gone:
-        url = gone.url
-    adapter = make(url, "t", clock)
+    adapter = make(closed_url(), "t", clock)
     with pytest.raises(TransientError, match="cannot connect") as caught:
         adapter.publish(post())
     assert not caught.value.maybe_posted
@@ -456,23 +443,6 @@ def test_followers_and_verify(
 # -- through the publisher ---------------------------------------------------------------------
 
 
-def _publisher(
-    engine: Engine, clock: FakeClock, tmp_path: Path, adapter: LinkedInAdapter
-) -> tuple[ContentQueue, int, ChannelConfig, Publisher]:
-    queue = ContentQueue(engine, clock)
-    [item] = add_items(queue, 1, channels=("li",))
-    channel = make_channel("li", network="linkedin")
-    pub = Publisher(
-        Ledger(engine, clock),
-        {"li": adapter},
-        make_settings(tmp_path, [channel]),
-        identity="host-a",
-        clock=clock,
-        sleep=Sleeps(),
-    )
-    return queue, item, channel, pub
-
-
 def test_a_slot_with_a_lost_answer_posts_exactly_once(
     engine: Engine,
     clock: FakeClock,
@@ -481,7 +451,7 @@ def test_a_slot_with_a_lost_answer_posts_exactly_once(
     li: FakeLinkedIn,
     adapter: LinkedInAdapter,
 ) -> None:
-    queue, item, channel, pub = _publisher(engine, clock, tmp_path, adapter)
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "li", "linkedin")
     server.fault("POST", FakeLinkedIn.POSTS, Fault.accept_then_lose(HANG))
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     assert (result.outcome, result.item_id) == (SlotOutcome.PUBLISHED, item)
@@ -500,7 +470,7 @@ def test_a_lost_answer_the_lookup_cannot_see_goes_to_a_person_not_out_again(
     li: FakeLinkedIn,
     adapter: LinkedInAdapter,
 ) -> None:
-    queue, item, channel, pub = _publisher(engine, clock, tmp_path, adapter)
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "li", "linkedin")
     server.fault("POST", FakeLinkedIn.POSTS, Fault.accept_then_lose(HANG))
     # The author finder lags behind: the post is out but not listed yet.
     empty = {"paging": {"start": 0, "count": 50, "links": []}, "elements": []}
@@ -519,7 +489,7 @@ def test_a_revoked_token_pauses_the_channel_and_keeps_the_item(
     li: FakeLinkedIn,
     adapter: LinkedInAdapter,
 ) -> None:
-    queue, item, channel, pub = _publisher(engine, clock, tmp_path, adapter)
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, adapter, "li", "linkedin")
     li.revoke()
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     assert result.outcome is SlotOutcome.SKIPPED

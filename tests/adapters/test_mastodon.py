@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue import SlotOutcome
+from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
 from tests.conftest import FakeClock
-from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.mastodon import FakeMastodon, rate_limited
 from tests.fakes.server import FakeServer, Fault
 from xensocial.adapters.base import (
@@ -28,16 +28,6 @@ from xensocial.adapters.base import (
 )
 from xensocial.adapters.mastodon import DEFAULT_LIMITS, MastodonAdapter
 from xensocial.adapters.registry import available, load
-from xensocial.publishing import Publisher
-
-TIMEOUT = 0.5  # seconds: faults hang for longer, so a read timeout is quick and certain
-HANG = 3.0
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -171,9 +161,7 @@ def test_read_timeout_is_transient_and_maybe_posted(
 
 
 def test_connection_refused_is_transient_and_not_posted(clock: FakeClock) -> None:
-    with FakeServer() as gone:
-        url = gone.url
-    adapter = make(url, "t", clock)
+    adapter = make(closed_url(), "t", clock)
     with pytest.raises(TransientError) as caught:
         adapter.fetch_followers()
     assert not caught.value.maybe_posted
@@ -350,16 +338,8 @@ def test_a_slot_with_a_lost_answer_posts_exactly_once(
     masto: FakeMastodon,
     adapter: MastodonAdapter,
 ) -> None:
-    queue = ContentQueue(engine, clock)
-    [item] = add_items(queue, 1, channels=("masto",))
-    channel = make_channel("masto", network="mastodon")
-    pub = Publisher(
-        Ledger(engine, clock),
-        {"masto": adapter},
-        make_settings(tmp_path, [channel]),
-        identity="host-a",
-        clock=clock,
-        sleep=Sleeps(),
+    queue, item, channel, pub = slot_publisher(
+        engine, clock, tmp_path, adapter, "masto", "mastodon"
     )
     server.fault("POST", FakeMastodon.STATUSES, Fault.accept_then_lose(HANG))
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))

@@ -17,9 +17,9 @@ import pytest
 import requests
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue import SlotOutcome
+from tests.adapters.conftest import slot_publisher
 from tests.conftest import FakeClock
-from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.server import FakeServer, Fault
 from tests.fakes.x import CREDENTIALS, DUPLICATE, FakeX, rate_limited, server_error
 from xensocial.adapters._http import make_session
@@ -32,16 +32,9 @@ from xensocial.adapters.base import (
     TransientError,
 )
 from xensocial.adapters.x import XAdapter
-from xensocial.publishing import Publisher
 
 TIMEOUT = 0.4  # the client's read timeout; faults that hang wait longer than this
 SINCE = timedelta(minutes=5)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as s:
-        yield s
 
 
 @pytest.fixture
@@ -365,20 +358,10 @@ def test_the_session_sends_both_real_hosts_to_the_base_url(server, host):
 def test_a_slot_with_a_lost_answer_posts_exactly_once(
     engine: Engine, clock: FakeClock, tmp_path: Path, server, fake_x
 ):
-    queue = ContentQueue(engine, clock)
-    [item] = add_items(queue, 1, channels=("x-main",))
-    channel = make_channel("x-main", network="x")
-    settings = make_settings(tmp_path, [channel])
-    adapter = make_adapter(server, clock)
-    server.fault("POST", "/2/tweets", Fault.accept_then_lose(TIMEOUT * 10))
-    pub = Publisher(
-        Ledger(engine, clock),
-        {"x-main": adapter},
-        settings,
-        identity="host-a",
-        clock=clock,
-        sleep=Sleeps(),
+    queue, item, channel, pub = slot_publisher(
+        engine, clock, tmp_path, make_adapter(server, clock), "x-main", "x"
     )
+    server.fault("POST", "/2/tweets", Fault.accept_then_lose(TIMEOUT * 10))
     result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
     assert (result.outcome, result.item_id) == (SlotOutcome.PUBLISHED, item)
     [created] = fake_x.posts.values()

@@ -61,6 +61,7 @@ from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyp
 from ..text import find_urls, measure
 from ._cards import Card, fetch_card
 from ._http import parse_base_url
+from ._options import reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -114,12 +115,7 @@ class BlueskyAdapter(Adapter):
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
         options = context.options
-        unknown = set(options) - set(_OPTIONS)
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; bluesky takes: "
-                + ", ".join(_OPTIONS)
-            )
+        reject_unknown_options(options, _OPTIONS, "bluesky")
         handle = options.get("handle")
         if not isinstance(handle, str) or not handle.strip():
             raise ValueError("handle: required, the account, e.g. 'xenproject.bsky.social'")
@@ -220,11 +216,14 @@ class BlueskyAdapter(Adapter):
         """The external card for the post's URL; the page's tags only when they can be had."""
         card = Card(title=post.title, description="")
         if self.link_cards:
-            card = fetch_card(
-                post.url,
-                timeout=min(self.context.timeout_seconds, 5.0),
-                allow_private=self.context.allow_private_addresses,
-            ) or card
+            card = (
+                fetch_card(
+                    post.url,
+                    timeout=min(self.context.timeout_seconds, 5.0),
+                    allow_private=self.context.allow_private_addresses,
+                )
+                or card
+            )
         external: dict[str, Any] = {
             "uri": post.url,
             "title": post.title or card.title,

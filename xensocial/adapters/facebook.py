@@ -62,6 +62,7 @@ import facebook  # type: ignore[import-untyped]  # facebook-sdk ships no type in
 import requests
 
 from ._http import make_session, parse_base_url, transport_error
+from ._options import numeric_id, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -108,18 +109,8 @@ class FacebookPageAdapter(Adapter):
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
         options = context.options
-        unknown = set(options) - _OPTIONS
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; facebook takes: "
-                + ", ".join(sorted(_OPTIONS))
-            )
-        page_id = options.get("page_id")
-        if isinstance(page_id, int) and not isinstance(page_id, bool):
-            page_id = str(page_id)
-        if not isinstance(page_id, str) or not page_id.strip().isdigit():
-            raise ValueError(f"page_id: expected the Page's numeric id, got {page_id!r}")
-        self.page_id = page_id.strip()
+        reject_unknown_options(options, sorted(_OPTIONS), "facebook")
+        self.page_id = numeric_id(options, "page_id", "expected the Page's numeric id")
         version = options.get("graph_version", DEFAULT_GRAPH_VERSION)
         if not isinstance(version, str) or not _VERSION.match(version.strip()):
             raise ValueError(f"graph_version: expected a version such as 'v21.0', got {version!r}")

@@ -72,6 +72,7 @@ import httpx
 
 from ..text import DEFAULT_LIMITS, measure
 from ._http import parse_base_url
+from ._options import numeric_id, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -128,21 +129,12 @@ class LinkedInAdapter(Adapter):
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
         options = context.options
-        unknown = set(options) - _OPTIONS
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; linkedin takes: "
-                + ", ".join(sorted(_OPTIONS))
-            )
-        org = options.get("organization_id")
-        if isinstance(org, int) and not isinstance(org, bool):
-            org = str(org)
-        if not isinstance(org, str) or not org.strip().isdigit():
-            raise ValueError(
-                f"organization_id: required, the page's numeric id (as in "
-                f"urn:li:organization:ID), got {org!r}"
-            )
-        self.organization_id = org.strip()
+        reject_unknown_options(options, sorted(_OPTIONS), "linkedin")
+        self.organization_id = numeric_id(
+            options,
+            "organization_id",
+            "required, the page's numeric id (as in urn:li:organization:ID)",
+        )
         self.author = f"urn:li:organization:{self.organization_id}"
         version = options.get("api_version", DEFAULT_API_VERSION)
         if isinstance(version, int) and not isinstance(version, bool):

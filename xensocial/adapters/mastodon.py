@@ -61,6 +61,7 @@ from mastodon.errors import (
 
 from ..text import measure
 from ._http import make_session, parse_base_url, transport_error
+from ._options import reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -103,11 +104,7 @@ class MastodonAdapter(Adapter):
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
-        unknown = set(context.options) - {"api_base_url"}
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; mastodon takes: api_base_url"
-            )
+        reject_unknown_options(context.options, ("api_base_url",), "mastodon")
         base_url = parse_base_url(context.options.get("api_base_url"))
         if base_url is None:
             raise ValueError("api_base_url: required, the instance, e.g. 'https://floss.social'")

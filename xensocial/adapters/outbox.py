@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..durations import parse_duration
+from ._options import reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -48,11 +49,7 @@ class OutboxAdapter(Adapter):
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
-        unknown = set(context.options) - {"path", "delay"}
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; the outbox takes: path, delay"
-            )
+        reject_unknown_options(context.options, ("path", "delay"), "the outbox")
         delay = context.options.get("delay", "0s")
         if not isinstance(delay, str):
             raise ValueError(f"delay: expected a duration such as '300ms', got {delay!r}")

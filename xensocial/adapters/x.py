@@ -44,6 +44,7 @@ from content_queue.errors import InvalidItem
 from content_queue.urls import canonical_url
 
 from ._http import make_session, parse_base_url, transport_error
+from ._options import reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -109,12 +110,7 @@ class XAdapter(Adapter):
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
-        unknown = set(context.options) - OPTIONS
-        if unknown:
-            raise ValueError(
-                f"unknown option(s) {', '.join(sorted(unknown))}; the x adapter takes: "
-                + ", ".join(sorted(OPTIONS))
-            )
+        reject_unknown_options(context.options, sorted(OPTIONS), "the x adapter")
         base_url = parse_base_url(context.options.get("api_base_url"))
         missing = [s for s in SECRETS if not context.secrets.get(s)]
         if missing:
