@@ -10,6 +10,8 @@ Four tables, each answering one question:
 - `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
 - `feeds` and `feed_entries`: the feeds that fill the queue, and every entry each has shown
   (so an entry is queued once, ever); see `sources`.
+- `engagement_samples`, `follower_samples`, `metrics_requests`: readings of the networks'
+  counters, appended and never overwritten, and the reads they cost; see `metrics_store`.
 
 Channels are plain names here: the queue knows nothing of networks.
 """
@@ -42,11 +44,14 @@ __all__ = [
     "ChannelState",
     "Delivery",
     "DeliveryState",
+    "EngagementSample",
     "Feed",
     "FeedEntry",
+    "FollowerSample",
     "Item",
     "ItemSource",
     "ItemState",
+    "MetricsRequest",
     "SlotClaim",
     "SlotOutcome",
     "UTCDateTime",
@@ -261,3 +266,53 @@ class FeedEntry(Base):
     feed: Mapped[Feed] = relationship(back_populates="entries")
 
     __table_args__ = (UniqueConstraint("feed_id", "entry_key", name="uq_feed_entries_feed_key"),)
+
+
+class EngagementSample(Base):
+    """One reading of a published post's counters at one age (None: the network has no figure)."""
+
+    __tablename__ = "engagement_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(100))
+    age_seconds: Mapped[int] = mapped_column(Integer)  # the age it stands for (1h, 24h, ...)
+    taken_at: Mapped[datetime]
+    found: Mapped[bool] = mapped_column(Boolean, default=True)  # False: the network lost it
+    likes: Mapped[int | None] = mapped_column(Integer)
+    reposts: Mapped[int | None] = mapped_column(Integer)
+    replies: Mapped[int | None] = mapped_column(Integer)
+    quotes: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    clicks: Mapped[int | None] = mapped_column(Integer)
+
+    # A post is read at most once per age, whatever rounds or processes overlap.
+    __table_args__ = (
+        UniqueConstraint("delivery_id", "age_seconds", name="uq_engagement_delivery_age"),
+        Index("ix_engagement_channel_taken", "channel", "taken_at"),
+    )
+
+
+class FollowerSample(Base):
+    __tablename__ = "follower_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    taken_at: Mapped[datetime]
+    followers: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_follower_samples_channel_taken", "channel", "taken_at"),)
+
+
+class MetricsRequest(Base):
+    """Reads made of a network for metrics: what the monthly budget is counted against."""
+
+    __tablename__ = "metrics_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(100))
+    made_at: Mapped[datetime]
+    requests: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_metrics_requests_network_made", "network", "made_at"),)

@@ -36,6 +36,7 @@ from .config_channels import CHANNEL_KEYS as _CHANNEL_KEYS  # noqa: F401  (tests
 from .config_channels import ChannelConfig, ChannelParser
 from .config_feeds import FeedConfig, parse_feeds
 from .config_intake import IntakeConfig, parse_intake
+from .config_metrics import MetricsConfig, parse_metrics
 from .durations import parse_duration
 from .errors import ConfigError, UsageError
 
@@ -61,6 +62,7 @@ _TOP_KEYS = {
     "channels",
     "feeds",
     "intake",
+    "metrics",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -99,6 +101,7 @@ class Settings:
     config_dir: Path
     feeds: tuple[FeedConfig, ...] = ()  # [[feeds]], see config_feeds.py
     intake: IntakeConfig = IntakeConfig()  # [intake]: the limits of every fetch
+    metrics: MetricsConfig = MetricsConfig()  # [metrics]: see config_metrics.py
 
     @property
     def channel_names(self) -> list[str]:
@@ -275,6 +278,7 @@ class _Parser:
             channels=tuple(channels),
             config_dir=self.config_dir,
             intake=parse_intake(self, raw.get("intake", {})),
+            metrics=parse_metrics(self, raw.get("metrics", {})),
             feeds=parse_feeds(
                 raw.get("feeds"),
                 source=self.source,

@@ -234,6 +234,14 @@ class Daemon:
             self._schedule_first(channel, now)
         if self.feeds is not None:
             self.feeds.schedule(self.scheduler)
+        if not self.dry_run and self.channels:
+            self.scheduler.add_job(
+                self._metrics_job,
+                "interval",
+                seconds=self.settings.metrics.poll_every.total_seconds(),
+                id="metrics",
+                name="metrics round",
+            )
         self._touch_heartbeat()
         self.scheduler.add_job(
             self._touch_heartbeat,
@@ -316,6 +324,27 @@ class Daemon:
             self._add_slot_job(channel, upcoming, run_at=slots.jittered(channel, upcoming))
         except Exception:
             log.exception("schedule_failed", channel=channel.name, after=after.isoformat())
+
+    def _metrics_job(self) -> None:
+        """One collection round (see xensocial.metrics); a failure is logged, never fatal."""
+        from content_queue.metrics_store import MetricsStore
+
+        from .metrics.collector import Collector
+
+        if self.stop.is_set() or self.engine is None:
+            return
+        try:
+            collector = Collector(
+                MetricsStore(self.engine),
+                self.settings.metrics,
+                self.channels,
+                self.adapters,
+            )
+            for result in collector.run_round():
+                if result.requests or result.skipped or result.followers_skipped:
+                    log.info("metrics_collected", **result.as_dict())
+        except Exception:
+            log.exception("metrics_round_failed")
 
     def _touch_heartbeat(self) -> None:
         path = self.settings.data_dir / HEARTBEAT_FILE

@@ -163,6 +163,10 @@ class Adapter(ABC):
     """True when `find_published` answering None proves the post is not out, so a delivery
     left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`
     for a person to decide."""
+    engagement_batch: ClassVar[int] = 100
+    """At most this many ids per `fetch_engagement` call: the metrics collector counts one
+    request per call against the network's monthly budget. Set it to the network's batch size
+    (1 for a network read one post per request)."""
 
     def __init__(self, context: ChannelContext) -> None:
         self.context = context

@@ -111,6 +111,7 @@ class BlueskyAdapter(Adapter):
     name: ClassVar[str] = "bluesky"
     limits: ClassVar[TextLimits] = TextLimits(max_length=300)  # graphemes; links count in full
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
+    engagement_batch: ClassVar[int] = _GET_POSTS_BATCH
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

@@ -105,6 +105,7 @@ class FacebookPageAdapter(Adapter):
     name: ClassVar[str] = "facebook"
     limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    engagement_batch: ClassVar[int] = 1  # one Graph read per post
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

@@ -125,6 +125,7 @@ class LinkedInAdapter(Adapter):
     name: ClassVar[str] = "linkedin"
     limits: ClassVar[TextLimits] = TextLimits(max_length=DEFAULT_LIMITS["linkedin"])
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    engagement_batch: ClassVar[int] = 1  # one socialActions read per post
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

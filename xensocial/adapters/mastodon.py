@@ -101,6 +101,7 @@ class MastodonAdapter(Adapter):
     name: ClassVar[str] = "mastodon"
     limits = _InstanceLimits()
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
+    engagement_batch: ClassVar[int] = 1  # one status read per post
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

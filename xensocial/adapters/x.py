@@ -107,6 +107,7 @@ class XAdapter(Adapter):
     name: ClassVar[str] = "x"
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    engagement_batch: ClassVar[int] = BATCH
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)

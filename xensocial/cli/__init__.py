@@ -24,6 +24,7 @@ from . import deliveries as _deliveries  # noqa: F401 - registers queue retry/re
 from .app import App
 from .channels import channels
 from .feeds import feeds
+from .metrics import metrics
 from .networks import adapters, preview, verify
 from .ops import db, health, run
 from .queue import queue
@@ -57,7 +58,7 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     app.debug = app.debug or debug
 
 
-for command in (queue, channels, schedule, preview, feeds, db, run, adapters, health):
+for command in (queue, channels, schedule, preview, feeds, metrics, db, run, adapters, health):
     cli.add_command(command)
 channels.add_command(verify)  # lives with the other network commands, runs as `channels verify`
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time
+from .output import emit_json, local_time, quiet_logger
 
 if TYPE_CHECKING:
     from content_queue.sources import FeedStore, FeedView
@@ -40,24 +40,6 @@ def _status(feed: FeedView) -> str:
     if feed.status == "error":
         return f"error x{feed.error_count}"
     return feed.status
-
-
-def _quiet_logger() -> Any:
-    """Errors only, on stderr: the command prints one line per feed itself. A logger of its
-    own, so the process-wide logging set-up is left alone."""
-    import logging
-
-    import structlog
-
-    return structlog.wrap_logger(
-        structlog.PrintLogger(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.format_exc_info,
-            structlog.dev.ConsoleRenderer(colors=False),
-        ],
-    )
 
 
 @click.group()
@@ -222,7 +204,7 @@ def poll(app: App, name: str | None, now: bool) -> None:
     from ..intake.feeds import FEED_WORKERS, make_poller
 
     store = _store(app)
-    poller = make_poller(app.settings, store, clock=app.clock, logger=_quiet_logger())
+    poller = make_poller(app.settings, store, clock=app.clock, logger=quiet_logger())
     if name is not None:
         feed = store.get(name)
         if not now and not poller.due(feed):

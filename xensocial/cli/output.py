@@ -7,6 +7,7 @@ to programs in ISO 8601 UTC, so neither has to guess.
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -35,3 +36,21 @@ def item_summary(item: ItemView) -> str:
     channels = ", ".join(d.channel for d in item.deliveries) or "no channel"
     title = item.title or item.url
     return f"{item.id}: {title} -> {channels} ({item.state})"
+
+
+def quiet_logger() -> Any:
+    """Errors only, on stderr: the command prints its own summary (a line per feed or channel). A logger of its
+    own, so the process-wide logging set-up is left alone."""
+    import logging
+
+    import structlog
+
+    return structlog.wrap_logger(
+        structlog.PrintLogger(sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.format_exc_info,
+            structlog.dev.ConsoleRenderer(colors=False),
+        ],
+    )

@@ -1,0 +1,202 @@
+"""The metrics store: engagement and follower samples, appended and never overwritten.
+
+Every reading of a network's counters becomes a new row with the time it was taken, so a
+report can show how a post's likes grew or a channel's followers moved; nothing here updates or
+deletes a sample. The store also records how many reads each network was asked for, because the
+monthly request budget (`xensocial.metrics.budget`) is counted against what was really spent,
+whatever process spent it. Like the rest of `content_queue`, it knows nothing of networks: a
+network is a name, a post a delivery with a remote id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import make_sessionmaker
+from .schema import Delivery, DeliveryState, EngagementSample, FollowerSample, MetricsRequest
+from .timeutil import Clock, system_clock
+
+__all__ = ["DueSample", "EngagementReading", "MetricsStore", "SampleView"]
+
+
+@dataclass(frozen=True)
+class DueSample:
+    """A published post whose next engagement reading is due, at the age it stands for."""
+
+    delivery_id: int
+    channel: str
+    remote_id: str
+    published_at: datetime
+    age: timedelta
+
+
+@dataclass(frozen=True)
+class EngagementReading:
+    """What a network answered for one due sample (`found` False: it no longer has the post)."""
+
+    due: DueSample
+    taken_at: datetime
+    found: bool = True
+    likes: int | None = None
+    reposts: int | None = None
+    replies: int | None = None
+    quotes: int | None = None
+    impressions: int | None = None
+    clicks: int | None = None
+
+
+@dataclass(frozen=True)
+class SampleView:
+    delivery_id: int
+    channel: str
+    age_seconds: int
+    taken_at: datetime
+    found: bool
+    likes: int | None
+    reposts: int | None
+    replies: int | None
+    quotes: int | None
+    impressions: int | None
+    clicks: int | None
+
+
+class MetricsStore:
+    """Reads what is due and appends what was read."""
+
+    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
+        self._clock = clock
+
+    def due_engagement(
+        self, ages: Sequence[timedelta], now: datetime, channels: Iterable[str]
+    ) -> list[DueSample]:
+        """Published posts of `channels` with an age reached but not yet read, newest first.
+
+        Only the oldest age a post has reached counts: a post whose 1 h and 24 h readings were
+        both missed is read once, late, for 24 h (the missed 1 h reading is not made up)."""
+        wanted = sorted(set(ages))
+        if not wanted:
+            return []
+        names = list(channels)
+        with self._sessions() as s:
+            posts = s.execute(
+                select(Delivery.id, Delivery.channel, Delivery.remote_id, Delivery.published_at)
+                .where(
+                    Delivery.state == DeliveryState.PUBLISHED.value,
+                    Delivery.channel.in_(names),
+                    Delivery.remote_id.is_not(None),
+                    Delivery.published_at.is_not(None),
+                    Delivery.published_at <= now - wanted[0],
+                    Delivery.published_at > now - wanted[-1] - wanted[-1],
+                )
+                .order_by(Delivery.published_at.desc(), Delivery.id.desc())
+            ).all()
+            latest = dict(
+                s.execute(
+                    select(EngagementSample.delivery_id, func.max(EngagementSample.age_seconds))
+                    .join(Delivery, Delivery.id == EngagementSample.delivery_id)
+                    .where(Delivery.channel.in_(names))
+                    .group_by(EngagementSample.delivery_id)
+                ).all()
+            )
+        due: list[DueSample] = []
+        for delivery_id, channel, remote_id, published_at in posts:
+            assert published_at is not None  # the query asked for published posts only
+            reached = [a for a in wanted if published_at + a <= now]
+            age = reached[-1]
+            done = latest.get(delivery_id)
+            if done is not None and done >= int(age.total_seconds()):
+                continue
+            due.append(DueSample(delivery_id, channel, str(remote_id), published_at, age))
+        return due
+
+    def record_engagement(self, readings: Sequence[EngagementReading]) -> int:
+        """Append one sample per reading; returns how many were new (an age already read by
+        another process is left as it was: samples are never overwritten)."""
+        added = 0
+        for r in readings:
+            try:
+                with self._sessions.begin() as s:
+                    s.add(
+                        EngagementSample(
+                            delivery_id=r.due.delivery_id,
+                            channel=r.due.channel,
+                            age_seconds=int(r.due.age.total_seconds()),
+                            taken_at=r.taken_at,
+                            found=r.found,
+                            likes=r.likes,
+                            reposts=r.reposts,
+                            replies=r.replies,
+                            quotes=r.quotes,
+                            impressions=r.impressions,
+                            clicks=r.clicks,
+                        )
+                    )
+                added += 1
+            except IntegrityError:
+                continue
+        return added
+
+    def record_followers(self, channel: str, taken_at: datetime, followers: int | None) -> None:
+        with self._sessions.begin() as s:
+            s.add(FollowerSample(channel=channel, taken_at=taken_at, followers=followers))
+
+    def last_followers_at(self, channel: str) -> datetime | None:
+        with self._sessions() as s:
+            return s.scalar(
+                select(func.max(FollowerSample.taken_at)).where(FollowerSample.channel == channel)
+            )
+
+    def record_requests(self, network: str, channel: str, count: int, at: datetime) -> None:
+        if count <= 0:
+            return
+        with self._sessions.begin() as s:
+            s.add(MetricsRequest(network=network, channel=channel, made_at=at, requests=count))
+
+    def requests_spent(self, network: str, since: datetime) -> int:
+        """Reads made of `network` since `since` (the start of the month, for the budget)."""
+        with self._sessions() as s:
+            total = s.scalar(
+                select(func.coalesce(func.sum(MetricsRequest.requests), 0)).where(
+                    MetricsRequest.network == network, MetricsRequest.made_at >= since
+                )
+            )
+        return int(total or 0)
+
+    def engagement_samples(self, channel: str | None = None) -> list[SampleView]:
+        with self._sessions() as s:
+            query = select(EngagementSample).order_by(EngagementSample.id)
+            if channel is not None:
+                query = query.where(EngagementSample.channel == channel)
+            return [
+                SampleView(
+                    r.delivery_id,
+                    r.channel,
+                    r.age_seconds,
+                    r.taken_at,
+                    r.found,
+                    r.likes,
+                    r.reposts,
+                    r.replies,
+                    r.quotes,
+                    r.impressions,
+                    r.clicks,
+                )
+                for r in s.scalars(query)
+            ]
+
+    def follower_samples(
+        self, channel: str | None = None
+    ) -> list[tuple[str, datetime, int | None]]:
+        with self._sessions() as s:
+            query = select(FollowerSample).order_by(FollowerSample.id)
+            if channel is not None:
+                query = query.where(FollowerSample.channel == channel)
+            return [(r.channel, r.taken_at, r.followers) for r in s.scalars(query)]

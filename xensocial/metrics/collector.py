@@ -1,0 +1,185 @@
+"""One collection round: read follower counts and due engagement, within each budget.
+
+The collector is the only code that asks networks for metrics. Per channel it decides what is
+due (a follower count every `followers_every`; a post's engagement at each of `ages` after it
+was published), asks `budget.plan_round` how much of that the network's monthly budget allows,
+reads it through the channel's adapter in batches of `engagement_batch` ids, and appends what
+came back to the `MetricsStore`. Every read is recorded before the next is planned, so the
+budget holds across processes and restarts. A failing network stops its own channel's round
+only; the error is reported and logged, and what was not read stays due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from content_queue.metrics_store import EngagementReading, MetricsStore
+from content_queue.timeutil import Clock, system_clock
+
+from ..adapters.base import Adapter, AdapterError
+from ..config import ChannelConfig
+from ..config_metrics import MetricsConfig
+from .budget import month_start, plan_round, requests_available
+
+__all__ = ["ChannelRound", "Collector"]
+
+log = structlog.get_logger("xensocial.metrics")
+
+
+@dataclass
+class ChannelRound:
+    """What one round did on one channel."""
+
+    channel: str
+    network: str
+    followers_taken: bool = False
+    followers: int | None = None
+    followers_skipped: bool = False  # due, but the budget had no read left
+    samples: int = 0  # engagement samples appended
+    requests: int = 0  # reads made of the network
+    skipped: int = 0  # due engagement readings left for a later round (budget)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        parts = [f"{self.channel} ({self.network}):"]
+        if self.followers_taken:
+            shown = "n/a" if self.followers is None else str(self.followers)
+            parts.append(f"followers {shown};")
+        elif self.followers_skipped:
+            parts.append("followers skipped (budget);")
+        parts.append(f"{self.samples} engagement samples in {self.requests} requests")
+        if self.skipped:
+            parts.append(f"; {self.skipped} skipped (budget)")
+        if self.error:
+            parts.append(f"; error: {self.error}")
+        return " ".join(parts).replace(" ;", ";")
+
+
+class Collector:
+    """Runs collection rounds over the given channels and their adapters."""
+
+    def __init__(
+        self,
+        store: MetricsStore,
+        config: MetricsConfig,
+        channels: Sequence[ChannelConfig],
+        adapters: Mapping[str, Adapter],
+        *,
+        clock: Clock = system_clock,
+        logger: Any = None,
+    ) -> None:
+        self._log = logger if logger is not None else log
+        self._store = store
+        self._config = config
+        self._channels = list(channels)
+        self._adapters = adapters
+        self._clock = clock
+
+    def run_round(self, *, now_all: bool = False) -> list[ChannelRound]:
+        """One round over every channel. `now_all` reads follower counts whatever their
+        schedule and lifts the budget's daily spread (never its monthly cap)."""
+        return [self._channel_round(c, now_all) for c in self._channels]
+
+    def _available(self, network: str, now: datetime, now_all: bool) -> int | None:
+        spent = self._store.requests_spent(network, month_start(now))
+        return requests_available(self._config.budget_for(network), spent, now, spread=not now_all)
+
+    def _channel_round(self, channel: ChannelConfig, now_all: bool) -> ChannelRound:
+        result = ChannelRound(channel.name, channel.network)
+        adapter = self._adapters[channel.name]
+        now = self._clock()
+        try:
+            self._followers(channel, adapter, now, now_all, result)
+            self._engagement(channel, adapter, now, now_all, result)
+        except AdapterError as exc:
+            result.error = str(exc)
+            self._log.warning("metrics_failed", channel=channel.name, error=str(exc))
+        return result
+
+    def _followers(
+        self,
+        channel: ChannelConfig,
+        adapter: Adapter,
+        now: datetime,
+        now_all: bool,
+        result: ChannelRound,
+    ) -> None:
+        last = self._store.last_followers_at(channel.name)
+        if not now_all and last is not None and now - last < self._config.followers_every:
+            return
+        available = self._available(channel.network, now, now_all)
+        if available is not None and available < 1:
+            result.followers_skipped = True
+            self._log.info("metrics_followers_skipped", channel=channel.name, reason="budget")
+            return
+        # Recorded before the call: a read that fails still counted against the budget.
+        self._store.record_requests(channel.network, channel.name, 1, now)
+        result.requests += 1
+        result.followers = adapter.fetch_followers()
+        result.followers_taken = True
+        self._store.record_followers(channel.name, self._clock(), result.followers)
+
+    def _engagement(
+        self,
+        channel: ChannelConfig,
+        adapter: Adapter,
+        now: datetime,
+        now_all: bool,
+        result: ChannelRound,
+    ) -> None:
+        due = self._store.due_engagement(self._config.ages, now, [channel.name])
+        if not due:
+            return
+        plan = plan_round(
+            due,
+            batch=max(1, adapter.engagement_batch),
+            available=self._available(channel.network, now, now_all),
+        )
+        result.skipped = len(plan.skipped)
+        if plan.skipped:
+            self._log.info(
+                "metrics_engagement_skipped",
+                channel=channel.name,
+                skipped=len(plan.skipped),
+                oldest_skipped=plan.skipped[-1].published_at.isoformat(),
+                reason="budget",
+            )
+        for i, batch in enumerate(plan.batches):
+            self._store.record_requests(channel.network, channel.name, 1, now)
+            result.requests += 1
+            try:
+                answers = {
+                    e.remote_id: e for e in adapter.fetch_engagement([d.remote_id for d in batch])
+                }
+            except AdapterError:
+                # What was not read stays due for a later round.
+                result.skipped += sum(len(b) for b in plan.batches[i + 1 :])
+                raise
+            taken = self._clock()
+            readings = []
+            for d in batch:
+                e = answers.get(d.remote_id)
+                if e is None:
+                    readings.append(EngagementReading(d, taken, found=False))
+                    continue
+                readings.append(
+                    EngagementReading(
+                        d,
+                        e.fetched_at,
+                        likes=e.likes,
+                        reposts=e.reposts,
+                        replies=e.replies,
+                        quotes=e.quotes,
+                        impressions=e.impressions,
+                        clicks=e.clicks,
+                    )
+                )
+            result.samples += self._store.record_engagement(readings)
