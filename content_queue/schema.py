@@ -12,6 +12,9 @@ Four tables, each answering one question:
   (so an entry is queued once, ever); see `sources`.
 - `engagement_samples`, `follower_samples`, `metrics_requests`: readings of the networks'
   counters, appended and never overwritten, and the reads they cost; see `metrics_store`.
+- `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
+  coverage, the communications team's other work, and how often each competitor is mentioned;
+  see `coverage`.
 
 Channels are plain names here: the queue knows nothing of networks.
 """
@@ -19,12 +22,13 @@ Channels are plain names here: the queue knows nothing of networks.
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -40,8 +44,10 @@ from sqlalchemy.types import DateTime, TypeDecorator
 from .timeutil import as_utc
 
 __all__ = [
+    "Activity",
     "Base",
     "ChannelState",
+    "Clip",
     "Delivery",
     "DeliveryState",
     "EngagementSample",
@@ -50,6 +56,7 @@ __all__ = [
     "FollowerSample",
     "Item",
     "ItemSource",
+    "KeywordCount",
     "ItemState",
     "MetricsRequest",
     "SlotClaim",
@@ -316,3 +323,69 @@ class MetricsRequest(Base):
     requests: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_metrics_requests_network_made", "network", "made_at"),)
+
+
+class Clip(Base):
+    """A piece of press coverage: an article about the project (or its competitors).
+
+    The text kept (title and summary) is what share of voice and themes are counted from, at
+    report time, with the keywords of the configuration then in force."""
+
+    __tablename__ = "clips"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    # One clip per article, however many times it is added or a coverage feed shows it.
+    canonical_url: Mapped[str] = mapped_column(Text, unique=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    published_on: Mapped[date] = mapped_column(Date, index=True)  # the article's own date
+    topic: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(120), default="manual")  # manual, csv, feed:NAME
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Activity(Base):
+    """Work of the communications programme that is not a social post: a press release, an
+    interview, an analyst briefing, member content, an event."""
+
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    happened_on: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="manual")  # manual, csv
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+
+    # The same activity imported twice is one activity.
+    __table_args__ = (
+        UniqueConstraint("kind", "happened_on", "title", name="uq_activities_kind_day_title"),
+    )
+
+
+class KeywordCount(Base):
+    """How many posts on a network mentioned a competitor's keywords over a period (X's recent
+    post counts), appended like every other reading."""
+
+    __tablename__ = "keyword_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    competitor: Mapped[str] = mapped_column(String(100))
+    network: Mapped[str] = mapped_column(String(100))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    posts: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint(
+            "competitor", "network", "period_start", "period_end", name="uq_keyword_counts_period"
+        ),
+    )

@@ -37,6 +37,12 @@ from .config_channels import ChannelConfig, ChannelParser
 from .config_feeds import FeedConfig, parse_feeds
 from .config_intake import IntakeConfig, parse_intake
 from .config_metrics import MetricsConfig, parse_metrics
+from .config_report import (
+    CoverageFeedConfig,
+    ReportConfig,
+    parse_coverage_feeds,
+    parse_report,
+)
 from .durations import parse_duration
 from .errors import ConfigError, UsageError
 
@@ -63,6 +69,8 @@ _TOP_KEYS = {
     "feeds",
     "intake",
     "metrics",
+    "report",
+    "coverage_feeds",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -102,6 +110,8 @@ class Settings:
     feeds: tuple[FeedConfig, ...] = ()  # [[feeds]], see config_feeds.py
     intake: IntakeConfig = IntakeConfig()  # [intake]: the limits of every fetch
     metrics: MetricsConfig = MetricsConfig()  # [metrics]: see config_metrics.py
+    report: ReportConfig = ReportConfig()  # [report]: see config_report.py
+    coverage_feeds: tuple[CoverageFeedConfig, ...] = ()  # [[coverage_feeds]]: news searches
 
     @property
     def channel_names(self) -> list[str]:
@@ -279,6 +289,8 @@ class _Parser:
             config_dir=self.config_dir,
             intake=parse_intake(self, raw.get("intake", {})),
             metrics=parse_metrics(self, raw.get("metrics", {})),
+            report=parse_report(self, raw.get("report", {}), [c.name for c in channels]),
+            coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),
             feeds=parse_feeds(
                 raw.get("feeds"),
                 source=self.source,
