@@ -12,6 +12,7 @@ Four tables, each answering one question:
   (so an entry is queued once, ever); see `sources`.
 - `engagement_samples`, `follower_samples`, `metrics_requests`: readings of the networks'
   counters, appended and never overwritten, and the reads they cost; see `metrics_store`.
+- `blackouts`, `audit_log`: when nothing may be posted, and who did what (editorial control).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -35,6 +36,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -45,7 +47,9 @@ from .timeutil import as_utc
 
 __all__ = [
     "Activity",
+    "AuditEntry",
     "Base",
+    "Blackout",
     "ChannelState",
     "Clip",
     "Delivery",
@@ -137,6 +141,17 @@ class Item(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(100), default="")
     updated_at: Mapped[datetime]
+    # Editorial control (see docs/editorial.md).
+    evergreen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A recycled evergreen post or an event reminder is an item of its own (so every delivery
+    # keeps its own exactly-once record and engagement); these point back at the original.
+    recycled_from: Mapped[int | None] = mapped_column(Integer, index=True)
+    reminder_of: Mapped[int | None] = mapped_column(Integer, index=True)
+    alt_text: Mapped[str | None] = mapped_column(Text)  # the words used when recycled
+    event_at: Mapped[datetime | None]  # the event's date: reminders before, nothing after
+    publish_at: Mapped[datetime | None]  # pinned: posted at this exact time, outside the slots
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None]
 
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"
@@ -168,6 +183,8 @@ class Delivery(Base):
     sort_priority: Mapped[int] = mapped_column(Integer, default=0)
     sort_created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Staff's own words for this network only (`queue edit ID --channel NAME --text ...`).
+    text_override: Mapped[str | None] = mapped_column(Text)
 
     item: Mapped[Item] = relationship(back_populates="deliveries")
 
@@ -389,3 +406,37 @@ class KeywordCount(Base):
             "competitor", "network", "period_start", "period_end", name="uq_keyword_counts_period"
         ),
     )
+
+
+class Blackout(Base):
+    """A period in which nothing is posted, on one channel or (channel None) on all of them.
+
+    Slots inside are skipped and recorded, not saved up for a flood afterwards."""
+
+    __tablename__ = "blackouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str | None] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """One change, by whom and when: add, edit, approve, cancel, pause, resume, blackout,
+    publish, failure. Rows are only ever appended; `item_id` is kept without a foreign key so
+    the record outlives the item."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    channel: Mapped[str | None] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_audit_log_channel_at", "channel", "at"),)

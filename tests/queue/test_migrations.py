@@ -69,3 +69,22 @@ def test_downgrade_to_base_and_back(engine: Engine) -> None:
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
     assert {"items", "deliveries", "slot_claims", "channel_states"} <= tables
+
+
+def test_downgrading_editorial_columns_keeps_every_row(engine: Engine) -> None:
+    # 0005 only adds columns; undoing it must not rebuild `items` (on SQLite a rebuild drops
+    # the table, and ON DELETE CASCADE would take the deliveries with it).
+    from alembic import command
+    from sqlalchemy import text
+
+    from content_queue import ContentQueue, NewItem
+    from xensocial.migrate import _config
+
+    queue = ContentQueue(engine)
+    queue.add(NewItem(url="https://example.org/keep", title="Keep", channels=["a", "b"]))
+    command.downgrade(_config(engine), "0004")  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM items")).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM deliveries")).scalar() == 2
+        assert "evergreen" not in {c["name"] for c in inspect(conn).get_columns("items")}
+    assert upgrade(engine) == ("0004", head_revision())
