@@ -8,7 +8,8 @@
 #
 # Secrets: mount them as files (Docker secrets appear under /run/secrets/NAME) and refer to
 # them as "file:/run/secrets/NAME" in the configuration, or pass environment variables and use
-# "env:NAME". This image is not built in CI (no Docker engine there); tests/packaging checks it.
+# "env:NAME". Give a secret file to the daemon's user alone (uid 10001, mode 0400): one other
+# users can read draws a warning at every start. The state folder /data is the user's alone. This image is not built in CI (no Docker engine there); tests/packaging checks it.
 
 # -- build: the wheel, from the source tree --------------------------------------------------
 FROM python:3.11-slim AS build
@@ -28,7 +29,8 @@ RUN pip install --no-cache-dir "$(ls /wheels/xensocial-*.whl)[postgres]" \
     && rm -rf /wheels \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin xensocial \
     && mkdir -p /data \
-    && chown xensocial:xensocial /data
+    && chown xensocial:xensocial /data \
+    && chmod 700 /data
 
 ENV XENSOCIAL_DATA_DIR=/data \
     PYTHONUNBUFFERED=1

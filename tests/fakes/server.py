@@ -28,6 +28,11 @@ next N requests to that route, in order; once the queue is empty the route answe
   than the client's read timeout the client times out. Either way the response never arrives.
 - `Fault.drop()`: close without answering and without running the handler.
 
+Random faults, for chaos tests: `server.chaos(Chaos(rng, error=0.12, timeout=0.08, ...))` makes
+every routed request that has no queued fault draw one fault from the policy (a 5xx, a hang past
+the client's timeout, the network's own 429 with a reset time, or accept-then-lose), each at its
+rate; `Chaos.injected` counts what was drawn, by kind. A `Chaos` may be shared by servers.
+
 A handler may stream: a `Reply` whose body is an iterator of bytes is sent chunk by chunk, with
 no Content-Length unless the reply's headers give one, and the connection closes at its end (a
 body of any size, or one that trickles; the iterator should wait on its own event, not forever).
@@ -39,9 +44,10 @@ Requests are logged before any fault applies: a request that got no answer is in
 from __future__ import annotations
 
 import json
+import random
 import re
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +55,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Fault", "FakeServer", "Handler", "Reply", "Request"]
+__all__ = ["Chaos", "Fault", "FakeServer", "Handler", "Reply", "Request"]
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,60 @@ class Fault:
 
 
 @dataclass
+class Chaos:
+    """Faults drawn at random for requests that have no queued fault.
+
+    Rates are per request, one draw each: `error` (500/502/503), `timeout` (no answer for
+    `hang_seconds`, which should exceed the client's read timeout; nothing is created),
+    `rate_limit` (what `limited()` builds: the network's 429 with its reset headers; without
+    it, no 429 is drawn) and `lose` (accept-then-lose: the handler runs, the post IS created,
+    the connection drops). `only` narrows which requests may be hit; `enabled` switches the
+    whole policy off and on. `injected` counts the faults drawn, by kind."""
+
+    rng: random.Random
+    error: float = 0.0
+    timeout: float = 0.0
+    rate_limit: float = 0.0
+    lose: float = 0.0
+    hang_seconds: float = 2.0
+    limited: Callable[[], Fault] | None = None
+    only: Callable[[Request], bool] | None = None
+    enabled: bool = True
+    injected: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def draw(self, request: Request) -> Fault | None:
+        """The fault for `request`, or None (answer normally)."""
+        if not self.enabled or (self.only is not None and not self.only(request)):
+            return None
+        with self._lock:  # one policy may serve several servers' threads
+            roll = self.rng.random()
+            kinds: list[tuple[str, float]] = [
+                ("5xx", self.error),
+                ("timeout", self.timeout),
+                ("429", self.rate_limit if self.limited is not None else 0.0),
+                ("accept_then_lose", self.lose),
+            ]
+            for kind, rate in kinds:
+                if roll < rate:
+                    self.injected[kind] += 1
+                    return self._build(kind)
+                roll -= rate
+            return None
+
+    def _build(self, kind: str) -> Fault:
+        if kind == "5xx":
+            status = self.rng.choice((500, 502, 503))
+            return Fault.respond(status, {"error": "chaos", "status": status})
+        if kind == "timeout":
+            return Fault.hang(self.hang_seconds)
+        if kind == "429":
+            assert self.limited is not None
+            return self.limited()
+        return Fault.accept_then_lose()
+
+
+@dataclass
 class _Route:
     method: str
     pattern: str
@@ -146,6 +206,7 @@ class FakeServer:
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._chaos: Chaos | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -210,6 +271,12 @@ class FakeServer:
         with self._lock:
             route.faults.extend([fault] * times)
 
+    def chaos(self, policy: Chaos | None) -> None:
+        """Draw a fault from `policy` for every routed request without a queued one (None:
+        stop drawing)."""
+        with self._lock:
+            self._chaos = policy
+
     def pending_faults(self, method: str, pattern: str) -> int:
         with self._lock:
             return len(self._find_route(method.upper(), pattern).faults)
@@ -259,6 +326,9 @@ class FakeServer:
                     break
             request = Request(method, parts.path, query, headers, body, params, parts.query)
             self._log.append(request)
+            chaos = self._chaos if route is not None and fault is None else None
+        if chaos is not None:
+            fault = chaos.draw(request)
 
         if route is None:
             self._send(

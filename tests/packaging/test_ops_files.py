@@ -51,7 +51,17 @@ def test_unit_is_a_sandboxed_notify_service() -> None:
         "PrivateTmp": "yes",
         "PrivateDevices": "yes",
         "ProtectKernelTunables": "yes",
+        "ProtectKernelModules": "yes",
+        "ProtectKernelLogs": "yes",
         "ProtectControlGroups": "yes",
+        "ProtectClock": "yes",
+        "ProtectHostname": "yes",
+        "ProtectProc": "invisible",
+        "RestrictNamespaces": "yes",
+        "RestrictSUIDSGID": "yes",
+        "SystemCallArchitectures": "native",
+        "CapabilityBoundingSet": "",
+        "UMask": "0077",
         "RestrictAddressFamilies": "AF_UNIX AF_INET AF_INET6",
         "LockPersonality": "yes",
         "MemoryDenyWriteExecute": "yes",
@@ -62,11 +72,16 @@ def test_unit_is_a_sandboxed_notify_service() -> None:
     for key, value in expected.items():
         assert service.get(key) == [value], key
     assert int(service["WatchdogSec"][0]) > 0
+    # The configuration (it may hold a database password) stays root's, mode 600; the service
+    # reads a copy only its user can read, so the daemon's permissions warning stays quiet.
+    assert service["LoadCredential"] == ["xensocial.toml:/etc/xensocial/xensocial.toml"]
     assert set(service["Environment"]) >= {
         "XENSOCIAL_DATA_DIR=/var/lib/xensocial",
-        "XENSOCIAL_CONFIG=/etc/xensocial/xensocial.toml",
+        "XENSOCIAL_CONFIG=%d/xensocial.toml",
     }
+    assert "User" not in service  # DynamicUser: no account of its own to leak files to
     text = UNIT.read_text(encoding="utf-8")
+    assert "install -D -m 600 xensocial.example.toml /etc/xensocial/xensocial.toml" in text
     assert "LoadCredential=" in text
     assert "file:/run/credentials/xensocial.service/" in text
 
@@ -127,6 +142,7 @@ def test_dockerfile_is_multistage_non_root_with_volume_and_healthcheck() -> None
     final = steps[max(i for i, (word, _) in enumerate(steps) if word == "FROM") :]
     args = {word: rest for word, rest in final}  # the last of each in the final stage
     assert args["USER"] not in {"root", "0", ""}
+    assert "chmod 700 /data" in args["RUN"]  # the database is the daemon's user's alone
     assert "XENSOCIAL_DATA_DIR=/data" in args["ENV"]
     assert args["VOLUME"] == "/data"
     assert json.loads(args["HEALTHCHECK"].split("CMD", 1)[1]) == ["xensocial", "health"]
