@@ -1,9 +1,12 @@
-"""A fake X API v2 on a `FakeServer`: the four endpoints the X adapter uses, with X's bodies.
+"""A fake X API v2 on a `FakeServer`: the endpoints the X adapter uses, with X's bodies.
 
     POST /2/tweets             -> 201 {"data": {"id", "text", "edit_history_tweet_ids"}}
     GET  /2/users/me           -> {"data": {"id", "name", "username"[, "public_metrics"]}}
     GET  /2/users/:id/tweets   -> {"data": [...], "meta": {"result_count", "next_token"?}}
     GET  /2/tweets?ids=...     -> {"data": [...], "errors": [...]} (partial errors, HTTP 200)
+    POST /oauth2/token         -> {"token_type": "bearer", "access_token"} (app-only auth)
+    GET  /2/tweets/counts/recent -> {"data": [{"start", "end", "tweet_count"}],
+                                     "meta": {"total_tweet_count"}}
 
 Errors follow X's problem format: `{"title", "detail", "type", "status"}`; partial errors in a
 200 carry `value`, `resource_type`, `parameter`. Duplicate text -> 403 "You are not allowed to
@@ -18,24 +21,35 @@ are wrapped in t.co links with the original in `entities.urls[].expanded_url`.
 `private_metrics=False` plays credentials that may not read non-public metrics: such requests
 get a "Field Authorization Error" per post (as do posts over 30 days old). Faults: use
 `rate_limited(reset)` and `server_error(status)` with `server.fault(...)`.
+
+Recent post counts, as X serves them: app-only authentication only (the bearer token that
+`POST /oauth2/token` gives for the consumer key and secret in HTTP Basic; a user-context OAuth
+1.0a request gets X's 403 "unsupported-authentication"); `start_time` no older than seven days
+and `end_time` at least ten seconds old; day buckets cut at midnight UTC (the first and last
+may be partial, as X's are). The query's quoted phrases are matched as whole words, ignoring
+case, against every post the fake knows (the account's and `add_public_post`'s), and
+`-is:retweet` leaves retweets out. `counts_available=False` plays an access tier without the
+endpoint: 403 "client-forbidden".
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
 from .server import FakeServer, Fault, Reply, Request
 
-__all__ = ["CREDENTIALS", "FakeX", "XPost", "rate_limited", "server_error"]
+__all__ = ["APP_BEARER", "CREDENTIALS", "FakeX", "XPost", "rate_limited", "server_error"]
 
 CREDENTIALS = {
     "consumer_key": "fake-consumer-key",
@@ -46,6 +60,13 @@ CREDENTIALS = {
 _EPOCH_MS = 1288834974657
 _URL = re.compile(r"https?://\S+")
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+APP_BEARER = "AAAAAAAAAAAAAAAAAAAAAfake-app-only-bearer"
+_PHRASE = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_TIER = (
+    "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints "
+    "(e.g. media post, oauth) only. If you need access to this endpoint, you may need a "
+    "different access level. You can learn more here: https://developer.x.com/en/portal/product"
+)
 
 
 def _problem(status: int, title: str, detail: str, type_: str = "about:blank") -> Reply:
@@ -138,6 +159,7 @@ class FakeX:
         username: str = "xensocial_demo",
         followers: int = 1234,
         private_metrics: bool = True,
+        counts_available: bool = True,
     ) -> None:
         self.server = server
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -145,7 +167,9 @@ class FakeX:
         self.username = username
         self.followers = followers
         self.private_metrics = private_metrics
+        self.counts_available = counts_available
         self.posts: dict[str, XPost] = {}  # by id, in creation order
+        self.public: list[tuple[datetime, str, bool]] = []  # others' posts: (at, text, retweet)
         self.revoked = False
         self._lock = threading.Lock()
         self._seq = 0
@@ -153,6 +177,8 @@ class FakeX:
         server.route("GET", "/2/users/me", self._authed(self._me))
         server.route("GET", "/2/users/:id/tweets", self._authed(self._timeline))
         server.route("GET", "/2/tweets", self._authed(self._lookup))
+        server.route("POST", "/oauth2/token", self._app_token)
+        server.route("GET", "/2/tweets/counts/recent", self._counts)
 
     def revoke(self) -> None:
         """The account revoked the app: every request is now 401."""
@@ -162,6 +188,11 @@ class FakeX:
         """A post made some other way (older posts, other tools), for lookups and metrics."""
         with self._lock:
             return self._store(text, created_at, **metrics)
+
+    def add_public_post(self, text: str, created_at: datetime, *, retweet: bool = False) -> None:
+        """Someone else's public post, for recent post counts."""
+        with self._lock:
+            self.public.append((created_at, text, retweet))
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -347,3 +378,108 @@ class FakeX:
         if errors:
             body["errors"] = errors
         return Reply(200, body)
+
+    # -- app-only endpoints ----------------------------------------------------------------
+
+    def _app_token(self, request: Request) -> Reply:
+        """OAuth 2.0 client credentials: the consumer key and secret, URL-encoded, in Basic."""
+        refused = Reply(
+            403,
+            {
+                "errors": [
+                    {
+                        "code": 99,
+                        "message": "Unable to verify your credentials",
+                        "label": "authenticity_token_error",
+                    }
+                ]
+            },
+        )
+        auth = request.headers.get("authorization", "")
+        try:
+            key, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        except ValueError:
+            return refused
+        expected = (CREDENTIALS["consumer_key"], CREDENTIALS["consumer_secret"])
+        if (
+            self.revoked
+            or not auth.startswith("Basic ")
+            or (unquote(key), unquote(secret)) != expected
+        ):
+            return refused
+        if request.form.get("grant_type") != "client_credentials":
+            return Reply(
+                400,
+                {"errors": [{"code": 170, "message": "Missing required parameter: grant_type"}]},
+            )
+        return Reply(200, {"token_type": "bearer", "access_token": APP_BEARER})
+
+    def _counts(self, request: Request) -> Reply:
+        auth = request.headers.get("authorization", "")
+        if auth.startswith("OAuth "):
+            return _problem(
+                403,
+                "Unsupported Authentication",
+                "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  "
+                "Supported authentication types are [OAuth 2.0 Application-Only].",
+                "https://api.twitter.com/2/problems/unsupported-authentication",
+            )
+        if auth != f"Bearer {APP_BEARER}" or self.revoked:
+            return _problem(401, "Unauthorized", "Unauthorized")
+        if not self.counts_available:
+            body = {
+                "client_id": "12345678",
+                "detail": _TIER,
+                "registration_url": "https://developer.x.com/en/portal/product",
+                "title": "Client Forbidden",
+                "required_enrollment": "Appropriate Level of API Access",
+                "reason": "client-not-enrolled",
+                "type": "https://api.twitter.com/2/problems/client-forbidden",
+            }
+            return Reply(403, body)
+        now = self.clock()
+        query = request.arg("query") or ""
+        phrases = [p.replace('\\"', '"') for p in _PHRASE.findall(query)]
+        start = _when(request.arg("start_time")) or now - timedelta(days=7)
+        end = _when(request.arg("end_time")) or now - timedelta(seconds=30)
+        invalid = None
+        if not phrases or len(query) > 512:
+            invalid = f"Invalid query: {query!r}"
+        elif request.arg("granularity", "hour") != "day":
+            invalid = "this fake counts by day only"
+        elif start < now - timedelta(days=7):
+            invalid = f"Invalid 'start_time':'{request.arg('start_time')}'. 'start_time' must be on or after {now - timedelta(days=7):%Y-%m-%dT%H:%MZ}"
+        elif end > now - timedelta(seconds=10) or end <= start:
+            invalid = f"Invalid 'end_time':'{request.arg('end_time')}'. 'end_time' must be a minimum of 10 seconds prior to the request time."
+        if invalid is not None:
+            return _problem(400, "Invalid Request", invalid)
+        pattern = re.compile(
+            r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I
+        )
+        with self._lock:
+            posts = [(p.created_at, self._raw(p), False) for p in self.posts.values()]
+            posts += self.public
+        skip_retweets = "-is:retweet" in query
+        data = []
+        cut = start
+        while cut < end:
+            following = min(datetime.combine(cut.date() + timedelta(days=1), time(), UTC), end)
+            n = sum(
+                1
+                for at, text, retweet in posts
+                if cut <= at < following
+                and pattern.search(text)
+                and not (retweet and skip_retweets)
+            )
+            data.append({"end": _stamp(following), "start": _stamp(cut), "tweet_count": n})
+            cut = following
+        total = sum(d["tweet_count"] for d in data)
+        return Reply(200, {"data": data, "meta": {"total_tweet_count": total}})
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

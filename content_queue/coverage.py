@@ -1,0 +1,542 @@
+"""Press clips, programme activities and keyword counts: what the report counts beyond our posts.
+
+- A **clip** is one article of press coverage, recognised by its canonical URL (`urls`): the
+  same article added by hand, imported from a CSV file or shown again by a coverage feed is one
+  clip. Adding by hand a URL that is already a clip is refused, naming the clip; an import or a
+  feed skips it and says so.
+- An **activity** is work of the communications programme that is not a social post (a press
+  release, an interview, an analyst briefing, member content, an event): one per kind, day and
+  title, so importing the same file twice adds nothing.
+- A **keyword count** is how many posts on a network mentioned a competitor over a period, as
+  the network counted them. Counts are appended and never overwritten: a period already
+  recorded is left as it was (the table's unique constraint makes a repeat a no-op).
+
+Like the rest of `content_queue` this knows nothing of networks, feeds or the configuration:
+callers hand in plain values, days as calendar dates (`datetime.date`, the article's or the
+activity's own day), and a clock for `created_at`.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .db import make_sessionmaker
+from .errors import ImportFailed, InvalidItem, QueueError, RowError
+from .schema import Activity, Clip, KeywordCount
+from .timeutil import Clock, as_utc, system_clock
+from .urls import canonical_url, validate_url
+
+__all__ = [
+    "ACTIVITY_KINDS",
+    "ActivityStore",
+    "ActivityView",
+    "ClipStore",
+    "ClipView",
+    "CoverageImport",
+    "DuplicateActivity",
+    "DuplicateClip",
+    "KeywordCountStore",
+    "KeywordCountView",
+    "NewActivity",
+    "NewClip",
+    "check_activity",
+    "check_clip",
+    "month_bounds",
+]
+
+ACTIVITY_KINDS = ("press-release", "interview", "analyst-briefing", "member-content", "event")
+_MAX_TITLE = 1000
+_MAX_TEXT = 10_000
+_MAX_OUTLET = 200  # the columns' sizes (PostgreSQL enforces them, SQLite does not)
+_MAX_TOPIC = 100
+_MAX_SOURCE = 120
+_MAX_BY = 100
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# A clip dated after tomorrow is a typo: an article is not published in the future (one day's
+# grace, because the article's own zone may be ahead of ours).
+_FUTURE_GRACE = timedelta(days=1)
+
+
+class DuplicateClip(QueueError):
+    def __init__(self, url: str, existing_id: int, existing_title: str) -> None:
+        self.url = url
+        self.existing_id = existing_id
+        named = f" ({existing_title})" if existing_title else ""
+        super().__init__(f"{url} is already clip {existing_id}{named}")
+
+
+class DuplicateActivity(QueueError):
+    def __init__(self, kind: str, day: date, title: str, existing_id: int) -> None:
+        self.existing_id = existing_id
+        super().__init__(
+            f"the {kind} {title!r} of {day.isoformat()} is already activity {existing_id}"
+        )
+
+
+def month_bounds(text: str) -> tuple[date, date]:
+    """The first day of the month `text` names (YYYY-MM) and the first day of the next one."""
+    m = _MONTH.match(text.strip())
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise InvalidItem("month", f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-03")
+    year, month = int(m.group(1)), int(m.group(2))
+    first = date(year, month, 1)
+    return first, date(year + month // 12, month % 12 + 1, 1)
+
+
+def _bounded(name: str, value: str, limit: int) -> str:
+    cleaned = value.strip()
+    if len(cleaned) > limit:
+        raise InvalidItem(name, f"{len(cleaned)} characters, at most {limit}")
+    return cleaned
+
+
+def _columns(view: type[Any], row: Any) -> dict[str, Any]:
+    """The values of `row` for the fields of the frozen `view` (named like its columns)."""
+    return {f.name: getattr(row, f.name) for f in fields(view)}
+
+
+def _outlet_of(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+# -- clips -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewClip:
+    """A clip to add. An empty `outlet` becomes the URL's host (without `www.`)."""
+
+    url: str
+    published_on: date
+    title: str = ""
+    summary: str = ""
+    outlet: str = ""
+    topic: str = ""
+    source: str = "manual"  # manual, csv, feed:NAME
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class ClipView:
+    id: int
+    url: str
+    title: str
+    summary: str
+    outlet: str
+    published_on: date
+    topic: str
+    source: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, row: Clip) -> ClipView:
+        return cls(**_columns(cls, row))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "title": self.title,
+            "summary": self.summary,
+            "outlet": self.outlet,
+            "date": self.published_on.isoformat(),
+            "topic": self.topic,
+            "source": self.source,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+        }
+
+
+def check_clip(new: NewClip, today: date) -> NewClip:
+    """`new` with its fields cleaned, or InvalidItem naming the first bad field. `today` is the
+    caller's date: a clip dated more than a day after it is refused as a typo."""
+    url = validate_url(new.url)
+    if new.published_on > today + _FUTURE_GRACE:
+        raise InvalidItem("date", f"{new.published_on.isoformat()} is in the future")
+    source = _bounded("source", new.source, _MAX_SOURCE)
+    if source not in ("manual", "csv") and not source.startswith("feed:"):
+        raise InvalidItem("source", f"{source!r} is not one of manual, csv, feed:NAME")
+    return replace(
+        new,
+        url=url,
+        title=_bounded("title", new.title, _MAX_TITLE),
+        summary=_bounded("summary", new.summary, _MAX_TEXT),
+        outlet=_bounded("outlet", new.outlet, _MAX_OUTLET) or _outlet_of(url),
+        topic=_bounded("topic", new.topic, _MAX_TOPIC),
+        source=source,
+        created_by=new.created_by.strip()[:_MAX_BY],
+    )
+
+
+# -- activities ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewActivity:
+    kind: str  # one of ACTIVITY_KINDS
+    happened_on: date
+    title: str
+    url: str | None = None
+    outlet: str = ""
+    note: str = ""
+    source: str = "manual"  # manual, csv
+    created_by: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    id: int
+    kind: str
+    happened_on: date
+    title: str
+    url: str | None
+    outlet: str
+    note: str
+    source: str
+    created_at: datetime
+    created_by: str
+
+    @classmethod
+    def of(cls, row: Activity) -> ActivityView:
+        return cls(**_columns(cls, row))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "date": self.happened_on.isoformat(),
+            "title": self.title,
+            "url": self.url,
+            "outlet": self.outlet,
+            "note": self.note,
+            "source": self.source,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+        }
+
+
+def check_activity(new: NewActivity) -> NewActivity:
+    """`new` with its fields cleaned, or InvalidItem naming the first bad field. The title's
+    runs of spaces are folded, so "the same title" does not depend on stray spaces."""
+    kind = new.kind.strip().lower()
+    if kind not in ACTIVITY_KINDS:
+        raise InvalidItem("kind", f"{new.kind!r} is not one of {', '.join(ACTIVITY_KINDS)}")
+    title = " ".join(new.title.split())
+    if not title:
+        raise InvalidItem("title", "missing; every activity needs one")
+    url = (new.url or "").strip()
+    if new.source not in ("manual", "csv"):
+        raise InvalidItem("source", f"{new.source!r} is not one of manual, csv")
+    return replace(
+        new,
+        kind=kind,
+        title=_bounded("title", title, _MAX_TITLE),
+        url=validate_url(url) if url else None,
+        outlet=_bounded("outlet", new.outlet, _MAX_OUTLET),
+        note=_bounded("note", new.note, _MAX_TEXT),
+        created_by=new.created_by.strip()[:_MAX_BY],
+    )
+
+
+# -- the stores ------------------------------------------------------------------------------
+
+NewT = TypeVar("NewT", NewClip, NewActivity)
+RowT = TypeVar("RowT", Clip, Activity)
+ViewT = TypeVar("ViewT", ClipView, ActivityView)
+
+
+@dataclass
+class CoverageImport(Generic[ViewT]):
+    """What a bulk add did: rows added, duplicates skipped, rows refused (with line numbers)."""
+
+    added: list[tuple[int, ViewT]] = field(default_factory=list)
+    duplicates: list[tuple[int, DuplicateClip | DuplicateActivity]] = field(default_factory=list)
+    refused: list[RowError] = field(default_factory=list)
+
+
+class _Store(ABC, Generic[NewT, RowT, ViewT]):
+    """Adding rows that must not repeat: one by hand (a repeat is refused) or many at once (a
+    repeat is skipped, a bad row refuses the whole batch unless `skip_bad`)."""
+
+    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
+        self._clock = clock
+
+    @abstractmethod
+    def _check(self, new: NewT) -> NewT:
+        """The cleaned row, or InvalidItem."""
+
+    @abstractmethod
+    def _existing(self, s: Session, new: NewT) -> RowT | None:
+        """The stored row `new` would repeat."""
+
+    @abstractmethod
+    def _duplicate(self, new: NewT, existing: RowT) -> DuplicateClip | DuplicateActivity:
+        """The error that names the stored row `new` repeats."""
+
+    @abstractmethod
+    def _row(self, new: NewT) -> RowT:
+        """A new row for a checked `new`."""
+
+    @abstractmethod
+    def _view(self, row: RowT) -> ViewT: ...
+
+    def add(self, new: NewT) -> ViewT:
+        """Add one row; raises InvalidItem for a bad field, or the store's Duplicate error."""
+        checked = self._check(new)
+        with self._sessions.begin() as s:
+            return self._view(self._insert(s, checked))
+
+    def add_many(
+        self, rows: Sequence[tuple[int, NewT]], *, skip_bad: bool = False, path: str = "<rows>"
+    ) -> CoverageImport[ViewT]:
+        """Add rows (each with its line number) in one transaction. Repeats, of the database
+        or of an earlier row, are skipped and reported. A bad row aborts everything with
+        ImportFailed, unless `skip_bad`: then it is reported and the good rows go in."""
+        result: CoverageImport[ViewT] = CoverageImport()
+        with self._sessions.begin() as s:
+            for line, new in rows:
+                try:
+                    row = self._insert(s, self._check(new))
+                    result.added.append((line, self._view(row)))
+                except (DuplicateClip, DuplicateActivity) as dup:
+                    result.duplicates.append((line, dup))
+                except InvalidItem as bad:
+                    result.refused.append(RowError(line, str(bad)))
+            if result.refused and not skip_bad:
+                s.rollback()
+                raise ImportFailed(path, result.refused)
+        return result
+
+    def _insert(self, s: Session, new: NewT) -> RowT:
+        existing = self._existing(s, new)
+        if existing is not None:
+            raise self._duplicate(new, existing)
+        row = self._row(new)
+        try:
+            with s.begin_nested():
+                s.add(row)
+                s.flush()
+        except IntegrityError:  # another process added the same one since the check above
+            existing = self._existing(s, new)
+            if existing is None:
+                raise
+            raise self._duplicate(new, existing) from None
+        return row
+
+
+def _between(column: Any, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None:
+        conditions.append(column >= start)
+    if end is not None:
+        conditions.append(column < end)
+    return conditions
+
+
+class ClipStore(_Store[NewClip, Clip, ClipView]):
+    """Press clips, one per canonical URL."""
+
+    def _check(self, new: NewClip) -> NewClip:
+        return check_clip(new, self._clock().date())
+
+    def _existing(self, s: Session, new: NewClip) -> Clip | None:
+        canon = canonical_url(new.url)
+        return s.scalars(select(Clip).where(Clip.canonical_url == canon)).first()
+
+    def _duplicate(self, new: NewClip, existing: Clip) -> DuplicateClip:
+        return DuplicateClip(new.url, existing.id, existing.title)
+
+    def _row(self, new: NewClip) -> Clip:
+        return Clip(
+            url=new.url,
+            canonical_url=canonical_url(new.url),
+            title=new.title,
+            summary=new.summary,
+            outlet=new.outlet,
+            published_on=new.published_on,
+            topic=new.topic,
+            source=new.source,
+            created_at=self._clock(),
+            created_by=new.created_by,
+        )
+
+    def _view(self, row: Clip) -> ClipView:
+        return ClipView.of(row)
+
+    def find(self, url: str) -> ClipView | None:
+        """The clip of the same article as `url`, if any."""
+        with self._sessions() as s:
+            found = self._existing(s, NewClip(url=url, published_on=date.min))
+            return ClipView.of(found) if found else None
+
+    def list_clips(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        topic: str | None = None,
+        outlet: str | None = None,
+        source: str | None = None,
+        limit: int | None = None,
+    ) -> list[ClipView]:
+        """Clips dated from `start` to before `end`, newest first. `topic` and `outlet` ignore
+        case; `source` is manual, csv, feed:NAME, or `feed` for every feed."""
+        query = select(Clip).where(*_between(Clip.published_on, start, end))
+        if topic is not None:
+            query = query.where(func.lower(Clip.topic) == topic.strip().lower())
+        if outlet is not None:
+            query = query.where(func.lower(Clip.outlet) == outlet.strip().lower())
+        if source == "feed":
+            query = query.where(Clip.source.startswith("feed:"))
+        elif source is not None:
+            query = query.where(Clip.source == source)
+        query = query.order_by(Clip.published_on.desc(), Clip.id.desc()).limit(limit)
+        with self._sessions() as s:
+            return [ClipView.of(c) for c in s.scalars(query)]
+
+
+class ActivityStore(_Store[NewActivity, Activity, ActivityView]):
+    """Programme activities, one per kind, day and title."""
+
+    def _check(self, new: NewActivity) -> NewActivity:
+        return check_activity(new)
+
+    def _existing(self, s: Session, new: NewActivity) -> Activity | None:
+        return s.scalars(
+            select(Activity).where(
+                Activity.kind == new.kind,
+                Activity.happened_on == new.happened_on,
+                Activity.title == new.title,
+            )
+        ).first()
+
+    def _duplicate(self, new: NewActivity, existing: Activity) -> DuplicateActivity:
+        return DuplicateActivity(new.kind, new.happened_on, new.title, existing.id)
+
+    def _row(self, new: NewActivity) -> Activity:
+        return Activity(
+            kind=new.kind,
+            happened_on=new.happened_on,
+            title=new.title,
+            url=new.url,
+            outlet=new.outlet,
+            note=new.note,
+            source=new.source,
+            created_at=self._clock(),
+            created_by=new.created_by,
+        )
+
+    def _view(self, row: Activity) -> ActivityView:
+        return ActivityView.of(row)
+
+    def list_activities(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+    ) -> list[ActivityView]:
+        """Activities from `start` to before `end`, newest first; InvalidItem for a bad kind."""
+        query = select(Activity).where(*_between(Activity.happened_on, start, end))
+        if kind is not None:
+            wanted = kind.strip().lower()
+            if wanted not in ACTIVITY_KINDS:
+                raise InvalidItem("kind", f"{kind!r} is not one of {', '.join(ACTIVITY_KINDS)}")
+            query = query.where(Activity.kind == wanted)
+        query = query.order_by(Activity.happened_on.desc(), Activity.id.desc()).limit(limit)
+        with self._sessions() as s:
+            return [ActivityView.of(a) for a in s.scalars(query)]
+
+
+# -- keyword counts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeywordCountView:
+    competitor: str
+    network: str
+    period_start: datetime
+    period_end: datetime
+    posts: int
+    taken_at: datetime
+
+
+class KeywordCountStore:
+    """Posts per competitor per period, as a network counted them; appended, never changed."""
+
+    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
+        self._clock = clock
+
+    def record(
+        self,
+        competitor: str,
+        network: str,
+        periods: Sequence[tuple[datetime, datetime, int]],
+    ) -> int:
+        """Append one row per (start, end, posts) not yet recorded; returns how many were new.
+        A period already recorded keeps its first count (a later reading is not an update)."""
+        taken = self._clock()
+        added = 0
+        with self._sessions.begin() as s:
+            recorded = s.execute(
+                select(KeywordCount.period_start, KeywordCount.period_end).where(
+                    KeywordCount.competitor == competitor, KeywordCount.network == network
+                )
+            )
+            known = {(start, end) for start, end in recorded}
+            for start, end, posts in ((as_utc(a), as_utc(b), n) for a, b, n in periods):
+                if (start, end) in known:
+                    continue
+                try:
+                    with s.begin_nested():
+                        s.add(
+                            KeywordCount(
+                                competitor=competitor,
+                                network=network,
+                                period_start=start,
+                                period_end=end,
+                                posts=posts,
+                                taken_at=taken,
+                            )
+                        )
+                        s.flush()
+                except IntegrityError:  # recorded by another process meanwhile
+                    continue
+                known.add((start, end))
+                added += 1
+        return added
+
+    def latest_end(self, competitor: str, network: str) -> datetime | None:
+        """The end of the latest period recorded for `competitor` on `network`."""
+        with self._sessions() as s:
+            return s.scalar(
+                select(func.max(KeywordCount.period_end)).where(
+                    KeywordCount.competitor == competitor, KeywordCount.network == network
+                )
+            )
+
+    def list_counts(self, network: str | None = None) -> list[KeywordCountView]:
+        """Every count (of `network`), oldest period first."""
+        query = select(KeywordCount).order_by(
+            KeywordCount.period_start, KeywordCount.competitor, KeywordCount.id
+        )
+        if network is not None:
+            query = query.where(KeywordCount.network == network)
+        with self._sessions() as s:
+            return [KeywordCountView(**_columns(KeywordCountView, k)) for k in s.scalars(query)]

@@ -1,0 +1,163 @@
+"""`xensocial report monthly|quarterly`: the status report of a month or a quarter.
+
+The period is a calendar month (`--month 2026-03`) or quarter (`--quarter 2026-Q1`) in the
+configuration's time zone, by default the last complete one, so that a cron job on the first of
+the month needs no arguments. The report prints to stdout, or is written to `--out` (the format
+then follows the file's extension unless `--format` says otherwise). It only reads the database:
+over SQLite through a read-only connection, so the daemon is never made to wait for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import UsageError
+from ..reporting.render import FORMATS
+from .app import App, pass_app
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..reporting.periods import Period
+
+__all__ = ["report"]
+_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv",
+               ".json": "json"}  # fmt: skip
+
+
+def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--format and --out, shared by both reports."""
+    command = click.option(
+        "--out",
+        "out",
+        metavar="PATH",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to this file instead of printing it (its extension .md, .html, "
+        ".csv or .json chooses the format when --format is not given).",
+    )(command)
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        help="md (Markdown, the default), html (one self-contained file with charts), csv "
+        "(section,key,metric,value) or json.",
+    )(command)
+
+
+@click.group()
+def report() -> None:
+    """The status report: posts, engagement, followers, press coverage, share of voice,
+    themes, programme activity, and what failed or was skipped (docs/reports.md)."""
+
+
+@report.command("monthly")
+@click.option(
+    "--month",
+    metavar="YYYY-MM",
+    help="The calendar month, in the configuration's time zone (default: the last complete month).",
+)
+@_output_options
+@pass_app
+def monthly(app: App, month: str | None, fmt: str | None, out: Path | None) -> None:
+    """The report of one calendar month.
+
+    For example: `xensocial report monthly --month 2026-03 --out march.html`."""
+    from ..reporting.periods import default_month, parse_month
+
+    zone = app.settings.timezone
+    period = parse_month(month, zone) if month else default_month(app.clock(), zone)
+    _produce(app, period, fmt, out)
+
+
+@report.command("quarterly")
+@click.option(
+    "--quarter",
+    metavar="YYYY-Qn",
+    help="The calendar quarter, in the configuration's time zone (default: the last complete "
+    "quarter).",
+)
+@_output_options
+@pass_app
+def quarterly(app: App, quarter: str | None, fmt: str | None, out: Path | None) -> None:
+    """The report of one calendar quarter.
+
+    For example: `xensocial report quarterly --quarter 2026-Q1 --format csv`."""
+    from ..reporting.periods import default_quarter, parse_quarter
+
+    zone = app.settings.timezone
+    period = parse_quarter(quarter, zone) if quarter else default_quarter(app.clock(), zone)
+    _produce(app, period, fmt, out)
+
+
+def _format_for(fmt: str | None, out: Path | None) -> str:
+    if fmt is not None:
+        return fmt
+    if out is not None:
+        return _EXTENSIONS.get(out.suffix.lower(), "md")
+    return "md"
+
+
+def _check_out(out: Path) -> None:
+    """Refuse, before reading anything, a file that could not be written."""
+    folder = out.parent  # "." for a bare file name
+    if not folder.is_dir():
+        raise UsageError(f"--out: the folder {str(folder)!r} does not exist")
+    if out.is_dir():
+        raise UsageError(f"--out: {str(out)!r} is a folder; give a file name")
+
+
+def _reading_engine(app: App) -> Engine:
+    """An engine to read the report through. On SQLite, a read-only connection: it never takes
+    the write lock (every transaction of the queue's own engine does), so the daemon never
+    waits for a report. The schema is checked through it too; only a database that is missing
+    or behind goes the usual way first (created or upgraded with auto_migrate, else refused)."""
+    settings = app.settings
+    if not settings.is_sqlite():
+        return app.engine
+    from sqlalchemy.exc import OperationalError
+
+    from ..reporting.readonly import read_only_engine
+    from .app import database_revision, script_head
+
+    reader = read_only_engine(settings.database_url, pooled=False)
+    try:
+        current = database_revision(reader)
+    except OperationalError:  # no database file yet
+        current = None
+    if current != script_head():
+        reader.dispose()
+        app.engine  # noqa: B018 - creates or upgrades the schema, or says how to
+        reader = read_only_engine(settings.database_url, pooled=False)
+    return reader
+
+
+def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> None:
+    from ..reporting.build import build_report
+    from ..reporting.render import render  # the renderers, imported only now
+
+    chosen = _format_for(fmt, out)
+    if out is not None:
+        _check_out(out)
+    settings = app.settings
+    engine = _reading_engine(app)
+    try:
+        report = build_report(engine, period, settings.report, settings.channel_names,
+                              now=app.clock())  # fmt: skip
+    finally:
+        if settings.is_sqlite():
+            engine.dispose()
+    text = render(report, chosen)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    temporary = out.with_name(f".{out.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(out)  # a reader never sees half a report
+    click.echo(
+        f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(text.encode()):,} "
+        f"bytes) to {out}."
+    )

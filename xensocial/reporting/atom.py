@@ -1,0 +1,117 @@
+"""An Atom feed of published posts, for every channel or one: `export atom` and `/feed.atom`.
+
+Made with feedgen (imported when a feed is built, never for `--help`). Each entry is one post
+on one channel, newest first:
+
+- `id`: a tag URI from the delivery's idempotency key (`tag:xensocial,2025:post/xs-...`), so
+  a feed reader sees the same entry however often the feed is rebuilt, by whichever replica;
+- `title`: the item's title (its URL when it has none); `content`: the item's text. The text
+  as rendered for the network is not kept in the database, so the item's own words stand in;
+- links: the item's URL (`alternate`) and the post on the network (`related`, when the
+  network gave one);
+- `published` and `updated`: when it was published; `category`: the channel.
+
+The feed's own `updated` is its newest entry's time, so an unchanged queue gives an unchanged
+feed (readers and caches see nothing new).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from .. import __version__
+from .published import PublishedPost, published_posts
+
+__all__ = ["DEFAULT_LIMIT", "TAG_AUTHORITY", "atom_feed", "latest_posts"]
+
+DEFAULT_LIMIT = 50
+TAG_AUTHORITY = "tag:xensocial,2025"  # RFC 4151: a name and a date it was first used on
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def latest_posts(conn: Connection, *, channel: str | None, limit: int) -> list[PublishedPost]:
+    """The `limit` newest published posts (of `channel`), newest first."""
+    query = published_posts(channel=channel, newest_first=True).limit(limit)
+    return [PublishedPost.of(row) for row in conn.execute(query)]
+
+
+def atom_feed(
+    posts: Sequence[PublishedPost],
+    *,
+    channel: str | None,
+    now: datetime,
+    self_url: str | None = None,
+) -> bytes:
+    """The feed document (UTF-8 XML) for `posts`, given newest first.
+
+    `now` is the feed's `updated` only when there is no post; `self_url`, when known (the
+    daemon serving it), becomes the `rel="self"` link."""
+    from feedgen.feed import FeedGenerator
+
+    fg = FeedGenerator()
+    scope = f"channel/{channel}" if channel else "all"
+    fg.id(f"{TAG_AUTHORITY}:feed/{scope}")
+    fg.title(f"Posts published on {channel}" if channel else "Posts published by xensocial")
+    fg.subtitle(
+        f"What xensocial published on channel {channel}, newest first."
+        if channel
+        else "What xensocial published on every channel, newest first."
+    )
+    fg.author({"name": "xensocial"})
+    fg.generator("xensocial", __version__)
+    fg.updated(posts[0].published_at if posts else now)
+    if self_url:
+        fg.link(href=self_url, rel="self", type="application/atom+xml")
+    for post in posts:
+        _add_entry(fg, post)
+    document: bytes = fg.atom_str(pretty=True)
+    return document
+
+
+def _add_entry(fg: Any, post: PublishedPost) -> None:  # feedgen has no type hints
+    # order="append": the default, "prepend", would reverse our newest-first order.
+    entry = fg.add_entry(_entry_class()(), order="append")
+    entry.id(f"{TAG_AUTHORITY}:post/{post.idempotency_key}")
+    entry.title(_xml_text(post.title) or post.url)
+    if post.text:
+        entry.content(_xml_text(post.text), type="text")
+    entry.link(href=post.url, rel="alternate", title="The linked page")
+    if post.remote_url:
+        entry.link(href=post.remote_url, rel="related", title=f"The post on {post.channel}")
+    entry.published(post.published_at)
+    entry.updated(post.published_at)
+    entry.category(term=post.channel, label=f"channel {post.channel}")
+
+
+@cache
+def _entry_class() -> type[Any]:
+    """feedgen's FeedEntry, with its links written whole.
+
+    feedgen 1.0.0 writes an entry's `<link>` with its `href` only: the loop that adds `rel`,
+    `type` and `title` reads them from the element it has just made instead of from the link
+    (a shadowed variable), so every link would read as `alternate`, and the post's link would
+    be a second alternate, which Atom forbids. This puts the attributes back; on a feedgen
+    that writes them itself, it sets the same values again."""
+    from feedgen.entry import FeedEntry
+
+    class WholeLinksEntry(FeedEntry):  # type: ignore[misc]  # feedgen is untyped
+        def atom_entry(self, extensions: bool = True) -> Any:
+            element = super().atom_entry(extensions)
+            for link_element, link in zip(element.findall("link"), self.link(), strict=True):
+                for key in ("rel", "type", "hreflang", "title", "length"):
+                    if link.get(key):
+                        link_element.set(key, str(link[key]))
+            return element
+
+    return WholeLinksEntry
+
+
+def _xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot carry (lxml refuses them outright)."""
+    return _NOT_XML.sub("", value)

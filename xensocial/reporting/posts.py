@@ -1,0 +1,75 @@
+"""Posts published in a period: per channel and per category, counted by the database.
+
+A post is one delivery: an item that went out on three channels is three posts (and one item).
+It belongs to the period in which it was published (`published_at`, UTC, against the period's
+UTC bounds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, case, distinct, func, select
+from sqlalchemy.engine import Connection
+
+from content_queue.schema import Delivery, DeliveryState, Item
+
+from .model import CategoryCount, ChannelCount, PostsSection, text_order
+from .periods import Period
+
+__all__ = ["gather_posts", "published_between", "published_in"]
+
+
+def published_between(start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Deliveries published at or after `start` and before `end`."""
+    return (
+        (Delivery.state == DeliveryState.PUBLISHED.value)
+        & (Delivery.published_at >= start)
+        & (Delivery.published_at < end)
+    )
+
+
+def published_in(period: Period) -> ColumnElement[bool]:
+    return published_between(period.start, period.end)
+
+
+def gather_posts(
+    conn: Connection, period: Period, previous: Period, channels: Sequence[str]
+) -> PostsSection:
+    """`channels` (the configured ones) are listed even when they posted nothing; channels
+    that posted but are no longer configured follow them. `previous` is the period just
+    before (it ends where `period` starts), so one pass over both counts them."""
+    assert previous.end == period.start, "the previous period must end where this one starts"
+    now = case((Delivery.published_at >= period.start, 1), else_=0)
+    counted: dict[str, int] = {}
+    previous_total = 0
+    for channel, in_period, in_both in conn.execute(
+        select(Delivery.channel, func.sum(now), func.count())
+        .where(published_between(previous.start, period.end))
+        .group_by(Delivery.channel)
+    ):
+        previous_total += in_both - in_period
+        if in_period:
+            counted[channel] = int(in_period)
+    names = list(channels) + sorted(set(counted) - set(channels), key=text_order)
+    by_channel = tuple(ChannelCount(name, counted.get(name, 0)) for name in names)
+    by_category = sorted(
+        (
+            CategoryCount(category, posts, items)
+            for category, posts, items in conn.execute(
+                select(Item.category, func.count(), func.count(distinct(Item.id)))
+                .join(Delivery, Delivery.item_id == Item.id)
+                .where(published_in(period))
+                .group_by(Item.category)
+            )
+        ),
+        key=lambda c: (-c.posts, text_order(c.category)),
+    )
+    return PostsSection(
+        total=sum(c.posts for c in by_channel),
+        items=sum(c.items for c in by_category),  # an item has one category
+        previous_total=int(previous_total),
+        by_channel=by_channel,
+        by_category=tuple(by_category),
+    )
