@@ -1,0 +1,127 @@
+"""The forecast of a channel's coming slots: editorial selection played forward in memory.
+
+`xensocial schedule` shows what each coming slot would take, and why. It loads a `Snapshot` of
+the channel once (`EditorialStore.snapshot`: the pending items each slot could take, the
+evergreen originals, the events to come, the posts of the mix's window), then asks
+`selection.pick` slot after slot, exactly as the daemon does, through `Forecast.supply`; each
+choice is then taken (`Forecast.take`), so the next slot sees what is left: the item is gone,
+the evergreen was seen, the reminder made, and the mix counts one more post of that category.
+
+It is a forecast: items added, approved or cancelled later change it, and engagement read later
+can reorder evergreen items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from .events import Event, ReminderDue, reminder_due
+from .recycling import Evergreen, RecycleRules, best
+from .selection import Candidate, Choice, is_eligible, rank_key
+
+__all__ = ["Forecast", "Snapshot"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one channel holds at one time, for the forecast."""
+
+    channel: str
+    candidates: tuple[Candidate, ...]  # pending deliveries, embargoed and pinned ones included
+    evergreens: tuple[Evergreen, ...] = ()
+    events: tuple[Event, ...] = ()
+    posts: tuple[tuple[datetime, str], ...] = ()  # (published at, category) within the window
+
+
+@dataclass
+class Forecast:
+    """The channel as the forecast goes along (see the module docstring)."""
+
+    snapshot: Snapshot
+    candidates: list[Candidate] = field(init=False)
+    evergreens: list[Evergreen] = field(init=False)
+    events: list[Event] = field(init=False)
+    posts: list[tuple[datetime, str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.snapshot
+        self.candidates = sorted(s.candidates, key=rank_key)
+        self.evergreens = list(s.evergreens)
+        self.events = sorted(s.events, key=lambda e: (e.event_at, e.item_id))
+        self.posts = list(s.posts)
+
+    def supply(self, at: datetime) -> _MemorySupply:
+        """`selection.Supply` for a slot at `at`."""
+        return _MemorySupply(self, at)
+
+    def pinned_times(self, start: datetime, end: datetime) -> list[datetime]:
+        """The distinct pinned times in [start, end) of the items still waiting."""
+        times = {c.publish_at for c in self.candidates if c.publish_at is not None}
+        return sorted(t for t in times if start <= t < end)
+
+    def take(self, choice: Choice, at: datetime) -> None:
+        """Record that a slot at `at` posts `choice`."""
+        if choice.candidate is not None:
+            taken = choice.candidate
+            self.candidates.remove(taken)
+            self.posts.append((at, taken.category))
+            self.events = [
+                replace(e, published_at=at) if e.item_id == taken.item_id else e
+                for e in self.events
+            ]
+        elif choice.recycle is not None:
+            again = choice.recycle
+            self.evergreens = [
+                replace(e, last_seen=at, repeats=e.repeats + 1) if e == again else e
+                for e in self.evergreens
+            ]
+            self.posts.append((at, again.category))
+        elif choice.reminder is not None:
+            due = choice.reminder
+            self.events = [
+                replace(e, made=e.made | {due.offset}) if e == due.event else e for e in self.events
+            ]
+            self.posts.append((at, due.event.category))
+
+
+class _MemorySupply:
+    """`selection.Supply` answered from a `Forecast` at one time."""
+
+    def __init__(self, forecast: Forecast, at: datetime) -> None:
+        self._f, self.at = forecast, at
+
+    def _eligible(self) -> list[Candidate]:
+        return [c for c in self._f.candidates if is_eligible(c, self.at)]  # in rank order
+
+    def pinned(self) -> Candidate | None:
+        pinned = [c for c in self._eligible() if c.publish_at is not None]
+        return min(pinned, key=lambda c: (c.publish_at, *rank_key(c))) if pinned else None
+
+    def best_in(self, category: str) -> Candidate | None:
+        return next((c for c in self._eligible() if c.category == category), None)
+
+    def best_outside(self, categories: Collection[str]) -> Candidate | None:
+        return next((c for c in self._eligible() if c.category not in categories), None)
+
+    def reminder(self, offsets: Sequence[timedelta]) -> Candidate | ReminderDue | None:
+        made = [c for c in self._eligible() if c.reminder_of is not None]
+        if made:
+            # A reminder expires at its event: the soonest event first, as the database orders.
+            return min(made, key=lambda c: (c.expires_at or self.at, *rank_key(c)))
+        for event in self._f.events:
+            offset = reminder_due(event, self.at, offsets)
+            if offset is not None:
+                return ReminderDue(event, offset)
+        return None
+
+    def recyclable(self, rules: RecycleRules, category: str | None) -> Evergreen | None:
+        return best(self._f.evergreens, self.at, rules, category)
+
+    def published(self, since: datetime) -> Mapping[str, int]:
+        counts: dict[str, int] = {}
+        for at, category in self._f.posts:
+            if at >= since:
+                counts[category] = counts.get(category, 0) + 1
+        return counts

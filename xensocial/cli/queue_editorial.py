@@ -1,0 +1,198 @@
+"""The editorial options of `queue add` and `queue edit`: evergreen, alternate text, a pinned
+time, an event date. Kept apart from `queue.py` because they read as one idea: how staff steer
+what goes out, beyond the item's own words (docs/editorial.md).
+
+Every check here runs before anything is written, and names the option: a pinned time must be
+in the future, never before the embargo (`--not-before`), and before the item expires and its
+event; an event must be in the future. The queue checks the same rules again
+(`content_queue.queue.check_editorial_times`), for edits where the item's stored times count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from ..errors import UsageError
+from .output import local_time
+
+if TYPE_CHECKING:
+    from content_queue.views import ItemView
+
+    from .app import App
+
+__all__ = [
+    "EditorialInput",
+    "editorial_lines",
+    "editorial_options",
+    "editorial_summary",
+    "read_editorial",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+_CLEAR = {"none", "never", "-"}
+
+
+def editorial_options(*, editing: bool) -> Callable[[F], F]:
+    """The four options, for `queue add` (`editing` False) or `queue edit` (where 'none' clears
+    the pinned time or the event, and '' the alternate text)."""
+    clears = " ('none' clears it)" if editing else ""
+
+    def decorate(f: F) -> F:
+        for option in reversed(
+            [
+                click.option(
+                    "--evergreen/--no-evergreen",
+                    default=None,
+                    help="Post it again later, after [editorial] recycle_after"
+                    + (
+                        "."
+                        if editing
+                        else "; default: yes when its category is in evergreen_categories."
+                    ),
+                ),
+                click.option(
+                    "--alt-text",
+                    help="Other words for when it is posted again (evergreen)"
+                    + (" ('' clears them)." if editing else "."),
+                ),
+                click.option(
+                    "--at",
+                    "at",
+                    help="Pin it: post at exactly this date/time on each of its channels, even "
+                    f"outside their slots (e.g. 2026-12-01 09:00, +2h){clears}.",
+                ),
+                click.option(
+                    "--event-date",
+                    help="The date (and time) of the event it announces: reminders before it, "
+                    f"nothing about it from then on (e.g. 2026-12-10 or 2026-12-10 18:00){clears}.",
+                ),
+            ]
+        ):
+            f = option(f)
+        return f
+
+    return decorate
+
+
+@dataclass(frozen=True)
+class EditorialInput:
+    """The options as given: None is "not given"; `clear_at` / `clear_event` mean 'none'."""
+
+    evergreen: bool | None = None
+    alt_text: str | None = None
+    at: datetime | None = None
+    event_at: datetime | None = None
+    clear_at: bool = False
+    clear_event: bool = False
+
+    def changes(self) -> dict[str, Any]:
+        """As `ContentQueue.edit` changes (only what was given)."""
+        out: dict[str, Any] = {}
+        if self.evergreen is not None:
+            out["evergreen"] = self.evergreen
+        if self.alt_text is not None:
+            out["alt_text"] = self.alt_text
+        if self.at is not None or self.clear_at:
+            out["publish_at"] = self.at
+        if self.event_at is not None or self.clear_event:
+            out["event_at"] = self.event_at
+        return out
+
+
+def read_editorial(
+    app: App,
+    *,
+    evergreen: bool | None,
+    alt_text: str | None,
+    at: str | None,
+    event_date: str | None,
+    editing: bool,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> EditorialInput:
+    """The options parsed and checked against now and (for `queue add`) the item's own
+    `--not-before` and `--expires`; UsageError naming the option otherwise."""
+    from ..timeinput import parse_when
+
+    now = app.clock()
+    zone = app.settings.timezone
+
+    def when(value: str | None, option: str) -> tuple[datetime | None, bool]:
+        if value is None:
+            return None, False
+        if editing and value.strip().lower() in _CLEAR:
+            return None, True
+        instant = parse_when(value, zone=zone, now=now, option=option)
+        if instant <= now:
+            raise UsageError(f"{option}: {local_time(instant, zone)} is in the past")
+        return instant, False
+
+    pinned, clear_at = when(at, "--at")
+    event, clear_event = when(event_date, "--event-date")
+    if pinned is not None and not_before is not None and pinned < not_before:
+        raise UsageError(
+            f"--at {local_time(pinned, zone)} is before --not-before "
+            f"{local_time(not_before, zone)}: an embargo is never broken; pin it later"
+        )
+    if pinned is not None and expires_at is not None and pinned >= expires_at:
+        raise UsageError("--at must be before --expires")
+    if pinned is not None and event is not None and pinned >= event:
+        raise UsageError("--at must be before --event-date: nothing is posted about a past event")
+    if event is not None and expires_at is not None and expires_at > event:
+        raise UsageError(
+            "--expires must not be after --event-date: nothing is posted about a past event"
+        )
+    if alt_text is not None and not editing and not alt_text.strip():
+        raise UsageError("--alt-text: give the words, or leave the option out")
+    return EditorialInput(evergreen, alt_text, pinned, event, clear_at, clear_event)
+
+
+def editorial_summary(app: App, item: ItemView) -> list[str]:
+    """Sentences saying what the editorial fields of `item` will do (after `queue add`)."""
+    from content_queue.events import describe_offset
+
+    zone, ed = app.settings.timezone, app.settings.editorial
+    out = []
+    if item.publish_at is not None:
+        out.append(
+            f"Pinned: posted at {local_time(item.publish_at, zone)} on each of its channels."
+        )
+    if item.event_at is not None:
+        offsets = " and ".join(describe_offset(o) for o in ed.event_reminders)
+        reminders = f"reminders {offsets} before it" if offsets else "no reminders"
+        out.append(
+            f"Event on {local_time(item.event_at, zone)}: {reminders}; nothing about it after."
+        )
+    if item.evergreen:
+        if ed.fill_with_evergreen:
+            out.append(
+                f"Evergreen: posted again {describe_offset(ed.recycle_after)} after it goes "
+                f"out, at most {ed.max_repeats} time(s) per channel"
+                + (", in its alternate text." if item.alt_text else ".")
+            )
+        else:
+            out.append("Evergreen, but [editorial] fill_with_evergreen is false: not reposted.")
+    return out
+
+
+def editorial_lines(item: ItemView, zone: str) -> list[tuple[str, str]]:
+    """`queue show`'s lines for the editorial fields that are set."""
+    lines = []
+    if item.evergreen:
+        lines.append(("Evergreen", "yes"))
+    if item.alt_text:
+        lines.append(("Alt text", item.alt_text))
+    if item.publish_at is not None:
+        lines.append(("Pinned at", local_time(item.publish_at, zone)))
+    if item.event_at is not None:
+        lines.append(("Event", local_time(item.event_at, zone)))
+    if item.recycled_from is not None:
+        lines.append(("Repeat of", f"item {item.recycled_from} (evergreen)"))
+    if item.reminder_of is not None:
+        lines.append(("Reminds of", f"item {item.reminder_of}"))
+    return lines
