@@ -24,7 +24,7 @@ import random
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ def populate(engine: Engine, items: int, seed: int = 7) -> int:
         not_before = NOW + timedelta(days=rng.randint(1, 30)) if rng.random() < 0.05 else None
         expires = NOW - timedelta(days=1) if rng.random() < 0.05 else None
         url = f"https://example.org/news/{i}"
+        category = rng.choice(("news", "resource", "article", "event"))
         item_rows.append(
             {
                 "id": i,
@@ -74,7 +75,7 @@ def populate(engine: Engine, items: int, seed: int = 7) -> int:
                 "canonical_url": canonical_url(url),
                 "title": f"Item {i}: something worth posting",
                 "text": "",
-                "category": rng.choice(("news", "resource", "article", "event")),
+                "category": category,
                 "tags": ["xen"],
                 "source": "csv",
                 "priority": priority,
@@ -97,6 +98,7 @@ def populate(engine: Engine, items: int, seed: int = 7) -> int:
                     "attempts": 1 if done else 0,
                     "published_at": created + timedelta(hours=6) if done else None,
                     "sort_priority": priority,
+                    "sort_category": category,
                     "sort_created_at": created,
                     "updated_at": created,
                 }
@@ -133,7 +135,8 @@ def print_plan(engine: Engine, statement: str, params: Any) -> None:
         print("      " + (" | ".join(str(c) for c in row[-1:]) if row else ""))
 
 
-def bench_backend(label: str, url: str, items: int, calls: int) -> None:
+def populated(label: str, url: str, items: int) -> Engine:
+    """The database at `url`, migrated and filled with `items` items (said on stdout)."""
     print(f"\n== {label}: {url.split('@')[-1]}")
     engine = make_engine(url)
     upgrade(engine)
@@ -142,6 +145,11 @@ def bench_backend(label: str, url: str, items: int, calls: int) -> None:
         with engine.begin() as conn:  # what autovacuum does soon after a bulk load
             conn.execute(text("ANALYZE"))
     print(f"   {items:,} items, {deliveries:,} deliveries on {len(CHANNELS)} channels")
+    return engine
+
+
+def bench_backend(label: str, url: str, items: int, calls: int) -> None:
+    engine = populated(label, url, items)
 
     ledger = Ledger(engine, clock=lambda: NOW)
     chosen = ledger.next_for_channel(CHANNELS[0], NOW)
@@ -210,21 +218,29 @@ def scratch_postgres(admin_url: str) -> Iterator[str | None]:
         admin.dispose()
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run_on_backends(
+    bench: Callable[[str, str, int, int], None], description: str, calls: int
+) -> int:
+    """Parse the command line (`--items`, `--calls`, `--postgres`, `--no-postgres`) and run
+    `bench(label, url, items, calls)` on SQLite, then PostgreSQL when a server answers."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--calls", type=int, default=calls)
     parser.add_argument("--postgres", default=os.environ.get("XENSOCIAL_BENCH_POSTGRES_URL"))
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
     with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        bench_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.items, args.calls)
+        bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.items, args.calls)
     if not args.no_postgres:
         with scratch_postgres(args.postgres or POSTGRES_DEFAULT) as url:
             if url is not None:
-                bench_backend("PostgreSQL", url, args.items, args.calls)
+                bench("PostgreSQL", url, args.items, args.calls)
     return 0
+
+
+def main() -> int:
+    return run_on_backends(bench_backend, __doc__.splitlines()[0], calls=500)
 
 
 if __name__ == "__main__":

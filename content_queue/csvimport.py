@@ -17,18 +17,22 @@ The format (a header row is required; only `url` is mandatory):
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from .csvrecords import Record, read_records
 from .errors import InvalidItem, RowError
+from .queue import check_new_item
+from .timeutil import as_utc
 from .urls import validate_url
 from .views import NewItem
 
-__all__ = ["COLUMNS", "parse_csv"]
+__all__ = ["COLUMNS", "parse_csv", "read_rows"]
+
+T = TypeVar("T")
 
 COLUMNS = ("url", "title", "text", "category", "tags", "channels", "not_before", "priority")
 
@@ -45,7 +49,10 @@ def _when(value: str, zone: ZoneInfo) -> datetime:
             "not_before",
             f"{value!r} is not an ISO 8601 date/time (e.g. 2026-12-01T09:30 or 2026-12-01T09:30+01:00)",
         ) from None
-    return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+    try:
+        return as_utc(parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed)
+    except OverflowError:  # before year 1 or after 9999 once in UTC
+        raise InvalidItem("not_before", f"{value!r} is out of range") from None
 
 
 def _row(
@@ -70,7 +77,7 @@ def _row(
     if unknown:
         raise InvalidItem(
             "channels",
-            f"unknown channel(s) {', '.join(unknown)}; known: {', '.join(known) or 'none'}",
+            f"unknown channel(s) {', '.join(map(repr, unknown))}; known: {', '.join(known) or 'none'}",
         )
     priority_raw = cell("priority")
     try:
@@ -78,7 +85,7 @@ def _row(
     except ValueError:
         raise InvalidItem("priority", f"{priority_raw!r} is not a whole number") from None
     not_before_raw = cell("not_before")
-    return NewItem(
+    new = NewItem(
         url=url,
         channels=channels,
         title=cell("title"),
@@ -90,6 +97,8 @@ def _row(
         not_before=_when(not_before_raw, zone) if not_before_raw else None,
         created_by=created_by,
     )
+    check_new_item(new)  # the queue's own limits, now: one import names every bad row
+    return new
 
 
 def parse_csv(
@@ -107,84 +116,95 @@ def parse_csv(
     one RowError on line 1 and no rows."""
     known = list(known_channels if known_channels is not None else default_channels)
     zone = ZoneInfo(timezone)
+    return read_rows(
+        path,
+        columns=COLUMNS,
+        required=("url",),
+        build=lambda record: _row(
+            record,
+            default_channels=default_channels,
+            known=known,
+            created_by=created_by,
+            zone=zone,
+        ),
+    )
+
+
+def read_rows(
+    path: Path,
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    build: Callable[[dict[str, str]], T],
+) -> tuple[list[tuple[int, T]], list[RowError]]:
+    """Every row of the CSV file at `path` built by `build`, with its line number, and a
+    RowError for each row `build` refused (by raising InvalidItem).
+
+    The file's rules are those of the module docstring, whatever the rows become: a header row
+    of names among `columns`, including every one of `required`; `build` gets each row as
+    {column: stripped value}, with "" for columns the file does not have. Shared by the item
+    import and the coverage imports (`coverage_csv`), so every CSV file is read the same way."""
     try:
-        # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF and quoted newlines.
-        with Path(path).open(encoding="utf-8-sig", newline="") as f:
-            return _parse(csv.reader(f), default_channels, known, created_by, zone)
+        return _parse(read_records(path), columns, required, build)
     except FileNotFoundError:
         return [], [RowError(1, f"{path}: no such file")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [RowError(1, f"{path}: cannot be read ({exc})")]
-    except csv.Error as exc:
-        return [], [RowError(1, f"{path}: not valid CSV ({exc})")]
+    except OSError as exc:
+        return [], [RowError(1, f"{path}: cannot be read ({exc.strerror or exc})")]
+
+
+def _header_problem(
+    header: Sequence[str], columns: Sequence[str], required: Sequence[str]
+) -> str | None:
+    expected = ",".join(columns)
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        return (
+            f"unknown column(s) {', '.join(repr(u) for u in unknown)}; expected some of {expected}"
+        )
+    missing = [r for r in required if r not in header]
+    if missing:
+        return f"the header needs a {missing[0]!r} column; expected {expected}"
+    if len(set(header)) != len(header):
+        return "a column is named twice in the header"
+    return None
 
 
 def _parse(
-    reader: _Reader,
-    default_channels: Sequence[str],
-    known: Sequence[str],
-    created_by: str,
-    zone: ZoneInfo,
-) -> tuple[list[tuple[int, NewItem]], list[RowError]]:
-    good: list[tuple[int, NewItem]] = []
+    records: Iterable[Record],
+    columns: Sequence[str],
+    required: Sequence[str],
+    build: Callable[[dict[str, str]], T],
+) -> tuple[list[tuple[int, T]], list[RowError]]:
+    good: list[tuple[int, T]] = []
     bad: list[RowError] = []
     header: list[str] | None = None
     header_line = 0
-    previous_end = 0
-    for fields in reader:
-        line = previous_end + 1
-        previous_end = reader.line_num
+    for line, fields, problem in ((r.line, r.fields, r.problem) for r in records):
+        if problem is not None:  # named, and the rest of the file is still checked
+            if header is None:
+                return [], [RowError(line, f"the header: {problem}")]
+            bad.append(RowError(line, problem))
+            continue
         if not any(field.strip() for field in fields):
             continue  # blank lines carry nothing
         if header is None:
             header = [field.strip().lower() for field in fields]
             header_line = line
-            unknown = [h for h in header if h not in COLUMNS]
-            if unknown:
-                return [], [
-                    RowError(
-                        line,
-                        f"unknown column(s) {', '.join(repr(u) for u in unknown)}; "
-                        f"expected some of {','.join(COLUMNS)}",
-                    )
-                ]
-            if "url" not in header:
-                return [], [
-                    RowError(line, f"the header needs a 'url' column; expected {','.join(COLUMNS)}")
-                ]
-            if len(set(header)) != len(header):
-                return [], [RowError(line, "a column is named twice in the header")]
+            problem = _header_problem(header, columns, required)
+            if problem is not None:
+                return [], [RowError(line, problem)]
             continue
         if len(fields) > len(header):
             bad.append(RowError(line, f"{len(fields)} fields, the header has {len(header)}"))
             continue
-        record = dict(zip(header, fields, strict=False))
+        record = dict.fromkeys(columns, "")
+        record.update(zip(header, (field.strip() for field in fields), strict=False))
         try:
-            good.append(
-                (
-                    line,
-                    _row(
-                        record,
-                        default_channels=default_channels,
-                        known=known,
-                        created_by=created_by,
-                        zone=zone,
-                    ),
-                )
-            )
+            good.append((line, build(record)))
         except InvalidItem as exc:
             bad.append(RowError(line, str(exc)))
     if header is None:
         return [], [
-            RowError(header_line or 1, f"empty file; expected a header {','.join(COLUMNS)}")
+            RowError(header_line or 1, f"empty file; expected a header {','.join(columns)}")
         ]
     return good, bad
-
-
-class _Reader(Protocol):
-    """The part of csv.reader's type this module uses (csv's own type is not public)."""
-
-    @property
-    def line_num(self) -> int: ...
-
-    def __iter__(self) -> Iterator[list[str]]: ...

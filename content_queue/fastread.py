@@ -48,7 +48,8 @@ _CHUNK = 500  # ids per IN (...) when loading deliveries: far below SQLite's var
 _SQLITE_FILE_URL = re.compile(r"sqlite(?:\+\w+)?:///(?P<path>[^?]+)")
 _ITEM_COLUMNS = (
     "id, url, canonical_url, title, text, category, tags, source, priority, not_before, "
-    "expires_at, state, created_at, created_by, updated_at"
+    "expires_at, state, created_at, created_by, updated_at, evergreen, alt_text, publish_at, "
+    "event_at, recycled_from, reminder_of"
 )
 _DELIVERY_COLUMNS = (
     "id, item_id, channel, state, idempotency_key, attempts, last_error, remote_id, "
@@ -133,6 +134,12 @@ def _item(row: Sequence[Any], deliveries: Sequence[DeliveryView]) -> ItemView:
         created_by=row[13],
         updated_at=_at(row[14]),
         deliveries=tuple(sorted(deliveries, key=lambda d: d.channel)),  # as ItemView.of
+        evergreen=bool(row[15]),
+        alt_text=row[16],
+        publish_at=_when(row[17]),
+        event_at=_when(row[18]),
+        recycled_from=row[19],
+        reminder_of=row[20],
     )
 
 

@@ -6,32 +6,114 @@ each transition is conditional on the state it expects, so two processes racing 
 slot or delivery cannot both win:
 
 - `claim_slot` inserts into the slot ledger under a unique (channel, slot time) constraint;
-- `begin_publish` moves a delivery from pending to publishing only if it is still pending,
-  recording the owner and a lease;
+- `claim_next` chooses a channel's next delivery and moves it from pending to publishing in one
+  transaction, recording the owner and a lease (`begin_publish` does the same for a given
+  delivery). On PostgreSQL the choice is `SELECT ... FOR UPDATE SKIP LOCKED`, so replicas never
+  wait on one another nor take the same row; on SQLite `BEGIN IMMEDIATE` (see `db`) already
+  serialises the writers, and SQLAlchemy renders no FOR UPDATE there;
 - `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
   state they expect (each returns whether it did), and, given `owner`, only while that owner
   still holds it: a process whose lease expired cannot finish a delivery another has taken over;
+- `count_attempt` renews the lease before each retry, only while the owner still holds it;
 - `take_over` moves an abandoned delivery (its lease expired) to a new owner, so the
-  reconciling process then finishes it as that owner.
+  reconciling process then finishes it as that owner (a row another process is taking over at
+  that instant is skipped, not waited for).
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from .audit import Action, record
+from .blackouts import ChannelBlackouts
 from .db import make_sessionmaker
-from .schema import ChannelState, Delivery, DeliveryState, Item, ItemState, SlotClaim, SlotOutcome
+from .pauses import ChannelPauses, ChannelStatus
+from .schema import Delivery, DeliveryState, Item, ItemState, SlotClaim, SlotOutcome
 from .selection import Candidate, choose
 from .timeutil import Clock, system_clock
 from .views import DeliveryView, ItemView
 
-__all__ = ["ChannelStatus", "InFlight", "Ledger", "SlotRecord"]
+__all__ = [
+    "ChannelStatus",
+    "InFlight",
+    "Ledger",
+    "SlotRecord",
+    "candidate_of",
+    "candidates_query",
+]
+
+_CLAIM_TRIES = 3  # rows `claim_next` tries when an item changes between the choice and the update
+_RANK = (Delivery.sort_priority.desc(), Delivery.sort_created_at.asc(), Delivery.item_id.asc())
+"""Selection order, as `ix_deliveries_selection` holds it (see `selection.rank_key`)."""
+
+
+def _abandoned(now: datetime) -> list[ColumnElement[bool]]:
+    """A `publishing` delivery nobody holds at `now`: no owner, or its lease has expired."""
+    return [Delivery.owner.is_(None), Delivery.lease_expires_at < now]
+
+
+def _eligible(
+    channel: str, now: datetime, *, include_embargoed: bool = False
+) -> list[ColumnElement[bool]]:
+    """The conditions of a pending delivery of `channel` a slot at `now` may take (an item
+    pinned to a later time is not taken before it: see `selection.ineligible_reason`)."""
+    conditions = [
+        Delivery.channel == channel,
+        Delivery.state == DeliveryState.PENDING.value,
+        Item.state == ItemState.APPROVED.value,
+        or_(Item.expires_at.is_(None), Item.expires_at > now),
+    ]
+    if not include_embargoed:
+        conditions.append(or_(Item.not_before.is_(None), Item.not_before <= now))
+        conditions.append(or_(Item.publish_at.is_(None), Item.publish_at <= now))
+    return conditions
+
+
+def candidates_query(
+    channel: str,
+    now: datetime,
+    *,
+    limit: int,
+    include_embargoed: bool = False,
+    where: Sequence[ColumnElement[bool]] = (),
+    order_by: Sequence[ColumnElement[Any]] = (),
+) -> Select[Delivery, Item]:
+    """The query of `Ledger.candidates` (for callers that run it in a session of their own)."""
+    return (
+        select(Delivery, Item)
+        .join(Item, Item.id == Delivery.item_id)
+        .where(*_eligible(channel, now, include_embargoed=include_embargoed), *where)
+        .order_by(*order_by, *_RANK)
+        .limit(limit)
+    )
+
+
+def candidate_of(d: Delivery, i: Item) -> Candidate:
+    """The selection's view of delivery `d` of item `i`."""
+    return Candidate(
+        delivery_id=d.id,
+        item_id=i.id,
+        channel=d.channel,
+        priority=i.priority,
+        created_at=i.created_at,
+        item_state=i.state,
+        delivery_state=d.state,
+        not_before=i.not_before,
+        expires_at=i.expires_at,
+        title=i.title,
+        url=i.url,
+        category=i.category,
+        publish_at=i.publish_at,
+        reminder_of=i.reminder_of,
+    )
 
 
 @dataclass(frozen=True)
@@ -40,15 +122,6 @@ class InFlight:
 
     delivery: DeliveryView
     item: ItemView
-
-
-@dataclass(frozen=True)
-class ChannelStatus:
-    channel: str
-    paused: bool
-    pause_reason: str | None
-    paused_at: datetime | None
-    paused_by: str | None
 
 
 @dataclass(frozen=True)
@@ -62,8 +135,11 @@ class SlotRecord:
     detail: str | None
 
 
-class Ledger:
-    """Slot claims, delivery outcomes and channel pauses, in the queue's database."""
+class Ledger(ChannelPauses, ChannelBlackouts):
+    """Slot claims, delivery outcomes, channel pauses and blackouts, in the queue's database.
+
+    Every end state of a delivery (published, failed, unknown, retried, resolved) is written
+    to the audit log in the transaction that sets it (see `audit`)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
         self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
@@ -130,49 +206,32 @@ class Ledger:
     # -- choosing --------------------------------------------------------------------------
 
     def candidates(
-        self, channel: str, now: datetime, *, limit: int = 20, include_embargoed: bool = False
+        self,
+        channel: str,
+        now: datetime,
+        *,
+        limit: int = 20,
+        include_embargoed: bool = False,
+        where: Sequence[ColumnElement[bool]] = (),
+        order_by: Sequence[ColumnElement[Any]] = (),
     ) -> list[Candidate]:
         """Up to `limit` pending deliveries of `channel`, in selection order.
 
         The query walks the `ix_deliveries_selection` index in rank order and stops at `limit`,
         so its cost does not grow with the queue. With `include_embargoed`, items whose
-        not_before is still ahead are included (for planning future slots)."""
-        query = (
-            select(Delivery, Item)
-            .join(Item, Item.id == Delivery.item_id)
-            .where(
-                Delivery.channel == channel,
-                Delivery.state == DeliveryState.PENDING.value,
-                Item.state == ItemState.APPROVED.value,
-                or_(Item.expires_at.is_(None), Item.expires_at > now),
-            )
-            .order_by(
-                Delivery.sort_priority.desc(),
-                Delivery.sort_created_at.asc(),
-                Delivery.item_id.asc(),
-            )
-            .limit(limit)
+        not_before (or pinned time) is still ahead are included (for planning future slots).
+        `where` narrows the field (the editorial store asks for one category, which
+        `ix_deliveries_category` serves the same way); `order_by` goes before the rank."""
+        query = candidates_query(
+            channel,
+            now,
+            limit=limit,
+            include_embargoed=include_embargoed,
+            where=where,
+            order_by=order_by,
         )
-        if not include_embargoed:
-            query = query.where(or_(Item.not_before.is_(None), Item.not_before <= now))
         with self._sessions() as s:
-            return [
-                Candidate(
-                    delivery_id=d.id,
-                    item_id=i.id,
-                    channel=d.channel,
-                    priority=i.priority,
-                    created_at=i.created_at,
-                    item_state=i.state,
-                    delivery_state=d.state,
-                    not_before=i.not_before,
-                    expires_at=i.expires_at,
-                    title=i.title,
-                    url=i.url,
-                    category=i.category,
-                )
-                for d, i in s.execute(query)
-            ]
+            return [candidate_of(d, i) for d, i in s.execute(query)]
 
     def next_for_channel(self, channel: str, now: datetime) -> Candidate | None:
         """The candidate a slot of `channel` at `now` takes (see `selection.choose`)."""
@@ -180,45 +239,100 @@ class Ledger:
 
     # -- delivery transitions --------------------------------------------------------------
 
+    def claim_next(
+        self,
+        channel: str,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        *,
+        where: Sequence[ColumnElement[bool]] = (),
+    ) -> tuple[DeliveryView, ItemView] | None:
+        """The delivery a slot of `channel` at `now` takes (what `next_for_channel` names),
+        moved pending -> publishing for `owner` in the same transaction; None when nothing is
+        eligible (or every eligible row is being claimed by another process right now).
+
+        The row is chosen with `FOR UPDATE SKIP LOCKED` (PostgreSQL): a delivery another
+        replica is claiming at this instant is passed over, not waited for, and can never be
+        taken twice. The update stays conditional (still pending, item still approved).
+        `where` narrows the field: the publisher passes the delivery editorial selection chose
+        (`Delivery.id == ...`), so this claims that one or nothing."""
+        tried: list[int] = []
+        with self._sessions.begin() as s:
+            for _ in range(_CLAIM_TRIES):
+                query = (
+                    select(Delivery.id)
+                    .join(Item, Item.id == Delivery.item_id)
+                    .where(*_eligible(channel, now), *where, Delivery.id.not_in(tried))
+                    .order_by(*_RANK)
+                    .limit(1)
+                    .with_for_update(skip_locked=True, of=Delivery)
+                )
+                delivery_id = s.scalar(query)
+                if delivery_id is None:
+                    return None
+                began = self._begin(s, delivery_id, owner, lease_until)
+                if began is not None:
+                    return began
+                tried.append(delivery_id)  # its item changed under us: the next one
+        return None
+
     def begin_publish(
         self, delivery_id: int, owner: str, lease_until: datetime
     ) -> tuple[DeliveryView, ItemView] | None:
         """pending -> publishing, committed. None if the delivery is no longer pending, or its
         item no longer approved (staff may cancel it between the choice and this step)."""
+        with self._sessions.begin() as s:
+            return self._begin(s, delivery_id, owner, lease_until)
+
+    def _begin(
+        self, s: Session, delivery_id: int, owner: str, lease_until: datetime
+    ) -> tuple[DeliveryView, ItemView] | None:
         approved = select(Item.id).where(
             Item.id == Delivery.item_id, Item.state == ItemState.APPROVED.value
         )
-        with self._sessions.begin() as s:
-            result = s.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.state == DeliveryState.PENDING.value,
-                    approved.exists(),
-                )
-                .values(
-                    state=DeliveryState.PUBLISHING.value,
-                    owner=owner,
-                    lease_expires_at=lease_until,
-                    attempts=Delivery.attempts + 1,
-                    updated_at=self._clock(),
-                )
+        result = s.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.state == DeliveryState.PENDING.value,
+                approved.exists(),
             )
-            if getattr(result, "rowcount", 0) != 1:
-                return None
-            d = s.get_one(Delivery, delivery_id)
-            item = s.get_one(Item, d.item_id, options=[selectinload(Item.deliveries)])
-            s.refresh(d)
-            return DeliveryView.of(d), ItemView.of(item)
+            .values(
+                state=DeliveryState.PUBLISHING.value,
+                owner=owner,
+                lease_expires_at=lease_until,
+                attempts=Delivery.attempts + 1,
+                updated_at=self._clock(),
+            )
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            return None
+        d = s.get_one(Delivery, delivery_id)
+        item = s.get_one(Item, d.item_id, options=[selectinload(Item.deliveries)])
+        s.refresh(d)
+        return DeliveryView.of(d), ItemView.of(item)
 
-    def count_attempt(self, delivery_id: int) -> None:
-        """Record one more attempt on a delivery already publishing (a retry within a slot)."""
+    def count_attempt(
+        self, delivery_id: int, *, owner: str | None = None, lease_until: datetime | None = None
+    ) -> bool:
+        """Record one more attempt on a delivery already publishing (a retry within a slot).
+
+        With `owner`, only while that owner still holds it, and its lease is renewed to
+        `lease_until`: a retry after a long wait must not start a network call on a delivery
+        another process has taken over since. Whether it did."""
+        conditions = [Delivery.id == delivery_id]
+        values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "updated_at": self._clock()}
+        if owner is not None:
+            conditions += [
+                Delivery.owner == owner,
+                Delivery.state == DeliveryState.PUBLISHING.value,
+            ]
+        if lease_until is not None:
+            values["lease_expires_at"] = lease_until
         with self._sessions.begin() as s:
-            s.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(attempts=Delivery.attempts + 1, updated_at=self._clock())
-            )
+            result = s.execute(update(Delivery).where(*conditions).values(**values))
+            return getattr(result, "rowcount", 0) == 1
 
     def mark_published(
         self,
@@ -232,12 +346,14 @@ class Ledger:
         """publishing (or unknown, settled by a person) -> published.
 
         With `owner` (the publisher's and reconciler's way), only a delivery that owner holds:
-        as `publishing` only, since an unknown delivery has no owner."""
+        as `publishing` only, since an unknown delivery has no owner. A person settling an
+        unknown delivery uses `resolve` (the audit log then says who)."""
         return self._finish(
             delivery_id,
             DeliveryState.PUBLISHED,
             (DeliveryState.PUBLISHING, DeliveryState.UNKNOWN),
             owner=owner,
+            audit=(Action.PUBLISH, owner, f"published: {remote_url or remote_id}"),
             remote_id=remote_id,
             remote_url=remote_url,
             published_at=published_at,
@@ -263,6 +379,7 @@ class Ledger:
             DeliveryState.FAILED,
             (DeliveryState.PUBLISHING,),
             owner=owner,
+            audit=(Action.FAIL, owner, f"failed: {error}"),
             last_error=error,
         )
 
@@ -273,6 +390,7 @@ class Ledger:
             DeliveryState.UNKNOWN,
             (DeliveryState.PUBLISHING,),
             owner=owner,
+            audit=(Action.UNKNOWN, owner, f"unknown: {error}"),
             last_error=error,
         )
 
@@ -287,28 +405,50 @@ class Ledger:
         as `owner`: if the first owner comes back late, its own finishing step finds the owner
         changed and does nothing, and two reconcilers cannot both settle one delivery."""
         with self._sessions.begin() as s:
-            result = s.execute(
-                update(Delivery)
+            # Lock the row first, skipping it if another process holds it this instant (it is
+            # taking the delivery over itself, or finishing it): no waiting behind a replica.
+            free = s.scalar(
+                select(Delivery.id)
                 .where(
                     Delivery.id == delivery_id,
                     Delivery.state == DeliveryState.PUBLISHING.value,
-                    or_(
-                        Delivery.owner == owner,
-                        Delivery.owner.is_(None),
-                        Delivery.lease_expires_at < now,
-                    ),
+                    or_(Delivery.owner == owner, *_abandoned(now)),
                 )
+                .with_for_update(skip_locked=True)
+            )
+            if free is None:
+                return False
+            s.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id)
                 .values(owner=owner, lease_expires_at=lease_until, updated_at=self._clock())
             )
-            return getattr(result, "rowcount", 0) == 1
+            return True
 
-    def retry(self, delivery_id: int) -> bool:
+    def retry(self, delivery_id: int, *, by: str = "") -> bool:
         """failed/unknown -> pending, at a person's request."""
         return self._finish(
             delivery_id,
             DeliveryState.PENDING,
             (DeliveryState.FAILED, DeliveryState.UNKNOWN),
             owner=None,
+            audit=(Action.RETRY, by, "back to pending: posted again at a coming slot"),
+            last_error=None,
+        )
+
+    def resolve(
+        self, delivery_id: int, *, remote_url: str | None, at: datetime, by: str = ""
+    ) -> bool:
+        """unknown -> published, at a person's request: they found the post on the network."""
+        return self._finish(
+            delivery_id,
+            DeliveryState.PUBLISHED,
+            (DeliveryState.UNKNOWN,),
+            owner=None,
+            audit=(Action.RESOLVE, by, f"recorded as published: {remote_url or 'no URL given'}"),
+            remote_id=remote_url or f"settled-by:{by or 'unknown'}",
+            remote_url=remote_url,
+            published_at=at,
             last_error=None,
         )
 
@@ -319,10 +459,12 @@ class Ledger:
         from_states: tuple[DeliveryState, ...],
         *,
         owner: str | None,
+        audit: tuple[Action, str | None, str] | None = None,
         **values: object,
     ) -> bool:
         """Move the delivery to `state` if it is in one of `from_states` (and held by `owner`,
-        when given); whether it moved.
+        when given); whether it moved. `audit` (action, actor, detail) is recorded in the same
+        transaction when it moved.
 
         Conditional like `begin_publish`: a late caller (a process whose lease expired while
         another reconciled its delivery) must not move a published delivery back to pending,
@@ -346,23 +488,48 @@ class Ledger:
                     **values,
                 )
             )
-            return getattr(result, "rowcount", 0) == 1
+            moved: bool = getattr(result, "rowcount", 0) == 1
+            if moved and audit is not None:
+                action, actor, detail = audit
+                item_id, channel = s.execute(
+                    select(Delivery.item_id, Delivery.channel).where(Delivery.id == delivery_id)
+                ).one()
+                record(
+                    s,
+                    action,
+                    actor=actor,
+                    at=self._clock(),
+                    item_id=item_id,
+                    channel=channel,
+                    detail=detail,
+                )
+            return moved
 
-    def in_flight(self, *, owner: str, now: datetime) -> list[InFlight]:
-        """Deliveries left `publishing` that `owner` may reconcile: its own (a previous run of
-        the same identity crashed) or anyone's whose lease has expired."""
+    def in_flight(
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        channel: str | None = None,
+        own_live: bool = True,
+        also: Collection[int] = (),
+    ) -> list[InFlight]:
+        """Deliveries left `publishing` that `owner` may reconcile (of `channel`, if given):
+        anyone's whose lease has expired (or that has no owner) and, with `own_live`, every one
+        `owner` holds (a previous run of the same identity crashed); without it, only those of
+        `owner`'s whose ids are in `also` (what this very process left `publishing`)."""
+        claimable = _abandoned(now)
+        if own_live:
+            claimable.append(Delivery.owner == owner)
+        elif also:
+            claimable.append(and_(Delivery.owner == owner, Delivery.id.in_(list(also))))
         query = (
             select(Delivery)
-            .where(
-                Delivery.state == DeliveryState.PUBLISHING.value,
-                or_(
-                    Delivery.owner == owner,
-                    Delivery.owner.is_(None),
-                    Delivery.lease_expires_at < now,
-                ),
-            )
+            .where(Delivery.state == DeliveryState.PUBLISHING.value, or_(*claimable))
             .order_by(Delivery.id)
         )
+        if channel is not None:
+            query = query.where(Delivery.channel == channel)
         with self._sessions() as s:
             out = []
             for d in s.scalars(query):
@@ -411,40 +578,3 @@ class Ledger:
                 )
                 or 0
             )
-
-    # -- pauses ----------------------------------------------------------------------------
-
-    def pause(self, channel: str, reason: str, *, by: str = "") -> bool:
-        """Pause `channel`; False if it was paused already (the reason is then updated)."""
-        try:
-            return self._pause(channel, reason, by)
-        except IntegrityError:
-            # Another process created the channel's row at the same moment (the daemon on an
-            # auth error, staff from the CLI): it exists now, so a second try updates it.
-            return self._pause(channel, reason, by)
-
-    def _pause(self, channel: str, reason: str, by: str) -> bool:
-        with self._sessions.begin() as s:
-            state = s.get(ChannelState, channel) or ChannelState(channel=channel, paused=False)
-            was = state.paused
-            state.paused, state.pause_reason = True, reason
-            state.paused_at, state.paused_by = self._clock(), by
-            s.add(state)
-            return not was
-
-    def resume(self, channel: str, *, by: str = "") -> bool:
-        """Resume `channel`; False if it was not paused."""
-        with self._sessions.begin() as s:
-            state = s.get(ChannelState, channel)
-            if state is None or not state.paused:
-                return False
-            state.paused, state.pause_reason = False, None
-            state.paused_at, state.paused_by = None, None
-            return True
-
-    def status(self, channel: str) -> ChannelStatus:
-        with self._sessions() as s:
-            st = s.get(ChannelState, channel)
-            if st is None:
-                return ChannelStatus(channel, False, None, None, None)
-            return ChannelStatus(channel, st.paused, st.pause_reason, st.paused_at, st.paused_by)

@@ -1,6 +1,8 @@
 """The staff-facing queue API: add (with dedupe), list, show, approve, cancel, edit, import.
 
-Every method runs in its own transaction and returns frozen views (see `views`). The publishing
+Every method runs in its own transaction and returns frozen views (see `views`); each change
+(add, edit, approve, cancel, a channel's own text) is written to the audit log in that same
+transaction, with who made it (`by`, or an item's `created_by`). The publishing
 side (slot claims, delivery outcomes, pauses) is in `ledger`; the choice of the next item is in
 `selection`.
 """
@@ -8,25 +10,49 @@ side (slot claims, delivery outcomes, pauses) is in `ledger`; the choice of the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from .audit import Action, record, shorten
 from .db import make_sessionmaker
 from .errors import DuplicateItem, InvalidItem, InvalidTransition, ItemNotFound, RowError
+from .limits import MAX_CATEGORY, nul_problem, priority_problem
 from .schema import Delivery, DeliveryState, Item, ItemSource, ItemState
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
 
-__all__ = ["EDITABLE_FIELDS", "ContentQueue", "ImportResult", "new_idempotency_key"]
+__all__ = [
+    "EDITABLE_FIELDS",
+    "ContentQueue",
+    "ImportResult",
+    "check_editorial_times",
+    "check_new_item",
+    "new_idempotency_key",
+]
 
 EDITABLE_FIELDS = frozenset(
-    {"url", "title", "text", "category", "tags", "priority", "not_before", "expires_at"}
+    {
+        "url",
+        "title",
+        "text",
+        "category",
+        "tags",
+        "priority",
+        "not_before",
+        "expires_at",
+        # Editorial control (docs/editorial.md).
+        "evergreen",
+        "alt_text",
+        "publish_at",
+        "event_at",
+    }
 )
 _MAX_TITLE = 1000
 _MAX_TEXT = 10_000
@@ -46,7 +72,9 @@ class ImportResult:
     refused: list[RowError] = field(default_factory=list)
 
 
-def _check(new: NewItem) -> None:
+def check_new_item(new: NewItem) -> None:
+    """Raise InvalidItem naming the first field of `new` that cannot be added as it is
+    (see `limits` for what both databases can store)."""
     validate_url(new.url)
     if not new.channels:
         raise InvalidItem("channels", "at least one target channel is needed")
@@ -56,12 +84,53 @@ def _check(new: NewItem) -> None:
         raise InvalidItem("text", f"{len(new.text)} characters, at most {_MAX_TEXT}")
     if not new.category.strip():
         raise InvalidItem("category", "must not be empty")
+    if len(new.category.strip()) > MAX_CATEGORY:
+        raise InvalidItem(
+            "category", f"{len(new.category.strip())} characters, at most {MAX_CATEGORY}"
+        )
+    problem = priority_problem(new.priority)
+    if problem is not None:
+        raise InvalidItem("priority", problem)
+    if new.alt_text is not None and len(new.alt_text) > _MAX_TEXT:
+        raise InvalidItem("alt_text", f"{len(new.alt_text)} characters, at most {_MAX_TEXT}")
+    texts = [("title", new.title), ("text", new.text), ("category", new.category)]
+    if new.alt_text is not None:
+        texts.append(("alt_text", new.alt_text))
+    nul = nul_problem([*texts, *(("tags", t) for t in new.tags)])
+    if nul is not None:
+        raise InvalidItem(*nul)
     try:
         ItemSource(new.source)
     except ValueError:
         raise InvalidItem("source", f"{new.source!r} is not one of manual, csv, feed") from None
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
         raise InvalidItem("expires_at", "must be later than not_before")
+    check_editorial_times(new)
+
+
+def check_editorial_times(new: NewItem) -> None:
+    """Raise InvalidItem unless the pinned time and the event date agree with the item's other
+    times: a pinned time never breaks the embargo (`not_before`) nor falls after the item
+    expires or its event has passed, and nothing about an event is posted after it (so an
+    expiry after the event is refused)."""
+    pinned = as_utc(new.publish_at) if new.publish_at else None
+    event = as_utc(new.event_at) if new.event_at else None
+    if pinned is not None and new.not_before and pinned < as_utc(new.not_before):
+        raise InvalidItem(
+            "publish_at",
+            f"the pinned time {pinned.isoformat()} is before the embargo (not_before "
+            f"{as_utc(new.not_before).isoformat()}); an embargo is never broken",
+        )
+    if pinned is not None and new.expires_at and pinned >= as_utc(new.expires_at):
+        raise InvalidItem("publish_at", "the pinned time must be before the item expires")
+    if event is not None and pinned is not None and pinned >= event:
+        raise InvalidItem("publish_at", "the pinned time must be before the event")
+    if event is not None and new.expires_at and as_utc(new.expires_at) > event:
+        raise InvalidItem(
+            "expires_at", "must not be after the event (nothing about it is posted after it)"
+        )
+    if event is not None and new.not_before and as_utc(new.not_before) >= event:
+        raise InvalidItem("not_before", "must be before the event")
 
 
 def _clean_tags(tags: Sequence[str]) -> list[str]:
@@ -71,9 +140,18 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
 class ContentQueue:
     """Items and their deliveries, in one database."""
 
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        bind: Engine | sessionmaker[Session],
+        clock: Clock = system_clock,
+        *,
+        evergreen_categories: Collection[str] = (),
+    ) -> None:
+        """`evergreen_categories` (`[editorial] evergreen_categories`): an item added in one of
+        them is evergreen unless its adder said otherwise (`NewItem.evergreen`)."""
         self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
         self._clock = clock
+        self._evergreen_categories = frozenset(c.strip().lower() for c in evergreen_categories)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -132,7 +210,11 @@ class ContentQueue:
 
         Raises InvalidItem for a bad field and DuplicateItem when the URL is already queued or
         published (unless `allow_duplicate`)."""
-        _check(new)
+        check_new_item(new)
+        if new.publish_at is not None:
+            self._check_future(as_utc(new.publish_at), "publish_at", "pinned time")
+        if new.event_at is not None:
+            self._check_future(as_utc(new.event_at), "event_at", "event")
         with self._sessions.begin() as s:
             item = self._insert(s, new, allow_duplicate=allow_duplicate)
             s.flush()
@@ -157,7 +239,7 @@ class ContentQueue:
         with self._sessions.begin() as s:
             for line, new in rows:
                 try:
-                    _check(new)
+                    check_new_item(new)
                     with s.begin_nested():
                         item = self._insert(s, new, allow_duplicate=allow_duplicate)
                         s.flush()
@@ -173,30 +255,98 @@ class ContentQueue:
 
     def approve(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
         """Approve a draft. Returns the item and whether anything changed (False: was approved)."""
+        return self.approve_many([item_id], by=by)[0]
+
+    def approve_many(self, item_ids: Sequence[int], *, by: str = "") -> list[tuple[ItemView, bool]]:
+        """Approve drafts in one transaction: every one of them, or none when an id is unknown
+        (ItemNotFound) or an item is cancelled (InvalidTransition). Records who approved them
+        and when. Each item with whether it changed (False: it was approved already)."""
         with self._sessions.begin() as s:
-            item = self._load(s, item_id)
-            if item.state == ItemState.CANCELLED:
-                raise InvalidTransition(item_id, item.state, "approved (add it again instead)")
-            changed = item.state != ItemState.APPROVED
-            item.state = ItemState.APPROVED.value
-            item.updated_at = self._clock()
-            s.flush()
-            return ItemView.of(item), changed
+            out = []
+            for item_id in dict.fromkeys(item_ids):
+                item = self._load(s, item_id)
+                if item.state == ItemState.CANCELLED:
+                    raise InvalidTransition(item_id, item.state, "approved (add it again instead)")
+                changed = item.state != ItemState.APPROVED
+                if changed:
+                    now = self._clock()
+                    item.state = ItemState.APPROVED.value
+                    item.approved_by, item.approved_at, item.updated_at = by, now, now
+                    record(s, Action.APPROVE, actor=by, at=now, item_id=item_id, detail="approved")
+                s.flush()
+                out.append((ItemView.of(item), changed))
+            return out
 
     def cancel(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
         """Cancel an item: nothing more of it is posted. Deliveries already out stay recorded."""
         with self._sessions.begin() as s:
             item = self._load(s, item_id)
-            changed = item.state != ItemState.CANCELLED
+            was = item.state
+            changed = was != ItemState.CANCELLED
             item.state = ItemState.CANCELLED.value
             item.updated_at = self._clock()
+            if changed:
+                detail = f"cancelled (was {was})"
+                record(
+                    s, Action.CANCEL, actor=by, at=item.updated_at, item_id=item_id, detail=detail
+                )
             s.flush()
             return ItemView.of(item), changed
 
+    def set_text(self, item_id: int, channel: str, text: str | None, *, by: str = "") -> ItemView:
+        """Give the item its own words on `channel` (`text`), or take them away (None): the
+        post on that network uses them instead of the item's text (see `xensocial.rendering`).
+
+        Refused (InvalidItem, InvalidTransition) for a channel the item does not target, a
+        delivery that is out or going out, a cancelled item, or an empty or oversized text."""
+        words = None if text is None else text.strip()
+        if words is not None:
+            if not words:
+                raise InvalidItem(
+                    "text", "must not be empty (to remove the channel's text, clear it)"
+                )
+            if len(words) > _MAX_TEXT:
+                raise InvalidItem("text", f"{len(words)} characters, at most {_MAX_TEXT}")
+            nul = nul_problem([("text", words)])
+            if nul is not None:
+                raise InvalidItem(*nul)
+        with self._sessions.begin() as s:
+            item = self._load(s, item_id)
+            if item.state == ItemState.CANCELLED:
+                raise InvalidTransition(item_id, item.state, "edited")
+            delivery = next((d for d in item.deliveries if d.channel == channel), None)
+            if delivery is None:
+                targets = ", ".join(sorted(d.channel for d in item.deliveries)) or "none"
+                raise InvalidItem(
+                    "channel", f"item {item_id} is not for {channel!r} (its channels: {targets})"
+                )
+            if delivery.state in (DeliveryState.PUBLISHING, DeliveryState.PUBLISHED):
+                raise InvalidItem(
+                    "channel",
+                    f"item {item_id} is already {delivery.state} on {channel}; "
+                    "its text there can no longer change",
+                )
+            now = self._clock()
+            delivery.text_override, delivery.updated_at, item.updated_at = words, now, now
+            detail = f"own text for {channel}: " + (
+                "cleared" if words is None else repr(shorten(words))
+            )
+            record(
+                s, Action.EDIT, actor=by, at=now, item_id=item_id, channel=channel, detail=detail
+            )
+            s.flush()
+            return ItemView.of(item)
+
     def edit(
-        self, item_id: int, changes: dict[str, Any], *, allow_duplicate: bool = False
+        self,
+        item_id: int,
+        changes: dict[str, Any],
+        *,
+        allow_duplicate: bool = False,
+        by: str = "",
     ) -> ItemView:
-        """Change some of an item's fields (see EDITABLE_FIELDS)."""
+        """Change some of an item's fields (see EDITABLE_FIELDS); the fields that really
+        changed are written to the audit log."""
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidItem(", ".join(sorted(unknown)), "cannot be edited")
@@ -204,6 +354,7 @@ class ContentQueue:
             item = self._load(s, item_id)
             if item.state == ItemState.CANCELLED:
                 raise InvalidTransition(item_id, item.state, "edited")
+            before = {name: getattr(item, name) for name in changes}
             if "url" in changes:
                 url = validate_url(changes["url"])
                 canon = canonical_url(url)
@@ -221,29 +372,73 @@ class ContentQueue:
                 item.category = changes["category"].strip().lower()
             if "priority" in changes:
                 item.priority = changes["priority"]
-            for name in ("not_before", "expires_at"):
+            for name in ("not_before", "expires_at", "publish_at"):
                 if name in changes:
                     setattr(item, name, as_utc(changes[name]) if changes[name] else None)
             if "tags" in changes:
                 item.tags = _clean_tags(changes["tags"])
+            if "evergreen" in changes:
+                item.evergreen = bool(changes["evergreen"])
+            if "alt_text" in changes:
+                alt = (changes["alt_text"] or "").strip()
+                item.alt_text = alt or None
+            if "event_at" in changes:
+                self._move_event(item, changes["event_at"], "expires_at" in changes)
+            if item.event_at is not None and item.expires_at is None:
+                item.expires_at = item.event_at  # nothing about an event is posted after it
+            if item.publish_at is not None and before.get("publish_at") != item.publish_at:
+                self._check_future(item.publish_at, "publish_at", "pinned time")
+            if item.event_at is not None and before.get("event_at") != item.event_at:
+                self._check_future(item.event_at, "event_at", "event")
             probe = NewItem(
                 url=item.url,
                 channels=["-"],
                 title=item.title,
                 text=item.text,
                 category=item.category,
+                tags=item.tags,
+                priority=item.priority,
                 not_before=item.not_before,
                 expires_at=item.expires_at,
                 source=item.source,
+                alt_text=item.alt_text,
+                publish_at=item.publish_at,
+                event_at=item.event_at,
             )
-            _check(probe)
+            check_new_item(probe)
             for d in item.deliveries:
                 d.sort_priority = item.priority
+                d.sort_category = item.category
             item.updated_at = self._clock()
+            changed = [
+                f"{name} -> {shorten(str(getattr(item, name)))}"
+                for name in sorted(changes)
+                if getattr(item, name) != before[name]
+            ]
+            if changed:
+                detail = "; ".join(changed)
+                record(s, Action.EDIT, actor=by, at=item.updated_at, item_id=item_id, detail=detail)
             s.flush()
             return ItemView.of(item)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _check_future(self, at: datetime, name: str, what: str) -> None:
+        if at <= self._clock():
+            raise InvalidItem(name, f"the {what} {at.isoformat()} is in the past")
+
+    @staticmethod
+    def _move_event(item: Item, event_at: datetime | None, expiry_given: bool) -> None:
+        """Set the event date. Unless the same edit sets the expiry, an expiry that was the old
+        date (the default at add) moves with it, and one after the new date is brought back to
+        it (an expiry given in the same edit is checked instead: see check_editorial_times)."""
+        new = as_utc(event_at) if event_at else None
+        if not expiry_given:
+            if item.expires_at is not None and item.expires_at == item.event_at:
+                item.expires_at = new
+            if new is not None and item.expires_at is not None and item.expires_at > new:
+                item.expires_at = new
+        item.event_at = new
 
     def _load(self, s: Session, item_id: int) -> Item:
         item = s.get(Item, item_id, options=[selectinload(Item.deliveries)])
@@ -268,7 +463,20 @@ class ContentQueue:
         )
         return s.scalars(query).first()
 
-    def _insert(self, s: Session, new: NewItem, *, allow_duplicate: bool) -> Item:
+    def _insert(
+        self,
+        s: Session,
+        new: NewItem,
+        *,
+        allow_duplicate: bool,
+        keys: Sequence[str] = (),
+        note: str | None = None,
+    ) -> Item:
+        """Insert `new` and its pending deliveries in `s`, recorded in the audit log.
+
+        `keys` gives the deliveries' idempotency keys, in channel order (the editorial store
+        derives them from what the item is, so a second insert of the same recycle or reminder
+        fails on their unique index); `note` replaces the audit entry's detail."""
         url = validate_url(new.url)
         canon = canonical_url(url)
         if not allow_duplicate:
@@ -276,6 +484,14 @@ class ContentQueue:
             if existing is not None:
                 raise DuplicateItem(url, existing.id, existing.state)
         now = self._clock()
+        category = new.category.strip().lower()
+        event_at = as_utc(new.event_at) if new.event_at else None
+        expires_at = as_utc(new.expires_at) if new.expires_at else None
+        if event_at is not None and (expires_at is None or expires_at > event_at):
+            expires_at = event_at  # nothing about an event is posted after it
+        evergreen = (
+            new.evergreen if new.evergreen is not None else category in self._evergreen_categories
+        )
         item = Item(
             url=url,
             canonical_url=canon,
@@ -286,23 +502,32 @@ class ContentQueue:
             source=new.source,
             priority=new.priority,
             not_before=as_utc(new.not_before) if new.not_before else None,
-            expires_at=as_utc(new.expires_at) if new.expires_at else None,
+            expires_at=expires_at,
             state=(ItemState.DRAFT if new.draft else ItemState.APPROVED).value,
             created_at=now,
             created_by=new.created_by,
             updated_at=now,
+            evergreen=evergreen,
+            alt_text=(new.alt_text or "").strip() or None,
+            publish_at=as_utc(new.publish_at) if new.publish_at else None,
+            event_at=event_at,
         )
-        for channel in dict.fromkeys(new.channels):  # de-duplicated, order kept
+        for n, channel in enumerate(dict.fromkeys(new.channels)):  # de-duplicated, order kept
             item.deliveries.append(
                 Delivery(
                     channel=channel,
                     state=DeliveryState.PENDING.value,
-                    idempotency_key=new_idempotency_key(),
+                    idempotency_key=keys[n] if n < len(keys) else new_idempotency_key(),
                     attempts=0,
                     sort_priority=new.priority,
+                    sort_category=category,
                     sort_created_at=now,
                     updated_at=now,
                 )
             )
         s.add(item)
+        s.flush()  # the id, for the audit entry
+        channels = ", ".join(d.channel for d in item.deliveries)
+        detail = note or f"{new.source}: {url} for {channels}" + (" (draft)" if new.draft else "")
+        record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=detail)
         return item

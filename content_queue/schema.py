@@ -157,7 +157,16 @@ class Item(Base):
         back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"
     )
 
-    __table_args__ = (Index("ix_items_state_id", "state", "id"),)
+    __table_args__ = (
+        Index("ix_items_state_id", "state", "id"),
+        # Editorial selection reads these few rows directly, never by walking the queue:
+        # evergreen originals (recycling), pinned times (the daemon's date jobs), events
+        # (reminders). `state` leads so that SQLite, which keeps no statistics, prefers them to
+        # ix_items_state_id (an equality and a range beat an equality alone).
+        Index("ix_items_evergreen", "evergreen", "state"),
+        Index("ix_items_publish_at", "state", "publish_at"),
+        Index("ix_items_event_at", "state", "event_at"),
+    )
 
 
 class Delivery(Base):
@@ -185,6 +194,9 @@ class Delivery(Base):
     updated_at: Mapped[datetime]
     # Staff's own words for this network only (`queue edit ID --channel NAME --text ...`).
     text_override: Mapped[str | None] = mapped_column(Text)
+    # A copy of the item's category, like sort_priority: the content mix asks for the best
+    # pending delivery of one category, which `ix_deliveries_category` yields in rank order.
+    sort_category: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     item: Mapped[Item] = relationship(back_populates="deliveries")
 
@@ -202,6 +214,15 @@ class Delivery(Base):
             "item_id",
         ),
         Index("ix_deliveries_channel_published", "channel", "published_at"),
+        Index(
+            "ix_deliveries_category",
+            "channel",
+            "state",
+            "sort_category",
+            text("sort_priority DESC"),
+            "sort_created_at",
+            "item_id",
+        ),
     )
 
 
@@ -257,6 +278,8 @@ class Feed(Base):
     exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
     initial: Mapped[int] = mapped_column(Integer, default=1)
     priority: Mapped[int] = mapped_column(Integer, default=0)  # of the items it queues
+    # Its items are evergreen (posted again after `[editorial] recycle_after`).
+    evergreen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Conditional GET validators, sent back on the next poll.
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)

@@ -1,23 +1,68 @@
 """Which item a channel posts next: the whole policy, as pure functions.
 
-The database narrows the field with an index (see `queue.ContentQueue.candidates`); the rules
-themselves live only here, so they can be read in one place and tested without a database:
+The database narrows the field with indexes (see `ledger.Ledger.candidates` and
+`editorial_store`); the rules themselves live only here and in the modules named below, so they
+can be read in one place and tested without a database:
 
-1. eligible: the item is approved, its `not_before` has passed, it has not expired, and its
-   delivery on this channel is still pending (not yet published, failed or under way);
+1. eligible: the item is approved, its `not_before` has passed, it has not expired, it is not
+   pinned to a later time (`publish_at`), and its delivery on this channel is still pending
+   (not yet published, failed or under way);
 2. among the eligible, the highest priority first, then the oldest, then the lowest id (so the
-   choice is total and repeatable).
+   choice is total and repeatable): `choose`.
+
+Editorial control (`pick`, docs/editorial.md) decides *which* eligible items a slot looks at,
+in this order, and says why it took what it took:
+
+1. `pinned`: an item pinned to a time that has come (the daemon posts it at that very time;
+   a regular slot takes one whose time passed without it going out, say during downtime);
+2. `announcement`: the category `announcement`, ahead of everything else;
+3. `reminder`: a reminder of an event (see `events`): one already made and waiting, or one due
+   now, which the slot makes;
+4. the mix (see `mix`), when the channel has one: the categories in the order the mix asks for
+   them (`category due (news 20% of 40%)`); a category with nothing fresh is filled by one of
+   its evergreen items due again (see `recycling`; `evergreen: category due (...)`), else the
+   slot asks for the next category; then, only when none of the mix's categories has anything,
+   the best item of a category the mix does not name (`priority (not in the mix)`). Without a
+   mix, the best item of any category (`priority`);
+5. `evergreen fill`: nothing fresh at all, so an evergreen item due again fills the slot
+   instead of silence.
+
+Evergreen recycling (steps 4 and 5) happens only with `[editorial] fill_with_evergreen = true`
+(`Rules.recycle` is None otherwise).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
-from .schema import DeliveryState, ItemState
+from .events import ReminderDue, describe_offset
+from .mix import Mix, due_order
+from .recycling import Evergreen, RecycleRules
 
-__all__ = ["Candidate", "choose", "ineligible_reason", "is_eligible", "plan", "rank_key"]
+__all__ = [
+    "ANNOUNCEMENT",
+    "Candidate",
+    "Choice",
+    "Rules",
+    "Supply",
+    "choose",
+    "ineligible_reason",
+    "is_eligible",
+    "pick",
+    "plan",
+    "rank_key",
+]
+
+ANNOUNCEMENT = "announcement"
+"""The category that goes ahead of the mix at every target channel's next slot."""
+
+# The values of schema.ItemState.APPROVED and schema.DeliveryState.PENDING: this module stays
+# free of SQLAlchemy (schema imports it), so the forecast and the configuration can use it cheaply.
+_APPROVED = "approved"
+_PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -36,18 +81,22 @@ class Candidate:
     title: str = ""
     url: str = ""
     category: str = ""
+    publish_at: datetime | None = None  # pinned: not taken before this time
+    reminder_of: int | None = None  # a reminder: the event's item
 
 
 def ineligible_reason(c: Candidate, now: datetime) -> str | None:
     """Why `c` cannot be posted at `now`, or None when it can."""
-    if c.item_state != ItemState.APPROVED:
+    if c.item_state != _APPROVED:
         return f"item is {c.item_state}"
-    if c.delivery_state != DeliveryState.PENDING:
+    if c.delivery_state != _PENDING:
         return f"delivery is {c.delivery_state}"
     if c.not_before is not None and c.not_before > now:
         return f"not before {c.not_before.isoformat()}"
     if c.expires_at is not None and c.expires_at <= now:
         return f"expired at {c.expires_at.isoformat()}"
+    if c.publish_at is not None and c.publish_at > now:
+        return f"pinned to {c.publish_at.isoformat()}"
     return None
 
 
@@ -75,8 +124,136 @@ def plan(candidates: Iterable[Candidate], slot_times: Sequence[datetime]) -> lis
     remaining = sorted(candidates, key=rank_key)
     taken: list[Candidate | None] = []
     for at in slot_times:
-        pick = next((c for c in remaining if is_eligible(c, at)), None)
-        if pick is not None:
-            remaining.remove(pick)
-        taken.append(pick)
+        pick_ = next((c for c in remaining if is_eligible(c, at)), None)
+        if pick_ is not None:
+            remaining.remove(pick_)
+        taken.append(pick_)
     return taken
+
+
+# -- editorial control ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A channel's editorial rules: its mix (None: none), whether evergreen items are posted
+    again and how (None: never), and the reminder offsets before events."""
+
+    mix: Mix | None = None
+    recycle: RecycleRules | None = None
+    reminders: tuple[timedelta, ...] = ()
+
+
+class Supply(Protocol):
+    """What one channel has to offer a slot at one time. `pick` asks in order and stops at the
+    first answer, so an implementation may query lazily: the database one (`editorial_store`)
+    runs one small indexed query per question; the forecast's (`forecast`) answers from
+    memory. Each `Candidate` returned is eligible at that time."""
+
+    def pinned(self) -> Candidate | None:
+        """The best pending item whose pinned time has come."""
+        ...
+
+    def best_in(self, category: str) -> Candidate | None:
+        """The best eligible item of `category` (rank order, see `rank_key`)."""
+        ...
+
+    def best_outside(self, categories: Collection[str]) -> Candidate | None:
+        """The best eligible item of any category but `categories`."""
+        ...
+
+    def reminder(self, offsets: Sequence[timedelta]) -> Candidate | ReminderDue | None:
+        """A reminder made earlier and still eligible, else one due now (see `events`)."""
+        ...
+
+    def recyclable(self, rules: RecycleRules, category: str | None) -> Evergreen | None:
+        """The evergreen item (of `category`, when given) to post again (see `recycling`)."""
+        ...
+
+    def published(self, since: datetime) -> Mapping[str, int]:
+        """The channel's posts since `since`, counted by category."""
+        ...
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What a slot takes, and why. Exactly one of `candidate` (a pending delivery), `recycle`
+    (an evergreen original to post again: a new item) and `reminder` (an event to remind of: a
+    new item) is set."""
+
+    reason: str
+    candidate: Candidate | None = None
+    recycle: Evergreen | None = None
+    reminder: ReminderDue | None = None
+
+    @property
+    def item_id(self) -> int:
+        """The item posted, or, for a recycle or a reminder still to be made, its origin."""
+        return self._origin[0]
+
+    @property
+    def title(self) -> str:
+        return self._origin[1]
+
+    @property
+    def url(self) -> str:
+        return self._origin[2]
+
+    @property
+    def priority(self) -> int:
+        return self._origin[3]
+
+    @property
+    def _origin(self) -> tuple[int, str, str, int]:
+        if self.candidate is not None:
+            c = self.candidate
+            return c.item_id, c.title, c.url, c.priority
+        if self.recycle is not None:
+            e = self.recycle
+            return e.item_id, e.title, e.url, e.priority
+        assert self.reminder is not None
+        v = self.reminder.event
+        return v.item_id, v.title, v.url, v.priority
+
+
+def _reminder_reason(offset: timedelta) -> str:
+    return f"reminder ({describe_offset(offset)} before the event)"
+
+
+def pick(supply: Supply, rules: Rules, now: datetime) -> Choice | None:
+    """What a slot of the channel `supply` stands for takes at `now`, and why; None when it has
+    nothing to post (see the module docstring for the order)."""
+    pinned = supply.pinned()
+    if pinned is not None:
+        return Choice("pinned", candidate=pinned)
+    announcement = supply.best_in(ANNOUNCEMENT)
+    if announcement is not None:
+        return Choice("announcement", candidate=announcement)
+    if rules.reminders:
+        reminder = supply.reminder(rules.reminders)
+        if isinstance(reminder, Candidate):
+            return Choice("reminder", candidate=reminder)
+        if reminder is not None:
+            return Choice(_reminder_reason(reminder.offset), reminder=reminder)
+    if rules.mix is None:
+        fresh = supply.best_outside(())
+        if fresh is not None:
+            return Choice("priority", candidate=fresh)
+    else:
+        counts = supply.published(now - rules.mix.window)
+        for due in due_order(rules.mix, counts):
+            found = supply.best_in(due.category)
+            if found is not None:
+                return Choice(f"category due ({due.describe()})", candidate=found)
+            if rules.recycle is not None:
+                again = supply.recyclable(rules.recycle, due.category)
+                if again is not None:
+                    return Choice(f"evergreen: category due ({due.describe()})", recycle=again)
+        other = supply.best_outside((*rules.mix.categories, ANNOUNCEMENT))
+        if other is not None:
+            return Choice("priority (not in the mix)", candidate=other)
+    if rules.recycle is not None:
+        again = supply.recyclable(rules.recycle, None)
+        if again is not None:
+            return Choice("evergreen fill", recycle=again)
+    return None

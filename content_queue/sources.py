@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -85,6 +85,7 @@ class FeedSpec:
     initial: int = 1
     priority: int = 0  # of the items it queues
     managed_by: str = "cli"
+    evergreen: bool = False  # its items are evergreen (see `recycling`)
 
 
 @dataclass(frozen=True)
@@ -198,10 +199,18 @@ class IngestResult:
 class FeedStore:
     """Feeds and their entries, in the queue's database."""
 
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        bind: Engine | sessionmaker[Session],
+        clock: Clock = system_clock,
+        *,
+        evergreen_categories: Sequence[str] = (),
+    ) -> None:
+        """`evergreen_categories`: as for `ContentQueue` (the items a feed queues in them are
+        evergreen, as are those of a feed marked evergreen)."""
         self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
         self._clock = clock
-        self._queue = ContentQueue(self._sessions, clock)
+        self._queue = ContentQueue(self._sessions, clock, evergreen_categories=evergreen_categories)
 
     # -- the feeds -------------------------------------------------------------------------
 
@@ -220,6 +229,31 @@ class FeedStore:
                 raise FeedNotFound(name)
             seen = s.scalar(select(func.count()).where(FeedEntry.feed_id == feed.id)) or 0
             return FeedView.of(feed, seen)
+
+    def drafts(self, name: str) -> list[int]:
+        """The ids of the draft items feed `name` queued (or carried, when another feed or a
+        person had queued the same article), oldest first: what `queue approve --all-from-feed`
+        approves. Items outlive their feed, so a removed feed's drafts are still found by their
+        `created_by`; FeedNotFound when there is neither such a feed nor any item from it."""
+        created_by = f"feed:{name}"
+        with self._sessions() as s:
+            feed_id = s.scalar(select(Feed.id).where(Feed.name == name))
+            origin = [Item.created_by == created_by]
+            if feed_id is not None:
+                carried = select(FeedEntry.item_id).where(FeedEntry.feed_id == feed_id)
+                origin.append(Item.id.in_(carried))
+            ids = list(
+                s.scalars(
+                    select(Item.id)
+                    .where(Item.state == ItemState.DRAFT.value, or_(*origin))
+                    .order_by(Item.id)
+                )
+            )
+            if feed_id is None and not ids:
+                known = s.scalar(select(Item.id).where(Item.created_by == created_by).limit(1))
+                if known is None:
+                    raise FeedNotFound(name)
+            return ids
 
     def add(self, spec: FeedSpec) -> FeedView:
         """Add a feed. Raises FeedExists when the name is taken."""
@@ -402,6 +436,7 @@ class FeedStore:
             priority=feed.priority,
             draft=not feed.auto_approve,
             created_by=f"feed:{feed.name}",
+            evergreen=True if feed.evergreen else None,  # None: the category's default
         )
         try:
             with s.begin_nested():
@@ -443,10 +478,11 @@ def _apply(feed: Feed, spec: FeedSpec) -> None:
     feed.exclude = list(spec.exclude)
     feed.initial = spec.initial
     feed.priority = spec.priority
+    feed.evergreen = spec.evergreen
 
 
 def _same(feed: Feed, spec: FeedSpec) -> bool:
     probe = Feed()
     _apply(probe, spec)
-    names = "url managed_by category tags channels auto_approve interval_seconds include exclude initial priority"
+    names = "url managed_by category tags channels auto_approve interval_seconds include exclude initial priority evergreen"
     return all(getattr(feed, n) == getattr(probe, n) for n in names.split())

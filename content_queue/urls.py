@@ -41,6 +41,7 @@ TRACKING_PARAMETERS = frozenset(
     }
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 
 
 def _is_tracking(name: str) -> bool:
@@ -54,6 +55,11 @@ def validate_url(url: str) -> str:
     parts = urlsplit(cleaned)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise InvalidItem("url", f"{url!r} is not an http:// or https:// address")
+    if _BLANK_OR_CONTROL.search(cleaned):
+        # urlsplit silently drops tabs and newlines, and a network cuts a link at a blank.
+        raise InvalidItem(
+            "url", f"{url!r} contains a blank or a control character; write a space as %20"
+        )
     try:
         _ = parts.port
     except ValueError as exc:

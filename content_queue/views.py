@@ -38,6 +38,13 @@ class NewItem:
     expires_at: datetime | None = None
     draft: bool = False
     created_by: str = ""
+    # Editorial control (docs/editorial.md). `evergreen` None: the queue's defaults decide (its
+    # evergreen categories); `publish_at` pins the item to that instant; `event_at` is the date
+    # of the event the item announces (reminders before it, nothing after it).
+    evergreen: bool | None = None
+    alt_text: str | None = None
+    publish_at: datetime | None = None
+    event_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class DeliveryView:
     remote_url: str | None
     published_at: datetime | None
     owner: str | None = None
+    text_override: str | None = None  # staff's own words for this channel (see rendering)
 
     @classmethod
     def of(cls, d: Delivery) -> DeliveryView:
@@ -68,6 +76,7 @@ class DeliveryView:
             remote_url=d.remote_url,
             published_at=d.published_at,
             owner=d.owner,
+            text_override=d.text_override,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +111,12 @@ class ItemView:
     created_by: str
     updated_at: datetime
     deliveries: tuple[DeliveryView, ...] = field(default=())
+    evergreen: bool = False
+    alt_text: str | None = None
+    publish_at: datetime | None = None  # pinned: posted at this exact time
+    event_at: datetime | None = None
+    recycled_from: int | None = None  # a recycled evergreen post: the original item
+    reminder_of: int | None = None  # an event reminder: the event's item
 
     @classmethod
     def of(cls, item: Item, *, with_deliveries: bool = True) -> ItemView:
@@ -127,6 +142,12 @@ class ItemView:
             )
             if with_deliveries
             else (),
+            evergreen=bool(item.evergreen),
+            alt_text=item.alt_text,
+            publish_at=item.publish_at,
+            event_at=item.event_at,
+            recycled_from=item.recycled_from,
+            reminder_of=item.reminder_of,
         )
 
     def delivery(self, channel: str) -> DeliveryView | None:
@@ -150,4 +171,10 @@ class ItemView:
             "created_by": self.created_by,
             "updated_at": _iso(self.updated_at),
             "deliveries": [d.as_dict() for d in self.deliveries],
+            "evergreen": self.evergreen,
+            "alt_text": self.alt_text,
+            "publish_at": _iso(self.publish_at),
+            "event_at": _iso(self.event_at),
+            "recycled_from": self.recycled_from,
+            "reminder_of": self.reminder_of,
         }

@@ -32,9 +32,12 @@ from typing import Any
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config_blackouts import BlackoutConfig, parse_blackouts
 from .config_channels import CHANNEL_KEYS as _CHANNEL_KEYS  # noqa: F401  (tests check docs against it)
 from .config_channels import ChannelConfig, ChannelParser
+from .config_editorial import EditorialConfig, parse_editorial
 from .config_feeds import FeedConfig, parse_feeds
+from .config_http import HttpConfig, parse_http
 from .config_intake import IntakeConfig, parse_intake
 from .config_metrics import MetricsConfig, parse_metrics
 from .config_report import (
@@ -45,6 +48,7 @@ from .config_report import (
 )
 from .durations import parse_duration
 from .errors import ConfigError, UsageError
+from .redaction import add_secrets
 
 __all__ = [
     "ChannelConfig",
@@ -71,6 +75,9 @@ _TOP_KEYS = {
     "metrics",
     "report",
     "coverage_feeds",
+    "http",
+    "blackouts",
+    "editorial",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -112,6 +119,9 @@ class Settings:
     metrics: MetricsConfig = MetricsConfig()  # [metrics]: see config_metrics.py
     report: ReportConfig = ReportConfig()  # [report]: see config_report.py
     coverage_feeds: tuple[CoverageFeedConfig, ...] = ()  # [[coverage_feeds]]: news searches
+    http: HttpConfig = HttpConfig()  # [http]: the daemon's endpoint, see config_http.py
+    blackouts: tuple[BlackoutConfig, ...] = ()  # [[blackouts]]: see config_blackouts.py
+    editorial: EditorialConfig = EditorialConfig()  # [editorial]: see config_editorial.py
 
     @property
     def channel_names(self) -> list[str]:
@@ -201,6 +211,16 @@ class _Parser:
             raise self.fail(prefix + key, f"expected {expected}, got {value!r}")
         return value
 
+    def nonblank(self, table: Mapping[str, Any], key: str, expected: str) -> str | None:
+        """The text of `key`, None when absent; a blank or non-text value is refused (a bare
+        `or default` would quietly take the default for `""`, `0` or `false`)."""
+        if key not in table:
+            return None
+        value = table[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected {expected}, got {value!r}")
+        return value
+
     def duration(
         self, table: Mapping[str, Any], key: str, default: timedelta, prefix: str = ""
     ) -> timedelta:
@@ -229,20 +249,21 @@ class _Parser:
 
     def settings(self, raw: dict[str, Any]) -> Settings:
         self.check_keys(raw, _TOP_KEYS, "")
-        data_dir_raw = self.env.get("XENSOCIAL_DATA_DIR") or raw.get("data_dir") or "xensocial-data"
-        if not isinstance(data_dir_raw, str):
-            raise self.fail("data_dir", f"expected a folder path, got {data_dir_raw!r}")
-        data_dir = Path(data_dir_raw).expanduser().absolute()
+        # The file's values are checked even when the environment overrides them.
+        data_dir_in_file = self.nonblank(raw, "data_dir", "a folder path")
+        data_dir = Path(self.env.get("XENSOCIAL_DATA_DIR") or data_dir_in_file or "xensocial-data")
+        data_dir = data_dir.expanduser().absolute()
         timezone = self.zone(raw.get("timezone", "UTC"), "timezone")
-        db_raw = (
-            self.env.get("XENSOCIAL_DATABASE_URL")
-            or raw.get("database_url")
-            or "sqlite:///xensocial.db"
-        )
+        db_in_file = self.nonblank(raw, "database_url", "a URL such as 'sqlite:///xensocial.db'")
+        if db_in_file is not None:
+            self.database_url(db_in_file, data_dir)
+        db_raw = self.env.get("XENSOCIAL_DATABASE_URL") or db_in_file or "sqlite:///xensocial.db"
         database_url = self.database_url(db_raw, data_dir)
-        identity = raw.get("identity") or self.env.get("XENSOCIAL_IDENTITY") or socket.gethostname()
-        if not isinstance(identity, str):
-            raise self.fail("identity", f"expected a name for this replica, got {identity!r}")
+        identity = (
+            self.nonblank(raw, "identity", "a name for this replica")
+            or self.env.get("XENSOCIAL_IDENTITY")
+            or socket.gethostname()
+        )
         auto_migrate = raw.get("auto_migrate", True)
         if not isinstance(auto_migrate, bool):
             raise self.fail("auto_migrate", f"expected true or false, got {auto_migrate!r}")
@@ -291,6 +312,11 @@ class _Parser:
             metrics=parse_metrics(self, raw.get("metrics", {})),
             report=parse_report(self, raw.get("report", {}), [c.name for c in channels]),
             coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),
+            http=parse_http(self, raw.get("http", {})),
+            editorial=parse_editorial(self, raw.get("editorial", {})),
+            blackouts=parse_blackouts(
+                self, raw.get("blackouts"), timezone, [c.name for c in channels]
+            ),
             feeds=parse_feeds(
                 raw.get("feeds"),
                 source=self.source,
@@ -318,6 +344,7 @@ class _Parser:
                 "database_url",
                 f"{value!r} is not a database URL; expected e.g. 'sqlite:///xensocial.db' or 'postgresql+psycopg://host/db'",
             ) from None
+        add_secrets([url.password])  # redacted from every log line and error from now on
         backend = url.get_backend_name()
         if backend not in {"sqlite", "postgresql"}:
             raise self.fail(
@@ -341,12 +368,19 @@ class _Parser:
                 raise self.fail(
                     f"publishing.{key}", f"expected a whole number of at least 1, got {value!r}"
                 )
+        positive = {}
+        for key, default in (("lease", d.lease), ("timeout", d.timeout)):
+            positive[key] = self.duration(table, key, default, "publishing.")
+            if positive[key] <= timedelta(0):  # every post would fail, or lose its owner at once
+                raise self.fail(
+                    f"publishing.{key}", "expected a duration above zero, such as '10s'"
+                )
         return PublishingConfig(
             max_attempts=attempts,
             backoff=self.duration(table, "backoff", d.backoff, "publishing."),
             backoff_max=self.duration(table, "backoff_max", d.backoff_max, "publishing."),
-            lease=self.duration(table, "lease", d.lease, "publishing."),
-            timeout=self.duration(table, "timeout", d.timeout, "publishing."),
+            lease=positive["lease"],
+            timeout=positive["timeout"],
             max_items_per_slot=per_slot,
         )
 

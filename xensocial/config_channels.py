@@ -14,11 +14,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
 from .secrets import SECRET_REF as _SECRET_REF
+
+if TYPE_CHECKING:
+    from content_queue.mix import Mix
 
 __all__ = ["CHANNEL_KEYS", "DAY_NAMES", "ChannelConfig", "ChannelParser", "FieldReader"]
 
@@ -40,6 +43,8 @@ CHANNEL_KEYS = {
     "template",
     "utm",
     "hashtags",
+    "mix",
+    "mix_window",
 }
 _CRON_FIELD = re.compile(r"^[0-9a-z*?/,\-#LW]+$", re.IGNORECASE)
 _SLOT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -64,6 +69,7 @@ class ChannelConfig:
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> "env:X" / "file:Y"
     utm: Mapping[str, str] = field(default_factory=dict)  # "utm_source" -> "x"; empty: no UTM
     hashtags: Mapping[str, str] = field(default_factory=dict)  # item tag -> hashtag text
+    mix: Mix | None = None  # target shares by category (see config_editorial); None: no mix
 
     @property
     def zone(self) -> ZoneInfo:
@@ -168,6 +174,8 @@ class ChannelParser:
         options = table.get("options", {})
         if not isinstance(options, dict):
             raise r.fail(p + "options", "expected a [channels.options] table")
+        from .config_editorial import parse_mix  # it imports this module's FieldReader
+
         return ChannelConfig(
             name=name,
             network=network,
@@ -185,6 +193,7 @@ class ChannelParser:
             hashtags=self.hashtags(table.get("hashtags", {}), p + "hashtags"),
             options=options,
             secrets=self.secrets(table.get("secrets", {}), p + "secrets"),
+            mix=parse_mix(r, table, p),
         )
 
     def template(self, template: Any, key: str) -> str | None:
@@ -219,10 +228,12 @@ class ChannelParser:
         return out
 
     def hashtags(self, table: Any, key: str) -> dict[str, str]:
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise self.r.fail(
-                key, 'expected a [channels.hashtags] table of tag = "hashtag text" ("" drops it)'
-            )
+        expected = 'expected a [channels.hashtags] table of tag = "hashtag text" ("" drops it)'
+        if not isinstance(table, dict):
+            raise self.r.fail(key, expected)
+        for tag, text in table.items():
+            if not isinstance(text, str):
+                raise self.r.fail(f"{key}.{tag}", f"{expected}; got {text!r}")
         return dict(table)
 
     def slots(self, value: Any, key: str) -> tuple[time, ...]:

@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from content_queue.errors import InvalidItem
+from content_queue.limits import MAX_CATEGORY, priority_problem
+from content_queue.urls import validate_url
+
 from .durations import parse_duration
 from .errors import ConfigError
 
@@ -28,6 +32,7 @@ __all__ = [
     "FEED_KEYS",
     "MIN_INTERVAL",
     "FeedConfig",
+    "check_feed_category",
     "check_feed_name",
     "check_feed_url",
     "default_feed_name",
@@ -47,6 +52,7 @@ FEED_KEYS = frozenset(
         "exclude",
         "initial",
         "priority",
+        "evergreen",
     }
 )
 DEFAULT_INTERVAL = timedelta(minutes=30)
@@ -69,6 +75,7 @@ class FeedConfig:
     exclude: tuple[str, ...] = ()
     initial: int = 1
     priority: int = 0  # of the items it queues (higher goes first)
+    evergreen: bool = False  # its items are evergreen: posted again (docs/editorial.md)
 
 
 def check_feed_url(url: str, base: Path) -> str:
@@ -79,7 +86,10 @@ def check_feed_url(url: str, base: Path) -> str:
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             raise ValueError(f"{url!r} has no host")
-        return cleaned
+        try:  # a bad port, blanks or control characters: every poll would fail
+            return validate_url(cleaned)
+        except InvalidItem as exc:
+            raise ValueError(exc.problem) from None
     if parts.scheme == "file":
         raw = cleaned[len("file:") :]
         path = Path(parts.path) if raw.startswith("//") else Path(raw)
@@ -87,6 +97,16 @@ def check_feed_url(url: str, base: Path) -> str:
     raise ValueError(
         f"{url!r} is not a feed address; expected an http:// or https:// URL, or file:PATH"
     )
+
+
+def check_feed_category(category: str) -> str:
+    """The category its items get, cleaned; ValueError when blank or too long to store."""
+    cleaned = category.strip().lower()
+    if not cleaned:
+        raise ValueError("expected a non-empty category")
+    if len(cleaned) > MAX_CATEGORY:
+        raise ValueError(f"{category!r} is {len(cleaned)} characters, at most {MAX_CATEGORY}")
+    return cleaned
 
 
 def check_feed_name(name: str) -> str:
@@ -143,8 +163,12 @@ class _FeedParser:
         except ValueError as exc:
             raise self.fail(p + "name", str(exc)) from None
         category = table.get("category", "news")
-        if not isinstance(category, str) or not category.strip():
+        if not isinstance(category, str):
             raise self.fail(p + "category", f"expected a non-empty category, got {category!r}")
+        try:
+            category = check_feed_category(category)
+        except ValueError as exc:
+            raise self.fail(p + "category", str(exc)) from None
         channels = self.words(table, "channels", p)
         unknown = [c for c in channels if c not in self.channel_names]
         if unknown:
@@ -170,13 +194,18 @@ class _FeedParser:
         initial = table.get("initial", 1)
         if isinstance(initial, bool) or not isinstance(initial, int) or initial < 0:
             raise self.fail(p + "initial", f"expected a whole number (0 or more), got {initial!r}")
+        evergreen = table.get("evergreen", False)
+        if not isinstance(evergreen, bool):
+            raise self.fail(p + "evergreen", f"expected true or false, got {evergreen!r}")
         priority = table.get("priority", 0)
         if isinstance(priority, bool) or not isinstance(priority, int):
             raise self.fail(p + "priority", f"expected a whole number, got {priority!r}")
+        if priority_problem(priority) is not None:
+            raise self.fail(p + "priority", str(priority_problem(priority)))
         return FeedConfig(
             name=name,
             url=url,
-            category=category.strip().lower(),
+            category=category,
             tags=tuple(t.lstrip("#") for t in self.words(table, "tags", p)),
             channels=tuple(dict.fromkeys(channels)),
             auto_approve=auto_approve,
@@ -185,6 +214,7 @@ class _FeedParser:
             exclude=self.words(table, "exclude", p),
             initial=initial,
             priority=priority,
+            evergreen=evergreen,
         )
 
 

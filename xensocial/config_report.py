@@ -84,15 +84,13 @@ def _keyword_table(reader: FieldReader, table: Any, key: str) -> dict[str, tuple
             or not all(isinstance(w, str) and w.strip() for w in words)
         ):
             raise reader.fail(
-                f"{key}.{name}", f'expected a non-empty list of keywords, got {words!r}'
+                f"{key}.{name}", f"expected a non-empty list of keywords, got {words!r}"
             )
         out[str(name)] = tuple(w.strip() for w in words)
     return out
 
 
-def parse_report(
-    reader: FieldReader, table: Any, channel_names: Sequence[str]
-) -> ReportConfig:
+def parse_report(reader: FieldReader, table: Any, channel_names: Sequence[str]) -> ReportConfig:
     """Check the `[report]` table (absent: `{}`); errors name the key."""
     if not isinstance(table, Mapping):
         raise reader.fail("report", "expected a [report] table")

@@ -35,7 +35,8 @@ from content_queue.timeutil import system_clock
 from . import sdnotify, slots
 from .adapters.base import Adapter, AuthError
 from .errors import ConfigError
-from .logs import configure_logging
+from .filemodes import config_file_warning
+from .logs import bind_process, configure_logging
 from .publishing import Publisher
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def run_daemon(settings: Settings, *, dry_run: bool = False) -> int:
     start (database unreachable or not migrated). Configuration problems found while building
     the channels raise ConfigError/SecretError, which the CLI reports (exit 2)."""
     configure_logging(settings.log_level, settings.log_format)
+    bind_process(identity=settings.identity)  # every line says which replica wrote it
     daemon = Daemon(settings, dry_run=dry_run)
     try:
         daemon.prepare()
@@ -109,6 +111,12 @@ class Daemon:
         self._running_cv = threading.Condition()
         self._served = threading.Event()  # the scheduler loop has returned
         self.feeds: Any = None  # intake.feeds.FeedJobs, once prepared
+        self.pinned: Any = None  # pinned.PinnedJobs: items pinned to a time (`queue add --at`)
+        self.coverage: Any = None  # intake.coverage.CoverageJobs, once prepared
+        self.keyword_counts: Any = None  # metrics.keyword_counts.KeywordCounts, if configured
+        self.replica: Any = None  # replicas.Replica: identity lock, solo jobs
+        self.endpoint: Any = None  # reporting.http.Endpoint while serving, if any
+        self._last_beat = time.monotonic()  # housekeeping ran: the scheduler is alive
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -123,6 +131,9 @@ class Daemon:
             dry_run=self.dry_run,
             data_dir=str(s.data_dir),
         )
+        exposed = config_file_warning(s)  # secret files are checked as adapters resolve them
+        if exposed is not None:
+            log.warning("config_file_readable", path=s.source, detail=exposed)
         # Adapters first: a wrong option or secret stops the start before anything is written.
         self.adapters = self._build_adapters()
         url = make_url(s.database_url)
@@ -135,10 +146,15 @@ class Daemon:
             )
         self.engine = make_engine(s.database_url)
         self._migrate(self.engine)
-        queue = ContentQueue(self.engine)
+        queue = ContentQueue(self.engine, evergreen_categories=s.editorial.evergreen_categories)
         if s.import_at_start:
             self._import(queue)
         ledger = Ledger(self.engine)
+        from .replicas import Replica, SoloFeedJobs
+
+        self.replica = Replica(self.engine, s.identity)
+        # A dry run reconciles nothing, so it needs no identity (and must not take a live one).
+        exclusive = self.dry_run or self.replica.claim_identity()
         self.publisher = Publisher(
             ledger,
             self.adapters,
@@ -148,12 +164,21 @@ class Daemon:
             sleep=lambda seconds: not self.stop.wait(seconds),
             dry_run=self.dry_run,
             queue=queue,
+            exclusive_identity=exclusive,
         )
         self.publisher.reconcile()
-        from .intake.feeds import FeedJobs
-
-        self.feeds = FeedJobs(s, self.engine, stop=self.stop, dry_run=self.dry_run)
+        self.feeds = SoloFeedJobs(
+            s, self.engine, self.replica, stop=self.stop, dry_run=self.dry_run
+        )
         self.feeds.prepare()
+        from .intake.coverage import CoverageJobs
+        from .metrics.keyword_counts import KeywordCounts
+
+        self.coverage = CoverageJobs(
+            s, self.engine, stop=self.stop, dry_run=self.dry_run, solo=self.replica.run_solo
+        )
+        if not self.dry_run:  # one for the daemon's life: it remembers what X refused
+            self.keyword_counts = KeywordCounts.for_settings(s, self.engine, self.adapters)
 
     def _migrate(self, engine: Engine) -> None:
         from .migrate import current_revision, head_revision, upgrade
@@ -232,8 +257,11 @@ class Daemon:
         now = system_clock()
         for channel in self.channels:
             self._schedule_first(channel, now)
+        self._schedule_pinned()
         if self.feeds is not None:
             self.feeds.schedule(self.scheduler)
+        if self.coverage is not None:
+            self.coverage.schedule(self.scheduler)
         if not self.dry_run and self.channels:
             self.scheduler.add_job(
                 self._metrics_job,
@@ -261,6 +289,7 @@ class Daemon:
                 executor="housekeeping",
             )
         read_fd = self._install_signals()
+        self._start_endpoint()
         if not self.channels:
             log.warning("no_channels", reason="no enabled channel: nothing will be posted")
         sdnotify.notify("READY=1")
@@ -284,6 +313,9 @@ class Daemon:
             catch_up=catch_up,
             paused=self.publisher.ledger.status(channel.name).paused,
         )
+        held = self.publisher.held(channel.name, now)  # paused, or in a blackout: say so now
+        if held is not None:
+            log.warning("channel_not_posting", channel=channel.name, reason=held)
         self._add_slot_job(channel, slot_at, run_at=run_at)
 
     def _add_slot_job(self, channel: ChannelConfig, slot_at: datetime, *, run_at: datetime) -> None:
@@ -300,21 +332,40 @@ class Daemon:
         )
 
     def _slot_job(self, channel: ChannelConfig, slot_at: datetime) -> None:
+        try:
+            self._run_counted(channel, slot_at, pinned=False)
+        finally:
+            if not self.stop.is_set():
+                self._schedule_next(channel, slot_at)
+
+    def _run_counted(self, channel: ChannelConfig, slot_at: datetime, *, pinned: bool) -> None:
+        """Run one slot (or pinned time), counted as running so that a stop waits for it;
+        nothing once a stop was requested. A failure is logged: it must not end the schedule."""
         assert self.publisher is not None
         with self._running_cv:
             if self.stop.is_set():
                 return
             self._running += 1
         try:
-            self.publisher.run_slot(channel, slot_at)
-        except Exception:  # one bad slot must not end the channel's schedule
+            self.publisher.run_slot(channel, slot_at, pinned=pinned)
+        except Exception:
             log.exception("slot_crashed", channel=channel.name, slot=slot_at.isoformat())
         finally:
             with self._running_cv:
                 self._running -= 1
                 self._running_cv.notify_all()
-            if not self.stop.is_set():
-                self._schedule_next(channel, slot_at)
+
+    def _schedule_pinned(self) -> None:
+        """Date jobs for the items pinned to a time (see `pinned`)."""
+        from .pinned import PinnedJobs
+
+        assert self.publisher is not None
+        self.pinned = PinnedJobs(
+            self.channels,
+            self.publisher.chooser.store,
+            lambda channel, at: self._run_counted(channel, at, pinned=True),
+        )
+        self.pinned.schedule(self.scheduler)
 
     def _schedule_next(self, channel: ChannelConfig, slot_at: datetime) -> None:
         # Slots that passed while this one ran (long retries) are not run late.
@@ -326,6 +377,11 @@ class Daemon:
             log.exception("schedule_failed", channel=channel.name, after=after.isoformat())
 
     def _metrics_job(self) -> None:
+        """A collection round, unless another replica is running one (see `replicas`)."""
+        if self.replica is not None:
+            self.replica.run_solo("metrics", self._metrics_round)
+
+    def _metrics_round(self) -> None:
         """One collection round (see xensocial.metrics); a failure is logged, never fatal."""
         from content_queue.metrics_store import MetricsStore
 
@@ -339,6 +395,7 @@ class Daemon:
                 self.settings.metrics,
                 self.channels,
                 self.adapters,
+                keyword_counts=self.keyword_counts,
             )
             for result in collector.run_round():
                 if result.requests or result.skipped or result.followers_skipped:
@@ -347,12 +404,34 @@ class Daemon:
             log.exception("metrics_round_failed")
 
     def _touch_heartbeat(self) -> None:
+        self._last_beat = time.monotonic()
         path = self.settings.data_dir / HEARTBEAT_FILE
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.touch()
         except OSError as exc:
             log.warning("heartbeat_failed", path=str(path), reason=exc.strerror)
+
+    def _start_endpoint(self) -> None:
+        """/metrics, /healthz and the Atom feeds (xensocial.reporting.http); never fatal."""
+        from .reporting.http import start_endpoint
+
+        self.endpoint = start_endpoint(
+            self.settings.http,
+            self.settings,
+            clock=system_clock,
+            scheduler_problem=self.scheduler_problem,
+        )
+
+    def scheduler_problem(self) -> str | None:
+        """Why the scheduler is not alive (for /healthz), or None: it runs, and its
+        housekeeping job (the heartbeat) ran within three of its intervals."""
+        if self.scheduler is None or not self.scheduler.running or self.stop.is_set():
+            return "the scheduler is not running"
+        idle = time.monotonic() - self._last_beat
+        if idle > 3 * HEARTBEAT_INTERVAL.total_seconds():
+            return f"the scheduler's housekeeping has not run for {idle:.0f} s"
+        return None
 
     # -- stopping ----------------------------------------------------------------------------
 
@@ -412,11 +491,15 @@ class Daemon:
             while self._running and time.monotonic() < deadline:
                 self._running_cv.wait(deadline - time.monotonic())
             unfinished = self._running
+        if self.endpoint is not None:
+            self.endpoint.stop()
         for adapter in self.adapters.values():
             try:
                 adapter.close()
             except Exception:
                 log.exception("adapter_close_failed", adapter=adapter.name)
+        if self.replica is not None:
+            self.replica.release()
         if self.engine is not None:
             self.engine.dispose()
         if unfinished:

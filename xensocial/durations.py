@@ -12,7 +12,7 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_duration(text: str) -> timedelta:
-    """'1h30m' -> 1:30:00. Raises ValueError naming the expected form."""
+    """'1h30m' -> 1:30:00. Raises ValueError naming the expected form (or saying it is too long)."""
     cleaned = text.strip().lower().replace(" ", "")
     if not cleaned:
         raise ValueError("expected a duration such as '90s', '5m', '1h30m' or '2d'")
@@ -24,7 +24,10 @@ def parse_duration(text: str) -> timedelta:
         pos = match.end()
     if pos != len(cleaned):
         raise ValueError(f"{text!r} is not a duration; expected e.g. '90s', '5m', '1h30m' or '2d'")
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:  # more than 999,999,999 days: a typo, and no date is that far away
+        raise ValueError(f"{text!r} is longer than any duration can be") from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -20,7 +20,10 @@ class XensocialError(Exception):
 class ConfigError(XensocialError):
     def __init__(self, path: str, key: str, expected: str) -> None:
         self.path, self.key, self.expected = path, key, expected
-        where = f"{path}: {key}" if key else path
+        # A key is whatever the file says (quoted TOML keys hold any character): shown with
+        # escapes, so the message stays the one line the CLI promises.
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in key)
+        where = f"{path}: {shown}" if key else path
         super().__init__(f"{where}: {expected}")
 
 

@@ -6,59 +6,51 @@ module (APScheduler, Alembic, SQLAlchemy) go through the same processors, so one
 redaction cover everything the process writes.
 
 Redaction is a processor, not a habit: every resolved secret value is registered with
-`add_secrets`, and any string in any event (the traceback text included) that contains one has
-it replaced with "[redacted]" before rendering.
+`add_secrets` (see `redaction`, which also covers the forms a token travels in), and any string
+in any event (the traceback text included, in both formats) that contains one has it replaced
+with "[redacted]" before rendering.
+
+Process-wide fields (`bind_process`, e.g. the replica's `identity`) are added to every line by a
+processor, not by `structlog.contextvars`: context variables do not reach the scheduler's worker
+threads, and the point is that no line, from any thread or library, goes out without them.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
 import structlog
 
-__all__ = ["REDACTED", "add_secrets", "configure_logging", "redact"]
+from .redaction import REDACTED, add_secrets, scrub
 
-REDACTED = "[redacted]"
+__all__ = ["REDACTED", "add_secrets", "bind_process", "configure_logging", "redact"]
+
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
 
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
-_ordered: tuple[str, ...] = ()  # longest first, so a secret containing another goes whole
+_process: dict[str, str] = {}  # fields every line carries (bind_process)
 
 
-def add_secrets(values: Iterable[str]) -> None:
-    """Register secret values to redact from every later log line."""
-    global _ordered
-    with _secrets_lock:
-        _secrets.update(v for v in values if v)
-        _ordered = tuple(sorted(_secrets, key=len, reverse=True))
+def bind_process(**fields: str) -> None:
+    """Add `fields` (e.g. identity="social-1") to every later log line of this process, from
+    every thread; an event's own field of the same name wins."""
+    _process.update(fields)
 
 
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        for secret in _ordered:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_scrub(v) for v in value)
-    if isinstance(value, BaseException):
-        return _scrub(str(value))
-    return value
+def _add_process_fields(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key, value in _process.items():
+        event_dict.setdefault(key, value)
+    return event_dict
 
 
 def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> Any:
     """structlog processor: replace every registered secret in every value."""
-    if not _ordered:
-        return event_dict
-    return {key: _scrub(value) for key, value in event_dict.items()}
+    return scrub(dict(event_dict))
 
 
 def configure_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[str] = ()) -> None:
@@ -69,6 +61,7 @@ def configure_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[
     as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_process_fields,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -76,15 +69,17 @@ def configure_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[
     renderer: Any = (
         structlog.processors.JSONRenderer()
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
     )
-    # Tracebacks become a string before redaction, so a secret inside one is caught too.
-    finishing: list[Any] = [structlog.processors.format_exc_info] if as_json else []
+    # Tracebacks become a string before redaction, in both formats, so a secret inside one
+    # (an exception quoting a request) is caught too.
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *finishing,
+            structlog.processors.format_exc_info,
             redact,
             renderer,
         ],
@@ -96,8 +91,9 @@ def configure_logging(level: str = "info", fmt: str = "auto", secrets: Iterable[
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(_LEVELS.get(level, logging.INFO))
-    # Libraries chatter at INFO (every APScheduler job run); only their warnings matter here.
-    for noisy in ("apscheduler", "alembic", "sqlalchemy"):
+    # Libraries chatter at INFO (every APScheduler job run, every httpx request with its URL);
+    # only their warnings matter here.
+    for noisy in ("apscheduler", "alembic", "sqlalchemy", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[

@@ -4,18 +4,24 @@ One slot, in order (each ledger step is its own committed transaction):
 
 1. claim the slot in the ledger (unique per channel and slot time: a second claim, by a restart
    or a replica, does nothing). A paused channel, the daily cap (counted over the channel's
-   *local* calendar day) and `min_gap` still claim the slot, as `skipped` with the reason, so
-   every decision is visible in the ledger;
-2. choose the next item (`Ledger.next_for_channel`);
-3. mark its delivery `publishing` with our identity and a lease, and commit;
+   *local* calendar day), `min_gap` and a blackout (`blackout: <reason>`: so the slot is used
+   up, and nothing is caught up when the blackout ends) still claim the slot, as `skipped`
+   with the reason, so every decision is visible in the ledger;
+2. choose the next item, by the editorial rules (`xensocial.editorial`: pinned, announcement,
+   reminder, the content mix, evergreen fill; the reason is logged with the post: `slot_chose`,
+   `post_published`), and mark its delivery `publishing` with our identity and a lease, in one
+   committed transaction (`Ledger.claim_next`: on PostgreSQL `FOR UPDATE SKIP LOCKED`, so
+   replicas never wait on one another nor take the same delivery);
+3. (the lease is renewed before every retry, and a retry never starts once another process has
+   taken the delivery over);
 4. `adapter.publish(post)`, the post carrying the delivery's idempotency key;
 5. mark it `published` with the remote id, and commit.
 
-A crash between 3 and 5 leaves the delivery `publishing`. Reconciliation (`reconcile.py`, run
-at start-up and before each slot for that channel's own leftovers) asks the adapter whether the
-post is out: found -> published; not found and the adapter's lookup is reliable -> back to
-pending (safe to retry); not found otherwise -> `unknown`, for a person. A delivery is never
-sent again blindly.
+A crash between 2 and 5 leaves the delivery `publishing`. Reconciliation (`reconcile.py`, run
+at start-up, and before each slot for that channel's expired leases and our own leftovers) asks
+the adapter whether the post is out: found -> published; not found and the adapter's lookup is
+reliable -> back to pending (safe to retry); not found otherwise -> `unknown`, for a person. A
+delivery is never sent again blindly.
 
 Errors within a slot: transient ones are retried with exponential backoff (and when the failed
 try may have reached the network, the post is looked up before it is sent again); a rejection
@@ -40,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
+from content_queue.blackouts import Period, blackout_note, covering
 from content_queue.timeutil import Clock, system_clock
 from content_queue.views import DeliveryView, ItemView
 
@@ -53,6 +60,7 @@ from .adapters.base import (
     Rejected,
     TransientError,
 )
+from .editorial import SlotChooser
 from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, reconcile_in_flight
 
 if TYPE_CHECKING:
@@ -125,8 +133,14 @@ class Publisher:
         sleep: Sleep = _never_stop,
         dry_run: bool = False,
         queue: ContentQueue | None = None,
+        exclusive_identity: bool = True,
     ) -> None:
-        """`queue` (the same database) is needed for `dry_run`, to read the items it renders."""
+        """`queue` (the same database) is needed for `dry_run`, to read the items it renders.
+
+        `exclusive_identity` is False when another live process runs under the same identity
+        (a misconfiguration the daemon warns about): the deliveries that identity holds under a
+        live lease may then be that process's posts under way, so they are left to expire
+        instead of being reconciled as ours at start-up."""
         if dry_run and queue is None:
             raise ValueError("a dry run needs the queue to read items from")
         self.ledger = ledger
@@ -137,23 +151,32 @@ class Publisher:
         self.sleep = sleep
         self.dry_run = dry_run
         self.queue = queue
+        self.exclusive_identity = exclusive_identity
         self._locks = {name: threading.Lock() for name in self.adapters}
         self._left: set[int] = set()  # deliveries we left `publishing`: reconciled next slot
+        self.chooser = SlotChooser(ledger, settings, identity)
 
     # -- one slot ----------------------------------------------------------------------------
 
-    def run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
-        """Use the slot `slot_at` (its nominal UTC instant) of `channel`."""
+    def run_slot(
+        self, channel: ChannelConfig, slot_at: datetime, *, pinned: bool = False
+    ) -> SlotResult:
+        """Use the slot `slot_at` (its nominal UTC instant) of `channel`.
+
+        `pinned`: the run of a pinned time (`queue add --at`), claimed in the ledger at that
+        instant like a slot. It posts only a pinned item whose time has come; a pause or a
+        blackout holds it, the daily cap and the minimum gap do not (a person chose the time).
+        """
         slot_at = slot_at.astimezone(UTC)
         with self._locks.setdefault(channel.name, threading.Lock()):
             if self.dry_run:
-                return self._dry_run_slot(channel, slot_at)
-            return self._run_slot(channel, slot_at)
+                return self._dry_run_slot(channel, slot_at, pinned)
+            return self._run_slot(channel, slot_at, pinned)
 
-    def _run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
+    def _run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
         name = channel.name
         slog = log.bind(channel=name, slot=slot_at.isoformat())
-        self._reconcile_left(name)  # what earlier slots left `publishing` may be out by now
+        self._reconcile_before_slot(name)  # expired leases, and what we left `publishing`
         claim = self.ledger.claim_slot(name, slot_at, self.identity)
         if claim is None:
             slog.info("slot_already_claimed")
@@ -163,7 +186,7 @@ class Publisher:
             self.ledger.finish_slot(claim, outcome, item_id=item_id, detail=detail)
             return SlotResult(name, slot_at, outcome, item_id, detail)
 
-        reason = self._skip_reason(channel, slot_at)
+        reason = self.held(name, slot_at) if pinned else self._skip_reason(channel, slot_at)
         if reason is not None:
             slog.info("slot_skipped", reason=reason)
             return finish(SlotOutcome.SKIPPED, None, reason)
@@ -171,16 +194,20 @@ class Publisher:
         rejected: list[str] = []
         for _ in range(self.settings.publishing.max_items_per_slot):
             now = self.clock()
-            candidate = self.ledger.next_for_channel(name, now)
-            if candidate is None:
-                break
             lease_until = now + self.settings.publishing.lease
-            began = self.ledger.begin_publish(candidate.delivery_id, self.identity, lease_until)
-            if began is None:
-                continue  # taken or changed since it was chosen: choose again
-            delivery, item = began
-            ilog = slog.bind(item_id=item.id, delivery_id=delivery.id)
-            ended = self._deliver(channel, delivery, item, ilog)
+            claimed = self.chooser.claim(channel, now, lease_until, pinned=pinned)
+            if claimed is None:
+                break
+            delivery, item, why = claimed.delivery, claimed.item, claimed.reason
+            ilog = slog.bind(item_id=item.id, delivery_id=delivery.id, reason=why)
+            ilog.info("slot_chose", title=item.title or item.url)
+            try:
+                ended = self._deliver(channel, delivery, item, ilog)
+            except Exception:
+                # Most likely the database went away mid-post (the post may be out, its commit
+                # is not): ours, under our lease, so settle it at the channel's next slot.
+                self._left.add(delivery.id)
+                raise
             if ended.how is _Done.PUBLISHED:
                 return finish(SlotOutcome.PUBLISHED, item.id, ended.detail)
             if ended.how is _Done.REJECTED:
@@ -199,10 +226,11 @@ class Publisher:
         return finish(SlotOutcome.EMPTY, None, "no eligible item")
 
     def _skip_reason(self, channel: ChannelConfig, slot_at: datetime) -> str | None:
-        """Why the rules say no to this slot (paused, daily cap, minimum gap), or None."""
-        status = self.ledger.status(channel.name)
-        if status.paused:
-            return f"paused: {status.pause_reason or 'no reason given'}"
+        """Why the rules say no to this slot (paused, blackout, daily cap, minimum gap), or
+        None."""
+        held = self.held(channel.name, slot_at)
+        if held is not None:
+            return held
         day_start = _local_day_start(channel, slot_at)
         posted = self.ledger.published_since(channel.name, day_start)
         if posted >= channel.max_per_day:
@@ -216,6 +244,24 @@ class Publisher:
             now = self.clock()
             if last is not None and now - last < channel.min_gap:
                 return f"min_gap: last post at {last.isoformat()}, less than {channel.min_gap} ago"
+        return None
+
+    def held(self, channel: str, slot_at: datetime) -> str | None:
+        """Why `channel` posts nothing at `slot_at` whatever its queue holds (`paused: ...`,
+        `blackout: ...`), or None: what the daemon's log and `schedule` show."""
+        return self.ledger.status(channel).note or self._blackout(channel, slot_at)
+
+    def _blackout(self, channel: str, slot_at: datetime) -> str | None:
+        """`blackout: <reason>` when a blackout (configured or stored) covers the slot, or
+        the moment it is acted on: a slot from before a blackout, caught up or jittered into
+        it, does not post inside it either. Pinned posts come through here too."""
+        now = self.clock()
+        stored = self.ledger.blackouts(ending_after=min(slot_at, now))
+        periods: list[Period] = [*self.settings.blackouts, *stored]
+        for at in (slot_at, now):
+            found = covering(periods, channel, at)
+            if found is not None:
+                return blackout_note(found)
         return None
 
     # -- one delivery ------------------------------------------------------------------------
@@ -244,8 +290,13 @@ class Publisher:
         maybe_out = False  # an earlier try may have reached the network
         last_error = ""
         for attempt in range(1, cfg.max_attempts + 1):
-            if attempt > 1:
-                self.ledger.count_attempt(delivery.id)
+            if attempt > 1 and not self.ledger.count_attempt(
+                delivery.id, owner=self.identity, lease_until=self.clock() + cfg.lease
+            ):
+                # Our lease ran out during the wait and another process took the delivery over:
+                # it settles it; a call from us now could post it a second time.
+                ilog.warning("delivery_taken_over", reason=f"before retry; last: {last_error}")
+                return _Ended(_Done.FAILED, f"taken over by another process; last: {last_error}")
             try:
                 if maybe_out:
                     found = adapter.find_published(post, since=since)
@@ -400,15 +451,21 @@ class Publisher:
             for f in self.ledger.in_flight(owner=self.identity, now=self.clock()):
                 log.info("dry_run_would_reconcile", channel=f.delivery.channel, item_id=f.item.id)
             return []
-        return reconcile_in_flight(
-            self.ledger, self.adapters, self.settings, identity=self.identity, now=self.clock()
-        )
+        return self._reconcile(own_live=self.exclusive_identity)
 
-    def _reconcile_left(self, channel: str) -> None:
-        """Reconcile the deliveries of `channel` that this process left `publishing` (only
-        those: anything else in flight may be another replica's post under way)."""
-        if not self._left:
-            return
+    def _reconcile_before_slot(self, channel: str) -> None:
+        """Reconcile the deliveries of `channel` that this process left `publishing`, and any
+        whose lease has expired (their owner died: a replica still down, or gone for good).
+        A live lease of anyone else is another replica's post under way: left alone."""
+        # A copy of `_left`: the threads of other channels change the set.
+        self._reconcile(channel=channel, own_live=False, also=frozenset(self._left))
+
+    def _reconcile(
+        self, *, own_live: bool, channel: str | None = None, also: frozenset[int] = frozenset()
+    ) -> list[Reconciled]:
+        """`reconcile_in_flight` as us, remembering what it left in our hands (a failed lookup,
+        under our fresh lease) to try again at the channel's next slot, instead of waiting for
+        our own lease to expire."""
         done = reconcile_in_flight(
             self.ledger,
             self.adapters,
@@ -416,28 +473,34 @@ class Publisher:
             identity=self.identity,
             now=self.clock(),
             channel=channel,
-            only=self._left,
+            own_live=own_live,
+            also=also,
         )
-        self._left.difference_update(r.delivery_id for r in done if r.action != "left")
+        self._left.difference_update(r.delivery_id for r in done if not r.held)
+        self._left.update(r.delivery_id for r in done if r.held)
+        return done
 
     # -- dry run -----------------------------------------------------------------------------
 
-    def _dry_run_slot(self, channel: ChannelConfig, slot_at: datetime) -> SlotResult:
+    def _dry_run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
         name = channel.name
         slog = log.bind(channel=name, slot=slot_at.isoformat(), dry_run=True)
         if slot_at in self.ledger.slots_claimed(name, slot_at):
             slog.info("slot_already_claimed")
             return SlotResult(name, slot_at, None, detail="already claimed")
-        reason = self._skip_reason(channel, slot_at)
+        reason = self.held(name, slot_at) if pinned else self._skip_reason(channel, slot_at)
         if reason is not None:
             slog.info("dry_run_would_skip", reason=reason)
             return SlotResult(name, slot_at, SlotOutcome.SKIPPED, None, reason)
-        candidate = self.ledger.next_for_channel(name, self.clock())
-        if candidate is None:
+        choice = self.chooser.choose(channel, self.clock(), pinned=pinned)
+        if choice is None:
             slog.info("dry_run_nothing_to_post")
             return SlotResult(name, slot_at, SlotOutcome.EMPTY, None, "no eligible item")
+        if choice.candidate is None:  # a recycle or a reminder: the item is made at the slot
+            slog.info("dry_run_would_make", item_id=choice.item_id, reason=choice.reason)
+            return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, choice.item_id, "dry run")
         assert self.queue is not None  # checked in __init__
-        item = self.queue.get(candidate.item_id)
+        item = self.queue.get(choice.candidate.item_id)
         delivery = item.delivery(name)
         assert delivery is not None
         try:
@@ -445,7 +508,13 @@ class Publisher:
         except ValueError as exc:
             slog.warning("dry_run_would_reject", item_id=item.id, reason=str(exc))
             return SlotResult(name, slot_at, SlotOutcome.FAILED, item.id, str(exc))
-        slog.info("dry_run_would_post", item_id=item.id, text=post.text, url=post.url)
+        slog.info(
+            "dry_run_would_post",
+            item_id=item.id,
+            text=post.text,
+            url=post.url,
+            reason=choice.reason,
+        )
         return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, item.id, "dry run")
 
 

@@ -10,13 +10,18 @@ guesses:
 - not found, and the lookup may miss posts -> `unknown`: a person decides;
 - the lookup itself failed -> left as it is, and asked again next time.
 
-Only deliveries this identity owns (a previous run of the same replica), or whose lease has
-expired, are taken over, so a live replica's post in flight is never touched. Taking over is a
-conditional update (`Ledger.take_over`: this identity becomes the owner, with a new lease)
-made before the lookup, and every outcome is then written as that owner: if the first owner
-comes back late, or another replica reconciles at the same time, only one of them settles it. The publisher
-calls this at start-up, and before each slot for the deliveries it left `publishing` itself
-(a lookup that failed, a stop while the post may have been out).
+Only deliveries whose lease has expired (their owner died, or is gone for longer than a lease),
+or that this identity owns (a previous run of the same replica), are taken over, so a live
+replica's post in flight is never touched. Taking over is a conditional update
+(`Ledger.take_over`: this identity becomes the owner, with a new lease; a row another replica
+is taking over at that instant is skipped) made before the lookup, and every outcome is then
+written as that owner: if the first owner comes back late, or another replica reconciles at the
+same time, only one of them settles it.
+
+The publisher calls this at start-up (with `own_live`: every delivery of its identity, unless
+another live process shares that identity), and before each slot of a channel for that
+channel's expired leases and the deliveries it left `publishing` itself (a lookup that failed,
+a stop while the post may have been out).
 """
 
 from __future__ import annotations
@@ -50,19 +55,23 @@ class Reconciled:
 
     `action`: "published" (found out there), "released" (proved absent: back to pending),
     "unknown" (cannot tell: a person decides), "left" (the lookup failed, or another process
-    holds the delivery: next time)."""
+    holds the delivery: next time). `held`: "left" and still ours, under our fresh lease (the
+    lookup failed after we took it over): we try again at the channel's next slot, since no
+    one else may before that lease runs out."""
 
     delivery_id: int
     item_id: int
     channel: str
     action: str
     detail: str | None = None
+    held: bool = False
 
 
 def make_post(
     channel: ChannelConfig, adapter: Adapter, delivery: DeliveryView, item: ItemView
 ) -> Post:
-    """The post for one delivery: rendered for the channel, keyed by the delivery.
+    """The post for one delivery: rendered for the channel (in the delivery's own words when
+    staff gave it some), keyed by the delivery.
 
     Raises ValueError (e.g. `rendering.TextTooLong`) when the item cannot be posted there."""
     from .rendering import channel_url, render_post
@@ -71,7 +80,7 @@ def make_post(
         key=delivery.idempotency_key,
         channel=channel.name,
         item_id=item.id,
-        text=render_post(item, channel, adapter.limits),
+        text=render_post(item, channel, adapter.limits, own_text=delivery.text_override),
         # The link as the post carries it (UTM parameters included), so link fields and
         # lookups by URL see the same link as the text.
         url=channel_url(item.url, channel),
@@ -89,18 +98,20 @@ def reconcile_in_flight(
     identity: str,
     now: datetime,
     channel: str | None = None,
-    only: Collection[int] | None = None,
+    own_live: bool = True,
+    also: Collection[int] = (),
 ) -> list[Reconciled]:
     """Settle the deliveries left `publishing` that `identity` may take over (of `channel`,
-    and with ids in `only`, when given). Returns what was done with each."""
+    when given): expired leases and, with `own_live`, every one `identity` holds; without it,
+    only those of its own whose ids are in `also`. Returns what was done with each."""
     out: list[Reconciled] = []
-    for f in ledger.in_flight(owner=identity, now=now):
+    for f in ledger.in_flight(
+        owner=identity, now=now, channel=channel, own_live=own_live, also=also
+    ):
         name = f.delivery.channel
-        if (channel is not None and name != channel) or (
-            only is not None and f.delivery.id not in only
-        ):
-            continue
-        rlog = log.bind(channel=name, item_id=f.item.id, delivery_id=f.delivery.id)
+        rlog = log.bind(
+            channel=name, item_id=f.item.id, delivery_id=f.delivery.id, was_owner=f.delivery.owner
+        )
         adapter = adapters.get(name)
         if adapter is None:
             rlog.warning("reconcile_skipped", reason="channel not configured or not enabled")
@@ -148,7 +159,7 @@ def _settle(
         found = adapter.find_published(post, since=since)
     except AdapterError as exc:
         rlog.warning("reconcile_lookup_failed", reason=str(exc))
-        return Reconciled(delivery.id, item.id, channel.name, "left", str(exc))
+        return Reconciled(delivery.id, item.id, channel.name, "left", str(exc), held=True)
     if found is not None:
         recorded = ledger.mark_published(
             delivery.id,

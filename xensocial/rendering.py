@@ -9,6 +9,12 @@ folded, and the result is measured in the network's unit (`xensocial.text.measur
 too long, hashtags are dropped from the end first; if that is not enough, the words ({text},
 {body}, then {title}) are cut at a word boundary and end with "…". The URL, the category and
 the template's own words are never cut: when they alone do not fit, `TextTooLong` says so.
+Neither is a channel's own text (`queue edit ID --channel NAME --text ...`): staff chose those
+words for that network, so they are checked when set and posted as written.
+
+An event reminder is an item whose text is `reminder_text` (`[editorial] reminder_text`,
+"Reminder: {title} — {date}" by default, the date in the configuration's zone), made when the
+reminder is due; the channel's template then renders it like any other item's text.
 """
 
 from __future__ import annotations
@@ -16,8 +22,10 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from .errors import XensocialError
 
@@ -35,6 +43,8 @@ __all__ = [
     "channel_url",
     "check_fits",
     "hashtags_for",
+    "event_date",
+    "reminder_text",
     "render_post",
     "validate_template",
     "with_utm",
@@ -58,12 +68,21 @@ class TextTooLong(XensocialError, ValueError):
     a `ValueError` (the daemon fails the delivery: the item cannot be rendered for this network).
     """
 
-    def __init__(self, network: str, counted: int, limit: int, *, channel: str = "") -> None:
+    def __init__(
+        self, network: str, counted: int, limit: int, *, channel: str = "", own_text: bool = False
+    ) -> None:
         where = f"channel {channel!r} ({network})" if channel else network
-        super().__init__(
-            f"too long for {where}: even shortened it counts {counted}, over the limit of "
-            f"{limit} (the URL and the template's fixed text alone do not fit)"
-        )
+        if own_text:  # staff's own words for the channel: never cut, so they must fit as written
+            message = (
+                f"the text for {where} is too long: with the link and the template it counts "
+                f"{counted}, over the limit of {limit}; shorten it (it is never cut)"
+            )
+        else:
+            message = (
+                f"too long for {where}: even shortened it counts {counted}, over the limit of "
+                f"{limit} (the URL and the template's fixed text alone do not fit)"
+            )
+        super().__init__(message)
         self.network, self.counted, self.limit, self.channel = network, counted, limit, channel
 
 
@@ -246,11 +265,15 @@ def _counter(network: str, limits: TextLimits) -> Callable[[str], int]:
     return count
 
 
-def render_post(item: Renderable, channel: ChannelConfig, limits: TextLimits) -> str:
+def render_post(
+    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
+) -> str:
     """The text `channel` posts for `item`, shortened to fit `limits` when needed.
 
-    Raises TextTooLong when even the shortest form does not fit, and ValueError when the
-    channel's template is not valid."""
+    `own_text` (a delivery's `text_override`: staff's words for this channel only) stands for
+    the item's text in {text} and {body}; it is never cut, only hashtags and the title may
+    give way. Raises TextTooLong when even the shortest form does not fit, and ValueError
+    when the channel's template is not valid."""
     template = channel.template if channel.template is not None else DEFAULT_TEMPLATE
     validate_template(template)
     count = _counter(channel.network, limits)
@@ -260,7 +283,7 @@ def render_post(item: Renderable, channel: ChannelConfig, limits: TextLimits) ->
         return count(text) <= limit
 
     # A title is one line whatever was pasted into it; a text keeps its paragraphs.
-    title, body_text = _fold_line(item.title), _fold(item.text)
+    title, body_text = _fold_line(item.title), _fold(item.text if own_text is None else own_text)
     values = {
         "title": title,
         "text": body_text,
@@ -277,7 +300,7 @@ def render_post(item: Renderable, channel: ChannelConfig, limits: TextLimits) ->
         if fits(text):
             return text
     used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    for name in _SHORTENABLE:
+    for name in _SHORTENABLE if own_text is None else ("title",):
         if name not in used or not values[name]:
             continue
 
@@ -292,10 +315,33 @@ def render_post(item: Renderable, channel: ChannelConfig, limits: TextLimits) ->
     minimal = _fill(template, values)
     if fits(minimal):
         return minimal
-    raise TextTooLong(channel.network, count(minimal), limit, channel=channel.name)
+    raise TextTooLong(
+        channel.network,
+        count(minimal),
+        limit,
+        channel=channel.name,
+        own_text=own_text is not None,
+    )
 
 
-def check_fits(item: Renderable, channel: ChannelConfig, limits: TextLimits) -> None:
+def check_fits(
+    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
+) -> None:
     """Raise TextTooLong (or ValueError for a bad template) unless `item` can be posted on
-    `channel`; `queue add` calls it so that an item that cannot fit is refused up front."""
-    render_post(item, channel, limits)
+    `channel`; `queue add` calls it so that an item that cannot fit is refused up front, and
+    `queue edit --channel` so that a channel's own text that cannot fit is refused."""
+    render_post(item, channel, limits, own_text=own_text)
+
+
+def event_date(at: datetime, zone: str) -> str:
+    """An event's date as people read it, in `zone`: '10 March 2027', with the time when the
+    event does not start at midnight ('10 March 2027, 18:00')."""
+    local = at.astimezone(ZoneInfo(zone))
+    day = f"{local.day} {local:%B %Y}"
+    return day if (local.hour, local.minute) == (0, 0) else f"{day}, {local:%H:%M}"
+
+
+def reminder_text(template: str, title: str, at: datetime, zone: str) -> str:
+    """The words of a reminder of the event `title` at `at` (`template` has {title} and {date},
+    checked by the configuration), on one line."""
+    return _fold_line(template.format(title=_fold_line(title), date=event_date(at, zone)))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import SecretError
+from .filemodes import exposure
 
 if TYPE_CHECKING:
     from .config import ChannelConfig
@@ -30,7 +30,8 @@ def resolve_secrets(
 ) -> dict[str, str]:
     """The channel's secrets as values. Raises SecretError naming the reference (never a value).
 
-    `warn(message)` is called when a secret file can be read by other users."""
+    `warn(message)` is called with a one-line warning when other users may read or change a
+    secret file (see `filemodes`)."""
     env = os.environ if env is None else env
     out = {}
     for name, ref in channel.secrets.items():
@@ -45,15 +46,15 @@ def resolve_secrets(
             secret_path = Path(target).expanduser()
             try:
                 value = secret_path.read_text(encoding="utf-8").strip()
-                mode = secret_path.stat().st_mode
             except OSError as exc:
                 raise SecretError(
                     channel.name, name, f"cannot read {secret_path}: {exc.strerror}"
                 ) from None
             except UnicodeDecodeError:  # never echo the bytes: they are the secret
                 raise SecretError(channel.name, name, f"{secret_path} is not UTF-8 text") from None
-            if mode & (stat.S_IRGRP | stat.S_IROTH) and warn is not None:
-                warn(f"secret file {secret_path} is readable by other users; chmod 600 it")
+            exposed = exposure(secret_path, "secret file")
+            if exposed is not None and warn is not None:
+                warn(exposed)
             if not value:
                 raise SecretError(channel.name, name, f"{secret_path} is empty")
             out[name] = value

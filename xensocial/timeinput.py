@@ -35,26 +35,25 @@ def parse_when(text: str, *, zone: str, now: datetime, option: str = "date") -> 
             f"{option}: {text!r} is not a date/time{reason}; accepted: {ACCEPTED_FORMS.format(zone=zone)}"
         )
 
-    if value.startswith("+"):
-        try:
-            delta = parse_duration(value[1:])
-        except ValueError:
-            raise bad() from None
-        return now.astimezone(UTC) + delta
-    tz = ZoneInfo(zone)
     try:
-        if _DATE.match(value):
-            return datetime.combine(datetime.fromisoformat(value).date(), time(), tz).astimezone(
-                UTC
-            )
-        if _LOCAL.match(value):
-            return (
-                datetime.fromisoformat(value.replace(" ", "T")).replace(tzinfo=tz).astimezone(UTC)
-            )
-        parsed = datetime.fromisoformat(value.replace("z", "Z"))
+        return _instant(value, ZoneInfo(zone), now)
+    except OverflowError:  # a valid form, but before year 1 or after 9999 once in UTC
+        raise bad("out of range: beyond the dates that can be stored") from None
     except ValueError as exc:
         detail = str(exc)
-        raise bad("" if detail.startswith("Invalid isoformat") else detail) from None
+        noise = detail.startswith("Invalid isoformat") or "is not a duration" in detail
+        raise bad("" if noise else detail) from None
+
+
+def _instant(value: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """The instant of an accepted form; ValueError when `value` is none of them."""
+    if value.startswith("+"):
+        return now.astimezone(UTC) + parse_duration(value[1:])
+    if _DATE.match(value):
+        return datetime.combine(datetime.fromisoformat(value).date(), time(), tz).astimezone(UTC)
+    if _LOCAL.match(value):
+        return datetime.fromisoformat(value.replace(" ", "T")).replace(tzinfo=tz).astimezone(UTC)
+    parsed = datetime.fromisoformat(value.replace("z", "Z"))
     if parsed.tzinfo is None:
-        raise bad()
+        raise ValueError("Invalid isoformat: no offset")
     return parsed.astimezone(UTC)

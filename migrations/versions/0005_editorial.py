@@ -1,5 +1,5 @@
 """editorial control: evergreen and event fields, pinned times, approvals, per-channel text,
-blackouts and the audit log
+blackouts and the audit log; the category copy and indexes the content mix selects by
 
 Revision ID: 0005
 Revises: 0004
@@ -36,6 +36,34 @@ def upgrade() -> None:
     op.create_index("ix_items_recycled_from", "items", ["recycled_from"])
     op.create_index("ix_items_reminder_of", "items", ["reminder_of"])
     op.add_column("deliveries", sa.Column("text_override", sa.Text(), nullable=True))
+    # The content mix: each delivery carries its item's category, so the best pending delivery
+    # of one category is one index walk (ix_deliveries_category), however big the queue.
+    op.add_column(
+        "deliveries",
+        sa.Column("sort_category", sa.String(length=40), server_default="", nullable=False),
+    )
+    op.execute(
+        "UPDATE deliveries SET sort_category = "
+        "(SELECT items.category FROM items WHERE items.id = deliveries.item_id)"
+    )
+    op.create_index(
+        "ix_deliveries_category",
+        "deliveries",
+        [
+            "channel",
+            "state",
+            "sort_category",
+            sa.text("sort_priority DESC"),
+            "sort_created_at",
+            "item_id",
+        ],
+    )
+    op.create_index("ix_items_evergreen", "items", ["evergreen", "state"])
+    op.create_index("ix_items_publish_at", "items", ["state", "publish_at"])
+    op.create_index("ix_items_event_at", "items", ["state", "event_at"])
+    op.add_column(
+        "feeds", sa.Column("evergreen", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
     op.create_table(
         "blackouts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,6 +98,12 @@ def downgrade() -> None:
     # Plain DROP COLUMN (SQLite >= 3.35), never a batch rebuild: rebuilding `items` would drop
     # the table, and its ON DELETE CASCADE would take every delivery with it.
     op.drop_column("deliveries", "text_override")
+    op.drop_column("feeds", "evergreen")
+    op.drop_index("ix_deliveries_category", table_name="deliveries")
+    op.drop_column("deliveries", "sort_category")
+    op.drop_index("ix_items_event_at", table_name="items")
+    op.drop_index("ix_items_publish_at", table_name="items")
+    op.drop_index("ix_items_evergreen", table_name="items")
     op.drop_index("ix_items_reminder_of", table_name="items")
     op.drop_index("ix_items_recycled_from", table_name="items")
     for column in (

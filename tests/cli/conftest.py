@@ -64,6 +64,7 @@ def write_config(folder: Path, *, auto_migrate: bool = True, text: str = CONFIG)
         ),
         encoding="utf-8",
     )
+    path.chmod(0o600)  # private, as it should be: else commands that read secrets warn
     return path
 
 

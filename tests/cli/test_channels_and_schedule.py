@@ -128,7 +128,7 @@ def test_schedule_counts_todays_posts_claims_and_pauses(cli: CliHarness) -> None
     )
     assert _slots(cli, "--days", "1")[1] == ("2026-03-03T08:30:00+00:00", None, "already used")
     cli.ok("channels", "pause", "demo", "--reason", "holiday")
-    assert [s[2] for s in _slots(cli, "--days", "1")] == ["channel paused: holiday", "already used"]
+    assert [s[2] for s in _slots(cli, "--days", "1")] == ["paused: holiday", "already used"]
     assert "PAUSED: holiday" in cli.ok("schedule", "--channel", "demo").stdout
 
 

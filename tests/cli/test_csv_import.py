@@ -74,7 +74,7 @@ def test_bom_crlf_and_quoted_newlines_keep_physical_line_numbers(tmp_path: Path)
     ("row", "message"),
     [
         (",title only,,,,,,", "url: missing"),
-        ("https://example.org/a,,,,,nope;demo,,", "unknown channel(s) nope; known: demo, fast"),
+        ("https://example.org/a,,,,,nope;demo,,", "unknown channel(s) 'nope'; known: demo, fast"),
         ("https://example.org/a,,,,,,next week,", "not_before: 'next week' is not an ISO 8601"),
         ("https://example.org/a,,,,,,,high", "priority: 'high' is not a whole number"),
         ("https://example.org/a,,,,,,,,extra", "9 fields, the header has 8"),
@@ -144,7 +144,7 @@ def test_import_of_a_good_file(cli: CliHarness) -> None:
 def test_a_bad_row_imports_nothing(cli: CliHarness) -> None:
     result = cli.refused("queue", "import", _write(cli, GOOD_AND_BAD))
     assert "2 bad row(s); nothing was imported" in result.stderr
-    assert "line 3: channels: unknown channel(s) nope" in result.stderr
+    assert "line 3: channels: unknown channel(s) 'nope'" in result.stderr
     assert "line 5: url: 'not-a-url' is not an http" in result.stderr
 
 

@@ -65,7 +65,8 @@ api_base_url = "{url}"
 """
 
 URL = "https://xenproject.org/blog/2026/xen-4-21-released"
-LONG = "c" * 270  # a category is never cut: with the link (23) it cannot fit X's 280
+# A link is never cut, and the outbox counts it in full: this one cannot fit its 5,000 characters.
+LONG_URL = "https://xenproject.org/" + "a" * 5000
 
 
 @pytest.fixture
@@ -117,17 +118,17 @@ def test_preview_refuses_unknown_items_and_channels(cli: CliHarness) -> None:
 
 
 def test_queue_add_refuses_an_item_that_cannot_fit_a_target_channel(cli: CliHarness) -> None:
-    result = cli.refused("queue", "add", URL, "--title", "T", "--category", LONG)
-    assert "too long for channel 'x-news' (x)" in result.stderr
-    assert "counts 296, over the limit of 280" in result.stderr
+    result = cli.refused("queue", "add", LONG_URL, "--title", "T")
+    assert "too long for channel 'demo' (outbox)" in result.stderr
+    assert "counts 5023, over the limit of 5000" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    add(cli, URL, "--title", "T", "--category", LONG, "--channel", "demo")  # the outbox takes it
+    add(cli, URL, "--title", "T", "--text", "word " * 1500)  # words are cut to fit
 
 
 def test_queue_edit_refuses_a_change_that_cannot_fit(cli: CliHarness) -> None:
     item = add(cli, URL, "--title", "Short")
-    result = cli.refused("queue", "edit", str(item), "--category", LONG)
-    assert "too long for channel 'x-news' (x)" in result.stderr
+    result = cli.refused("queue", "edit", str(item), "--url", LONG_URL)
+    assert "too long for channel 'demo' (outbox)" in result.stderr
     changed = cli.json("queue", "edit", str(item), "--title", "Longer " * 80)
     assert changed["title"].startswith("Longer")  # words are cut to fit, so this is fine
     cli.ok("queue", "edit", str(item), "--priority", "3")  # no text change: nothing to check
@@ -140,17 +141,17 @@ def test_queue_import_refuses_rows_that_cannot_fit_with_their_line(
     csv.write_text(
         "url,title,category,channels\n"
         f"{URL}/1,One,news,\n"
-        f"{URL}/2,Two,{LONG},x-news\n"
-        f"{URL}/3,Three,{LONG},demo\n",
+        f"{LONG_URL}/2,Two,news,demo\n"
+        f"{URL}/3,Three,news,x-news\n",
         encoding="utf-8",
     )
     result = cli.refused("queue", "import", str(csv))
     assert "1 bad row(s); nothing was imported" in result.stderr
-    assert "line 3: too long for channel 'x-news' (x)" in result.stderr
+    assert "line 3: too long for channel 'demo' (outbox)" in result.stderr
     done = cli.json("queue", "import", str(csv), "--skip-bad")
     assert [a["line"] for a in done["added"]] == [2, 4]
     [refused] = done["refused"]
-    assert refused["line"] == 3 and "over the limit of 280" in refused["message"]
+    assert refused["line"] == 3 and "over the limit of 5000" in refused["message"]
 
 
 # -- channels verify -----------------------------------------------------------------------

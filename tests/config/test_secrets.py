@@ -64,7 +64,9 @@ def test_a_file_others_can_read_gives_a_warning(tmp_path: Path) -> None:
     assert resolve_secrets(channel(token=f"file:{path}"), env={}, warn=warnings.append) == {
         "token": VALUE
     }
-    assert warnings == [f"secret file {path} is readable by other users; chmod 600 it"]
+    assert warnings == [
+        f"secret file {path} can be read by other users (mode 0644); run: chmod 600 {path}"
+    ]
     assert VALUE not in warnings[0]
 
 

@@ -25,6 +25,11 @@ identity = "e2e-host"
 [publishing]
 backoff = "100ms"
 
+# No metrics endpoint by default: tests run side by side, and a port another run holds would
+# log an error line (tests/exports turns it on, on a free port).
+[http]
+listen = ""
+
 [[channels]]
 name = "demo"
 network = "outbox"

@@ -25,6 +25,8 @@ from typing import Any, ClassVar
 
 from content_queue.timeutil import Clock, system_clock
 
+from ..redaction import redact_text
+
 __all__ = [
     "AccountInfo",
     "Adapter",
@@ -42,7 +44,14 @@ __all__ = [
 
 
 class AdapterError(Exception):
-    """Base class of every error an adapter raises."""
+    """Base class of every error an adapter raises.
+
+    Its message is redacted as it is made (`xensocial.redaction`): it is recorded in the
+    database, logged and printed, and a network's error often quotes the request it refused,
+    token and all."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(redact_text(message))
 
 
 class TransientError(AdapterError):

@@ -7,7 +7,7 @@ channel's key and what the adapter expected.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import structlog
@@ -41,9 +41,12 @@ def build_adapter(
     *,
     clock: Clock = system_clock,
     env: Mapping[str, str] | None = None,
+    warn: Callable[[str], object] | None = None,
 ) -> Adapter:
     """The adapter of `channel`, ready to call (no network I/O is done here).
 
+    `warn` receives a one-line warning about a secret file other users can read (default: a
+    `secret_file_readable` log line; the CLI prints it on stderr instead, away from --json).
     Raises ConfigError (unknown adapter, bad option), SecretError (a secret cannot be
     resolved), or the adapter's AuthError (a needed secret is missing)."""
     key = f"channels[{_index(settings, channel)}]"
@@ -52,10 +55,10 @@ def build_adapter(
     except (UnknownAdapter, AdapterLoadError) as exc:
         raise ConfigError(settings.source, f"{key}.network", str(exc)) from None
 
-    def warn(message: str) -> None:
+    def log_warning(message: str) -> None:
         log.warning("secret_file_readable", channel=channel.name, detail=message)
 
-    secrets = resolve_secrets(channel, env, warn=warn)
+    secrets = resolve_secrets(channel, env, warn=warn or log_warning)
     add_secrets(secrets.values())  # before anything can log them
     context = ChannelContext(
         name=channel.name,

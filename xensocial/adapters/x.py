@@ -28,6 +28,13 @@ the snowflake id, so no extra call) are asked for `non_public_metrics` and `orga
 X answers those only for the account's own recent posts and only when the credentials allow it,
 and otherwise returns a "Field Authorization Error" per post: those posts are then read again
 with public metrics only, and the adapter stops asking for private ones.
+
+Recent post counts (`count_recent_posts`, an optional capability only this adapter has; the
+metrics round uses it for competitors' keywords): `GET /2/tweets/counts/recent`, which X serves
+with app-only authentication. The app's bearer token is the optional secret `bearer_token`, else
+it is obtained once from the consumer key and secret (`POST /oauth2/token`, client credentials)
+and redacted from the logs like any secret. A 403 there means the app's access tier lacks the
+endpoint (AuthError, like every refused read).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
 
 import requests
 import tweepy  # type: ignore[import-untyped]  # tweepy ships no type information
@@ -43,6 +51,7 @@ import tweepy  # type: ignore[import-untyped]  # tweepy ships no type informatio
 from content_queue.errors import InvalidItem
 from content_queue.urls import canonical_url
 
+from ..logs import add_secrets
 from ._http import make_session, parse_base_url, transport_error
 from ._options import reject_unknown_options
 from .base import (
@@ -103,6 +112,22 @@ def _messages(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in exc.api_messages) or str(exc)
 
 
+def _http_error(response: requests.Response) -> tweepy.HTTPException:
+    """The error tweepy would raise for `response`, for a request made outside its Client."""
+    status = response.status_code
+    if status == 429:
+        reset = response.headers.get("x-rate-limit-reset", "")
+        return tweepy.TooManyRequests(response, reset_time=int(reset) if reset.isdigit() else None)
+    if status >= 500:
+        return tweepy.TwitterServerError(response)
+    known = {400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidden}
+    return known.get(status, tweepy.HTTPException)(response)
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
 class XAdapter(Adapter):
     name: ClassVar[str] = "x"
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
@@ -133,6 +158,7 @@ class XAdapter(Adapter):
         )
         self._user_id: str | None = None
         self._private_metrics = True  # until X says the credentials may not read them
+        self._app_bearer: str | None = None  # for the endpoints X serves app-only
 
     # -- calling X -------------------------------------------------------------------------
 
@@ -347,6 +373,61 @@ class XAdapter(Adapter):
             followers=_int(me.get("public_metrics"), "followers_count"),
             url=f"https://x.com/{username}",
         )
+
+    # -- recent post counts (optional capability) ------------------------------------------
+
+    def _app_token(self) -> str:
+        """The app-only bearer token: the `bearer_token` secret, else asked of X once."""
+        if self._app_bearer is None:
+            token = self.context.secrets.get("bearer_token") or self._call(
+                "getting the X app's bearer token", self._request_app_token
+            )
+            add_secrets([token])
+            self._app_bearer = token
+        return self._app_bearer
+
+    def _request_app_token(self) -> str:
+        key, secret = (
+            quote(self.context.secrets[n], safe="") for n in ("consumer_key", "consumer_secret")
+        )
+        response = self._client.session.post(
+            f"{REAL_HOSTS[0]}/oauth2/token",
+            auth=(key, secret),
+            data={"grant_type": "client_credentials"},
+        )
+        if response.status_code != 200:
+            raise _http_error(response)
+        token = response.json().get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ValueError("no access_token in the answer")
+        return token
+
+    def count_recent_posts(
+        self, query: str, *, start: datetime, end: datetime
+    ) -> list[tuple[datetime, datetime, int]]:
+        """How many posts matched `query` on each day from `start` to `end` (both within the
+        last seven days), as X counts them: (day start, day end, posts), oldest first.
+
+        Raises RateLimited, AuthError (401; 403: the app's access tier lacks the endpoint) or
+        TransientError. One call is one request against the metrics budget."""
+        self._client.bearer_token = self._app_token()
+        try:
+            body = self._call(
+                "counting recent X posts",
+                lambda: self._client.get_recent_tweets_count(
+                    query, granularity="day", start_time=start, end_time=end
+                ),
+            )
+        except AuthError:
+            self._app_bearer = None  # a revoked token is asked for again next time
+            raise
+        try:
+            return [
+                (_instant(b["start"]), _instant(b["end"]), int(b["tweet_count"]))
+                for b in body.get("data") or []
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise TransientError(f"counting recent X posts: unreadable answer ({exc})") from None
 
     def close(self) -> None:
         self._client.session.close()

@@ -21,13 +21,19 @@ import click
 
 from .. import __version__
 from . import deliveries as _deliveries  # noqa: F401 - registers queue retry/resolve
-from .app import App
+from .activity import activity
+from .app import App, actor_option
+from .blackout import blackout
 from .channels import channels
+from .clips import clips
+from .export import export
 from .feeds import feeds
+from .log import log
 from .metrics import metrics
 from .networks import adapters, preview, verify
 from .ops import db, health, run
 from .queue import queue
+from .report import report
 from .schedule import schedule
 
 __all__ = ["App", "cli", "invoke", "main"]
@@ -45,9 +51,16 @@ _FAILURE_EXIT = 1
     help="Configuration file (default: $XENSOCIAL_CONFIG, else the embedded demo).",
 )
 @click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+@click.option(
+    "--as",
+    "acting_as",
+    metavar="NAME",
+    callback=actor_option,
+    help="Who is acting, as the audit log (`xensocial log`) records it; default: your user name.",
+)
 @click.version_option(__version__, prog_name="xensocial")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
+def cli(ctx: click.Context, config_path: str | None, debug: bool, acting_as: str | None) -> None:
     """xensocial: schedule posts of links to social networks, at each channel's slots.
 
     Staff add items to the queue (`queue add`, `queue import`); the daemon (`run`) posts them.
@@ -56,17 +69,28 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool) -> None:
     if config_path:
         app.config_path = config_path
     app.debug = app.debug or debug
+    if acting_as is not None:
+        app.user = acting_as
 
 
 for command in (queue, channels, schedule, preview, feeds, metrics, db, run, adapters, health):
     cli.add_command(command)
 channels.add_command(verify)  # lives with the other network commands, runs as `channels verify`
+cli.add_command(clips)
+cli.add_command(activity)
+cli.add_command(export)
+cli.add_command(report)
+cli.add_command(blackout)
+cli.add_command(log)
 
 
 def _fail(message: str, code: int, debug: bool) -> int:
+    # Errors may quote what a network answered, which may quote a secret: never print one.
+    from ..redaction import redact_text
+
     if debug:
-        traceback.print_exc()
-    first, _, rest = message.strip().partition("\n")
+        click.echo(redact_text(traceback.format_exc()).rstrip("\n"), err=True)
+    first, _, rest = redact_text(message).strip().partition("\n")
     click.echo(f"error: {first}" + (f"\n{rest}" if rest else ""), err=True)
     return code
 

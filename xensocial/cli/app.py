@@ -29,9 +29,20 @@ if TYPE_CHECKING:
     from content_queue.fastread import FastReader
     from content_queue.timeutil import Clock
 
-    from ..config import Settings
+    from ..adapters.base import Adapter
+    from ..config import ChannelConfig, Settings
 
-__all__ = ["App", "NotMigrated", "current_user", "database_revision", "pass_app", "script_head"]
+__all__ = [
+    "App",
+    "NotMigrated",
+    "actor_option",
+    "current_user",
+    "database_revision",
+    "pass_app",
+    "script_head",
+]
+
+_MAX_ACTOR = 100  # content_queue.audit.MAX_ACTOR, without importing SQLAlchemy for --help
 
 _REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
 _DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:None|['\"]([^'\"]+)['\"])", re.MULTILINE)
@@ -49,11 +60,26 @@ def _system_clock() -> datetime:
 
 
 def current_user() -> str:
-    """Who runs the command, recorded as `created_by` / `paused_by`."""
+    """Who runs the command, recorded as `created_by` / `paused_by` and in the audit log
+    (unless `xensocial --as NAME` says otherwise)."""
     try:
         return getpass.getuser() or "unknown"
     except Exception:  # no passwd entry and no USER variable (some containers)
         return "unknown"
+
+
+def actor_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check `--as NAME`: the name the audit log records instead of the OS user."""
+    if value is None:
+        return None
+    name = " ".join(value.split())
+    if not name:
+        raise click.BadParameter("a name is needed, such as --as alice", ctx, param)
+    if len(name) > _MAX_ACTOR or not name.isprintable():
+        raise click.BadParameter(
+            f"expected a name of at most {_MAX_ACTOR} printable characters", ctx, param
+        )
+    return name
 
 
 def script_head() -> str | None:
@@ -95,6 +121,7 @@ class App:
     clock: Clock = _system_clock
     user: str = field(default_factory=current_user)
     _checked: bool = False
+    _warned: set[str] = field(default_factory=set)
 
     @cached_property
     def settings(self) -> Settings:
@@ -122,7 +149,11 @@ class App:
     def queue(self) -> ContentQueue:
         from content_queue.queue import ContentQueue
 
-        return ContentQueue(self.engine, clock=self.clock)
+        return ContentQueue(
+            self.engine,
+            clock=self.clock,
+            evergreen_categories=self.settings.editorial.evergreen_categories,
+        )
 
     @cached_property
     def reader(self) -> ContentQueue | FastReader:
@@ -162,6 +193,25 @@ class App:
             "(auto_migrate is on).",
             err=True,
         )
+
+    def warn(self, message: str) -> None:
+        """One `warning:` line on stderr (never stdout, where --json goes), once per message."""
+        if message not in self._warned:
+            self._warned.add(message)
+            click.echo(f"warning: {message}", err=True)
+
+    def build_adapter(self, channel: ChannelConfig) -> Adapter:
+        """`channel`'s adapter, its secrets resolved, for the commands that talk to a network.
+
+        Reading secrets is when a configuration or secret file others can read matters, so
+        it is said here, on stderr (see `xensocial.filemodes`)."""
+        from ..adapters.factory import build_adapter
+        from ..filemodes import config_file_warning
+
+        exposed = config_file_warning(self.settings)
+        if exposed is not None:
+            self.warn(exposed)
+        return build_adapter(self.settings, channel, clock=self.clock, warn=self.warn)
 
     def heartbeat_path(self) -> Path:
         return self.settings.data_dir / "heartbeat"

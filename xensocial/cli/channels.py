@@ -100,7 +100,10 @@ def _targets(app: App, name: str | None, all_: bool) -> list[str]:
 @click.option("--reason", help="Why (shown in `channels list` and the daemon's log).")
 @pass_app
 def pause(app: App, name: str | None, all_: bool, reason: str | None) -> None:
-    """Pause a channel: its slots are skipped and its items kept until `channels resume`."""
+    """Pause a channel: its slots are skipped and its items kept until `channels resume`.
+
+    --all is the stop button: every channel stops at once (a crisis); `schedule` and the
+    daemon's log show the reason on each skipped slot."""
     targets = _targets(app, name, all_)
     why = reason or f"paused by {app.user}"
     for channel in targets:
@@ -108,6 +111,10 @@ def pause(app: App, name: str | None, all_: bool, reason: str | None) -> None:
             click.echo(f"Paused {channel}: {why}")
         else:
             click.echo(f"{channel} was already paused; reason now: {why}")
+    if all_ and targets:
+        click.echo(
+            "Nothing is posted on any channel until `xensocial channels resume --all`.", err=True
+        )
 
 
 @channels.command()

@@ -13,6 +13,7 @@ import click
 
 from ..errors import UsageError
 from .app import App, pass_app
+from .params import ITEM_ID
 from .queue import queue
 
 
@@ -31,7 +32,7 @@ def _delivery_id(app: App, item_id: int, channel: str, allowed: tuple[str, ...])
 
 
 @queue.command()
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option("--channel", "channel", required=True, help="The channel whose delivery to retry.")
 @pass_app
 def retry(app: App, item_id: int, channel: str) -> None:
@@ -40,7 +41,7 @@ def retry(app: App, item_id: int, channel: str) -> None:
     Use it for `unknown` only after checking the account: if the post is there, use
     `queue resolve` instead, or it will appear twice."""
     delivery_id = _delivery_id(app, item_id, channel, ("failed", "unknown"))
-    if not app.ledger.retry(delivery_id):
+    if not app.ledger.retry(delivery_id, by=app.user):
         raise UsageError(
             f"item {item_id} on {channel} changed meanwhile; look again with queue show"
         )
@@ -48,20 +49,14 @@ def retry(app: App, item_id: int, channel: str) -> None:
 
 
 @queue.command()
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option("--channel", "channel", required=True, help="The channel whose delivery to settle.")
 @click.option("--remote-url", help="The post's address on the network, if you have it.")
 @pass_app
 def resolve(app: App, item_id: int, channel: str, remote_url: str | None) -> None:
     """Record an unknown delivery as published: you found the post on the network."""
     delivery_id = _delivery_id(app, item_id, channel, ("unknown",))
-    now = app.clock()
-    moved = app.ledger.mark_published(
-        delivery_id,
-        remote_id=remote_url or f"settled-by:{app.user}",
-        remote_url=remote_url,
-        published_at=now,
-    )
+    moved = app.ledger.resolve(delivery_id, remote_url=remote_url, at=app.clock(), by=app.user)
     if not moved:
         raise UsageError(
             f"item {item_id} on {channel} changed meanwhile; look again with queue show"

@@ -17,6 +17,7 @@ from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import emit_json, local_time, quiet_logger
+from .params import PRIORITY
 
 if TYPE_CHECKING:
     from content_queue.sources import FeedStore, FeedView
@@ -29,7 +30,11 @@ def _store(app: App) -> FeedStore:
 
     from ..intake.feeds import sync_config_feeds
 
-    store = FeedStore(app.engine, clock=app.clock)
+    store = FeedStore(
+        app.engine,
+        clock=app.clock,
+        evergreen_categories=sorted(app.settings.editorial.evergreen_categories),
+    )
     sync_config_feeds(app.settings, store)
     return store
 
@@ -76,7 +81,7 @@ def feeds() -> None:
 )
 @click.option(
     "--priority",
-    type=int,
+    type=PRIORITY,
     default=0,
     show_default=True,
     help="Priority of its items (higher first).",
@@ -101,15 +106,28 @@ def add(
 
     from content_queue.sources import FeedSpec
 
-    from ..config_feeds import MIN_INTERVAL, check_feed_name, check_feed_url, default_feed_name
+    from ..config_feeds import (
+        MIN_INTERVAL,
+        check_feed_category,
+        check_feed_name,
+        check_feed_url,
+        default_feed_name,
+    )
     from ..durations import parse_duration
 
     try:
         stored_url = check_feed_url(url, Path.cwd())
         feed_name = check_feed_name(name if name is not None else default_feed_name(stored_url))
-        every = parse_duration(interval)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        every = parse_duration(interval)
+    except ValueError as exc:
+        raise UsageError(f"--interval: {exc}") from None
+    try:
+        category = check_feed_category(category)
+    except ValueError as exc:
+        raise UsageError(f"--category: {exc}") from None
     if every < MIN_INTERVAL:
         raise UsageError(f"--interval {interval!r} is too short; at least 1s")
     known = app.settings.channel_names
@@ -119,8 +137,6 @@ def add(
             f"unknown channel {', '.join(map(repr, unknown))}; "
             f"the channels are: {', '.join(known) or 'none'}"
         )
-    if not category.strip():
-        raise UsageError("--category must not be empty")
     feed = _store(app).add(
         FeedSpec(
             name=feed_name,

@@ -34,12 +34,14 @@ def poll(app: App, now: bool, channel_name: str | None, as_json: bool) -> None:
     collected and what the budget made it skip."""
     from content_queue.metrics_store import MetricsStore
 
-    from ..adapters.factory import build_adapter
     from ..metrics.collector import Collector
+    from ..metrics.keyword_counts import KeywordCounts
 
     settings = app.settings
-    channels = [settings.channel(channel_name)] if channel_name else list(settings.channels)
-    adapters = {c.name: build_adapter(settings, c, clock=app.clock) for c in channels}
+    channels = (
+        [settings.channel(channel_name)] if channel_name is not None else list(settings.channels)
+    )
+    adapters = {c.name: app.build_adapter(c) for c in channels}
     try:
         collector = Collector(
             MetricsStore(app.engine, clock=app.clock),
@@ -48,6 +50,9 @@ def poll(app: App, now: bool, channel_name: str | None, as_json: bool) -> None:
             adapters,
             clock=app.clock,
             logger=quiet_logger(),
+            keyword_counts=KeywordCounts.for_settings(
+                settings, app.engine, adapters, clock=app.clock, logger=quiet_logger()
+            ),
         )
         rounds = collector.run_round(now_all=now)
     finally:

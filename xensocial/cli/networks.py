@@ -12,7 +12,7 @@ that need it, never for `--help` or `queue list`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ from ..errors import ConfigError, UsageError
 from ..tables import format_table
 from .app import App, pass_app
 from .output import emit_json
+from .params import ITEM_ID
 
 if TYPE_CHECKING:
     from ..adapters.base import Adapter, TextLimits
@@ -35,6 +36,7 @@ __all__ = [
     "check_fits_channels",
     "counted_length",
     "length_unit",
+    "own_text_length",
     "preview",
     "verify",
 ]
@@ -94,18 +96,40 @@ def length_unit(network: str, limits: TextLimits) -> str:
     return "characters"
 
 
-def check_fits_channels(settings: Settings, item: Renderable, channels: Iterable[str]) -> None:
+def check_fits_channels(
+    settings: Settings,
+    item: Renderable,
+    channels: Iterable[str],
+    own_texts: Mapping[str, str] | None = None,
+) -> None:
     """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
-    unless `item` can be posted on every one of `channels`."""
+    unless `item` can be posted on every one of `channels` (in a channel's own words where
+    `own_texts` has some)."""
     from ..rendering import check_fits
 
     for name in channels:
         channel = settings.channel(name)
-        check_fits(item, channel, adapter_class(settings, channel).limits)
+        own = (own_texts or {}).get(name)
+        check_fits(item, channel, adapter_class(settings, channel).limits, own_text=own)
+
+
+def own_text_length(
+    settings: Settings, item: Renderable, name: str, text: str
+) -> tuple[int, int, str]:
+    """How long `item` is on channel `name` in the words `text`: its counted length, the limit
+    and the unit, with the rendering and the counter `preview` uses. Raises TextTooLong (naming
+    the count and the limit) when it does not fit: own words are never cut."""
+    from ..rendering import render_post
+
+    channel = settings.channel(name)
+    limits = adapter_class(settings, channel).limits
+    rendered = render_post(item, channel, limits, own_text=text)
+    counted = counted_length(channel.network, limits, rendered)
+    return counted, limits.max_length, length_unit(channel.network, limits)
 
 
 @click.command()
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option(
     "--channel",
     "channel_names",
@@ -133,8 +157,10 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
     for name in names:
         channel = app.settings.channel(name)  # raises UsageError naming the channels
         limits = adapter_class(app.settings, channel).limits
+        delivery = item.delivery(name)
+        own = delivery.text_override if delivery is not None else None
         try:
-            text = render_post(item, channel, limits)
+            text = render_post(item, channel, limits, own_text=own)
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
         out.append(
@@ -146,6 +172,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "length": counted_length(channel.network, limits, text),
                 "limit": limits.max_length,
                 "unit": length_unit(channel.network, limits),
+                "own_text": own is not None,
             }
         )
     if as_json:
@@ -155,6 +182,8 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         if i:
             click.echo("")
         click.echo(f"── {row['channel']} ({row['network']}) " + "─" * 20)
+        if row["own_text"]:
+            click.echo("(this channel's own text, set with `queue edit ID --channel NAME --text`)")
         click.echo(row["text"])
         click.echo("─" * 40)
         click.echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
@@ -170,11 +199,10 @@ def verify(app: App, name: str, as_json: bool) -> None:
     Exit 1 when the network refuses the credentials or cannot be reached; exit 2 when a secret
     is missing (the message names the reference, never a value)."""
     from ..adapters.base import AdapterError, AuthError
-    from ..adapters.factory import build_adapter
 
     channel = app.settings.channel(name)  # raises UsageError naming the channels
     try:
-        adapter = build_adapter(app.settings, channel, clock=app.clock)
+        adapter = app.build_adapter(channel)
     except AuthError as exc:  # raised while building: a needed secret is not configured
         raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
     try:

@@ -45,12 +45,15 @@ def quiet_logger() -> Any:
 
     import structlog
 
+    from ..logs import redact
+
     return structlog.wrap_logger(
         structlog.PrintLogger(sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
         processors=[
             structlog.processors.add_log_level,
             structlog.processors.format_exc_info,
+            redact,
             structlog.dev.ConsoleRenderer(colors=False),
         ],
     )

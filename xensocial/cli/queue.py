@@ -17,6 +17,13 @@ from ..tables import format_table, trim
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
 from .output import emit_json, item_summary, local_time
+from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
+from .queue_editorial import (
+    editorial_lines,
+    editorial_options,
+    editorial_summary,
+    read_editorial,
+)
 
 if TYPE_CHECKING:
     from content_queue.errors import RowError
@@ -105,18 +112,47 @@ def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> NewIte
     return replace(new, title=meta.title or "", text=new.text or meta.description or "")
 
 
-def _check_ids(app: App, ids: Sequence[int]) -> None:
-    """Every id exists (so a command on several items changes all of them or none)."""
-    for item_id in ids:
-        app.queue.get(item_id)  # raises ItemNotFound
+def _check_ids(app: App, ids: Sequence[int], action: str) -> None:
+    """Every id exists (so a command on several items changes all of them or none); else
+    UsageError naming every unknown id."""
+    from content_queue.errors import ItemNotFound
+
+    missing = []
+    for item_id in dict.fromkeys(ids):
+        try:
+            app.queue.get(item_id)
+        except ItemNotFound:
+            missing.append(str(item_id))
+    if missing:
+        raise UsageError(f"no item with id {', '.join(missing)}; nothing was {action}")
+
+
+def _feed_drafts(app: App, name: str) -> list[int]:
+    """The draft items feed `name` queued; FeedNotFound (exit 2) for a name no feed has."""
+    from content_queue.sources import FeedNotFound, FeedStore
+
+    try:
+        return FeedStore(app.engine, app.clock).drafts(name)
+    except FeedNotFound:
+        if name in {f.name for f in app.settings.feeds}:
+            return []  # declared in the file, never polled yet: nothing from it so far
+        raise
 
 
 def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
     """Refuse an edit that would leave the item unable to fit a channel it is still to be
-    posted on (posts already out, failed or cancelled are not re-rendered)."""
-    if not changes.keys() & {"url", "title", "text", "category", "tags"}:
+    posted on (posts already out, failed or cancelled are not re-rendered), or an alternate
+    text that cannot fit a channel it may be posted again on."""
+    if not changes.keys() & {"url", "title", "text", "category", "tags", "alt_text"}:
         return
     item = app.queue.get(item_id)
+    known = app.settings.channel_names
+    alt = (changes.get("alt_text") or "").strip()
+    if alt:
+        again = Draft(item.url, item.title, alt, item.category, item.tags)
+        channels = [d.channel for d in item.deliveries if d.channel in known]
+        check_fits_channels(app.settings, again, channels)
+    own = {d.channel: d.text_override for d in item.deliveries if d.text_override is not None}
     draft = Draft(
         url=changes.get("url", item.url),
         title=changes.get("title", item.title),
@@ -125,8 +161,7 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
         tags=changes.get("tags", item.tags),
     )
     waiting = [d.channel for d in item.deliveries if d.state == "pending"]
-    known = app.settings.channel_names
-    check_fits_channels(app.settings, draft, [c for c in waiting if c in known])
+    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
 
 
 @click.group()
@@ -144,9 +179,8 @@ def queue() -> None:
 @click.option("--text", default="", help="Text of the post (the link is added to it).")
 @click.option(
     "--category",
-    default="news",
-    show_default=True,
-    help="news, resource, article, event, announcement, ...",
+    help="news, resource, article, event, announcement (goes first), ... "
+    "[default: news; event with --event-date]",
 )
 @click.option("--tag", "tags", multiple=True, help="A tag (repeat for several); '#' is optional.")
 @click.option(
@@ -155,7 +189,7 @@ def queue() -> None:
     multiple=True,
     help="Target channel (repeat; default: every configured channel).",
 )
-@click.option("--priority", type=int, default=0, show_default=True, help="Higher goes first.")
+@click.option("--priority", type=PRIORITY, default=0, show_default=True, help="Higher goes first.")
 @click.option(
     "--not-before", help="Do not post before this date/time (e.g. 2026-12-01 09:30, +2h)."
 )
@@ -164,6 +198,7 @@ def queue() -> None:
 @click.option(
     "--allow-duplicate", is_flag=True, help="Add even if the URL is already queued or posted."
 )
+@editorial_options(editing=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -171,7 +206,7 @@ def add(
     url: str,
     title: str,
     text: str,
-    category: str,
+    category: str | None,
     tags: tuple[str, ...],
     channels: tuple[str, ...],
     priority: int,
@@ -179,37 +214,65 @@ def add(
     expires: str | None,
     draft: bool,
     allow_duplicate: bool,
+    evergreen: bool | None,
+    alt_text: str | None,
+    at: str | None,
+    event_date: str | None,
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
 
     Without --title, the page is fetched and its title (and, without --text, its description)
     are used; if the page cannot be read, the link is added without a title, with a warning.
+    An announcement goes first at each channel's next slot; --at pins the post to a time;
+    --event-date adds reminders before the event (docs/editorial.md).
     """
     from content_queue.views import NewItem
 
+    targets = _channels(app, channels)
+    begins = _when(app, not_before, "--not-before")
+    ends = _when(app, expires, "--expires")
+    ed = read_editorial(
+        app,
+        evergreen=evergreen,
+        alt_text=alt_text,
+        at=at,
+        event_date=event_date,
+        editing=False,
+        not_before=begins,
+        expires_at=ends,
+    )
     new = NewItem(
         url=url,
-        channels=_channels(app, channels),
+        channels=targets,
         title=title,
         text=text,
-        category=category,
+        category=category if category is not None else ("event" if ed.event_at else "news"),
         tags=tags,
         priority=priority,
-        not_before=_when(app, not_before, "--not-before"),
-        expires_at=_when(app, expires, "--expires"),
+        not_before=begins,
+        expires_at=ends,
         draft=draft,
         created_by=app.user,
         source="manual",
+        evergreen=ed.evergreen,
+        alt_text=ed.alt_text,
+        publish_at=ed.at,
+        event_at=ed.event_at,
     )
     if not title:  # after every other check: a refused command fetches nothing
         new = _with_page_words(app, new, allow_duplicate=allow_duplicate)
     check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
+    if new.alt_text:
+        again = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
+        check_fits_channels(app.settings, again, new.channels)
     item = app.queue.add(new, allow_duplicate=allow_duplicate)
     if as_json:
         emit_json(item.as_dict())
     else:
         click.echo(f"Added item {item_summary(item)}")
+        for line in editorial_summary(app, item):
+            click.echo(line)
 
 
 @queue.command("list")
@@ -231,7 +294,8 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
     """List items, newest first."""
     if channel is not None:
         app.settings.channel(channel)  # raises UsageError naming the channels
-    items = app.reader.list_items(state=state, channel=channel, limit=limit)
+    # Any limit above what a database integer holds means "all of them".
+    items = app.reader.list_items(state=state, channel=channel, limit=min(limit, MAX_ITEM_ID))
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
@@ -239,7 +303,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
         click.echo("No items." if state is None else f"No {state} items.")
         return
     zone = app.settings.timezone
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (
             i.id,
             i.state,
@@ -250,11 +314,17 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
         )
         for i in items
     ]
-    click.echo(format_table(("ID", "STATE", "CATEGORY", "TITLE", "DELIVERIES", "CREATED"), rows))
+    headers: tuple[str, ...] = ("ID", "STATE", "CATEGORY", "TITLE", "DELIVERIES", "CREATED")
+    if state == "draft":  # who is waiting for approval: a feed (feed:NAME), an import, a person
+        headers += ("FROM",)
+        rows = [
+            (*row, trim(i.created_by or i.source, 30)) for row, i in zip(rows, items, strict=True)
+        ]
+    click.echo(format_table(headers, rows))
 
 
 @queue.command()
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option("--json", "as_json", is_flag=True, help="Print the item as JSON.")
 @pass_app
 def show(app: App, item_id: int, as_json: bool) -> None:
@@ -275,6 +345,7 @@ def show(app: App, item_id: int, as_json: bool) -> None:
         ("Priority", str(item.priority)),
         ("Not before", local_time(item.not_before, zone)),
         ("Expires", local_time(item.expires_at, zone)),
+        *editorial_lines(item, zone),
         ("Source", item.source),
         ("Created", f"{local_time(item.created_at, zone)} by {item.created_by or '?'}"),
         ("Updated", local_time(item.updated_at, zone)),
@@ -299,26 +370,44 @@ def show(app: App, item_id: int, as_json: bool) -> None:
 
 
 @queue.command()
-@click.argument("item_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@click.argument("item_ids", metavar="[ID]...", type=ITEM_ID, nargs=-1)
+@click.option(
+    "--all-from-feed",
+    "feed",
+    metavar="NAME",
+    help="Approve every draft item that feed NAME queued (see `queue list --state draft`).",
+)
 @pass_app
-def approve(app: App, item_ids: tuple[int, ...]) -> None:
-    """Approve draft items, so the daemon may post them."""
-    _check_ids(app, item_ids)
-    for item_id in item_ids:
-        item, changed = app.queue.approve(item_id, by=app.user)
+def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
+    """Approve draft items, so the daemon may post them: the IDs given (all of them, or none
+    if one is unknown), or every draft from a feed."""
+    if bool(item_ids) == (feed is not None):
+        raise UsageError("give the ids of the items to approve, or --all-from-feed NAME (not both)")
+    if feed is not None:
+        item_ids = tuple(_feed_drafts(app, feed))
+        if not item_ids:
+            click.echo(f"Feed {feed} has no draft items waiting for approval.")
+            return
+    else:
+        _check_ids(app, item_ids, "approved")
+    approved = 0
+    for item, changed in app.queue.approve_many(item_ids, by=app.user):
+        approved += changed
         click.echo(
             f"Approved item {item_summary(item)}"
             if changed
-            else f"Item {item_id} was already approved."
+            else f"Item {item.id} was already approved."
         )
+    if feed is not None:
+        click.echo(f"Approved {approved} draft item(s) from feed {feed}.")
 
 
 @queue.command()
-@click.argument("item_ids", metavar="ID...", type=int, nargs=-1, required=True)
+@click.argument("item_ids", metavar="ID...", type=ITEM_ID, nargs=-1, required=True)
 @pass_app
 def cancel(app: App, item_ids: tuple[int, ...]) -> None:
     """Cancel items: nothing more of them is posted (posts already out stay)."""
-    _check_ids(app, item_ids)
+    _check_ids(app, item_ids, "cancelled")
     for item_id in item_ids:
         item, changed = app.queue.cancel(item_id, by=app.user)
         click.echo(
@@ -329,7 +418,7 @@ def cancel(app: App, item_ids: tuple[int, ...]) -> None:
 
 
 @queue.command()
-@click.argument("item_id", metavar="ID", type=int)
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option("--url", help="New URL.")
 @click.option("--title", help="New title.")
 @click.option("--text", help="New text.")
@@ -340,10 +429,16 @@ def cancel(app: App, item_ids: tuple[int, ...]) -> None:
     multiple=True,
     help="Tag (repeatable); replaces all tags. --tag '' clears them.",
 )
-@click.option("--priority", type=int, help="New priority.")
+@click.option("--priority", type=PRIORITY, help="New priority.")
 @click.option("--not-before", help="New earliest time ('none' clears it).")
 @click.option("--expires", help="New expiry ('none' clears it).")
 @click.option("--allow-duplicate", is_flag=True, help="Accept a new URL already queued or posted.")
+@click.option(
+    "--channel",
+    help="With --text: the item's own text on this channel only (checked against its limit).",
+)
+@click.option("--clear-text", is_flag=True, help="With --channel: remove that channel's own text.")
+@editorial_options(editing=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
 @pass_app
 def edit(
@@ -358,9 +453,28 @@ def edit(
     not_before: str | None,
     expires: str | None,
     allow_duplicate: bool,
+    channel: str | None,
+    clear_text: bool,
+    evergreen: bool | None,
+    alt_text: str | None,
+    at: str | None,
+    event_date: str | None,
     as_json: bool,
 ) -> None:
-    """Change fields of an item that is not cancelled."""
+    """Change fields of an item that is not cancelled.
+
+    With --channel NAME, --text sets the item's own words for that channel only (the other
+    channels keep the item's text), and --clear-text removes them."""
+    if channel is not None or clear_text:
+        others: tuple[object, ...] = (url, title, category, priority, not_before, expires)
+        others += (evergreen, alt_text, at, event_date)
+        if tags or any(v is not None for v in others) or allow_duplicate:
+            raise UsageError(
+                "--channel changes only that channel's text (--text or --clear-text); "
+                "change the other fields in a separate `queue edit`"
+            )
+        _edit_channel_text(app, item_id, channel, text, clear_text, as_json)
+        return
     changes: dict[str, Any] = {}
     for name, value in (("url", url), ("title", title), ("text", text), ("priority", priority)):
         if value is not None:
@@ -376,16 +490,50 @@ def edit(
         when = _when(app, raw, option, clearable=True)
         if when is not None:
             changes[name] = None if when == "clear" else when
+    ed = read_editorial(
+        app, evergreen=evergreen, alt_text=alt_text, at=at, event_date=event_date, editing=True
+    )
+    changes.update(ed.changes())
     if not changes:
         raise UsageError(
-            "nothing to change; give at least one of --url, --title, --text, --category, --tag, --priority, --not-before, --expires"
+            "nothing to change; give at least one of --url, --title, --text, --category, --tag, "
+            "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
+            "--event-date"
         )
     _check_edit_fits(app, item_id, changes)
-    item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate)
+    item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
     if as_json:
         emit_json(item.as_dict())
     else:
         click.echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
+
+
+def _edit_channel_text(
+    app: App, item_id: int, channel: str | None, text: str | None, clear: bool, as_json: bool
+) -> None:
+    """`queue edit ID --channel NAME --text ... | --clear-text`: checked, then one call."""
+    from .networks import own_text_length
+
+    if channel is None:
+        raise UsageError("--clear-text needs --channel NAME: the channel whose own text to remove")
+    if (text is None) != clear:
+        raise UsageError(f"--channel {channel}: give --text '...' or --clear-text (one of them)")
+    app.settings.channel(channel)  # raises UsageError naming the channels
+    item = app.queue.get(item_id)  # raises ItemNotFound
+    if item.delivery(channel) is None:
+        targets = ", ".join(d.channel for d in item.deliveries) or "none"
+        raise UsageError(f"item {item_id} is not for channel {channel!r} (its channels: {targets})")
+    note = ""
+    if text is not None:
+        counted, limit, unit = own_text_length(app.settings, item, channel, text.strip())
+        note = f": {counted} of {limit} {unit}"
+    item = app.queue.set_text(item_id, channel, text, by=app.user)
+    if as_json:
+        emit_json(item.as_dict())
+    elif text is None:
+        click.echo(f"Item {item_id} on {channel} uses the item's own text again.")
+    else:
+        click.echo(f"Item {item_id} on {channel} now has its own text{note}")
 
 
 def _fitting_rows(

@@ -64,6 +64,7 @@ def spec_of(feed: FeedConfig) -> FeedSpec:
         initial=feed.initial,
         priority=feed.priority,
         managed_by="config",
+        evergreen=feed.evergreen,
     )
 
 
@@ -100,7 +101,9 @@ class FeedJobs:
         self, settings: Settings, engine: Engine, *, stop: threading.Event, dry_run: bool = False
     ) -> None:
         self.settings = settings
-        self.store = FeedStore(engine)
+        self.store = FeedStore(
+            engine, evergreen_categories=sorted(settings.editorial.evergreen_categories)
+        )
         self.poller = make_poller(settings, self.store)
         self.stop = stop
         self.dry_run = dry_run

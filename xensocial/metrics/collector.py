@@ -7,6 +7,9 @@ reads it through the channel's adapter in batches of `engagement_batch` ids, and
 came back to the `MetricsStore`. Every read is recorded before the next is planned, so the
 budget holds across processes and restarts. A failing network stops its own channel's round
 only; the error is reported and logged, and what was not read stays due.
+
+Competitors' recent post counts (`keyword_counts`) are read after the channels' own metrics, so
+they only ever use what the budget has left over.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from ..adapters.base import Adapter, AdapterError
 from ..config import ChannelConfig
 from ..config_metrics import MetricsConfig
 from .budget import month_start, plan_round, requests_available
+from .keyword_counts import KeywordCounts, KeywordRound
 
 __all__ = ["ChannelRound", "Collector"]
 
@@ -44,9 +48,13 @@ class ChannelRound:
     requests: int = 0  # reads made of the network
     skipped: int = 0  # due engagement readings left for a later round (budget)
     error: str | None = None
+    keywords: KeywordRound | None = None  # competitors' post counts read through this channel
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if self.keywords is None:  # only the keyword counts' channel says anything of them
+            del out["keywords"]
+        return out
 
     def describe(self) -> str:
         parts = [f"{self.channel} ({self.network}):"]
@@ -60,6 +68,8 @@ class ChannelRound:
             parts.append(f"; {self.skipped} skipped (budget)")
         if self.error:
             parts.append(f"; error: {self.error}")
+        if self.keywords is not None:
+            parts.append(f"; {self.keywords.describe()}")
         return " ".join(parts).replace(" ;", ";")
 
 
@@ -75,8 +85,12 @@ class Collector:
         *,
         clock: Clock = system_clock,
         logger: Any = None,
+        keyword_counts: KeywordCounts | None = None,
     ) -> None:
+        """`keyword_counts`: competitors' post counts to read after the channels' own metrics
+        (one object for the life of the process: it remembers what the network refused)."""
         self._log = logger if logger is not None else log
+        self._keyword_counts = keyword_counts
         self._store = store
         self._config = config
         self._channels = list(channels)
@@ -86,7 +100,14 @@ class Collector:
     def run_round(self, *, now_all: bool = False) -> list[ChannelRound]:
         """One round over every channel. `now_all` reads follower counts whatever their
         schedule and lifts the budget's daily spread (never its monthly cap)."""
-        return [self._channel_round(c, now_all) for c in self._channels]
+        rounds = [self._channel_round(c, now_all) for c in self._channels]
+        counts = self._keyword_counts
+        for result in rounds:
+            if counts is not None and result.channel == counts.channel.name:
+                result.keywords = counts.run(now_all=now_all)
+                if result.keywords.error and not result.error:
+                    result.error = f"keyword counts: {result.keywords.error}"
+        return rounds
 
     def _available(self, network: str, now: datetime, now_all: bool) -> int | None:
         spent = self._store.requests_spent(network, month_start(now))
