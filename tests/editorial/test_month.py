@@ -2,7 +2,9 @@
 publisher runs every slot of 30 days with a clock the test moves, over fake networks whose
 engagement the real metrics collector reads every day. Checked at once: the content mix, the
 daily caps and the minimum gap, evergreen recycling (interval, repeats, best performers first),
-announcements first, pinned times exact, event reminders and nothing after the event.
+announcements first, pinned times exact, event reminders and nothing after the event, and
+blackouts (one from the configuration, one stored as `blackout add` stores it): nothing posted
+inside, every slot inside recorded as skipped, no flood afterwards.
 
 Channels (March 2026, from Monday the 2nd):
 - `x`: 09:00, 13:00, 17:00 Amsterdam, 2 a day, mix news 50 %, resource 30 %, article 20 %;
@@ -21,8 +23,10 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue.mix import Mix
+from content_queue.schema import SlotOutcome
 from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
+from xensocial.config_blackouts import BlackoutConfig
 from xensocial.config_editorial import EditorialConfig
 
 from .month import Action, Month, Ran
@@ -40,6 +44,10 @@ LIKES = {"guide-a": 50, "guide-b": 5, "guide-c": 20, "guide-d": 0}
 ANNOUNCED = START + days(10) + timedelta(hours=11, minutes=30)  # Thursday 12 March
 PINNED_AT = START + days(15) + timedelta(hours=14, minutes=27, seconds=13)  # Tuesday 17 March
 EVENT_AT = START + days(20) + timedelta(hours=18)  # Sunday 22 March, 18:00 UTC
+# linkedin is silent Thursday 5 and Friday 6 March (configured); every channel on Thursday 26
+# March (stored, as `xensocial blackout add` does).
+CONFIGURED = BlackoutConfig(0, START + days(3), START + days(5), "trade show", ("linkedin",))
+STORED = (START + days(24), START + days(25), "crisis")
 
 
 def channels() -> list[object]:
@@ -65,7 +73,16 @@ def channels() -> list[object]:
 @pytest.fixture
 def month(engine: Engine, clock: FakeClock, tmp_path: Path) -> tuple[EditorialRig, list[Ran]]:
     clock.set(START)
-    rig = EditorialRig(engine, clock, tmp_path, channels(), EDITORIAL, likes=LIKES)  # type: ignore[arg-type]
+    rig = EditorialRig(
+        engine,
+        clock,
+        tmp_path,
+        channels(),  # type: ignore[arg-type]
+        EDITORIAL,
+        likes=LIKES,
+        blackouts=(CONFIGURED,),
+    )
+    rig.ledger.add_blackout(STORED[0], STORED[1], reason=STORED[2], by="comms")
     # The evergreen guides go first (priority 1), in the order worst performer first, so that
     # "best performer first" cannot be mistaken for "oldest first" later on.
     for title in ("guide-d", "guide-b", "guide-c", "guide-a"):
@@ -203,3 +220,31 @@ def test_reminders_before_the_event_and_nothing_about_it_after(
     for reminder, offset in zip(reminders, (days(7), days(1)), strict=True):
         # The first slot from `offset` before the event on (18:00 is past the last slot).
         assert reminder.at == EVENT_AT - offset + 16 * HOUR, reminder.at
+
+
+def test_blackouts_post_nothing_skip_their_slots_and_bring_no_flood(
+    month: tuple[EditorialRig, list[Ran]],
+) -> None:
+    rig, ran = month
+
+    def blacked_out(channel: str, at: datetime) -> str | None:
+        if CONFIGURED.covers(channel, at):
+            return CONFIGURED.reason
+        return STORED[2] if STORED[0] <= at < STORED[1] else None
+
+    inside = [r for r in ran if blacked_out(r.channel, r.at)]
+    # linkedin: Thursday and Friday (1 slot each); on the 26th: x 3, mastodon 3, linkedin 1.
+    assert Counter(r.channel for r in inside) == {"linkedin": 3, "x": 3, "mastodon": 3}
+    for r in inside:
+        assert r.result.outcome == SlotOutcome.SKIPPED, r
+        assert r.result.detail == f"blackout: {blacked_out(r.channel, r.at)}", r
+    assert not [p for p in rig.posts() if blacked_out(p.channel, p.at)]
+    # No flood: the day after each blackout every channel posts at most its daily cap, and
+    # linkedin's Monday after the trade show is its one regular post.
+    caps = {c.name: c.max_per_day for c in rig.channels}
+    for day_after in (START + days(5), STORED[1]):
+        for channel, posts in by_channel(rig.posts()).items():
+            that_day = [p for p in posts if day_after <= p.at < day_after + days(1)]
+            assert len(that_day) <= caps[channel], (channel, day_after, that_day)
+    monday = [p for p in rig.posts("linkedin") if START + days(7) <= p.at < START + days(8)]
+    assert len(monday) == 1
