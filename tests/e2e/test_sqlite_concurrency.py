@@ -44,6 +44,11 @@ backoff = "100ms"
 [intake]
 fetch_link_details = false
 
+# No metrics endpoint: this test is about the database, and a port held by anything else on the
+# machine would log an error line.
+[http]
+listen = ""
+
 [[channels]]
 name = "demo"
 network = "outbox"
