@@ -31,8 +31,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .bulk import add_rows
 from .db import make_sessionmaker
-from .errors import ImportFailed, InvalidItem, QueueError, RowError
+from .errors import InvalidItem, QueueError, RowError
 from .schema import Activity, Clip, KeywordCount
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
@@ -307,18 +308,15 @@ class _Store(ABC, Generic[NewT, RowT, ViewT]):
         or of an earlier row, are skipped and reported. A bad row aborts everything with
         ImportFailed, unless `skip_bad`: then it is reported and the good rows go in."""
         result: CoverageImport[ViewT] = CoverageImport()
-        with self._sessions.begin() as s:
-            for line, new in rows:
-                try:
-                    row = self._insert(s, self._check(new))
-                    result.added.append((line, self._view(row)))
-                except (DuplicateClip, DuplicateActivity) as dup:
-                    result.duplicates.append((line, dup))
-                except InvalidItem as bad:
-                    result.refused.append(RowError(line, str(bad)))
-            if result.refused and not skip_bad:
-                s.rollback()
-                raise ImportFailed(path, result.refused)
+        add_rows(
+            self._sessions,
+            rows,
+            lambda s, new: self._view(self._insert(s, self._check(new))),
+            (DuplicateClip, DuplicateActivity),
+            result,
+            skip_bad=skip_bad,
+            path=path,
+        )
         return result
 
     def _insert(self, s: Session, new: NewT) -> RowT:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from .audit import Action, record, shorten
+from .bulk import add_rows
 from .db import make_sessionmaker
 from .errors import DuplicateItem, InvalidItem, InvalidTransition, ItemNotFound, RowError
 from .limits import MAX_CATEGORY, nul_problem, priority_problem
@@ -233,24 +234,16 @@ class ContentQueue:
         Duplicates (of the database or of an earlier row) are skipped and reported. A bad row
         aborts the whole import with ImportFailed unless `skip_bad`, when it is reported and the
         good rows go in."""
-        from .errors import ImportFailed
+
+        def add_one(s: Session, new: NewItem) -> ItemView:
+            check_new_item(new)
+            with s.begin_nested():
+                item = self._insert(s, new, allow_duplicate=allow_duplicate)
+                s.flush()
+            return ItemView.of(item)
 
         result = ImportResult()
-        with self._sessions.begin() as s:
-            for line, new in rows:
-                try:
-                    check_new_item(new)
-                    with s.begin_nested():
-                        item = self._insert(s, new, allow_duplicate=allow_duplicate)
-                        s.flush()
-                    result.added.append((line, ItemView.of(item)))
-                except DuplicateItem as dup:
-                    result.duplicates.append((line, dup))
-                except InvalidItem as bad:
-                    result.refused.append(RowError(line, str(bad)))
-            if result.refused and not skip_bad:
-                s.rollback()
-                raise ImportFailed(path, result.refused)
+        add_rows(self._sessions, rows, add_one, DuplicateItem, result, skip_bad=skip_bad, path=path)
         return result
 
     def approve(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
