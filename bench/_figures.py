@@ -1,0 +1,150 @@
+"""The contract between each benchmark script and `bench/run`: figures, and how they travel.
+
+Every benchmark script (`bench/<name>.py`) stays runnable on its own and prints what it
+measures for a person. It also accepts the suite's options (`add_suite_options`):
+
+    --quick            small sizes and few repetitions: proves the benchmark works (CI runs it)
+    --figures FILE     also write the figures as JSON to FILE (what `bench/run` reads)
+    --postgres URL     the PostgreSQL server (admin URL) to benchmark on, when it answers
+    --no-postgres      SQLite only
+
+and reports its results as `Figure`s through `emit`. A figure names its benchmark, what was
+measured, the value, the unit, the target (if the figure has one) and whether it holds. Figures
+without a target (growth curves, context) have `holds = None`.
+
+Why a file and not stdout: the scripts print freely for people, and `bench/run` runs each one as
+its own process (so one benchmark's imports, caches and memory never colour another's) and must
+read its figures without parsing prose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "POSTGRES_DEFAULT",
+    "Figure",
+    "add_suite_options",
+    "at_most",
+    "emit",
+    "postgres_admin_url",
+    "scratch_postgres_url",
+]
+
+POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure, as one row of `bench/run`'s table."""
+
+    benchmark: str  # the script's short name, e.g. "slot_storm"
+    figure: str  # what was measured, e.g. "all 1,000 posts out, after the slot"
+    value: float | None  # None: could not be measured (the note says why)
+    unit: str  # "ms", "s", "MB", "%", "x", "items/s", ...
+    backend: str = "-"  # "sqlite", "postgresql" or "-" (no database involved)
+    target: str = ""  # as written in the issue, e.g. "< 5 ms"; "" for context figures
+    holds: bool | None = None  # None when the figure has no target
+    note: str = ""  # conditions worth knowing: sizes, load, why it is missing
+    scale: dict[str, int] | None = None  # growth figures: {"channels": 100, "items": 10000}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def at_most(
+    benchmark: str,
+    figure: str,
+    value: float | None,
+    unit: str,
+    limit: float,
+    *,
+    backend: str = "-",
+    note: str = "",
+    scale: dict[str, int] | None = None,
+) -> Figure:
+    """A figure whose target is `value < limit` (the common case: time, memory, CPU)."""
+    shown = f"{limit:g}" if limit < 10_000 else f"{limit:,.0f}"
+    return Figure(
+        benchmark,
+        figure,
+        value,
+        unit,
+        backend=backend,
+        target=f"< {shown} {unit}".strip(),
+        holds=None if value is None else value < limit,
+        note=note,
+        scale=scale,
+    )
+
+
+def add_suite_options(parser: argparse.ArgumentParser) -> None:
+    """The options every benchmark script accepts (see the module docstring)."""
+    parser.add_argument("--quick", action="store_true", help="small sizes: check it works")
+    parser.add_argument("--figures", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("XENSOCIAL_BENCH_POSTGRES_URL", POSTGRES_DEFAULT),
+        help="PostgreSQL admin URL (default: $XENSOCIAL_BENCH_POSTGRES_URL or local postgres)",
+    )
+    parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+
+
+def emit(figures: Iterable[Figure], args: argparse.Namespace) -> list[Figure]:
+    """Print the figures as a small table and, with `--figures FILE`, write them as JSON."""
+    out = list(figures)
+    for f in out:
+        value = "n/a" if f.value is None else f"{f.value:,.2f}"
+        verdict = {True: "holds", False: "MISSED", None: ""}[f.holds]
+        print(f"   {f.benchmark:<14} {f.backend:<10} {f.figure:<48} {value:>12} {f.unit:<6} "
+              f"{f.target:<12} {verdict}")
+    path: Path | None = getattr(args, "figures", None)
+    if path is not None:
+        path.write_text(json.dumps([f.as_dict() for f in out], indent=1) + "\n")
+    return out
+
+
+def postgres_admin_url(args: argparse.Namespace) -> str | None:
+    """The admin URL to benchmark PostgreSQL with, or None (`--no-postgres`, or no server
+    answers: said on stdout, so the suite shows why a backend is missing)."""
+    if getattr(args, "no_postgres", False):
+        return None
+    url: str = args.postgres
+    try:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # no server, no driver, no rights: say so and go on
+        print(f"   PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+        return None
+    return url
+
+
+@contextmanager
+def scratch_postgres_url(admin_url: str, tag: str) -> Iterator[str]:
+    """A fresh database on the server for one benchmark (named after `tag` and the process),
+    dropped afterwards whatever happens."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"xs_bench_{tag}_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
