@@ -103,8 +103,10 @@ def emit(figures: Iterable[Figure], args: argparse.Namespace) -> list[Figure]:
     for f in out:
         value = "n/a" if f.value is None else f"{f.value:,.2f}"
         verdict = {True: "holds", False: "MISSED", None: ""}[f.holds]
-        print(f"   {f.benchmark:<14} {f.backend:<10} {f.figure:<48} {value:>12} {f.unit:<6} "
-              f"{f.target:<12} {verdict}")
+        print(
+            f"   {f.benchmark:<14} {f.backend:<10} {f.figure:<48} {value:>12} {f.unit:<6} "
+            f"{f.target:<12} {verdict}"
+        )
     path: Path | None = getattr(args, "figures", None)
     if path is not None:
         path.write_text(json.dumps([f.as_dict() for f in out], indent=1) + "\n")
