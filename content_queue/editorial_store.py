@@ -1,17 +1,20 @@
 """The database side of editorial selection: what a channel has to offer a slot, and the items
 selection makes (recycled evergreen posts, event reminders).
 
-`ChannelSupply` answers `selection.Supply` with one small query per question, each served by an
-index, so a slot's cost does not grow with the queue:
+`ChannelSupply` answers `selection.Supply` with small queries, each served by an index, so a
+slot's cost grows neither with the queue nor with its history; `EditorialStore.choose` asks
+them all in one statement (`slot_query`: one round trip per slot), and each can also be asked
+on its own:
 
 - a category's best item walks `ix_deliveries_category` (channel, state, category, then rank
   order) and stops at the first eligible row; the rest of the queue walks
-  `ix_deliveries_selection` as before;
-- pinned items are found through `ix_items_publish_at`, events and reminders through
-  `ix_items_event_at` (only events still to come), evergreen originals through
-  `ix_items_evergreen`: each a handful of rows, whatever the queue holds;
+  `ix_deliveries_selection`;
+- pinned items whose time has come and reminders made are found among the channel's pending
+  deliveries (pinned items keep their time once out: their index would hold every one ever);
+- events to come through `ix_items_event_at`, evergreen originals through `ix_items_evergreen`
+  (`channel_reads`): a handful of rows each, whatever the history;
 - the mix's counts read the channel's posts in the window through
-  `ix_deliveries_channel_published`.
+  `ix_deliveries_channel_state_published`.
 
 `EditorialStore.make_recycle` and `make_reminder` insert the new item with a delivery key derived
 from what it is (`recycling.recycle_key`, `events.reminder_key`): a second insert of the same
@@ -21,57 +24,37 @@ nothing.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .channel_reads import channel_events, channel_evergreens, with_made
 from .db import make_sessionmaker
-from .events import Event, ReminderDue, reminder_due, reminder_key, reminders_made
+from .events import Event, ReminderDue, reminder_due
 from .forecast import Snapshot
 from .ledger import Ledger, candidates_query
 from .queue import ContentQueue
-from .recycling import Evergreen, Reading, RecycleRules, best, engagement_score, recycle_key
-from .schema import Delivery, DeliveryState, EngagementSample, Item, ItemState
+from .recycling import Evergreen, RecycleRules, best, recycle_key
+from .schema import Delivery, DeliveryState, Item, ItemState
 from .selection import ANNOUNCEMENT, Candidate, Choice, Rules, pick
+from .slot_query import (
+    SlotAnswers,
+    ask_all,
+    candidate_columns,
+    pinned_conditions,
+    posts_since,
+)
 from .timeutil import Clock, system_clock
 from .views import NewItem
 
 __all__ = ["ChannelSupply", "EditorialStore"]
-
-
-def _live(now: datetime) -> list[ColumnElement[bool]]:
-    """An approved item that has not expired at `now` and whose embargo has passed."""
-    return [
-        Item.state == ItemState.APPROVED.value,
-        or_(Item.expires_at.is_(None), Item.expires_at > now),
-        or_(Item.not_before.is_(None), Item.not_before <= now),
-    ]
-
-
-# The fields of `selection.Candidate`, in its order.
-_CANDIDATE_COLUMNS = (
-    Delivery.id,
-    Item.id,
-    Delivery.channel,
-    Item.priority,
-    Item.created_at,
-    Item.state,
-    Delivery.state,
-    Item.not_before,
-    Item.expires_at,
-    Item.title,
-    Item.url,
-    Item.category,
-    Item.publish_at,
-    Item.reminder_of,
-)
 
 
 # -- the questions, each in the caller's session ----------------------------------------
@@ -79,16 +62,9 @@ _CANDIDATE_COLUMNS = (
 
 def _published_by_category(s: Session, channel: str, since: datetime) -> dict[str, int]:
     """The channel's posts since `since`, by category (the item's, as it is now)."""
-    query = (
-        select(Delivery.sort_category, func.count())
-        .where(
-            Delivery.channel == channel,
-            Delivery.published_at >= since,
-            Delivery.state == DeliveryState.PUBLISHED.value,
-        )
-        .group_by(Delivery.sort_category)
+    return dict(
+        Counter(s.scalars(select(Delivery.sort_category).where(*posts_since(channel, since))))
     )
-    return {category: n for category, n in s.execute(query)}
 
 
 def _events(
@@ -97,136 +73,32 @@ def _events(
     """Events of `channel` still to come, within the largest reminder offset of `until`,
     soonest first, with when their own item went out there (None: not yet) and the reminders
     already made."""
-    if not offsets:
-        return []
-    published = case(
-        (Delivery.state == DeliveryState.PUBLISHED.value, Delivery.published_at), else_=None
-    )
-    query = (
-        select(Item, published)
-        .join(Delivery, Delivery.item_id == Item.id)
-        .where(
-            Item.event_at > now,
-            Item.event_at <= until + max(offsets),
-            Item.reminder_of.is_(None),
-            Item.state == ItemState.APPROVED.value,
-            Delivery.channel == channel,
-        )
-        .order_by(Item.event_at, Item.id)
-    )
-    rows = s.execute(query).all()
-    events = [
-        Event(
-            item_id=i.id,
-            channel=channel,
-            event_at=i.event_at,
-            published_at=published_at,
-            title=i.title,
-            url=i.url,
-            category=i.category,
-            priority=i.priority,
-        )
-        for i, published_at in rows
-        if i.event_at is not None
-    ]
-    keys = [reminder_key(e.item_id, o, channel) for e in events for o in offsets]
-    existing = (
-        set(s.scalars(select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(keys))))
-        if keys
-        else set()
-    )
-    return [replace(e, made=reminders_made(existing, e, offsets)) for e in events]
+    return channel_events(s, {channel: (offsets, until)}, now).get(channel, [])
 
 
 def _evergreens(s: Session, channel: str, now: datetime) -> list[Evergreen]:
-    """The evergreen originals that went out on `channel` and may still be posted (approved,
-    not expired, not embargoed), with their history there and their engagement."""
-    originals = (
-        select(Item, func.max(Delivery.published_at))
-        .join(Delivery, Delivery.item_id == Item.id)
-        .where(
-            Item.evergreen.is_(True),
-            Item.recycled_from.is_(None),
-            *_live(now),
-            Delivery.channel == channel,
-            Delivery.state == DeliveryState.PUBLISHED.value,
-        )
-        .group_by(Item.id)
-    )
-    found = {i.id: (i, published) for i, published in s.execute(originals)}
-    if not found:
-        return []
-    recycles = s.execute(
-        select(
-            Item.recycled_from,
-            func.count(func.distinct(Item.id)),
-            func.max(Item.created_at),
-            func.max(Delivery.published_at),
-        )
-        .join(Delivery, Delivery.item_id == Item.id)
-        .where(Item.recycled_from.in_(list(found)), Delivery.channel == channel)
-        .group_by(Item.recycled_from)
-    ).all()
-    history = {orig: (n, made, posted) for orig, n, made, posted in recycles}
-    scores = _scores(s, list(found))
-    out = []
-    for item_id, (item, published) in found.items():
-        repeats, made, posted = history.get(item_id, (0, None, None))
-        last_seen = max(t for t in (published, made, posted) if t is not None)
-        out.append(
-            Evergreen(
-                item_id=item_id,
-                channel=channel,
-                category=item.category,
-                last_seen=last_seen,
-                repeats=repeats,
-                score=scores.get(item_id, 0.0),
-                title=item.title,
-                url=item.url,
-                priority=item.priority,
-            )
-        )
-    return out
-
-
-def _scores(s: Session, originals: list[int]) -> dict[int, float]:
-    """Each original's engagement score, over its own and its recycles' posts on every
-    channel (see `recycling.engagement_score`)."""
-    origin = func.coalesce(Item.recycled_from, Item.id)
-    posts = dict(
-        s.execute(
-            select(Delivery.id, origin)
-            .join(Item, Item.id == Delivery.item_id)
-            .where(
-                or_(Item.id.in_(originals), Item.recycled_from.in_(originals)),
-                Delivery.state == DeliveryState.PUBLISHED.value,
-            )
-        ).all()
-    )
-    if not posts:
-        return {}
-    readings: dict[int, list[Reading]] = {}
-    samples = select(EngagementSample).where(EngagementSample.delivery_id.in_(list(posts)))
-    for r in s.scalars(samples):
-        counts = (r.likes, r.reposts, r.replies, r.quotes)
-        known = [n for n in counts if n is not None]
-        total = sum(known) if known else None
-        readings.setdefault(posts[r.delivery_id], []).append(
-            Reading(r.delivery_id, r.age_seconds, total)
-        )
-    return {orig: engagement_score(rs) for orig, rs in readings.items()}
+    """The evergreen originals that went out on `channel` and may still be posted, with their
+    history there and their engagement."""
+    return channel_evergreens(s, [channel], now).get(channel, [])
 
 
 class ChannelSupply:
     """`selection.Supply` for one channel at one time, from the database (see the module
     docstring), every question in one read session (`EditorialStore.supply` opens and closes
-    it): one connection and one transaction for a whole slot's choice. The evergreen originals
-    are read once, on first need."""
+    it): one connection and one transaction for a whole slot's choice. After `ask_all`, the
+    questions it answered are answered from memory (one round trip for the whole choice, see
+    `slot_query`); the others, and every question without it, run their own query. The
+    evergreen originals are read once, on first need."""
 
     def __init__(self, store: EditorialStore, s: Session, channel: str, now: datetime) -> None:
         self._store, self._s, self.channel, self.now = store, s, channel, now
         self._evergreens: list[Evergreen] | None = None
         self._ranked: Select[Delivery, Item] | None = None
+        self._answers = SlotAnswers()
+
+    def ask_all(self, rules: Rules) -> None:
+        """Ask every question `pick` may ask under `rules` at once (see `slot_query`)."""
+        self._answers = ask_all(self._s, self.channel, self.now, rules)
 
     def _first(
         self, *where: ColumnElement[bool], order_by: Sequence[ColumnElement[Any]] = ()
@@ -239,34 +111,42 @@ class ChannelSupply:
             if self._ranked is None:
                 self._ranked = candidates_query(self.channel, self.now, limit=1)
             base = self._ranked
-        query = base.where(*where).with_only_columns(*_CANDIDATE_COLUMNS)
+        query = base.where(*where).with_only_columns(*candidate_columns())
         row = self._s.execute(query).first()
         return Candidate(*row) if row is not None else None
 
     def pinned(self) -> Candidate | None:
-        return self._first(
-            Item.publish_at.is_not(None),
-            Item.publish_at <= self.now,  # a bound the index range can use
-            order_by=(Item.publish_at.asc(),),
-        )
+        if "pinned" in self._answers.candidates:
+            return self._answers.candidates["pinned"]
+        return self._first(*pinned_conditions(self.now), order_by=(Item.publish_at.asc(),))
 
     def best_in(self, category: str) -> Candidate | None:
+        if f"best:{category}" in self._answers.candidates:
+            return self._answers.candidates[f"best:{category}"]
         return self._first(Delivery.sort_category == category)
 
     def best_outside(self, categories: Collection[str]) -> Candidate | None:
+        if self._answers.outside == frozenset(categories):
+            return self._answers.candidates["outside"]
         if not categories:
             return self._first()
         return self._first(Delivery.sort_category.not_in(list(categories)))
 
     def reminder(self, offsets: Sequence[timedelta]) -> Candidate | ReminderDue | None:
-        made = self._first(
-            Item.reminder_of.is_not(None),
-            Item.event_at > self.now,
-            order_by=(Item.event_at.asc(),),
-        )
+        answers = self._answers
+        if "reminder" in answers.candidates and answers.offsets == tuple(offsets):
+            made = answers.candidates["reminder"]
+            events = [] if made else with_made(self._s, answers.events, {self.channel: offsets})
+        else:
+            made = self._first(
+                Item.reminder_of.is_not(None),
+                Item.event_at > self.now,
+                order_by=(Item.event_at.asc(),),
+            )
+            events = [] if made else _events(self._s, self.channel, self.now, offsets, self.now)
         if made is not None:
             return made
-        for event in _events(self._s, self.channel, self.now, offsets, self.now):
+        for event in events:
             offset = reminder_due(event, self.now, offsets)
             if offset is not None:
                 return ReminderDue(event, offset)
@@ -278,6 +158,8 @@ class ChannelSupply:
         return best(self._evergreens, self.now, rules, category)
 
     def published(self, since: datetime) -> Mapping[str, int]:
+        if self._answers.counts is not None and self._answers.since == since:
+            return self._answers.counts
         return _published_by_category(self._s, self.channel, since)
 
 
@@ -297,13 +179,24 @@ class EditorialStore:
 
     @contextmanager
     def supply(self, channel: str, now: datetime) -> Iterator[ChannelSupply]:
-        """What `channel` offers a slot at `now`, in one read session closed on leaving."""
+        """What `channel` offers a slot at `now`, in one read session closed on leaving.
+
+        On PostgreSQL the session reads without a transaction of its own (autocommit), which
+        spares two round trips per slot (BEGIN, ROLLBACK): each statement is consistent in
+        itself, the choice's questions are one statement (`ask_all`), the few that may follow
+        read what is there then, and the claim that acts on the choice checks it again in its
+        own transaction (`Ledger.claim_next`). SQLite keeps the queue engine's transactions
+        (`db`): switching a pooled pysqlite connection to autocommit and back would leave it
+        with the driver's own transaction handling, which the engine turns off."""
         with self._sessions() as s:
+            if s.get_bind().dialect.name == "postgresql":
+                s.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
             yield ChannelSupply(self, s, channel, now)
 
     def choose(self, channel: str, now: datetime, rules: Rules) -> Choice | None:
         """`selection.pick` for a slot of `channel` at `now`, from the database."""
         with self.supply(channel, now) as supply:
+            supply.ask_all(rules)
             return pick(supply, rules, now)
 
     # -- reading ---------------------------------------------------------------------------

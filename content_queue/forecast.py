@@ -21,18 +21,30 @@ from .events import Event, ReminderDue, reminder_due
 from .recycling import Evergreen, RecycleRules, best
 from .selection import Candidate, Choice, is_eligible, rank_key
 
-__all__ = ["Forecast", "Snapshot"]
+__all__ = ["EvergreensNeeded", "Forecast", "Snapshot"]
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What one channel holds at one time, for the forecast."""
+    """What one channel holds at one time, for the forecast.
+
+    `evergreens` None: not read (reading them for every channel costs more than all the rest,
+    and few forecasts reach them); a forecast that needs them raises `EvergreensNeeded`, and
+    the caller reads them and plays that channel again (see `xensocial schedule`)."""
 
     channel: str
     candidates: tuple[Candidate, ...]  # pending deliveries, embargoed and pinned ones included
-    evergreens: tuple[Evergreen, ...] = ()
+    evergreens: tuple[Evergreen, ...] | None = ()
     events: tuple[Event, ...] = ()
     posts: tuple[tuple[datetime, str], ...] = ()  # (published at, category) within the window
+
+
+class EvergreensNeeded(Exception):
+    """The forecast of `channel` asks for evergreen items its snapshot was read without."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"the forecast of {channel!r} needs its evergreen items")
+        self.channel = channel
 
 
 @dataclass
@@ -48,7 +60,15 @@ class Forecast:
     def __post_init__(self) -> None:
         s = self.snapshot
         self.candidates = sorted(s.candidates, key=rank_key)
-        self.evergreens = list(s.evergreens)
+        # The same candidates by what the questions look at, each list in rank order: a
+        # question reads the few it concerns, not every candidate (`schedule` asks some
+        # hundred thousand questions of a thousand channels).
+        self._by_category: dict[str, list[Candidate]] = {}
+        for c in self.candidates:
+            self._by_category.setdefault(c.category, []).append(c)
+        self._pinned = [c for c in self.candidates if c.publish_at is not None]
+        self._reminders = [c for c in self.candidates if c.reminder_of is not None]
+        self.evergreens = list(s.evergreens or ())
         self.events = sorted(s.events, key=lambda e: (e.event_at, e.item_id))
         self.posts = list(s.posts)
 
@@ -66,6 +86,10 @@ class Forecast:
         if choice.candidate is not None:
             taken = choice.candidate
             self.candidates.remove(taken)
+            self._by_category[taken.category].remove(taken)
+            for subset in (self._pinned, self._reminders):
+                if taken in subset:
+                    subset.remove(taken)
             self.posts.append((at, taken.category))
             self.events = [
                 replace(e, published_at=at) if e.item_id == taken.item_id else e
@@ -92,21 +116,29 @@ class _MemorySupply:
     def __init__(self, forecast: Forecast, at: datetime) -> None:
         self._f, self.at = forecast, at
 
-    def _eligible(self) -> list[Candidate]:
-        return [c for c in self._f.candidates if is_eligible(c, self.at)]  # in rank order
+    def _eligible(self, candidates: list[Candidate]) -> list[Candidate]:
+        return [c for c in candidates if is_eligible(c, self.at)]  # in rank order
 
     def pinned(self) -> Candidate | None:
-        pinned = [c for c in self._eligible() if c.publish_at is not None]
+        pinned = self._eligible(self._f._pinned)
         return min(pinned, key=lambda c: (c.publish_at, *rank_key(c))) if pinned else None
 
     def best_in(self, category: str) -> Candidate | None:
-        return next((c for c in self._eligible() if c.category == category), None)
+        of = self._f._by_category.get(category, [])
+        return next((c for c in of if is_eligible(c, self.at)), None)
 
     def best_outside(self, categories: Collection[str]) -> Candidate | None:
-        return next((c for c in self._eligible() if c.category not in categories), None)
+        return next(
+            (
+                c
+                for c in self._f.candidates
+                if c.category not in categories and is_eligible(c, self.at)
+            ),
+            None,
+        )
 
     def reminder(self, offsets: Sequence[timedelta]) -> Candidate | ReminderDue | None:
-        made = [c for c in self._eligible() if c.reminder_of is not None]
+        made = self._eligible(self._f._reminders)
         if made:
             # A reminder expires at its event: the soonest event first, as the database orders.
             return min(made, key=lambda c: (c.expires_at or self.at, *rank_key(c)))
@@ -117,6 +149,8 @@ class _MemorySupply:
         return None
 
     def recyclable(self, rules: RecycleRules, category: str | None) -> Evergreen | None:
+        if self._f.snapshot.evergreens is None:
+            raise EvergreensNeeded(self._f.snapshot.channel)
         return best(self._f.evergreens, self.at, rules, category)
 
     def published(self, since: datetime) -> Mapping[str, int]:

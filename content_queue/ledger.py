@@ -61,10 +61,14 @@ def _abandoned(now: datetime) -> list[ColumnElement[bool]]:
 
 
 def _eligible(
-    channel: str, now: datetime, *, include_embargoed: bool = False
+    channel: str | ColumnElement[str],
+    now: datetime | ColumnElement[datetime],
+    *,
+    include_embargoed: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The conditions of a pending delivery of `channel` a slot at `now` may take (an item
-    pinned to a later time is not taken before it: see `selection.ineligible_reason`)."""
+    pinned to a later time is not taken before it: see `selection.ineligible_reason`).
+    `channel` and `now` may be bound parameters, for a statement built once and run often."""
     conditions = [
         Delivery.channel == channel,
         Delivery.state == DeliveryState.PENDING.value,
@@ -78,15 +82,16 @@ def _eligible(
 
 
 def candidates_query(
-    channel: str,
-    now: datetime,
+    channel: str | ColumnElement[str],
+    now: datetime | ColumnElement[datetime],
     *,
-    limit: int,
+    limit: int | None,
     include_embargoed: bool = False,
     where: Sequence[ColumnElement[bool]] = (),
     order_by: Sequence[ColumnElement[Any]] = (),
 ) -> Select[Delivery, Item]:
-    """The query of `Ledger.candidates` (for callers that run it in a session of their own)."""
+    """The query of `Ledger.candidates` (for callers that run it in a session of their own);
+    `limit` None: every row."""
     return (
         select(Delivery, Item)
         .join(Item, Item.id == Delivery.item_id)

@@ -214,6 +214,9 @@ class Delivery(Base):
             "item_id",
         ),
         Index("ix_deliveries_channel_published", "channel", "published_at"),
+        # A channel's posts (state published) from a time: the mix's window, the daily cap,
+        # the latest post, `schedule` (see migration 0006).
+        Index("ix_deliveries_channel_state_published", "channel", "state", "published_at"),
         Index(
             "ix_deliveries_category",
             "channel",

@@ -5,6 +5,7 @@ and the recycles and reminders it makes are made once whatever races."""
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,7 +196,7 @@ def test_a_categorys_best_item_is_one_walk_of_ix_deliveries_category(
     assert "TEMP B-TREE" not in plan and "Sort" not in plan, plan  # rows come in rank order
 
 
-def test_pinned_items_are_found_through_their_time(
+def test_pinned_items_are_found_among_the_channels_pending_deliveries(
     engine: Engine, queue: ContentQueue, store: EditorialStore, clock: FakeClock
 ) -> None:
     pinned = add(queue, "pinned", publish_at=clock() + HOUR)
@@ -204,8 +205,11 @@ def test_pinned_items_are_found_through_their_time(
     with store.supply("c", clock() + 2 * HOUR) as supply, statements(engine) as seen:
         found = supply.pinned()
     assert found is not None and found.item_id == pinned
-    plan = plan_of(engine, *seen[0])
-    assert "ix_items_publish_at" in plan, plan
+    if engine.dialect.name == "sqlite":
+        # Pinned items keep their time once out: walking `ix_items_publish_at` up to now would
+        # read every one ever posted, on every channel.
+        plan = plan_of(engine, *seen[0])
+        assert "ix_items_publish_at" not in plan and "SEARCH deliveries USING" in plan, plan
 
 
 @pytest.mark.parametrize(
@@ -216,7 +220,10 @@ def test_pinned_items_are_found_through_their_time(
         (lambda st, now: st.events("c", now, [DAY]), "ix_items_event_at"),
         (lambda st, now: st.evergreens("c", now), "ix_items_evergreen"),
         (lambda st, now: st.pinned_times("c", now, now + DAY), "ix_items_publish_at"),
-        (lambda st, now: st.published_by_category("c", now), "ix_deliveries_channel_published"),
+        (
+            lambda st, now: st.published_by_category("c", now),
+            "ix_deliveries_channel_state_published",
+        ),
     ],
 )
 def test_every_other_question_reads_a_few_rows_through_an_index(
@@ -235,7 +242,8 @@ def test_every_other_question_reads_a_few_rows_through_an_index(
         question(store, clock())
     plans = [plan_of(engine, *statement) for statement in seen]
     assert any(index in plan for plan in plans), plans
-    assert not [plan for plan in plans if "SCAN" in plan], plans  # no table is read through
+    # No table is read through (a SCAN of a subquery's rows, anon_N, reads what it made).
+    assert not [plan for plan in plans if re.search(r"SCAN (?!anon_)", plan)], plans
 
 
 # -- what the store reads ------------------------------------------------------------------------

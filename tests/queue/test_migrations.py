@@ -88,3 +88,19 @@ def test_downgrading_editorial_columns_keeps_every_row(engine: Engine) -> None:
         assert conn.execute(text("SELECT count(*) FROM deliveries")).scalar() == 2
         assert "evergreen" not in {c["name"] for c in inspect(conn).get_columns("items")}
     assert upgrade(engine) == ("0004", head_revision())
+
+
+def test_0006_adds_and_removes_only_an_index(engine: Engine) -> None:
+    from alembic import command
+
+    from xensocial.migrate import _config
+
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {str(ix["name"]) for ix in inspect(conn).get_indexes("deliveries")}
+
+    assert "ix_deliveries_channel_state_published" in indexes()
+    command.downgrade(_config(engine), "0005")  # type: ignore[arg-type]
+    assert "ix_deliveries_channel_state_published" not in indexes()
+    assert upgrade(engine) == ("0005", head_revision())
+    assert "ix_deliveries_channel_state_published" in indexes()

@@ -15,7 +15,8 @@ It is a forecast: items added, approved or cancelled later change it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,12 +30,20 @@ from .output import emit_json, local_time
 if TYPE_CHECKING:
     from content_queue import Ledger
     from content_queue.blackouts import Period
-    from content_queue.selection import Choice
+    from content_queue.forecast_store import ChannelData
+    from content_queue.selection import Choice, Rules
 
     from ..config import ChannelConfig
     from ..config_editorial import EditorialConfig
 
-__all__ = ["MAX_SLOTS_PER_CHANNEL", "ChannelPlan", "PlannedSlot", "plan_channel", "schedule"]
+__all__ = [
+    "MAX_SLOTS_PER_CHANNEL",
+    "ChannelPlan",
+    "PlannedSlot",
+    "plan_channel",
+    "plan_channels",
+    "schedule",
+]
 
 MAX_SLOTS_PER_CHANNEL = 50  # a seconds-cron channel has thousands of slots a day
 
@@ -64,6 +73,22 @@ def _day_start(channel: ChannelConfig, day: date) -> datetime:
     return datetime.combine(day, time(), channel.zone).astimezone(UTC)
 
 
+def _times(
+    channel: ChannelConfig, now: datetime, until: datetime, max_slots: int
+) -> tuple[list[datetime], bool]:
+    """The channel's slots in [now, until), at most `max_slots`, and whether more fall there."""
+    from ..slots import slot_times
+
+    times: list[datetime] = []
+    for at in slot_times(channel, now):
+        if at >= until:
+            return times, False
+        if len(times) == max_slots:
+            return times, True
+        times.append(at)
+    return times, False
+
+
 def plan_channel(
     channel: ChannelConfig,
     ledger: Ledger,
@@ -75,41 +100,107 @@ def plan_channel(
 ) -> ChannelPlan:
     """The forecast of `channel`'s slots in [now, until), at most `max_slots` of them, and of
     its pinned times; a slot inside one of `blackouts` (configured or stored) is skipped as the
-    daemon will skip it. `editorial` is `[editorial]` (default: its defaults)."""
-    from content_queue.blackouts import blackout_note, covering
+    daemon will skip it. `editorial` is `[editorial]` (default: its defaults).
+
+    It reads the channel alone, a dozen queries (`EditorialStore.snapshot` and the ledger):
+    `plan_channels` reads many channels at once, and a test holds the two to the same plans."""
     from content_queue.editorial_store import EditorialStore
+    from content_queue.forecast_store import ChannelData
+
+    from ..config_editorial import EditorialConfig, rules_for
+
+    times, truncated = _times(channel, now, until, max_slots)
+    rules = rules_for(editorial or EditorialConfig(), channel.mix)
+    today = now.astimezone(channel.zone).date()
+    data = ChannelData(
+        snapshot=EditorialStore.of(ledger).snapshot(
+            channel.name, now, rules, until=until, slots=len(times) + 100
+        ),
+        status=ledger.status(channel.name),
+        claimed=frozenset(ledger.slots_claimed(channel.name, now)),
+        published_today=ledger.published_since(channel.name, _day_start(channel, today)),
+        last_post=ledger.last_published_at(channel.name),
+    )
+    return _play(channel, times, truncated, rules, data, now, until, blackouts)
+
+
+def plan_channels(
+    channels: Sequence[ChannelConfig],
+    ledger: Ledger,
+    now: datetime,
+    until: datetime,
+    max_slots: int = MAX_SLOTS_PER_CHANNEL,
+    blackouts: Sequence[Period] = (),
+    editorial: EditorialConfig | None = None,
+) -> list[ChannelPlan]:
+    """`plan_channel` for each of `channels`, with what they need read for all of them at
+    once (`content_queue.forecast_store`): a few queries, however many channels. Evergreen
+    items are read only for the channels whose forecast reaches them, which are then played
+    again (a forecast that never asks for them cannot depend on them)."""
+    from content_queue.forecast import EvergreensNeeded
+    from content_queue.forecast_store import ForecastAsk, load_evergreens, load_forecasts
+
+    from ..config_editorial import EditorialConfig, rules_for
+
+    settings = editorial or EditorialConfig()
+    prepared = []
+    for channel in channels:
+        times, truncated = _times(channel, now, until, max_slots)
+        rules = rules_for(settings, channel.mix)
+        today = now.astimezone(channel.zone).date()
+        ask = ForecastAsk(
+            channel.name,
+            rules,
+            slots=len(times) + 100,
+            until=until,
+            day_start=_day_start(channel, today),
+            min_gap=channel.min_gap,
+        )
+        prepared.append((channel, times, truncated, rules, ask))
+    loaded = load_forecasts(ledger._sessions, [p[4] for p in prepared], now)
+    plans: dict[str, ChannelPlan] = {}
+    for channel, times, truncated, rules, ask in prepared:
+        with suppress(EvergreensNeeded):  # played again below, with its evergreen items
+            plans[channel.name] = _play(
+                channel, times, truncated, rules, loaded[ask.channel], now, until, blackouts
+            )
+    missing = [p for p in prepared if p[0].name not in plans]
+    evergreens = load_evergreens(ledger._sessions, [p[0].name for p in missing], now)
+    for channel, times, truncated, rules, ask in missing:
+        data = loaded[ask.channel]
+        snapshot = replace(data.snapshot, evergreens=tuple(evergreens.get(channel.name, ())))
+        data = replace(data, snapshot=snapshot)
+        plans[channel.name] = _play(channel, times, truncated, rules, data, now, until, blackouts)
+    return [plans[p[0].name] for p in prepared]
+
+
+def _play(
+    channel: ChannelConfig,
+    times: list[datetime],
+    truncated: bool,
+    rules: Rules,
+    data: ChannelData,
+    now: datetime,
+    until: datetime,
+    blackouts: Sequence[Period],
+) -> ChannelPlan:
+    """The daemon's rules applied slot by slot to what `data` holds (see the module
+    docstring)."""
+    from content_queue.blackouts import blackout_note, covering
     from content_queue.forecast import Forecast
     from content_queue.selection import Choice, pick
 
-    from ..config_editorial import EditorialConfig, rules_for
-    from ..slots import slot_times
-
-    times: list[datetime] = []
-    truncated = False
-    for at in slot_times(channel, now):
-        if at >= until:
-            break
-        if len(times) == max_slots:
-            truncated = True
-            break
-        times.append(at)
-    status = ledger.status(channel.name)
-    rules = rules_for(editorial or EditorialConfig(), channel.mix)
-    snapshot = EditorialStore.of(ledger).snapshot(
-        channel.name, now, rules, until=until, slots=len(times) + 100
-    )
-    forecast = Forecast(snapshot)
+    status = data.status
+    forecast = Forecast(data.snapshot)
     last = times[-1] if truncated else until  # shown up to where the slots are shown
     pinned = set(forecast.pinned_times(now, last)) - set(times)
     timeline = sorted([*times, *pinned])
     if not timeline:
         return ChannelPlan(channel, status.paused, status.pause_reason, (), False)
-    claimed = ledger.slots_claimed(channel.name, timeline[0])
+    claimed = data.claimed
     today = now.astimezone(channel.zone).date()
-    per_day: dict[date, int] = {
-        today: ledger.published_since(channel.name, _day_start(channel, today))
-    }
-    last_post = ledger.last_published_at(channel.name)
+    per_day: dict[date, int] = {today: data.published_today}
+    last_post = data.last_post
     out: list[PlannedSlot] = []
     for at in timeline:
         at_pin = at in pinned
@@ -207,10 +298,9 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     now = app.clock()
     until = now + timedelta(days=days)
     blackouts: list[Period] = [*settings.blackouts, *app.ledger.blackouts(ending_after=now)]
-    plans = [
-        plan_channel(c, app.ledger, now, until, blackouts=blackouts, editorial=settings.editorial)
-        for c in targets
-    ]
+    plans = plan_channels(
+        targets, app.ledger, now, until, blackouts=blackouts, editorial=settings.editorial
+    )
     if as_json:
         emit_json([_as_dict(p) for p in plans])
         return
