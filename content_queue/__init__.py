@@ -6,7 +6,8 @@ scheduling: channels are plain names, and the caller passes the time.
 
 The names below are loaded on first use (PEP 562), not when the package is imported: most of
 them pull in SQLAlchemy's ORM (~300 ms), which light users of the package (the clock, the
-views, the SQLite read path `fastread` behind `xensocial queue list`) must not pay for.
+views, the plain-driver paths `fastread` and `fastwrite` behind `xensocial queue list` and
+`queue add`) must not pay for.
 """
 
 from __future__ import annotations

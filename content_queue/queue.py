@@ -9,7 +9,6 @@ side (slot claims, delivery outcomes, pauses) is in `ledger`; the choice of the 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,8 +22,19 @@ from .audit import Action, record, shorten
 from .bulk import add_rows
 from .db import make_sessionmaker
 from .errors import DuplicateItem, InvalidItem, InvalidTransition, ItemNotFound, RowError
-from .limits import MAX_CATEGORY, nul_problem, priority_problem
-from .schema import Delivery, DeliveryState, Item, ItemSource, ItemState
+from .limits import nul_problem
+from .newitems import (
+    MAX_TEXT,
+    check_editorial_times,
+    check_future,
+    check_new_item,
+    check_times_to_come,
+    clean_tags,
+    evergreen_set,
+    item_rows,
+    new_idempotency_key,
+)
+from .schema import Delivery, DeliveryState, Item, ItemState
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
@@ -55,13 +65,6 @@ EDITABLE_FIELDS = frozenset(
         "event_at",
     }
 )
-_MAX_TITLE = 1000
-_MAX_TEXT = 10_000
-
-
-def new_idempotency_key() -> str:
-    """A key that names one delivery to the network for ever (sent with the post)."""
-    return f"xs-{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -71,71 +74,6 @@ class ImportResult:
     added: list[tuple[int, ItemView]] = field(default_factory=list)
     duplicates: list[tuple[int, DuplicateItem]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
-
-
-def check_new_item(new: NewItem) -> None:
-    """Raise InvalidItem naming the first field of `new` that cannot be added as it is
-    (see `limits` for what both databases can store)."""
-    validate_url(new.url)
-    if not new.channels:
-        raise InvalidItem("channels", "at least one target channel is needed")
-    if len(new.title) > _MAX_TITLE:
-        raise InvalidItem("title", f"{len(new.title)} characters, at most {_MAX_TITLE}")
-    if len(new.text) > _MAX_TEXT:
-        raise InvalidItem("text", f"{len(new.text)} characters, at most {_MAX_TEXT}")
-    if not new.category.strip():
-        raise InvalidItem("category", "must not be empty")
-    if len(new.category.strip()) > MAX_CATEGORY:
-        raise InvalidItem(
-            "category", f"{len(new.category.strip())} characters, at most {MAX_CATEGORY}"
-        )
-    problem = priority_problem(new.priority)
-    if problem is not None:
-        raise InvalidItem("priority", problem)
-    if new.alt_text is not None and len(new.alt_text) > _MAX_TEXT:
-        raise InvalidItem("alt_text", f"{len(new.alt_text)} characters, at most {_MAX_TEXT}")
-    texts = [("title", new.title), ("text", new.text), ("category", new.category)]
-    if new.alt_text is not None:
-        texts.append(("alt_text", new.alt_text))
-    nul = nul_problem([*texts, *(("tags", t) for t in new.tags)])
-    if nul is not None:
-        raise InvalidItem(*nul)
-    try:
-        ItemSource(new.source)
-    except ValueError:
-        raise InvalidItem("source", f"{new.source!r} is not one of manual, csv, feed") from None
-    if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
-        raise InvalidItem("expires_at", "must be later than not_before")
-    check_editorial_times(new)
-
-
-def check_editorial_times(new: NewItem) -> None:
-    """Raise InvalidItem unless the pinned time and the event date agree with the item's other
-    times: a pinned time never breaks the embargo (`not_before`) nor falls after the item
-    expires or its event has passed, and nothing about an event is posted after it (so an
-    expiry after the event is refused)."""
-    pinned = as_utc(new.publish_at) if new.publish_at else None
-    event = as_utc(new.event_at) if new.event_at else None
-    if pinned is not None and new.not_before and pinned < as_utc(new.not_before):
-        raise InvalidItem(
-            "publish_at",
-            f"the pinned time {pinned.isoformat()} is before the embargo (not_before "
-            f"{as_utc(new.not_before).isoformat()}); an embargo is never broken",
-        )
-    if pinned is not None and new.expires_at and pinned >= as_utc(new.expires_at):
-        raise InvalidItem("publish_at", "the pinned time must be before the item expires")
-    if event is not None and pinned is not None and pinned >= event:
-        raise InvalidItem("publish_at", "the pinned time must be before the event")
-    if event is not None and new.expires_at and as_utc(new.expires_at) > event:
-        raise InvalidItem(
-            "expires_at", "must not be after the event (nothing about it is posted after it)"
-        )
-    if event is not None and new.not_before and as_utc(new.not_before) >= event:
-        raise InvalidItem("not_before", "must be before the event")
-
-
-def _clean_tags(tags: Sequence[str]) -> list[str]:
-    return [t.strip().lstrip("#") for t in tags if t.strip()]
 
 
 class ContentQueue:
@@ -152,7 +90,7 @@ class ContentQueue:
         them is evergreen unless its adder said otherwise (`NewItem.evergreen`)."""
         self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
         self._clock = clock
-        self._evergreen_categories = frozenset(c.strip().lower() for c in evergreen_categories)
+        self._evergreen_categories = evergreen_set(evergreen_categories)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -212,10 +150,7 @@ class ContentQueue:
         Raises InvalidItem for a bad field and DuplicateItem when the URL is already queued or
         published (unless `allow_duplicate`)."""
         check_new_item(new)
-        if new.publish_at is not None:
-            self._check_future(as_utc(new.publish_at), "publish_at", "pinned time")
-        if new.event_at is not None:
-            self._check_future(as_utc(new.event_at), "event_at", "event")
+        check_times_to_come(new, self._clock())
         with self._sessions.begin() as s:
             item = self._insert(s, new, allow_duplicate=allow_duplicate)
             s.flush()
@@ -298,8 +233,8 @@ class ContentQueue:
                 raise InvalidItem(
                     "text", "must not be empty (to remove the channel's text, clear it)"
                 )
-            if len(words) > _MAX_TEXT:
-                raise InvalidItem("text", f"{len(words)} characters, at most {_MAX_TEXT}")
+            if len(words) > MAX_TEXT:
+                raise InvalidItem("text", f"{len(words)} characters, at most {MAX_TEXT}")
             nul = nul_problem([("text", words)])
             if nul is not None:
                 raise InvalidItem(*nul)
@@ -369,7 +304,7 @@ class ContentQueue:
                 if name in changes:
                     setattr(item, name, as_utc(changes[name]) if changes[name] else None)
             if "tags" in changes:
-                item.tags = _clean_tags(changes["tags"])
+                item.tags = clean_tags(changes["tags"])
             if "evergreen" in changes:
                 item.evergreen = bool(changes["evergreen"])
             if "alt_text" in changes:
@@ -380,9 +315,9 @@ class ContentQueue:
             if item.event_at is not None and item.expires_at is None:
                 item.expires_at = item.event_at  # nothing about an event is posted after it
             if item.publish_at is not None and before.get("publish_at") != item.publish_at:
-                self._check_future(item.publish_at, "publish_at", "pinned time")
+                check_future(item.publish_at, self._clock(), "publish_at", "pinned time")
             if item.event_at is not None and before.get("event_at") != item.event_at:
-                self._check_future(item.event_at, "event_at", "event")
+                check_future(item.event_at, self._clock(), "event_at", "event")
             probe = NewItem(
                 url=item.url,
                 channels=["-"],
@@ -415,10 +350,6 @@ class ContentQueue:
             return ItemView.of(item)
 
     # -- internals -------------------------------------------------------------------------
-
-    def _check_future(self, at: datetime, name: str, what: str) -> None:
-        if at <= self._clock():
-            raise InvalidItem(name, f"the {what} {at.isoformat()} is in the past")
 
     @staticmethod
     def _move_event(item: Item, event_at: datetime | None, expiry_given: bool) -> None:
@@ -477,50 +408,18 @@ class ContentQueue:
             if existing is not None:
                 raise DuplicateItem(url, existing.id, existing.state)
         now = self._clock()
-        category = new.category.strip().lower()
-        event_at = as_utc(new.event_at) if new.event_at else None
-        expires_at = as_utc(new.expires_at) if new.expires_at else None
-        if event_at is not None and (expires_at is None or expires_at > event_at):
-            expires_at = event_at  # nothing about an event is posted after it
-        evergreen = (
-            new.evergreen if new.evergreen is not None else category in self._evergreen_categories
-        )
-        item = Item(
+        rows = item_rows(
+            new,
             url=url,
-            canonical_url=canon,
-            title=new.title.strip(),
-            text=new.text.strip(),
-            category=new.category.strip().lower(),
-            tags=_clean_tags(new.tags),
-            source=new.source,
-            priority=new.priority,
-            not_before=as_utc(new.not_before) if new.not_before else None,
-            expires_at=expires_at,
-            state=(ItemState.DRAFT if new.draft else ItemState.APPROVED).value,
-            created_at=now,
-            created_by=new.created_by,
-            updated_at=now,
-            evergreen=evergreen,
-            alt_text=(new.alt_text or "").strip() or None,
-            publish_at=as_utc(new.publish_at) if new.publish_at else None,
-            event_at=event_at,
+            canonical=canon,
+            now=now,
+            evergreen_categories=self._evergreen_categories,
+            keys=keys,
+            note=note,
         )
-        for n, channel in enumerate(dict.fromkeys(new.channels)):  # de-duplicated, order kept
-            item.deliveries.append(
-                Delivery(
-                    channel=channel,
-                    state=DeliveryState.PENDING.value,
-                    idempotency_key=keys[n] if n < len(keys) else new_idempotency_key(),
-                    attempts=0,
-                    sort_priority=new.priority,
-                    sort_category=category,
-                    sort_created_at=now,
-                    updated_at=now,
-                )
-            )
+        item = Item(**rows.item)
+        item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
         s.add(item)
         s.flush()  # the id, for the audit entry
-        channels = ", ".join(d.channel for d in item.deliveries)
-        detail = note or f"{new.source}: {url} for {channels}" + (" (draft)" if new.draft else "")
-        record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=detail)
+        record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)
         return item

@@ -1,11 +1,11 @@
-"""The CLI's light paths: what `queue list` / `queue show` / `--help` import, and that the
-SQLAlchemy-free shortcuts (config URL parsing, the sqlite3 read path) give the same answers as the
-full ones.
+"""The CLI's light paths: what `queue list` / `queue show` / `queue add` / `--help` import, and
+that the SQLAlchemy-free shortcuts (config URL parsing, the plain-driver read and add paths, on
+SQLite and PostgreSQL) give the same answers as the full ones.
 
 Why: importing SQLAlchemy's ORM costs ~300 ms on a small machine, the whole budget of
-`queue list` (issue 2). These tests run real processes and look at `sys.modules` at exit, so a
-stray top-level import anywhere on the path fails them; and they check every fallback (no file
-yet, an old schema, auto_migrate off, PostgreSQL) still goes the ORM way.
+`queue list` and `queue add` (issues 2 and 8). These tests run real processes and look at
+`sys.modules` at exit, so a stray top-level import anywhere on the path fails them; and they
+check every fallback (no file yet, an old schema, auto_migrate off) still goes the ORM way.
 """
 
 from __future__ import annotations
@@ -16,27 +16,33 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from content_queue import ContentQueue, NewItem
 from content_queue.db import make_engine
-from tests.cli.conftest import write_config
+from tests.cli.conftest import CONFIG, write_config
 from xensocial.config import load_settings
 from xensocial.errors import ConfigError
 from xensocial.migrate import upgrade
 
-# Runs the CLI and, at exit, prints whether SQLAlchemy was imported.
-_PROBE = """
+# Runs the CLI and, at exit, prints which of the heavy modules were imported.
+_WATCHED = ("sqlalchemy", "sqlalchemy.orm", "psycopg")
+_PROBE = f"""
 import atexit, sys
-atexit.register(lambda: print("SQLALCHEMY=" + str("sqlalchemy" in sys.modules), file=sys.stderr))
+atexit.register(
+    lambda: print("IMPORTED=" + ",".join(m for m in {_WATCHED!r} if m in sys.modules), file=sys.stderr)
+)
 from xensocial.cli import main
 main(sys.argv[1:])
 """
 
 
-def _probe(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], bool]:
+def _run_probe(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """The CLI run as a process with `args`, and which of `_WATCHED` it imported."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, "--config", str(config), *args],
         capture_output=True,
@@ -44,9 +50,18 @@ def _probe(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], 
         timeout=60,
         env={k: v for k, v in os.environ.items() if not k.startswith("XENSOCIAL_")},
     )
-    marker = [line for line in done.stderr.splitlines() if line.startswith("SQLALCHEMY=")]
+    marker = [line for line in done.stderr.splitlines() if line.startswith("IMPORTED=")]
     assert marker, done.stderr
-    return done, marker[-1] == "SQLALCHEMY=True"
+    done.stderr = "\n".join(
+        line for line in done.stderr.splitlines() if not line.startswith("IMPORTED=")
+    )
+    return done, set(filter(None, marker[-1].removeprefix("IMPORTED=").split(",")))
+
+
+def _probe(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], bool]:
+    """The CLI run as a process with `args`, and whether it imported SQLAlchemy."""
+    done, imported = _run_probe(config, *args)
+    return done, "sqlalchemy" in imported
 
 
 def _queue_with_items(tmp_path: Path) -> tuple[Path, ContentQueue]:
@@ -54,8 +69,12 @@ def _queue_with_items(tmp_path: Path) -> tuple[Path, ContentQueue]:
     settings = load_settings(config, env={})
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    queue = ContentQueue(engine)
-    for n in range(60):
+    return config, _fill(ContentQueue(engine), 60)
+
+
+def _fill(queue: ContentQueue, items: int) -> ContentQueue:
+    """`items` items on the test channels: some drafts, some cancelled."""
+    for n in range(items):
         item = queue.add(
             NewItem(
                 url=f"https://example.org/{n}",
@@ -67,7 +86,7 @@ def _queue_with_items(tmp_path: Path) -> tuple[Path, ContentQueue]:
         )
         if n % 7 == 0:
             queue.cancel(item.id)
-    return config, queue
+    return queue
 
 
 def test_queue_list_and_show_on_sqlite_read_without_sqlalchemy_and_match_the_queue(
@@ -205,3 +224,151 @@ def test_a_database_failure_on_the_fast_path_is_one_line_and_exit_1(tmp_path: Pa
     assert done.returncode == 1
     assert done.stderr.startswith("error: the database failed: no such table: deliveries")
     assert "Traceback" not in done.stderr and not loaded
+
+
+def _config_for(tmp_path: Path, engine: Engine) -> Path:
+    """A configuration of the two test channels on the `engine` fixture's database."""
+    url = engine.url.render_as_string(hide_password=False)
+    text = CONFIG.replace('database_url = "sqlite:///{db}"', f"database_url = {json.dumps(url)}")
+    return write_config(tmp_path, text=text)
+
+
+def _light(engine: Engine, imported: set[str]) -> bool:
+    """Whether a command took the plain-driver path: no SQLAlchemy at all on SQLite; on
+    PostgreSQL psycopg without the ORM (the configuration still reads a PostgreSQL URL with
+    SQLAlchemy's `make_url`, which imports its core)."""
+    if engine.dialect.name == "sqlite":
+        return not imported & {"sqlalchemy", "psycopg"}
+    return "psycopg" in imported and "sqlalchemy.orm" not in imported
+
+
+def test_queue_list_show_and_add_take_the_plain_driver_on_both_backends(
+    tmp_path: Path, engine: Engine
+) -> None:
+    config = _config_for(tmp_path, engine)
+    queue = _fill(ContentQueue(engine), 12)
+    queue.set_text(2, "fast", "Own words")
+    for args, expected in (
+        (["queue", "list", "--json"], [i.as_dict() for i in queue.list_items()]),
+        (
+            ["queue", "list", "--state", "pending", "--channel", "demo", "--limit", "3", "--json"],
+            [i.as_dict() for i in queue.list_items(state="pending", channel="demo", limit=3)],
+        ),
+        (["queue", "show", "2", "--json"], queue.get(2).as_dict()),
+    ):
+        done, imported = _run_probe(config, *args)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout) == expected, args
+        assert _light(engine, imported), (args, imported)
+
+    done, imported = _run_probe(
+        config, "--as", "alice", "queue", "add", "https://example.org/new?utm_source=x",
+        "--title", "New — ünï", "--tag", "#xen", "--channel", "demo", "--priority", "2", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _light(engine, imported), imported
+    added = json.loads(done.stdout)
+    assert added == queue.get(added["id"]).as_dict()
+    assert (added["title"], added["tags"], added["priority"], added["created_by"]) == (
+        "New — ünï",
+        ["xen"],
+        2,
+        "alice",
+    )
+    with engine.connect() as conn:
+        audit = conn.exec_driver_sql(
+            "SELECT actor, action, item_id, detail FROM audit_log ORDER BY id DESC LIMIT 1"
+        ).one()
+    assert tuple(audit) == (
+        "alice",
+        "add",
+        added["id"],
+        "manual: https://example.org/new?utm_source=x for demo",
+    )
+
+    # Item 1 has that URL, but was cancelled before it went out: not a duplicate.
+    done, imported = _run_probe(config, "queue", "add", "https://example.org/0/", "--title", "T")
+    assert _light(engine, imported), imported
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"Added item {added['id'] + 1}: T -> demo, fast (approved)")
+
+
+def test_a_refused_add_on_the_plain_driver_is_one_line_exit_2_and_changes_nothing(
+    tmp_path: Path, engine: Engine
+) -> None:
+    config = _config_for(tmp_path, engine)
+    ContentQueue(engine).add(NewItem(url="https://example.org/a", channels=["demo"], title="A"))
+
+    def dump() -> list[Any]:
+        with engine.connect() as conn:
+            return [
+                conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY id").all()
+                for table in ("items", "deliveries", "audit_log")
+            ]
+
+    before = dump()
+    for args, message in (
+        (
+            ["https://EXAMPLE.org/a/#x", "--title", "Again"],
+            "https://EXAMPLE.org/a/#x is already in the queue as item 1 (approved); "
+            "use --allow-duplicate to add it again",
+        ),
+        (["https://example.org/b", "--title", "T", "--category", "c" * 41], "category: 41"),
+        (["ftp://example.org/b", "--title", "T"], "is not an http:// or https:// address"),
+        (["https://example.org/b", "--title", "T", "--channel", "nope"], "unknown channel"),
+    ):
+        done, imported = _run_probe(config, "queue", "add", *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.startswith(f"error: {message}") or message in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        assert "sqlalchemy.orm" not in imported, args
+    assert dump() == before
+
+
+def test_help_imports_no_command_module_and_lists_every_command_as_click_would() -> None:
+    """`xensocial --help` lists the commands from the summaries in `xensocial.cli` (without
+    importing them): the very text click writes once every command is loaded."""
+
+    def run_help(prelude: str) -> tuple[str, list[str]]:
+        code = f"""
+import sys
+from xensocial.cli import cli, main
+{prelude}
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+loaded = [m for m in sys.modules if m.startswith("xensocial.cli.")]
+print("LOADED=" + ",".join(sorted(set(loaded) - {{"xensocial.cli.app", "xensocial.cli.lazy"}})))
+"""
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "COLUMNS": "80"},
+        )
+        text, _, loaded = done.stdout.rpartition("LOADED=")
+        return text, list(filter(None, loaded.strip().split(",")))
+
+    lazy, none = run_help("")
+    assert none == []  # no command module
+    eager, every = run_help("list(cli.commands.values())  # loads every command")
+    assert "xensocial.cli.queue" in every
+    assert lazy == eager and "queue     Add, review and change" in lazy
+
+
+def test_each_lazy_summary_is_the_first_paragraph_of_its_commands_help() -> None:
+    import inspect
+
+    from xensocial.cli import _COMMANDS, cli
+
+    assert set(_COMMANDS) == set(cli.commands)
+    for name, lazy in _COMMANDS.items():
+        command = cli.commands[name]
+        first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+        assert " ".join(lazy.summary.split()) == " ".join(first.split()), name
+    channels, queue = cli.commands["channels"], cli.commands["queue"]
+    assert isinstance(channels, click.Group) and isinstance(queue, click.Group)
+    assert "verify" in channels.commands  # registered by the loaders, as before
+    assert {"retry", "resolve", "add", "list"} <= set(queue.commands)

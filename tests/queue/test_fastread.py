@@ -1,10 +1,11 @@
-"""`fastread` (plain sqlite3) answers exactly as `ContentQueue` (the ORM) does.
+"""`fastread` (plain sqlite3 or psycopg) answers exactly as `ContentQueue` (the ORM) does.
 
-The CLI reads SQLite through `fastread` and everything else through `ContentQueue`, so the two
-must never disagree: the property test fills a real, migrated SQLite file with random items and
-deliveries (any mix of item and delivery states, channels, priorities, dates, tags, text) and
-compares both on random queries, views field by field. A filter, an order, a column or a
-conversion that drifts in either one fails it.
+The CLI's `queue list` and `queue show` read through `fastread` and everything else through
+`ContentQueue`, so the two must never disagree: the property test fills a real, migrated
+database (a SQLite file, and a PostgreSQL schema on the server) with random items and
+deliveries (any mix of item and delivery states, channels, priorities, dates, tags, text, a
+channel's own text) and compares both on random queries, views field by field. A filter, an
+order, a column or a conversion that drifts in either one, on either driver, fails it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, InvalidItem, ItemNotFound
 from content_queue.db import make_engine
+from content_queue.dbapi import PostgresDatabase, plain_database
 from content_queue.fastread import (
     DELIVERY_STATES,
     ITEM_STATES,
@@ -38,13 +40,20 @@ CHANNELS = ("mastodon", "bluesky", "x", "Ünï-chan")
 BASE = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def sqlite_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Path]]:
-    path = tmp_path_factory.mktemp("fastread") / "queue.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    yield engine, path
-    engine.dispose()
+@pytest.fixture
+def both(engine: Engine) -> Iterator[tuple[Engine, FastReader]]:
+    """The `engine` fixture's database (SQLite, then PostgreSQL), and a FastReader on it."""
+    db = plain_database(engine.url.render_as_string(hide_password=False))
+    assert db is not None and db.backend == engine.dialect.name
+    reader = FastReader(db)
+    yield engine, reader
+    reader.close()
+
+
+def _text(size: int, *, min_size: int = 0) -> st.SearchStrategy[str]:
+    # Any text PostgreSQL stores too (no NUL, no lone surrogate: both are refused before writing).
+    alphabet = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+    return st.text(alphabet, min_size=min_size, max_size=size)
 
 
 _when = st.one_of(
@@ -59,7 +68,8 @@ _deliveries = st.dictionaries(
         st.sampled_from(sorted(DeliveryState)),
         st.integers(0, 5),
         _when,
-        st.one_of(st.none(), st.text(max_size=20)),
+        st.one_of(st.none(), _text(20)),
+        st.one_of(st.none(), _text(30)),
     ),
     max_size=len(CHANNELS),
 )
@@ -69,8 +79,8 @@ _items = st.lists(
         st.integers(-3, 3),
         _when,
         _when,
-        st.lists(st.text(min_size=1, max_size=8), max_size=3),
-        st.text(max_size=30),
+        st.lists(_text(8, min_size=1), max_size=3),
+        _text(30),
         _deliveries,
     ),
     max_size=14,
@@ -117,7 +127,7 @@ def _fill(engine: Engine, items: list[Any]) -> None:
                     "updated_at": created + timedelta(seconds=1),
                 },
             )
-            for channel, (d_state, attempts, published, error) in deliveries.items():
+            for channel, (d_state, attempts, published, error, own) in deliveries.items():
                 conn.execute(
                     insert(Delivery),
                     {
@@ -134,22 +144,23 @@ def _fill(engine: Engine, items: list[Any]) -> None:
                         "sort_priority": priority,
                         "sort_created_at": created,
                         "updated_at": created,
+                        "text_override": own,
                     },
                 )
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(items=_items, queries=_queries)
 def test_fastread_lists_and_gets_exactly_what_the_queue_does(
-    sqlite_db: tuple[Engine, Path], items: list[Any], queries: list[Any]
+    both: tuple[Engine, FastReader], items: list[Any], queries: list[Any]
 ) -> None:
-    engine, path = sqlite_db
+    engine, fast = both
     _fill(engine, items)
-    queue, fast = ContentQueue(engine), FastReader(path)
+    queue = ContentQueue(engine)
     for state, channel, limit, offset, newest_first in queries:
         kwargs = {
             "state": state,
@@ -170,10 +181,9 @@ def test_fastread_lists_and_gets_exactly_what_the_queue_does(
 
 
 def test_a_view_read_both_ways_is_the_same_down_to_the_microsecond(
-    sqlite_db: tuple[Engine, Path],
+    both: tuple[Engine, FastReader],
 ) -> None:
-    engine, path = sqlite_db
-    _fill(engine, [])
+    engine, fast = both
     queue = ContentQueue(engine, clock=lambda: BASE + timedelta(microseconds=123_456))
     added = queue.add(
         new_item(
@@ -185,23 +195,26 @@ def test_a_view_read_both_ways_is_the_same_down_to_the_microsecond(
             not_before=BASE + timedelta(days=1, microseconds=1),
         )
     )
-    got = FastReader(path).get(added.id)
-    assert got == added == queue.get(added.id)
+    queue.set_text(added.id, "bluesky", "Own words — ünï")
+    got = fast.get(added.id)
+    assert got == queue.get(added.id)
     assert got.created_at.tzinfo is UTC and got.created_at.microsecond == 123_456
+    assert got.created_at == added.created_at
     assert [d.channel for d in got.deliveries] == ["bluesky", "mastodon"]
+    assert got.deliveries[0].text_override == "Own words — ünï"
     assert got.tags == ("xen", "hyp")
 
 
 def test_an_unknown_state_is_refused_with_the_queues_words(
-    sqlite_db: tuple[Engine, Path],
+    both: tuple[Engine, FastReader],
 ) -> None:
-    engine, path = sqlite_db
+    engine, fast = both
     with pytest.raises(InvalidItem) as slow:
         ContentQueue(engine).list_items(state="posted")
-    with pytest.raises(InvalidItem) as fast:
-        FastReader(path).list_items(state="posted")
-    assert str(fast.value) == str(slow.value)
-    assert "'posted' is not one of approved, cancelled, draft, failed" in str(fast.value)
+    with pytest.raises(InvalidItem) as quick:
+        fast.list_items(state="posted")
+    assert str(quick.value) == str(slow.value)
+    assert "'posted' is not one of approved, cancelled, draft, failed" in str(quick.value)
 
 
 def test_the_state_names_are_the_schemas() -> None:
@@ -209,13 +222,16 @@ def test_the_state_names_are_the_schemas() -> None:
     assert {s.value for s in DeliveryState} == DELIVERY_STATES
 
 
-def test_the_connection_is_read_only(sqlite_db: tuple[Engine, Path]) -> None:
-    _, path = sqlite_db
-    with (
-        FastReader(path)._reading() as conn,
-        pytest.raises(sqlite3.OperationalError, match="readonly"),
-    ):
-        conn.execute("DELETE FROM items")
+def test_the_connection_is_read_only(both: tuple[Engine, FastReader]) -> None:
+    engine, fast = both
+    refused: Any = sqlite3.OperationalError
+    if engine.dialect.name == "postgresql":
+        import psycopg
+
+        refused = psycopg.errors.ReadOnlySqlTransaction
+    with pytest.raises(refused, match="read-?only"), fast.db.reading() as tx:
+        tx.run("DELETE FROM items")
+    assert fast.list_items() == []  # and the reader goes on after the refusal
 
 
 @pytest.mark.parametrize(
@@ -254,4 +270,20 @@ def test_reader_for_only_answers_for_a_file_at_the_head_revision(tmp_path: Path)
     fast = reader_for(url, head)
     assert isinstance(fast, FastReader) and fast.path == path
     assert reader_for(url, "9999") is None  # a newer (or other) code base than the file
-    assert reader_for("postgresql+psycopg://u@h/db", head) is None
+    assert reader_for("postgresql://u@h/db", head) is None  # not psycopg: SQLAlchemy's default
+
+
+def test_reader_for_postgresql_at_the_head_revision_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the PostgreSQL side of reader_for")
+    url = engine.url.render_as_string(hide_password=False)
+    head = head_revision()
+    fast = reader_for(url, head)
+    assert fast is not None and isinstance(fast.db, PostgresDatabase) and fast.path is None
+    fast.close()
+    assert reader_for(url, "9999") is None
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE alembic_version")
+    assert reader_for(url, head) is None  # never migrated, as far as it can tell
+    nobody = "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=3"
+    assert reader_for(nobody, head) is None  # no server: the ORM way says so in its words

@@ -8,33 +8,21 @@ This module holds the root group and the one place where errors become exit code
        a bad configuration, a bad CSV row)
 
 An error is one clear line on stderr ("error: ..."); `--debug` adds the traceback. The commands
-themselves live in one module per group and only raise.
+themselves live in one module per group and only raise; a command's module is imported only
+when that command runs (`lazy`), so `--help` and each command start with no more than they use.
 """
 
 from __future__ import annotations
 
 import sys
-import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
 
 import click
 
 from .. import __version__
-from . import deliveries as _deliveries  # noqa: F401 - registers queue retry/resolve
-from .activity import activity
 from .app import App, actor_option
-from .blackout import blackout
-from .channels import channels
-from .clips import clips
-from .export import export
-from .feeds import feeds
-from .log import log
-from .metrics import metrics
-from .networks import adapters, preview, verify
-from .ops import db, health, run
-from .queue import queue
-from .report import report
-from .schedule import schedule
+from .lazy import Lazy, LazyGroup
 
 __all__ = ["App", "cli", "invoke", "main"]
 
@@ -42,7 +30,91 @@ _USAGE_EXIT = 2
 _FAILURE_EXIT = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _from(module: str, name: str) -> Callable[[], click.Command]:
+    """A loader of the command `name` of `xensocial.cli.<module>`."""
+
+    def load() -> click.Command:
+        command: click.Command = getattr(import_module(f".{module}", __name__), name)
+        return command
+
+    return load
+
+
+def _queue() -> click.Command:
+    from . import deliveries as _deliveries  # noqa: F401 - registers queue retry/resolve
+    from .queue import queue
+
+    return queue
+
+
+def _channels() -> click.Command:
+    from .channels import channels
+    from .networks import verify
+
+    channels.add_command(verify)  # lives with the other network commands, runs as `channels verify`
+    return channels
+
+
+# Every command, with the first paragraph of its help, which `xensocial --help` shows without
+# importing the command (see `lazy`; a test checks each is the command's own).
+_COMMANDS = {
+    "activity": Lazy(
+        _from("activity", "activity"),
+        "Press releases, interviews, analyst briefings, member content and events.",
+    ),
+    "adapters": Lazy(
+        _from("networks", "adapters"),
+        "List the installed network adapters (a channel's `network` names one): where each "
+        "comes from (package and version, module:Class) and whether it loads.",
+    ),
+    "blackout": Lazy(
+        _from("blackout", "blackout"),
+        "Periods in which nothing is posted (a holiday, a crisis, an embargo).",
+    ),
+    "channels": Lazy(_channels, "Show the configured channels; pause and resume them."),
+    "clips": Lazy(
+        _from("clips", "clips"), "Press coverage: articles about the project and its competitors."
+    ),
+    "db": Lazy(_from("ops", "db"), "Create or upgrade the database schema."),
+    "export": Lazy(
+        _from("export", "export"),
+        "Published posts as an Atom feed, and posts, engagement or followers as CSV.",
+    ),
+    "feeds": Lazy(_from("feeds", "feeds"), "RSS/Atom feeds whose new entries become queue items."),
+    "health": Lazy(
+        _from("ops", "health"),
+        "Exit 0 when the database answers and the daemon's heartbeat is fresh (< 90 s), else 1.",
+    ),
+    "log": Lazy(_from("log", "log"), "Who did what, and when: the audit log, newest first."),
+    "metrics": Lazy(
+        _from("metrics", "metrics"), "Engagement and follower counts read from the networks."
+    ),
+    "preview": Lazy(
+        _from("networks", "preview"),
+        "Show the exact text ID would be posted as, and its length against the channel's limit.",
+    ),
+    "queue": Lazy(_queue, "Add, review and change the items waiting to be posted."),
+    "report": Lazy(
+        _from("report", "report"),
+        "The status report: posts, engagement, followers, press coverage, share of voice, "
+        "themes, programme activity, and what failed or was skipped (docs/reports.md).",
+    ),
+    "run": Lazy(
+        _from("ops", "run"),
+        "Run the daemon: post the queue's items at each channel's slots, until stopped.",
+    ),
+    "schedule": Lazy(
+        _from("schedule", "schedule"),
+        "The coming slots of each enabled channel and the item each would post now.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=_COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option(
     "--config",
     "config_path",
@@ -73,19 +145,10 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool, acting_as: str
         app.user = acting_as
 
 
-for command in (queue, channels, schedule, preview, feeds, metrics, db, run, adapters, health):
-    cli.add_command(command)
-channels.add_command(verify)  # lives with the other network commands, runs as `channels verify`
-cli.add_command(clips)
-cli.add_command(activity)
-cli.add_command(export)
-cli.add_command(report)
-cli.add_command(blackout)
-cli.add_command(log)
-
-
 def _fail(message: str, code: int, debug: bool) -> int:
     # Errors may quote what a network answered, which may quote a secret: never print one.
+    import traceback
+
     from ..redaction import redact_text
 
     if debug:
@@ -97,6 +160,13 @@ def _fail(message: str, code: int, debug: bool) -> int:
 
 def invoke(args: Sequence[str] | None, app: App) -> int:
     """Run the CLI with `args` and return its exit code (printing any error); for `main` and tests."""
+    try:
+        return _run(args, app)
+    finally:
+        app.close()
+
+
+def _run(args: Sequence[str] | None, app: App) -> int:
     try:
         # Without standalone mode, click returns the code of `ctx.exit(code)` / Exit(code).
         code = cli.main(args=args, prog_name="xensocial", obj=app, standalone_mode=False)
@@ -142,7 +212,9 @@ def _describe(exc: Exception) -> str:
     """A one-line account of an unexpected failure, naming the database when it is the cause."""
     import sqlite3
 
-    if isinstance(exc, sqlite3.Error):  # from the SQLite read path (content_queue.fastread)
+    # From the plain-driver paths (content_queue.fastread, fastwrite): psycopg only when loaded.
+    psycopg = sys.modules.get("psycopg")
+    if isinstance(exc, sqlite3.Error) or (psycopg is not None and isinstance(exc, psycopg.Error)):
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return f"the database failed: {detail} (--debug shows the details)"
     from sqlalchemy.exc import DBAPIError, SQLAlchemyError

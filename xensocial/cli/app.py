@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from content_queue import ContentQueue, Ledger
     from content_queue.fastread import FastReader
+    from content_queue.fastwrite import FastWriter
     from content_queue.timeutil import Clock
 
     from ..adapters.base import Adapter
@@ -159,13 +161,32 @@ class App:
     def reader(self) -> ContentQueue | FastReader:
         """What read-only commands (`queue list`, `queue show`) read through.
 
-        A SQLite file already at the scripts' head is read with plain sqlite3 (`fastread`), so
-        these commands never import SQLAlchemy (~300 ms of their 300 ms budget); otherwise the
-        queue, whose first use checks (and, with auto_migrate, upgrades) the schema as usual."""
+        A database already at the scripts' head (a SQLite file, or PostgreSQL through psycopg)
+        is read with its plain driver (`fastread`), so these commands never import SQLAlchemy
+        (~300 ms of their 300 ms budget); otherwise the queue, whose first use checks (and,
+        with auto_migrate, upgrades) the schema as usual."""
         if not self._checked:
             from content_queue.fastread import reader_for
 
             fast = reader_for(self.settings.database_url, script_head())
+            if fast is not None:
+                return fast
+        return self.queue
+
+    @cached_property
+    def writer(self) -> ContentQueue | FastWriter:
+        """What `queue add` adds through (and looks for duplicates with): on a database already
+        at the scripts' head, its plain driver (`fastwrite`, the same checks and rows as the
+        queue's, without SQLAlchemy); otherwise the queue, as `reader`."""
+        if not self._checked:
+            from content_queue.fastwrite import writer_for
+
+            fast = writer_for(
+                self.settings.database_url,
+                script_head(),
+                clock=self.clock,
+                evergreen_categories=self.settings.editorial.evergreen_categories,
+            )
             if fast is not None:
                 return fast
         return self.queue
@@ -193,6 +214,15 @@ class App:
             "(auto_migrate is on).",
             err=True,
         )
+
+    def close(self) -> None:
+        """Close the plain-driver connections the command opened (`reader`, `writer`), so a
+        PostgreSQL server sees a clean goodbye; best effort: the process ends anyway."""
+        for name in ("reader", "writer"):
+            close = getattr(self.__dict__.pop(name, None), "close", None)  # (the ORM's: none)
+            if close is not None:
+                with suppress(Exception):
+                    close()
 
     def warn(self, message: str) -> None:
         """One `warning:` line on stderr (never stdout, where --json goes), once per message."""

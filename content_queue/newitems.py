@@ -1,0 +1,202 @@
+"""A new item, from what its adder gave to the rows the database gets: the checks and the
+normalisation every way of adding an item applies.
+
+Why a module of its own, without SQLAlchemy: an item is added by the queue API
+(`ContentQueue.add`, `add_many`, through the ORM) and by `xensocial queue add` through plain
+DB-API (`fastwrite`), and both must refuse the same input with the same words and write the
+same rows. Keeping the rules and the rows here, once, means the two cannot drift apart;
+tests/queue/test_fastwrite.py adds the same random items both ways and compares every table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .errors import InvalidItem
+from .limits import MAX_CATEGORY, nul_problem, priority_problem
+from .timeutil import as_utc
+from .urls import validate_url
+from .views import NewItem
+
+__all__ = [
+    "MAX_TEXT",
+    "MAX_TITLE",
+    "SOURCES",
+    "ItemRows",
+    "check_editorial_times",
+    "check_future",
+    "check_new_item",
+    "check_times_to_come",
+    "clean_tags",
+    "evergreen_set",
+    "item_rows",
+    "new_idempotency_key",
+]
+
+MAX_TITLE = 1000
+MAX_TEXT = 10_000
+# The values of schema.ItemSource (schema imports SQLAlchemy; a test checks they are equal).
+SOURCES = ("manual", "csv", "feed")
+
+
+def new_idempotency_key() -> str:
+    """A key that names one delivery to the network for ever (sent with the post)."""
+    return f"xs-{uuid.uuid4().hex}"
+
+
+def clean_tags(tags: Sequence[str]) -> list[str]:
+    """Tags as stored: trimmed, without their '#', empty ones dropped."""
+    return [t.strip().lstrip("#") for t in tags if t.strip()]
+
+
+def evergreen_set(categories: Collection[str]) -> frozenset[str]:
+    """`[editorial] evergreen_categories` as compared with an item's (normalised) category."""
+    return frozenset(c.strip().lower() for c in categories)
+
+
+def check_new_item(new: NewItem) -> None:
+    """Raise InvalidItem naming the first field of `new` that cannot be added as it is
+    (see `limits` for what both databases can store)."""
+    validate_url(new.url)
+    if not new.channels:
+        raise InvalidItem("channels", "at least one target channel is needed")
+    if len(new.title) > MAX_TITLE:
+        raise InvalidItem("title", f"{len(new.title)} characters, at most {MAX_TITLE}")
+    if len(new.text) > MAX_TEXT:
+        raise InvalidItem("text", f"{len(new.text)} characters, at most {MAX_TEXT}")
+    if not new.category.strip():
+        raise InvalidItem("category", "must not be empty")
+    if len(new.category.strip()) > MAX_CATEGORY:
+        raise InvalidItem(
+            "category", f"{len(new.category.strip())} characters, at most {MAX_CATEGORY}"
+        )
+    problem = priority_problem(new.priority)
+    if problem is not None:
+        raise InvalidItem("priority", problem)
+    if new.alt_text is not None and len(new.alt_text) > MAX_TEXT:
+        raise InvalidItem("alt_text", f"{len(new.alt_text)} characters, at most {MAX_TEXT}")
+    texts = [("title", new.title), ("text", new.text), ("category", new.category)]
+    if new.alt_text is not None:
+        texts.append(("alt_text", new.alt_text))
+    nul = nul_problem([*texts, *(("tags", t) for t in new.tags)])
+    if nul is not None:
+        raise InvalidItem(*nul)
+    if new.source not in SOURCES:
+        raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
+    if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
+        raise InvalidItem("expires_at", "must be later than not_before")
+    check_editorial_times(new)
+
+
+def check_editorial_times(new: NewItem) -> None:
+    """Raise InvalidItem unless the pinned time and the event date agree with the item's other
+    times: a pinned time never breaks the embargo (`not_before`) nor falls after the item
+    expires or its event has passed, and nothing about an event is posted after it (so an
+    expiry after the event is refused)."""
+    pinned = as_utc(new.publish_at) if new.publish_at else None
+    event = as_utc(new.event_at) if new.event_at else None
+    if pinned is not None and new.not_before and pinned < as_utc(new.not_before):
+        raise InvalidItem(
+            "publish_at",
+            f"the pinned time {pinned.isoformat()} is before the embargo (not_before "
+            f"{as_utc(new.not_before).isoformat()}); an embargo is never broken",
+        )
+    if pinned is not None and new.expires_at and pinned >= as_utc(new.expires_at):
+        raise InvalidItem("publish_at", "the pinned time must be before the item expires")
+    if event is not None and pinned is not None and pinned >= event:
+        raise InvalidItem("publish_at", "the pinned time must be before the event")
+    if event is not None and new.expires_at and as_utc(new.expires_at) > event:
+        raise InvalidItem(
+            "expires_at", "must not be after the event (nothing about it is posted after it)"
+        )
+    if event is not None and new.not_before and as_utc(new.not_before) >= event:
+        raise InvalidItem("not_before", "must be before the event")
+
+
+def check_future(at: datetime, now: datetime, name: str, what: str) -> None:
+    """Raise InvalidItem unless `at` (a pinned time, an event) is after `now`."""
+    if at <= now:
+        raise InvalidItem(name, f"the {what} {at.isoformat()} is in the past")
+
+
+def check_times_to_come(new: NewItem, now: datetime) -> None:
+    """Raise InvalidItem when `new`'s pinned time or event is not in the future (at add)."""
+    if new.publish_at is not None:
+        check_future(as_utc(new.publish_at), now, "publish_at", "pinned time")
+    if new.event_at is not None:
+        check_future(as_utc(new.event_at), now, "event_at", "event")
+
+
+@dataclass(frozen=True)
+class ItemRows:
+    """What adding one item writes: the `items` row, one `deliveries` row per target channel
+    (without `item_id`, unknown until the item is in), and the detail of its audit entry.
+    Column names as in `schema`; times aware UTC, tags a list (each writer stores them its way)."""
+
+    item: dict[str, Any]
+    deliveries: list[dict[str, Any]]
+    detail: str
+
+
+def item_rows(
+    new: NewItem,
+    *,
+    url: str,
+    canonical: str,
+    now: datetime,
+    evergreen_categories: frozenset[str],
+    keys: Sequence[str] = (),
+    note: str | None = None,
+) -> ItemRows:
+    """The rows of `new` (`url` validated and `canonical`, duplicates already looked for).
+
+    `keys` gives the deliveries' idempotency keys in channel order (new ones otherwise);
+    `note` replaces the audit entry's detail."""
+    category = new.category.strip().lower()
+    event_at = as_utc(new.event_at) if new.event_at else None
+    expires_at = as_utc(new.expires_at) if new.expires_at else None
+    if event_at is not None and (expires_at is None or expires_at > event_at):
+        expires_at = event_at  # nothing about an event is posted after it
+    evergreen = new.evergreen if new.evergreen is not None else category in evergreen_categories
+    item = {
+        "url": url,
+        "canonical_url": canonical,
+        "title": new.title.strip(),
+        "text": new.text.strip(),
+        "category": category,
+        "tags": clean_tags(new.tags),
+        "source": new.source,
+        "priority": new.priority,
+        "not_before": as_utc(new.not_before) if new.not_before else None,
+        "expires_at": expires_at,
+        "state": "draft" if new.draft else "approved",
+        "created_at": now,
+        "created_by": new.created_by,
+        "updated_at": now,
+        "evergreen": evergreen,
+        "alt_text": (new.alt_text or "").strip() or None,
+        "publish_at": as_utc(new.publish_at) if new.publish_at else None,
+        "event_at": event_at,
+    }
+    channels = list(dict.fromkeys(new.channels))  # de-duplicated, order kept
+    deliveries = [
+        {
+            "channel": channel,
+            "state": "pending",
+            "idempotency_key": keys[n] if n < len(keys) else new_idempotency_key(),
+            "attempts": 0,
+            "sort_priority": new.priority,
+            "sort_category": category,
+            "sort_created_at": now,
+            "updated_at": now,
+        }
+        for n, channel in enumerate(channels)
+    ]
+    detail = note or f"{new.source}: {url} for {', '.join(channels)}" + (
+        " (draft)" if new.draft else ""
+    )
+    return ItemRows(item, deliveries, detail)
