@@ -1,19 +1,23 @@
 """Are the exports cheap on a big database? A year of 1,000 channels, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/exports.py [--channels N] [--posts N] [--scrapes N]
-                                      [--postgres URL | --no-postgres]
+    .venv/bin/python bench/exports.py [--quick] [--channels N] [--posts N] [--scrapes N]
+                                      [--figures FILE] [--postgres URL | --no-postgres]
 
-For each backend it builds the real schema, bulk-inserts N posts over the channels (2% of them
-failed, with the publisher's error texts), 6 engagement samples per post, a daily follower
-count per channel for a year and 50 feeds, then reports:
+For each backend it loads the same year of data as `bench/report.py` (`populate`: 100,000
+posts, 594,000 engagement samples, a daily follower count per channel), plus 50 feeds, with
+the channels of `bench/config_load.py` (x, mastodon, facebook and outbox; one in five on a
+seconds cron), then measures:
 
-- one `/metrics` scrape (`Exports.metrics`: every query of the collector, the next slot of every
-  channel, the exposition), median and p95; it runs on every scrape, so it should stay well
-  under Prometheus' usual 10 s timeout at any size: target < 1 s;
-- `xensocial export csv --what engagement` of every sample, as a whole process: wall time and
-  peak memory (the rows are streamed, so memory should not grow with them);
+- one `/metrics` scrape (`Exports.metrics`, in process: every query of the collector, the next
+  slot of every channel, the exposition), median of `--scrapes` after a first one; a scrape
+  runs every 15 to 60 s and must stay well under Prometheus' usual 10 s timeout: target < 1 s;
+- `xensocial export csv --what engagement` (every sample) and `--what followers`, as whole
+  processes: wall time and peak memory (the rows are streamed, so the memory should be the
+  same for both, and not grow with the rows);
 - `xensocial export atom` (the newest 50 posts) as a whole process.
 
+It checks what each export wrote (as many CSV rows as the database has samples, 50 Atom
+entries) and exits 1 when that is wrong. `--quick`: 20 channels, 2,000 posts.
 The PostgreSQL run uses a scratch database, dropped at the end.
 """
 
@@ -21,213 +25,124 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
-import subprocess
+import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _support import process_env, summary_ms, time_call, xensocial_command  # noqa: E402
-from selection import POSTGRES_DEFAULT, scratch_postgres  # noqa: E402
+from _figures import Figure, add_suite_options, at_most, emit  # noqa: E402
+from _process import run_measured  # noqa: E402
+from _support import process_env, time_call, xensocial_command  # noqa: E402
+from config_load import write_config  # noqa: E402
+from report import on_each_backend, populate  # noqa: E402
 
 from content_queue import make_engine  # noqa: E402
-from content_queue.schema import (  # noqa: E402
-    Delivery,
-    EngagementSample,
-    Feed,
-    FollowerSample,
-    Item,
-)
+from content_queue.schema import EngagementSample, Feed, FollowerSample  # noqa: E402
 from xensocial.config import load_settings  # noqa: E402
 from xensocial.migrate import upgrade  # noqa: E402
 from xensocial.reporting.http import Exports  # noqa: E402
 
-NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-ERRORS = (
-    "rejected: posting to Mastodon: 612 characters, the instance allows 500",
-    "rejected: posting: X refused a duplicate (403): Status is a duplicate.",
-    "cannot render: unknown placeholder {nope}",
-    "rejected: the instance refused the status (422)",
-)
+BENCHMARK = "exports"
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # a week before the data's year ends
+ATOM_ENTRIES = 50
 
 
-def channel_names(n: int) -> list[str]:
-    return [f"ch-{i:04d}" for i in range(n)]
-
-
-def write_config(folder: Path, channels: list[str]) -> Path:
-    """A configuration of `channels` outbox channels, half on slots and half on a cron."""
-    tables = []
-    for i, name in enumerate(channels):
-        schedule = 'slots = ["09:30", "15:00"]' if i % 2 else 'cron = "0 */10 * * * *"'
-        tables.append(
-            f'[[channels]]\nname = "{name}"\nnetwork = "outbox"\n{schedule}\n'
-            f'timezone = "Europe/Amsterdam"\n[channels.options]\npath = "{name}.jsonl"\n'
-        )
-    path = folder / "bench.toml"
-    path.write_text('identity = "bench"\n\n' + "\n".join(tables), encoding="utf-8")
-    return path
-
-
-def chunked(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), 10_000):
-        conn.execute(insert(table), rows[start : start + 10_000])
-
-
-def populate(url: str, channels: list[str], posts: int, seed: int = 11) -> dict[str, int]:
-    rng = random.Random(seed)
+def load(url: str, channels: int, posts: int) -> dict[str, int]:
+    """The report's year of data and 50 feeds; returns the rows each CSV export must write."""
     engine = make_engine(url)
     upgrade(engine)
-    start = NOW - timedelta(days=365)
-    items, deliveries, samples = [], [], []
-    for i in range(1, posts + 1):
-        at = start + timedelta(seconds=i * 365 * 86400 // posts)
-        items.append(
-            {
-                "id": i,
-                "url": f"https://example.org/{i}",
-                "canonical_url": f"https://example.org/{i}",
-                "title": f"Post {i}",
-                "text": "Something worth reading",
-                "category": "news",
-                "tags": ["xen"],
-                "state": "approved",
-                "created_at": at,
-                "updated_at": at,
-            }
-        )
-        failed = rng.random() < 0.02
-        deliveries.append(
-            {
-                "id": i,
-                "item_id": i,
-                "channel": channels[i % len(channels)],
-                "state": "failed" if failed else "published",
-                "idempotency_key": f"xs-bench-{i}",
-                "last_error": rng.choice(ERRORS) if failed else None,
-                "remote_id": None if failed else f"r{i}",
-                "remote_url": None if failed else f"https://social.example/{i}",
-                "published_at": None if failed else at,
-                "sort_created_at": at,
-                "updated_at": at,
-            }
-        )
-        if not failed:
-            for age in (3600, 86400, 7 * 86400, 30 * 86400, 60 * 86400, 90 * 86400):
-                samples.append(
-                    {
-                        "delivery_id": i,
-                        "channel": channels[i % len(channels)],
-                        "age_seconds": age,
-                        "taken_at": at + timedelta(seconds=age),
-                        "found": True,
-                        "likes": rng.randint(0, 50),
-                        "reposts": rng.randint(0, 10),
-                        "replies": None,
-                        "impressions": rng.choice((None, rng.randint(0, 5000))),
-                    }
-                )
-    followers = [
-        {"channel": c, "taken_at": start + timedelta(days=d), "followers": 1000 + d}
-        for c in channels
-        for d in range(365)
-    ]
+    populate(engine, channels, posts)
     feeds = [
-        {
-            "name": f"feed-{i}",
-            "url": f"https://blog.example/{i}/feed",
-            "status": "ok",
-            "created_at": NOW,
-        }
+        {"name": f"feed-{i}", "url": f"https://blog.example/{i}/feed", "status": "ok",
+         "created_at": NOW}
         for i in range(50)
-    ]
+    ]  # fmt: skip
     with engine.begin() as conn:
-        for table, rows in (
-            (Item, items),
-            (Delivery, deliveries),
-            (EngagementSample, samples),
-            (FollowerSample, followers),
-            (Feed, feeds),
-        ):
-            chunked(conn, table, rows)
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("ANALYZE"))
+        conn.execute(insert(Feed), feeds)
+        expected = {
+            "engagement": conn.execute(select(func.count()).select_from(EngagementSample)),
+            "followers": conn.execute(select(func.count()).select_from(FollowerSample)),
+        }
+        counts = {what: int(result.scalar_one()) for what, result in expected.items()}
     engine.dispose()
-    return {"posts": posts, "engagement samples": len(samples), "follower samples": len(followers)}
+    return counts
 
 
-def run_measured(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one process (measured alone in a fresh child)."""
-    probe = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        "r = subprocess.run(sys.argv[1:], capture_output=True); "
-        "assert r.returncode == 0, r.stderr.decode()[-500:]; "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe, *argv], env=process_env(env), capture_output=True, text=True
-    )
-    if out.returncode != 0:
-        raise SystemExit(out.stderr[-800:])
-    wall, kib = out.stdout.split()
-    return float(wall), int(kib) / 1024
-
-
-def bench_backend(label: str, url: str, args: argparse.Namespace) -> None:
+def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     print(f"\n== {label}: {url.split('@')[-1]}")
-    channels = channel_names(args.channels)
     started = time.perf_counter()
-    counts = populate(url, channels, args.posts)
+    expected = load(url, args.channels, args.posts)
     print(
-        "   " + ", ".join(f"{n:,} {what}" for what, n in counts.items()),
-        f"on {len(channels):,} channels (built in {time.perf_counter() - started:.0f} s)",
+        f"   {args.posts:,} posts, {expected['engagement']:,} engagement samples, "
+        f"{expected['followers']:,} follower samples on {args.channels:,} channels "
+        f"(built in {time.perf_counter() - started:.0f} s)"
     )
+    figures: list[Figure] = []
+    who = f"{args.channels:,} channels"
     with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        config = write_config(Path(tmp), channels)
+        folder = Path(tmp)
+        config = write_config(folder, args.channels, 'identity = "bench"')
         env = {"XENSOCIAL_DATABASE_URL": url, "XENSOCIAL_DATA_DIR": tmp}
-        settings = load_settings(config, env=env)
-        exports = Exports(settings, clock=lambda: NOW, scheduler_problem=lambda: None)
+        exports = Exports(load_settings(config, env=env), clock=lambda: NOW,
+                          scheduler_problem=lambda: None)  # fmt: skip
         body = exports.metrics("")[2]
-        times = time_call(lambda: exports.metrics(""), args.scrapes)
+        times = time_call(lambda: exports.metrics(""), args.scrapes, warmup=1)
         exports.close()
-        print(
-            f"   /metrics scrape ({len(body) / 1024:,.0f} KiB)    {summary_ms(times)}   target < 1 s"
-        )
+        scrape = statistics.median(times) * 1000
+        print(f"   /metrics scrape ({len(body) / 1024:,.0f} KiB): median {scrape:.0f} ms, "
+              f"max {max(times) * 1000:.0f} ms (n={len(times)})")  # fmt: skip
+        figures.append(
+            at_most(BENCHMARK, f"/metrics scrape, {who}", scrape, "ms", 1000.0, backend=backend,
+                    note=f"{len(body) / 1024:,.0f} KiB; median of {len(times)} in process")
+        )  # fmt: skip
         command = [*xensocial_command(), "--config", str(config), "export"]
-        run_measured([*command, "atom"], env)  # warm-up: compiles the bytecode cache
-        out = Path(tmp) / "engagement.csv"
-        wall, peak = run_measured([*command, "csv", "--what", "engagement", "--out", str(out)], env)
-        rows = out.read_text(encoding="utf-8").count("\n") - 1
-        print(
-            f"   export csv --what engagement: {rows:,} rows in {wall:.1f} s, peak RSS {peak:.0f} MiB"
-        )
-        wall, peak = run_measured([*command, "csv", "--what", "followers", "--out", str(out)], env)
-        print(f"   export csv --what followers:  {wall:.1f} s, peak RSS {peak:.0f} MiB")
-        wall, peak = run_measured([*command, "atom", "--out", str(Path(tmp) / "feed.atom")], env)
-        print(f"   export atom (newest 50):      {wall:.2f} s, peak RSS {peak:.0f} MiB")
+        measured_env = process_env(env)
+        run_measured([*command, "atom", "--out", str(folder / "warm.atom")], measured_env)
+        for what, rows in expected.items():
+            out = folder / f"{what}.csv"
+            run = run_measured([*command, "csv", "--what", what, "--out", str(out)], measured_env)
+            written = out.read_text(encoding="utf-8").count("\n") - 1
+            if written != rows:
+                raise SystemExit(f"export csv --what {what} wrote {written:,} rows, not {rows:,}")
+            print(f"   export csv --what {what}: {rows:,} rows in {run.wall:.1f} s, "
+                  f"CPU {run.cpu:.1f} s, peak RSS {run.peak_mb:.0f} MB")  # fmt: skip
+            figures += [
+                Figure(BENCHMARK, f"export csv {what}, {who}", run.wall, "s", backend=backend,
+                       note=f"{rows:,} rows, whole process; CPU {run.cpu:.1f} s"),
+                Figure(BENCHMARK, f"export csv {what} peak memory, {who}", run.peak_mb, "MB",
+                       backend=backend, note="streamed: should not grow with the rows"),
+            ]  # fmt: skip
+        feed = folder / "feed.atom"
+        run = run_measured([*command, "atom", "--out", str(feed)], measured_env)
+        entries = feed.read_text(encoding="utf-8").count("<entry>")
+        if entries != ATOM_ENTRIES:
+            raise SystemExit(f"export atom wrote {entries} entries, not {ATOM_ENTRIES}")
+        print(f"   export atom (newest {ATOM_ENTRIES}): {run.wall:.2f} s, "
+              f"peak RSS {run.peak_mb:.0f} MB")  # fmt: skip
+        figures.append(
+            Figure(BENCHMARK, f"export atom, {who}", run.wall, "s", backend=backend,
+                   note=f"the newest {ATOM_ENTRIES} posts, whole process")
+        )  # fmt: skip
+    return figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_suite_options(parser)
     parser.add_argument("--channels", type=int, default=1000)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--scrapes", type=int, default=20)
-    parser.add_argument("--postgres", default=os.environ.get("XENSOCIAL_BENCH_POSTGRES_URL"))
-    parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
+    if args.quick:
+        args.channels, args.posts, args.scrapes = 20, 2_000, 5
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        bench_backend("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
-    if not args.no_postgres:
-        with scratch_postgres(args.postgres or POSTGRES_DEFAULT) as url:
-            if url is not None:
-                bench_backend("PostgreSQL", url, args)
+    emit(on_each_backend(BENCHMARK, bench_backend, args), args)
     return 0
 
 

@@ -11,10 +11,10 @@ scheduler library: cron is checked lightly, APScheduler parses it for real at st
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from .errors import ConfigError
@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from content_queue.mix import Mix
 
 __all__ = ["CHANNEL_KEYS", "DAY_NAMES", "ChannelConfig", "ChannelParser", "FieldReader"]
+
+_T = TypeVar("_T")
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHANNEL_KEYS = {
@@ -46,6 +48,9 @@ CHANNEL_KEYS = {
     "mix",
     "mix_window",
 }
+# `adapters.registry.ENTRY_POINT_GROUP` (a test keeps them equal): importing the registry would
+# import the adapters' base classes, 3 ms of every command that only reads the configuration.
+ADAPTER_GROUP = "xensocial.adapters"
 _CRON_FIELD = re.compile(r"^[0-9a-z*?/,\-#LW]+$", re.IGNORECASE)
 _SLOT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
@@ -115,6 +120,20 @@ class ChannelParser:
     def __init__(self, reader: FieldReader) -> None:
         self.r = reader
         self._known: list[str] | None = None
+        # A large configuration repeats the same values channel after channel (the same slots,
+        # days, template, mix): each distinct value is checked once per file. Only values that
+        # passed are kept, so an error is still raised, and named, for its own channel's key.
+        self._passed: dict[tuple[str, str], Any] = {}
+
+    def _once(self, kind: str, value: Any, check: Callable[[], _T]) -> _T:
+        """`check()`, or what it gave for an equal `value` already checked. A TOML value's
+        repr tells its types apart too (`1`, `1.0`, `true` and `"1"` differ)."""
+        memo = (kind, repr(value))
+        try:
+            found: _T = self._passed[memo]
+        except KeyError:
+            found = self._passed[memo] = check()
+        return found
 
     def known_networks(self) -> list[str]:
         """The installed adapters' names, read once per configuration (each read scans every
@@ -124,9 +143,7 @@ class ChannelParser:
             # which parses its METADATA file, for nothing here.
             from importlib.metadata import entry_points
 
-            from .adapters.registry import ENTRY_POINT_GROUP
-
-            self._known = sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+            self._known = sorted({ep.name for ep in entry_points(group=ADAPTER_GROUP)})
         return self._known
 
     def channel(self, table: Any, index: int, default_zone: str, grace: timedelta) -> ChannelConfig:
@@ -158,10 +175,15 @@ class ChannelParser:
                 'give either slots = ["09:30", ...] or cron = "..." (6 fields), not both or neither',
             )
         if "slots" in table:
-            slots = self.slots(table["slots"], p + "slots")
+            raw_slots = table["slots"]
+            slots = self._once("slots", raw_slots, lambda: self.slots(raw_slots, p + "slots"))
         else:
-            cron = self.cron(table["cron"], p + "cron")
-        days = self.days(table["days"], p + "days") if "days" in table else None
+            raw_cron = table["cron"]
+            cron = self._once("cron", raw_cron, lambda: self.cron(raw_cron, p + "cron"))
+        days = None
+        if "days" in table:
+            raw_days = table["days"]
+            days = self._once("days", raw_days, lambda: self.days(raw_days, p + "days"))
         max_per_day = table.get("max_per_day", 2)
         if isinstance(max_per_day, bool) or not isinstance(max_per_day, int) or max_per_day < 0:
             raise r.fail(
@@ -170,12 +192,14 @@ class ChannelParser:
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise r.fail(p + "enabled", f"expected true or false, got {enabled!r}")
-        template = self.template(table.get("template"), p + "template")
+        raw_template = table.get("template")
+        template = self._once(
+            "template", raw_template, lambda: self.template(raw_template, p + "template")
+        )
         options = table.get("options", {})
         if not isinstance(options, dict):
             raise r.fail(p + "options", "expected a [channels.options] table")
-        from .config_editorial import parse_mix  # it imports this module's FieldReader
-
+        raw_utm, raw_mix = table.get("utm", {}), (table.get("mix"), table.get("mix_window"))
         return ChannelConfig(
             name=name,
             network=network,
@@ -189,12 +213,17 @@ class ChannelParser:
             catch_up_grace=r.duration(table, "catch_up_grace", grace, p),
             enabled=enabled,
             template=template,
-            utm=self.utm(table.get("utm", {}), p + "utm"),
+            utm=dict(self._once("utm", raw_utm, lambda: self.utm(raw_utm, p + "utm"))),
             hashtags=self.hashtags(table.get("hashtags", {}), p + "hashtags"),
             options=options,
             secrets=self.secrets(table.get("secrets", {}), p + "secrets"),
-            mix=parse_mix(r, table, p),
+            mix=self._once("mix", raw_mix, lambda: self.mix(table, p)),
         )
+
+    def mix(self, table: Mapping[str, Any], prefix: str) -> Mix | None:
+        from .config_editorial import parse_mix  # it imports this module's FieldReader
+
+        return parse_mix(self.r, table, prefix)
 
     def template(self, template: Any, key: str) -> str | None:
         if template is None:

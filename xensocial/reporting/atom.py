@@ -13,19 +13,29 @@ on one channel, newest first:
 
 The feed's own `updated` is its newest entry's time, so an unchanged queue gives an unchanged
 feed (readers and caches see nothing new).
+
+Reading the newest posts must not cost more as the history grows (the daemon serves the feed on
+every request). One channel's are one walk back of its (channel, state, published_at) index.
+Every channel's have no index in time order, and sorting every post ever made took 0.9 s for
+four years of 1,000 channels; so they are looked for in a window back from the newest post
+(1 day, then 8, 64, 512, then all), each look an index range per channel: the window's posts.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from content_queue.schema import Delivery, DeliveryState
+
 from .. import __version__
+from .channels import ChannelList, channel_values
 from .published import PublishedPost, published_posts
 
 __all__ = ["DEFAULT_LIMIT", "TAG_AUTHORITY", "atom_feed", "latest_posts"]
@@ -33,12 +43,43 @@ __all__ = ["DEFAULT_LIMIT", "TAG_AUTHORITY", "atom_feed", "latest_posts"]
 DEFAULT_LIMIT = 50
 TAG_AUTHORITY = "tag:xensocial,2025"  # RFC 4151: a name and a date it was first used on
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_WINDOWS = tuple(timedelta(days=d) for d in (1, 8, 64, 512))
 
 
 def latest_posts(conn: Connection, *, channel: str | None, limit: int) -> list[PublishedPost]:
-    """The `limit` newest published posts (of `channel`), newest first."""
-    query = published_posts(channel=channel, newest_first=True).limit(limit)
-    return [PublishedPost.of(row) for row in conn.execute(query)]
+    """The `limit` newest published posts (of `channel`), newest first (see the module
+    docstring for how every channel's are found)."""
+    if channel is not None:
+        query = published_posts(channel=channel, newest_first=True).limit(limit)
+        return [PublishedPost.of(row) for row in conn.execute(query)]
+    newest = _newest_posts(conn)
+    if not newest:
+        return []
+    names, latest = ChannelList.on(conn, newest), max(newest.values())
+    for since in [*(latest - window for window in _WINDOWS), None]:
+        query = published_posts(since=since, newest_first=True).where(names.holds(Delivery.channel))
+        rows = conn.execute(query.limit(limit)).all()
+        # A window that holds `limit` posts holds the newest `limit`: every post before it is
+        # older than each of them.
+        if len(rows) == limit or since is None:
+            break
+    return [PublishedPost.of(row) for row in rows]
+
+
+def _newest_posts(conn: Connection) -> dict[str, datetime]:
+    """When each channel's newest post went out (channels that never posted: left out); one
+    index seek each."""
+    values = channel_values(Delivery.channel)
+    latest = (
+        select(func.max(Delivery.published_at))
+        .where(
+            Delivery.channel == values.c.channel,
+            Delivery.state == DeliveryState.PUBLISHED.value,
+        )
+        .scalar_subquery()
+    )
+    rows = conn.execute(select(values.c.channel, latest).where(values.c.channel.is_not(None)))
+    return {channel: at for channel, at in rows if at is not None}
 
 
 def atom_feed(

@@ -13,12 +13,15 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
+from content_queue.schema import Delivery
+
 from ..config_report import ReportConfig
+from .channels import channels_with_rows
 from .engagement import gather_engagement
 from .followers import gather_followers
 from .model import Report
 from .periods import Period
-from .posts import gather_posts
+from .posts import gather_posts, posting_channels
 from .press import clip_texts, gather_clips, gather_voice
 from .problems import gather_problems
 from .programme import gather_programme
@@ -59,7 +62,9 @@ def build_report(
     previous, year_before = period.previous(), period.year_before()
     with engine.connect() as conn:
         begin_snapshot(conn)
-        posts = gather_posts(conn, period, previous, channels)
+        posted = channels_with_rows(conn, Delivery.channel)
+        posts = gather_posts(conn, period, previous, channels, posted)
+        in_period = posting_channels(posts, posted)
         texts = clip_texts(conn, period)
         return Report(
             title=config.title,
@@ -69,11 +74,11 @@ def build_report(
             year_before=year_before,
             generated_at=now,
             posts=posts,
-            engagement=gather_engagement(conn, period, posts),
+            engagement=gather_engagement(conn, period, posts, in_period),
             followers=gather_followers(conn, period, channels),
             clips=gather_clips(conn, period, year_before),
             voice=gather_voice(conn, period, texts, config.competitors, config.project),
-            themes=gather_themes(conn, period, texts, config.themes),
-            programme=gather_programme(conn, period),
-            problems=gather_problems(conn, period),
+            themes=gather_themes(conn, period, texts, config.themes, in_period),
+            programme=gather_programme(conn, period, in_period),
+            problems=gather_problems(conn, period, posted),
         )

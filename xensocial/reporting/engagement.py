@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from content_queue.schema import Delivery, EngagementSample, Item
 
+from .channels import ChannelList
 from .model import ChannelEngagement, Counters, EngagementSection, PostsSection, TopPost
 from .periods import Period
 from .posts import published_in
@@ -49,14 +50,17 @@ def _int(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
 
-def gather_engagement(conn: Connection, period: Period, posts: PostsSection) -> EngagementSection:
+def gather_engagement(
+    conn: Connection, period: Period, posts: PostsSection, posted: ChannelList
+) -> EngagementSection:
+    """`posted`: the channels with posts in the period (`posts.posting_channels`)."""
     sums = {
         channel: (int(read), Counters.of(*(_int(v) for v in values)))
         for channel, read, *values in conn.execute(
             select(Delivery.channel, func.count(), *(func.sum(c) for c in _COUNTERS))
             .select_from(Delivery)
             .join(_E, _latest_reading())
-            .where(published_in(period))
+            .where(published_in(period, posted))
             .group_by(Delivery.channel)
         )
     }
@@ -72,10 +76,10 @@ def gather_engagement(conn: Connection, period: Period, posts: PostsSection) -> 
             total.posts_read + row.posts_read,
             total.counters.plus(row.counters),
         )
-    return EngagementSection(rows, total, _top_posts(conn, period))
+    return EngagementSection(rows, total, _top_posts(conn, period, posted))
 
 
-def _top_posts(conn: Connection, period: Period) -> tuple[TopPost, ...]:
+def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[TopPost, ...]:
     """The posts with the most interactions (likes + reposts + replies + quotes, a missing
     figure counting 0); posts with none of the four figures are not ranked. Ties: newest first."""
     likes, reposts, replies, quotes = (
@@ -95,7 +99,7 @@ def _top_posts(conn: Connection, period: Period) -> tuple[TopPost, ...]:
         .join(_E, _latest_reading())
         .join(Item, Item.id == Delivery.item_id)
         .where(
-            published_in(period),
+            published_in(period, posted),
             or_(*(c.is_not(None) for c in (_E.likes, _E.reposts, _E.replies, _E.quotes))),
         )
         .order_by(interactions.desc(), Delivery.published_at.desc(), Delivery.id.desc())

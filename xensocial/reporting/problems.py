@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from content_queue.schema import Delivery, DeliveryState, SlotClaim, SlotOutcome
 
+from .channels import ChannelList, channels_with_rows
 from .model import DeliveryProblem, ProblemsSection, SlotProblem, text_order
 from .periods import Period
 
@@ -45,12 +46,15 @@ def _reason() -> ColumnElement[str]:
     )
 
 
-def gather_problems(conn: Connection, period: Period) -> ProblemsSection:
+def gather_problems(conn: Connection, period: Period, posted: ChannelList) -> ProblemsSection:
+    """`posted`: every channel with deliveries. Naming the channels lets an index serve each
+    query (`channels.py`): the failed and unknown deliveries, and the period's slots."""
     deliveries = list(
         DeliveryProblem(channel, state, error or NO_DETAIL, int(n))
         for channel, state, error, n in conn.execute(
             select(Delivery.channel, Delivery.state, Delivery.last_error, func.count())
             .where(
+                posted.holds(Delivery.channel),
                 Delivery.state.in_([DeliveryState.FAILED.value, DeliveryState.UNKNOWN.value]),
                 Delivery.updated_at >= period.start,
                 Delivery.updated_at < period.end,
@@ -74,7 +78,7 @@ def gather_problems(conn: Connection, period: Period) -> ProblemsSection:
                     [SlotOutcome.SKIPPED.value, SlotOutcome.FAILED.value, SlotOutcome.EMPTY.value]
                 ),
                 # Naming every channel lets the (channel, slot_at) unique index serve the range.
-                SlotClaim.channel.in_(select(SlotClaim.channel).distinct()),
+                channels_with_rows(conn, SlotClaim.channel).holds(SlotClaim.channel),
                 SlotClaim.slot_at >= period.start,
                 SlotClaim.slot_at < period.end,
             )

@@ -27,6 +27,7 @@ from content_queue.coverage import ACTIVITY_KINDS
 from content_queue.schema import Activity, Delivery, DeliveryState, Item
 from content_queue.urls import canonical_url
 
+from .channels import ChannelList
 from .model import ActivityRow, KindCount, PressRelease, ProgrammeSection
 from .periods import Period
 from .posts import published_in
@@ -59,7 +60,9 @@ def _activities(conn: Connection, period: Period) -> tuple[ActivityRow, ...]:
     )
 
 
-def _announcements(conn: Connection, period: Period) -> list[tuple[date, str, str, str]]:
+def _announcements(
+    conn: Connection, period: Period, posted: ChannelList
+) -> list[tuple[date, str, str, str]]:
     """(local day of first post, title, url, canonical url) of announcements first published
     in the period."""
     earlier = aliased(Delivery)
@@ -77,7 +80,7 @@ def _announcements(conn: Connection, period: Period) -> list[tuple[date, str, st
         select(Item.title, Item.url, Item.canonical_url, first)
         .select_from(Delivery)
         .join(Item, Item.id == Delivery.item_id)
-        .where(published_in(period), Item.category == ANNOUNCEMENT, ~posted_before)
+        .where(published_in(period, posted), Item.category == ANNOUNCEMENT, ~posted_before)
         .group_by(Item.id)  # the primary key: the item's other columns follow from it
         .order_by(first, Item.id)
     )
@@ -89,7 +92,8 @@ def _announcements(conn: Connection, period: Period) -> list[tuple[date, str, st
     ]
 
 
-def gather_programme(conn: Connection, period: Period) -> ProgrammeSection:
+def gather_programme(conn: Connection, period: Period, posted: ChannelList) -> ProgrammeSection:
+    """`posted`: the channels with posts in the period (`posts.posting_channels`)."""
     activities = _activities(conn, period)
     releases: dict[str, PressRelease] = {}
     unlinked: list[PressRelease] = []
@@ -102,7 +106,7 @@ def gather_programme(conn: Connection, period: Period) -> ProgrammeSection:
             unlinked.append(release)
         else:
             releases[key] = release
-    for day, title, url, canon in _announcements(conn, period):
+    for day, title, url, canon in _announcements(conn, period, posted):
         earlier = releases.get(canon)
         if earlier is not None and earlier.source == "activity":
             releases[canon] = PressRelease(earlier.day, earlier.title, earlier.url, "both")

@@ -6,6 +6,12 @@ replica of one PostgreSQL, and include what the CLI did. Each family is one aggr
 (a GROUP BY over an indexed table), so a scrape costs a few milliseconds whatever the queue's
 size; nothing is read row by row.
 
+The history kept grows every day, so no query joins or reads it row by row (issue 8: a scrape
+of four years of 1,000 channels took 0.9 s of CPU that way, 0.12 s for one year): the counts
+of settled deliveries come from an index alone, the pending ones (the live queue) are the only
+ones joined to their items, and the latest follower count is one index seek per channel
+(`channels.py` finds the channels the same way).
+
 Families (all prefixed `xensocial_`; `docs/exports.md` shows them with their HELP text):
 
     posts_published_total{channel}              counter: deliveries published
@@ -42,7 +48,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute
@@ -60,6 +66,7 @@ from content_queue.schema import (
 from content_queue.timeutil import Clock
 
 from .. import __version__, slots
+from .channels import channel_values, channels_with_rows
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -148,19 +155,31 @@ class DatabaseCollector(Collector):
 
     @staticmethod
     def _deliveries_by_state(conn: Connection) -> list[tuple[str, str, int, datetime | None]]:
-        """(channel, state, deliveries, latest published_at): one scan serves three families.
+        """(channel, state, deliveries, latest published_at): one read serves three families.
 
-        A pending delivery of a draft or cancelled item is not waiting for a slot: left out."""
-        waiting = (Delivery.state != DeliveryState.PENDING.value) | (
-            Item.state == ItemState.APPROVED.value
+        A pending delivery of a draft or cancelled item is not waiting for a slot: left out.
+        Settled deliveries (most of them: the history) are counted from the (channel, state,
+        published_at) index alone, never joined to their items; only the pending ones are."""
+        pending = DeliveryState.PENDING.value
+        columns = (Delivery.channel, Delivery.state, func.count(), func.max(Delivery.published_at))
+        settled = select(*columns).where(Delivery.state != pending)
+        # A correlated test, not a join: joined, SQLite would start from every approved item
+        # (published ones stay approved) and look each one up among the deliveries.
+        approved = (
+            select(Item.id)
+            .where(Item.id == Delivery.item_id, Item.state == ItemState.APPROVED.value)
+            .exists()
         )
-        rows = conn.execute(
-            select(Delivery.channel, Delivery.state, func.count(), func.max(Delivery.published_at))
-            .join(Item, Item.id == Delivery.item_id)
-            .where(waiting)
-            .group_by(Delivery.channel, Delivery.state)
-            .order_by(Delivery.channel, Delivery.state)
-        ).all()
+        waiting = select(*columns).where(
+            channels_with_rows(conn, Delivery.channel).holds(Delivery.channel),
+            Delivery.state == pending,
+            approved,
+        )
+        both = union_all(
+            settled.group_by(Delivery.channel, Delivery.state),
+            waiting.group_by(Delivery.channel, Delivery.state),
+        ).subquery()
+        rows = conn.execute(select(both).order_by(*both.c[:2])).all()
         return [(channel, state, n, newest) for channel, state, n, newest in rows]
 
     @staticmethod
@@ -187,7 +206,11 @@ class DatabaseCollector(Collector):
     def _failed(self, conn: Connection) -> Metric:
         failed = (
             select(Delivery.channel, failure_class(Delivery.last_error).label("reason"))
-            .where(Delivery.state == DeliveryState.FAILED.value)
+            .where(
+                # Named, the channels let the (channel, state) index find the failed ones.
+                channels_with_rows(conn, Delivery.channel).holds(Delivery.channel),
+                Delivery.state == DeliveryState.FAILED.value,
+            )
             .subquery()
         )
         rows = conn.execute(
@@ -237,21 +260,21 @@ class DatabaseCollector(Collector):
         return family
 
     def _followers(self, conn: Connection) -> Metric:
-        latest = (
-            select(FollowerSample.channel, func.max(FollowerSample.taken_at).label("taken_at"))
-            .group_by(FollowerSample.channel)
-            .subquery()
+        channels = channel_values(FollowerSample.channel)
+        latest = (  # each channel's latest reading: one seek on (channel, taken_at)
+            select(FollowerSample.id)
+            .where(FollowerSample.channel == channels.c.channel)
+            .order_by(FollowerSample.taken_at.desc(), FollowerSample.id.desc())  # ties: the last
+            .limit(1)
+            .scalar_subquery()
         )
+        ids = select(latest.label("id")).where(channels.c.channel.is_not(None)).subquery()
         rows = conn.execute(
-            select(FollowerSample.channel, FollowerSample.followers)
-            .join(
-                latest,
-                (latest.c.channel == FollowerSample.channel)
-                & (latest.c.taken_at == FollowerSample.taken_at),
+            select(FollowerSample.channel, FollowerSample.followers).join(
+                ids, ids.c.id == FollowerSample.id
             )
-            .order_by(FollowerSample.id)
         ).all()
-        newest = {channel: followers for channel, followers in rows}  # ties: the last row wins
+        newest = dict(rows)
         family = GaugeMetricFamily(
             "xensocial_followers",
             "The channel's follower count at its latest reading (absent when the network "

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from content_queue.schema import Delivery, Item
 
+from .channels import ChannelList
 from .keywords import KeywordSet
 from .model import ThemeRow, ThemesSection
 from .periods import Period
@@ -28,7 +29,9 @@ def gather_themes(
     period: Period,
     clip_texts: Sequence[str],
     themes: Mapping[str, Sequence[str]],
+    posted: ChannelList,
 ) -> ThemesSection:
+    """`posted`: the channels with posts in the period (`posts.posting_channels`)."""
     if not themes:
         return ThemesSection(())
     keywords = KeywordSet.build(themes)
@@ -40,7 +43,7 @@ def gather_themes(
         select(words, func.count())
         .select_from(Delivery)
         .join(Item, Item.id == Delivery.item_id)
-        .where(published_in(period))
+        .where(published_in(period, posted))
         .group_by(Item.id)  # the primary key: the item's words follow from it
     ):
         for name in keywords.matches(text):
