@@ -15,14 +15,24 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["SQLITE_BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker"]
+__all__ = ["POOL_OVERFLOW", "SQLITE_BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+POOL_OVERFLOW = 5  # connections opened for a moment beyond `connections`, closed once returned
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for `url`; for a SQLite file, its folder is created if missing."""
+def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for `url`; for a SQLite file, its folder is created if missing.
+
+    `connections`: how many threads may use the engine at the same time (the daemon's workers
+    and the rest, see `xensocial.concurrency`). The pool then keeps up to that many connections,
+    opened as they are first needed, so that no thread waits for one: SQLAlchemy's default (5,
+    plus 10 overflow) makes the 16th wait up to 30 s, then fail. Without it, the default."""
     parsed = make_url(url)
+    memory = parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed.database)
+    if connections is not None and not (parsed.get_backend_name() == "sqlite" and memory):
+        kwargs.setdefault("pool_size", connections)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)

@@ -6,8 +6,8 @@ one `date` job per channel, for its next slot, carrying the slot's nominal insta
 run, the channel's following slot is scheduled. A slot missed during downtime is used late only
 within the channel's grace period, and only the latest one (no flood after an outage).
 
-Shutdown: SIGTERM/SIGINT handlers only set a flag; `signal.set_wakeup_fd` also writes the signal
-to a pipe, and a small watcher thread reading that pipe stops the scheduler and tells running
+Shutdown (`stopping.SignalWatcher`): SIGTERM/SIGINT handlers only set a flag; the signal also
+goes down a pipe, and a small watcher thread reading that pipe stops the scheduler and tells running
 slots to stop retrying. The main thread then waits for the post in flight to be committed and
 returns 0, within 10 s. Between due times the process sleeps (BlockingScheduler waits on an event
 until the next run time): there is no polling loop.
@@ -15,14 +15,11 @@ until the next run time): there is no polling loop.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -34,10 +31,12 @@ from content_queue.timeutil import system_clock
 
 from . import sdnotify, slots
 from .adapters.base import Adapter, AuthError
+from .concurrency import DEFAULT_WORKERS, NetworkLimits
 from .errors import ConfigError
 from .filemodes import config_file_warning
 from .logs import bind_process, configure_logging
 from .publishing import Publisher
+from .stopping import SignalWatcher
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -101,11 +100,13 @@ class Daemon:
         self.settings = settings
         self.dry_run = dry_run
         self.channels = [c for c in settings.channels if c.enabled]
+        # Posts at once per network: the slot pools, and the database pool sized to match.
+        self.limits = NetworkLimits(settings.publishing, (c.network for c in self.channels))
         self.adapters: dict[str, Adapter] = {}
         self.engine: Engine | None = None
         self.publisher: Publisher | None = None
         self.scheduler: Any = None
-        self.stop_requested = False  # set by the signal handlers, nothing else
+        self.signals = SignalWatcher(self._stop_now)  # SIGTERM/SIGINT -> `_stop_now`
         self.stop = threading.Event()  # set by the watcher: running slots stop retrying
         self._running = 0
         self._running_cv = threading.Condition()
@@ -144,7 +145,7 @@ class Daemon:
                 f"no database at {sqlite_file} (a dry run creates nothing); "
                 "run `xensocial db upgrade` first"
             )
-        self.engine = make_engine(s.database_url)
+        self.engine = make_engine(s.database_url, connections=self.limits.connections)
         self._migrate(self.engine)
         queue = ContentQueue(self.engine, evergreen_categories=s.editorial.evergreen_categories)
         if s.import_at_start:
@@ -181,6 +182,12 @@ class Daemon:
             self.keyword_counts = KeywordCounts.for_settings(s, self.engine, self.adapters)
 
     def _migrate(self, engine: Engine) -> None:
+        from .cli.app import database_revision, script_head
+
+        # At head (every start but the first after an upgrade), Alembic is not even imported:
+        # with Mako and Pygments it would stay in the daemon's memory for good (~12 MB).
+        if database_revision(engine) == script_head():
+            return
         from .migrate import current_revision, head_revision, upgrade
 
         if self.settings.auto_migrate and not self.dry_run:
@@ -243,13 +250,14 @@ class Daemon:
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
 
-        workers = max(2, min(len(self.channels) + 1, 8))
         self.scheduler = BlockingScheduler(
-            # Housekeeping has its own thread: slots stuck in long retries must never starve
-            # the systemd watchdog (which would kill the daemon mid-post).
+            # Slots run in their network's pool (see `concurrency`). Housekeeping has its own
+            # thread: slots stuck in long retries must never starve the systemd watchdog (which
+            # would kill the daemon mid-post).
             executors={
-                "default": ThreadPoolExecutor(max_workers=workers),
+                "default": ThreadPoolExecutor(max_workers=DEFAULT_WORKERS),
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
+                **self.limits.executors(),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
@@ -288,18 +296,24 @@ class Daemon:
                 id="watchdog",
                 executor="housekeeping",
             )
-        read_fd = self._install_signals()
+        self.signals.install()
         self._start_endpoint()
         if not self.channels:
             log.warning("no_channels", reason="no enabled channel: nothing will be posted")
         sdnotify.notify("READY=1")
-        log.info("scheduling", channels=len(self.channels), watchdog_s=watchdog)
+        log.info(
+            "scheduling",
+            channels=len(self.channels),
+            watchdog_s=watchdog,
+            posts_at_once=self.limits.limits,
+            db_connections=self.limits.connections,
+        )
         try:
-            if not self.stop_requested:
+            if not self.signals.requested:
                 self.scheduler.start()  # blocks until the watcher shuts it down
         finally:
             self._served.set()
-            self._restore_signals(read_fd)
+            self.signals.restore()
         return self._wind_down()
 
     def _schedule_first(self, channel: ChannelConfig, now: datetime) -> None:
@@ -328,6 +342,7 @@ class Daemon:
             # and a shared id would count as a second instance and be skipped.
             id=f"slot:{channel.name}:{slot_at.isoformat()}",
             name=f"slot {channel.name} {slot_at.isoformat()}",
+            executor=self.limits.executor(channel.network),
             replace_existing=True,
         )
 
@@ -347,7 +362,9 @@ class Daemon:
                 return
             self._running += 1
         try:
-            self.publisher.run_slot(channel, slot_at, pinned=pinned)
+            with self.limits.gate(channel.network):  # a pinned post counts against it too
+                if not self.stop.is_set():  # it may have waited for its place
+                    self.publisher.run_slot(channel, slot_at, pinned=pinned)
         except Exception:
             log.exception("slot_crashed", channel=channel.name, slot=slot_at.isoformat())
         finally:
@@ -435,35 +452,8 @@ class Daemon:
 
     # -- stopping ----------------------------------------------------------------------------
 
-    def _install_signals(self) -> int:
-        read_fd, write_fd = os.pipe()
-        os.set_blocking(write_fd, False)
-        self._write_fd = write_fd
-        self._old_wakeup = signal.set_wakeup_fd(write_fd)
-        self._old_handlers = {
-            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
-        }
-        threading.Thread(
-            target=self._watch, args=(read_fd,), name="xensocial-signals", daemon=True
-        ).start()
-        return read_fd
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.stop_requested = True  # the watcher thread does the rest
-
-    def _watch(self, read_fd: int) -> None:
-        # The C-level handler writes the signal number here before the Python handler runs,
-        # so the bytes themselves are the trigger; 0xff is our own "serve() is over" wake-up.
-        stops = {int(signal.SIGTERM), int(signal.SIGINT)}
-        while True:
-            try:
-                data = os.read(read_fd, 16)
-            except OSError:
-                return
-            if not data or 0xFF in data:
-                return
-            if stops & set(data):
-                break
+    def _stop_now(self) -> None:
+        """What a SIGTERM/SIGINT does, in the signal watcher's thread (see `stopping`)."""
         log.info("stop_requested", running_slots=self._running)
         sdnotify.notify("STOPPING=1")
         self.stop.set()
@@ -476,13 +466,6 @@ class Daemon:
                 if self._served.is_set():
                     return
                 time.sleep(0.05)
-
-    def _restore_signals(self, read_fd: int) -> None:
-        signal.set_wakeup_fd(self._old_wakeup)
-        for sig, old in self._old_handlers.items():
-            signal.signal(sig, old)
-        with contextlib.suppress(OSError):
-            os.write(self._write_fd, b"\xff")  # wake the watcher if it is still reading
 
     def _wind_down(self) -> int:
         self.stop.set()

@@ -39,6 +39,12 @@ body of any size, or one that trickles; the iterator should wait on its own even
 
 Waits are cut short when the server stops, so a test never waits for a fault to finish.
 Requests are logged before any fault applies: a request that got no answer is in the log.
+
+A slow network, for load tests: `FakeServer(latency=0.05)` waits that many seconds before
+answering every request (faults included), as a distant API would. `peak_in_flight` is the most
+requests the server was handling at one moment (from receiving the request to just before
+writing the answer, so a client's next request never overlaps its previous one here): how a
+test sees the concurrency a client really used, whatever the client believes.
 """
 
 from __future__ import annotations
@@ -199,7 +205,10 @@ def _compile(pattern: str) -> re.Pattern[str]:
 class FakeServer:
     """A threaded HTTP server on 127.0.0.1 (a free port), started and stopped as a context."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds waited before every answer (a slow network)
+        self._in_flight = 0
+        self._peak_in_flight = 0
         self._routes: list[_Route] = []
         self._log: list[Request] = []
         self._lock = threading.Lock()
@@ -306,9 +315,37 @@ class FakeServer:
     def __iter__(self) -> Iterator[Request]:
         return iter(self.log)
 
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests handled at the same moment so far (see the module docstring)."""
+        with self._lock:
+            return self._peak_in_flight
+
     # -- serving ---------------------------------------------------------------------------
 
     def _dispatch(self, h: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
+        left = False
+        try:
+            if self.latency:
+                self._stopping.wait(self.latency)
+            reply = self._answer(h)
+            # Out of flight before the answer is written: once a client has its answer, it
+            # may send its next request, which must not be counted alongside this one.
+            with self._lock:
+                self._in_flight -= 1
+                left = True
+            if reply is not None:
+                self._send(h, reply)
+        finally:
+            if not left:
+                with self._lock:
+                    self._in_flight -= 1
+
+    def _answer(self, h: BaseHTTPRequestHandler) -> Reply | None:
+        """The reply to send, or None when the connection is to close without one (a fault)."""
         parts = urlsplit(h.path)
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
@@ -331,18 +368,14 @@ class FakeServer:
             fault = chaos.draw(request)
 
         if route is None:
-            self._send(
-                h, Reply(404, {"title": "Not Found", "detail": f"no route {method} {parts.path}"})
-            )
-            return
+            return Reply(404, {"title": "Not Found", "detail": f"no route {method} {parts.path}"})
         if fault is not None and fault.kind == "respond":
             assert fault.reply is not None
-            self._send(h, fault.reply)
-            return
+            return fault.reply
         if fault is not None and fault.kind in ("hang", "drop"):
             self._stopping.wait(fault.seconds)
             h.close_connection = True
-            return
+            return None
         try:
             reply = route.handler(request)
         except Exception as exc:  # a broken fake must show up as a 500, not a hung client
@@ -350,8 +383,8 @@ class FakeServer:
         if fault is not None and fault.kind == "accept_then_lose":
             self._stopping.wait(fault.seconds)
             h.close_connection = True
-            return
-        self._send(h, reply)
+            return None
+        return reply
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, reply: Reply) -> None:
