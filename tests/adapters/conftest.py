@@ -35,6 +35,19 @@ def closed_url() -> str:
         return gone.url
 
 
+@pytest.fixture(autouse=True, scope="session")
+def client_libraries_loaded() -> None:
+    """Import the network client libraries once, up front.
+
+    The adapters import theirs at their first call (`xensocial.adapters._lazy`); several tests
+    time a call to show the adapter never sleeps, and must not time a one-off import instead."""
+    import atproto_client  # noqa: F401
+    import facebook  # noqa: F401
+    import httpx  # noqa: F401
+    import mastodon  # noqa: F401
+    import tweepy  # noqa: F401
+
+
 @pytest.fixture
 def server() -> Iterator[FakeServer]:
     """A fresh fake network per test, shut down afterwards so no port or thread leaks."""

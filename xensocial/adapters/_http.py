@@ -17,17 +17,19 @@ a hard-coded host cannot be pointed at a fake server or a proxy. `make_session` 
 from how far the request got: an error while connecting proves nothing was sent; a read
 timeout or a connection dropped after sending does not.
 
-Usage (the adapter gives the session to its library):
+Usage (the adapter gives the session to its library, when it first needs its client):
 
     session = make_session(timeout=ctx.timeout_seconds, real_hosts=("https://graph.facebook.com",),
                            api_base_url=parse_base_url(ctx.options.get("api_base_url")))
+
+`parse_base_url` is in `_options`: it is checked when the channel is built. This module imports
+`requests`, so an adapter imports it only when it first calls its network (see `_lazy`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -39,7 +41,7 @@ from urllib3.exceptions import (
 
 from .base import TransientError
 
-__all__ = ["TimeoutHTTPAdapter", "make_session", "parse_base_url", "transport_error"]
+__all__ = ["TimeoutHTTPAdapter", "make_session", "transport_error"]
 
 Timeout = float | tuple[float, float]
 _MAX_CONNECT_SECONDS = 10.0  # connecting takes one round trip; a long wait there helps nobody
@@ -86,19 +88,6 @@ class _RoutedSession(requests.Session):
                 request.url = self._base + url[len(host) :]
                 break
         return super().prepare_request(request)
-
-
-def parse_base_url(value: object, option: str = "api_base_url") -> str | None:
-    """The option's value as a base URL (None when unset). Raises ValueError naming `option`."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        parts = urlsplit(value.strip())
-        if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
-            return value.strip().rstrip("/")
-    raise ValueError(
-        f"{option}: expected an http(s) URL such as 'https://proxy.example', got {value!r}"
-    )
 
 
 def make_session(

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["numeric_id", "reject_unknown_options"]
+__all__ = ["numeric_id", "parse_base_url", "reject_unknown_options"]
 
 
 def reject_unknown_options(options: Mapping[str, Any], allowed: Iterable[str], who: str) -> None:
@@ -42,3 +43,16 @@ def numeric_id(options: Mapping[str, Any], key: str, expected: str) -> str:
     if not isinstance(value, str) or not value.strip().isdigit():
         raise ValueError(f"{key}: {expected}, got {value!r}")
     return value.strip()
+
+
+def parse_base_url(value: object, option: str = "api_base_url") -> str | None:
+    """The option's value as a base URL (None when unset). Raises ValueError naming `option`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        parts = urlsplit(value.strip())
+        if parts.scheme in ("http", "https") and parts.netloc and not parts.query:
+            return value.strip().rstrip("/")
+    raise ValueError(
+        f"{option}: expected an http(s) URL such as 'https://proxy.example', got {value!r}"
+    )

@@ -164,6 +164,8 @@ class Adapter(ABC):
     Subclasses set `name` (the registry name, e.g. "x") and `limits`, take a `ChannelContext`
     in their constructor (raising `ValueError` with the option's name when an option is wrong,
     and `AuthError` when a needed secret is missing), and do no network I/O until called.
+    A daemon may hold an adapter for days before its first call, so a heavy client library is
+    best imported, and its client built, on first use (the built-in adapters do: `_lazy`).
     """
 
     name: ClassVar[str]

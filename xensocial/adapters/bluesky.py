@@ -49,19 +49,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
-
-import httpx
-from atproto import Client  # type: ignore[import-untyped]  # the SDK ships no py.typed
-from atproto_client import exceptions as xrpc  # type: ignore[import-untyped]
-from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped]
-from atproto_client.request import Request  # type: ignore[import-untyped]
-from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
 
 from ..text import find_urls, measure
 from ._cards import Card, fetch_card
-from ._http import parse_base_url
-from ._options import reject_unknown_options
+from ._lazy import require
+from ._options import parse_base_url, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -89,6 +83,24 @@ _AUTH_ERRORS = frozenset(
 )
 _OPTIONS = ("handle", "api_base_url", "link_cards")
 T = TypeVar("T")
+
+# The SDK (its pydantic models are ~30 MB) and httpx are imported on first use (see `_lazy`).
+require("bluesky", "atproto_client", "atproto_core", "httpx")
+
+
+def _sdk_errors() -> tuple[type[BaseException], ...]:
+    """What an SDK call raises on failure (an `except` evaluates this only when one is raised)."""
+    import httpx
+    from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
+
+    return (AtProtocolError, httpx.HTTPError)
+
+
+def _model_as_dict(model: Any) -> dict[str, Any]:
+    from atproto_client.models.utils import get_model_as_dict  # type: ignore[import-untyped]
+
+    result: dict[str, Any] = get_model_as_dict(model)
+    return result
 
 
 def facets(text: str) -> list[dict[str, Any]]:
@@ -130,19 +142,28 @@ class BlueskyAdapter(Adapter):
         if not password:
             raise AuthError(f"channel {context.name!r}: secret 'app_password' is missing")
         self._password = password
-        self._timeout = httpx.Timeout(
-            context.timeout_seconds, connect=min(context.timeout_seconds, 10)
-        )
-        # No request here: the SDK's Request only builds an httpx.Client.
-        self._client = Client(self.base_url, request=Request(timeout=self._timeout))
         self._did: str | None = None
 
     # -- calling the PDS -------------------------------------------------------------------
 
+    @cached_property
+    def _client(self) -> Any:
+        """The SDK's Client, built on first use (see `_lazy`); it makes no request itself."""
+        import httpx
+
+        # From atproto_client, not the `atproto` package: that also loads crypto, firehose and
+        # identity code we never use (~4 MB).
+        from atproto_client import Client  # type: ignore[import-untyped]  # no py.typed
+        from atproto_client.request import Request  # type: ignore[import-untyped]
+
+        seconds = self.context.timeout_seconds
+        timeout = httpx.Timeout(seconds, connect=min(seconds, 10))
+        return Client(self.base_url, request=Request(timeout=timeout))
+
     def _login(self) -> None:
         try:
             self._client.login(self.handle, self._password, fetch_bsky_profile=False)
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _sdk_errors() as exc:
             error = _error(exc, f"signing in to Bluesky as {self.handle}", posting=False)
             if _status(exc) == 404:
                 error = AuthError(
@@ -159,7 +180,7 @@ class BlueskyAdapter(Adapter):
         try:
             self._client._refresh_and_set_session()  # noqa: SLF001 - no public refresh in the SDK
             return
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _sdk_errors() as exc:
             if not _is_auth(exc):
                 raise _error(exc, "refreshing the Bluesky session", posting=False) from exc
         self._did = None
@@ -171,13 +192,13 @@ class BlueskyAdapter(Adapter):
             self._login()
         try:
             return fn()
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _sdk_errors() as exc:
             if not _is_auth(exc):
                 raise _error(exc, action, posting) from exc
         self._refresh()
         try:
             return fn()
-        except (AtProtocolError, httpx.HTTPError) as exc:
+        except _sdk_errors() as exc:
             raise _error(exc, action, posting) from exc
 
     # -- the interface ---------------------------------------------------------------------
@@ -238,7 +259,7 @@ class BlueskyAdapter(Adapter):
                         card.image, headers={"Content-Type": card.image_type}
                     ),
                 )
-                external["thumb"] = get_model_as_dict(blob.blob)
+                external["thumb"] = _model_as_dict(blob.blob)
             except AuthError:
                 raise
             except AdapterError:
@@ -327,7 +348,8 @@ class BlueskyAdapter(Adapter):
         )
 
     def close(self) -> None:
-        self._client.request.close()
+        if "_client" in self.__dict__:  # never built: nothing to close
+            self._client.request.close()
 
 
 # -- errors ----------------------------------------------------------------------------------
@@ -348,17 +370,23 @@ def _status(exc: BaseException) -> int | None:
 
 
 def _is_auth(exc: BaseException) -> bool:
+    from atproto_client import exceptions as xrpc
+
     return isinstance(exc, xrpc.UnauthorizedError) or _xrpc_error(exc) in _AUTH_ERRORS
 
 
 def _sent_nothing(exc: BaseException) -> bool:
     """True when `exc` proves the request never left (it failed while connecting)."""
+    import httpx
+
     cause = exc if isinstance(exc, httpx.HTTPError) else exc.__cause__
     return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
 
 
 def _error(exc: BaseException, action: str, posting: bool) -> AdapterError:
     """`exc` (from the SDK or httpx, raised while `action`) as one of our errors."""
+    from atproto_client import exceptions as xrpc
+
     status = _status(exc)
     text = f"{action}: HTTP {exc}"  # the SDK's text: the status, the XRPC error and message
     if isinstance(exc, xrpc.RateLimitExceededError) or status == 429:
@@ -379,6 +407,9 @@ def _error(exc: BaseException, action: str, posting: bool) -> AdapterError:
 
 
 def _timed_out(exc: BaseException) -> bool:
+    import httpx
+    from atproto_client import exceptions as xrpc
+
     return isinstance(exc, xrpc.InvokeTimeoutError | httpx.TimeoutException)
 
 
@@ -394,10 +425,9 @@ def _as_dict(value: Any) -> dict[str, Any]:
     if isinstance(value, Mapping):
         return dict(value)
     try:
-        result: dict[str, Any] = get_model_as_dict(value)
+        return _model_as_dict(value)
     except (AttributeError, TypeError):
         return {}
-    return result
 
 
 def _matches(value: Mapping[str, Any], post: Post) -> bool:

@@ -55,14 +55,11 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any, ClassVar
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import facebook  # type: ignore[import-untyped]  # facebook-sdk ships no type information
-import requests
-
-from ._http import make_session, parse_base_url, transport_error
-from ._options import numeric_id, reject_unknown_options
+from ._lazy import require
+from ._options import numeric_id, parse_base_url, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -78,7 +75,12 @@ from .base import (
     TransientError,
 )
 
+if TYPE_CHECKING:
+    import requests
+
 __all__ = ["DEFAULT_GRAPH_VERSION", "FacebookPageAdapter"]
+
+require("facebook", "facebook", "requests")  # imported on first use (see `_lazy`)
 
 DEFAULT_GRAPH_VERSION = "v21.0"
 """A Graph version Meta supports (each lives about two years); set `graph_version` to move on."""
@@ -116,23 +118,36 @@ class FacebookPageAdapter(Adapter):
         if not isinstance(version, str) or not _VERSION.match(version.strip()):
             raise ValueError(f"graph_version: expected a version such as 'v21.0', got {version!r}")
         self.graph_version = version.strip()
-        base_url = parse_base_url(options.get("api_base_url"))
+        self._base_url = parse_base_url(options.get("api_base_url"))
         token = context.secrets.get("access_token")
         if not token:
             raise AuthError(
                 f"channel {context.name!r}: secret 'access_token' (a Page token) is missing"
             )
+        self._token = token
 
         self._last: requests.Response | None = None
+        self._session: requests.Session | None = None
+
+    @cached_property
+    def _graph(self) -> Any:
+        """facebook-sdk's GraphAPI with our session, built on first use (see `_lazy`)."""
+        import facebook  # type: ignore[import-untyped]  # facebook-sdk ships no type information
+
+        from ._http import make_session
+
         session = make_session(
-            timeout=context.timeout_seconds, real_hosts=(GRAPH_URL,), api_base_url=base_url
+            timeout=self.context.timeout_seconds,
+            real_hosts=(GRAPH_URL,),
+            api_base_url=self._base_url,
         )
         session.hooks["response"].append(self._remember)
         self._session = session
-        self._graph: Any = facebook.GraphAPI(
-            access_token=token, version=_LIBRARY_VERSION, session=session
+        graph = facebook.GraphAPI(
+            access_token=self._token, version=_LIBRARY_VERSION, session=session
         )
-        self._graph.version = self.graph_version  # past the library's own version check
+        graph.version = self.graph_version  # past the library's own version check
+        return graph
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last = response
@@ -141,6 +156,11 @@ class FacebookPageAdapter(Adapter):
 
     def _call(self, action: str, fn: Callable[[], Any], *, posting: bool = False) -> Any:
         """`fn()` (one library call), with every failure turned into our error tree."""
+        import facebook
+        import requests
+
+        from ._http import transport_error
+
         self._last = None
         try:
             return fn()
@@ -299,7 +319,8 @@ class FacebookPageAdapter(Adapter):
         )
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:  # None: the client was never built
+            self._session.close()
 
 
 def _matches(entry: Mapping[str, Any], post: Post) -> bool:

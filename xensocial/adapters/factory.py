@@ -15,7 +15,7 @@ import structlog
 from content_queue.timeutil import Clock, system_clock
 
 from ..errors import ConfigError
-from ..logs import add_secrets
+from ..redaction import add_secrets
 from ..secrets import resolve_secrets
 from .base import Adapter, ChannelContext
 from .registry import AdapterLoadError, UnknownAdapter, load

@@ -65,14 +65,13 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-import httpx
-
 from ..text import DEFAULT_LIMITS, measure
-from ._http import parse_base_url
-from ._options import numeric_id, reject_unknown_options
+from ._lazy import require
+from ._options import numeric_id, parse_base_url, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -88,7 +87,12 @@ from .base import (
     TransientError,
 )
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = ["API_URL", "DEFAULT_API_VERSION", "LinkedInAdapter", "little_text"]
+
+require("linkedin", "httpx")  # imported on first use (see `_lazy`)
 
 API_URL = "https://api.linkedin.com"
 DEFAULT_API_VERSION = "202510"
@@ -147,20 +151,26 @@ class LinkedInAdapter(Adapter):
         token = context.secrets.get("access_token")
         if not token:
             raise AuthError(f"channel {context.name!r}: secret 'access_token' is missing")
+        self._token = token
 
-        seconds = float(context.timeout_seconds)
-        self._client = httpx.Client(
+    # -- calling LinkedIn ------------------------------------------------------------------
+
+    @cached_property
+    def _client(self) -> httpx.Client:
+        """The HTTP client, built on first use (see `_lazy`)."""
+        import httpx
+
+        seconds = float(self.context.timeout_seconds)
+        return httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(seconds, connect=min(seconds, _MAX_CONNECT_SECONDS)),
             headers={
-                "Authorization": f"Bearer {token}",
+                "Authorization": f"Bearer {self._token}",
                 "LinkedIn-Version": self.api_version,
                 "X-Restli-Protocol-Version": "2.0.0",
             },
             follow_redirects=False,
         )
-
-    # -- calling LinkedIn ------------------------------------------------------------------
 
     def _request(
         self,
@@ -174,6 +184,8 @@ class LinkedInAdapter(Adapter):
         gone_ok: bool = False,
     ) -> httpx.Response | None:
         """One request; every failure as our error tree. None: 404/410 when `gone_ok`."""
+        import httpx
+
         if query:
             # Encoded by hand: Rest.li 2.0 wants the ':' of a URN in a query encoded too.
             path += "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in query.items())
@@ -348,11 +360,14 @@ class LinkedInAdapter(Adapter):
         )
 
     def close(self) -> None:
-        self._client.close()
+        if "_client" in self.__dict__:  # never built: nothing to close
+            self._client.close()
 
 
 def _transport_error(exc: httpx.TransportError, action: str, posting: bool) -> TransientError:
     """`exc` as a TransientError; maybe_posted only when a POST may have reached LinkedIn."""
+    import httpx
+
     if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return TransientError(f"{action}: cannot connect ({type(exc).__name__})")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.ProxyError):

@@ -43,25 +43,13 @@ import html
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from functools import partial
-from typing import Any, ClassVar, overload
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 from urllib.parse import urlsplit
 
-import requests
-from mastodon import Mastodon
-from mastodon.errors import (
-    MastodonAPIError,
-    MastodonError,
-    MastodonNetworkError,
-    MastodonNotFoundError,
-    MastodonRatelimitError,
-    MastodonServerError,
-    MastodonUnauthorizedError,
-)
-
 from ..text import measure
-from ._http import make_session, parse_base_url, transport_error
-from ._options import reject_unknown_options
+from ._lazy import require
+from ._options import parse_base_url, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -77,7 +65,14 @@ from .base import (
     TransientError,
 )
 
+if TYPE_CHECKING:
+    import requests
+    from mastodon import Mastodon
+    from mastodon.errors import MastodonError
+
 __all__ = ["DEFAULT_LIMITS", "MastodonAdapter"]
+
+require("mastodon", "mastodon", "requests")  # imported on first use (see `_lazy`)
 
 DEFAULT_LIMITS = TextLimits(max_length=500, url_length=23)
 _LOOKUP_PAGES = 10  # of 40 statuses: 400 posts since the first try is more than any account makes
@@ -113,19 +108,29 @@ class MastodonAdapter(Adapter):
         token = context.secrets.get("access_token")
         if not token:
             raise AuthError(f"channel {context.name!r}: secret 'access_token' is missing")
+        self._token = token
 
         self._last: requests.Response | None = None
         self._limits: TextLimits | None = None
         self._account: Mapping[str, Any] | None = None
-        session = make_session(timeout=context.timeout_seconds)
+        self._session: requests.Session | None = None
+
+    @cached_property
+    def _client(self) -> Mastodon:
+        """The Mastodon.py client with our session, built on first use (see `_lazy`)."""
+        from mastodon import Mastodon
+
+        from ._http import make_session
+
+        session = make_session(timeout=self.context.timeout_seconds)
         session.hooks["response"].append(self._remember)
         self._session = session
-        self._client = Mastodon(
-            access_token=token,
-            api_base_url=base_url,
+        return Mastodon(
+            access_token=self._token,
+            api_base_url=self.base_url,
             ratelimit_method="throw",
             version_check_mode="none",
-            request_timeout=context.timeout_seconds,
+            request_timeout=self.context.timeout_seconds,
             session=session,
         )
 
@@ -136,6 +141,8 @@ class MastodonAdapter(Adapter):
 
     def _call(self, action: str, fn: Callable[[], Any], *, posting: bool = False) -> Any:
         """`fn()` (one library call), with every failure turned into our error tree."""
+        from mastodon.errors import MastodonError
+
         self._last = None
         try:
             return fn()
@@ -143,6 +150,17 @@ class MastodonAdapter(Adapter):
             raise self._error(exc, action, posting) from exc
 
     def _error(self, exc: MastodonError, action: str, posting: bool) -> AdapterError:
+        import requests
+        from mastodon.errors import (
+            MastodonAPIError,
+            MastodonNetworkError,
+            MastodonRatelimitError,
+            MastodonServerError,
+            MastodonUnauthorizedError,
+        )
+
+        from ._http import transport_error
+
         status = self._last.status_code if self._last is not None else None
         if isinstance(exc, MastodonRatelimitError) or status == 429:
             return RateLimited(f"{action}: rate limited (HTTP 429)", reset_at=self._reset_at())
@@ -175,6 +193,8 @@ class MastodonAdapter(Adapter):
 
     def _must_exist(self, action: str, fn: Callable[[], Any], *, posting: bool = False) -> Any:
         """Call an endpoint every instance has: a 404 there means a wrong `api_base_url`."""
+        from mastodon.errors import MastodonNotFoundError
+
         try:
             return self._call(action, fn, posting=posting)
         except Rejected as exc:
@@ -265,6 +285,8 @@ class MastodonAdapter(Adapter):
         )
 
     def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
+        from mastodon.errors import MastodonAPIError, MastodonNotFoundError
+
         out = []
         for remote_id in remote_ids:
             try:
@@ -301,7 +323,8 @@ class MastodonAdapter(Adapter):
         )
 
     def close(self) -> None:
-        self._session.close()
+        if self._session is not None:  # None: the client was never built
+            self._session.close()
 
 
 def _plain(content: str) -> str:

@@ -42,18 +42,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, TypeVar
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
-
-import requests
-import tweepy  # type: ignore[import-untyped]  # tweepy ships no type information
 
 from content_queue.errors import InvalidItem
 from content_queue.urls import canonical_url
 
-from ..logs import add_secrets
-from ._http import make_session, parse_base_url, transport_error
-from ._options import reject_unknown_options
+from ..redaction import add_secrets
+from ._lazy import require
+from ._options import parse_base_url, reject_unknown_options
 from .base import (
     AccountInfo,
     Adapter,
@@ -68,7 +66,13 @@ from .base import (
     TransientError,
 )
 
+if TYPE_CHECKING:
+    import requests
+    import tweepy  # type: ignore[import-untyped]  # tweepy ships no type information
+
 __all__ = ["XAdapter"]
+
+require("x", "tweepy", "requests")  # imported on first use (see `_lazy`)
 
 REAL_HOSTS = ("https://api.twitter.com", "https://api.x.com")
 SECRETS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
@@ -114,6 +118,8 @@ def _messages(exc: tweepy.HTTPException) -> str:
 
 def _http_error(response: requests.Response) -> tweepy.HTTPException:
     """The error tweepy would raise for `response`, for a request made outside its Client."""
+    import tweepy
+
     status = response.status_code
     if status == 429:
         reset = response.headers.get("x-rate-limit-reset", "")
@@ -144,23 +150,34 @@ class XAdapter(Adapter):
                 f"channel {context.name!r}: missing X secret(s) {', '.join(missing)} "
                 "(set them under [channels.secrets] as env:NAME or file:PATH)"
             )
-        self._client = tweepy.Client(
-            consumer_key=context.secrets["consumer_key"],
-            consumer_secret=context.secrets["consumer_secret"],
-            access_token=context.secrets["access_token"],
-            access_token_secret=context.secrets["access_token_secret"],
-            return_type=dict,
-            wait_on_rate_limit=False,
-        )
-        self._client.session.close()
-        self._client.session = make_session(
-            timeout=context.timeout_seconds, real_hosts=REAL_HOSTS, api_base_url=base_url
-        )
+        self._base_url = base_url
         self._user_id: str | None = None
         self._private_metrics = True  # until X says the credentials may not read them
         self._app_bearer: str | None = None  # for the endpoints X serves app-only
 
     # -- calling X -------------------------------------------------------------------------
+
+    @cached_property
+    def _client(self) -> Any:
+        """tweepy's Client with our session, built on first use (see `_lazy`)."""
+        import tweepy
+
+        from ._http import make_session
+
+        secrets = self.context.secrets
+        client = tweepy.Client(
+            consumer_key=secrets["consumer_key"],
+            consumer_secret=secrets["consumer_secret"],
+            access_token=secrets["access_token"],
+            access_token_secret=secrets["access_token_secret"],
+            return_type=dict,
+            wait_on_rate_limit=False,
+        )
+        client.session.close()
+        client.session = make_session(
+            timeout=self.context.timeout_seconds, real_hosts=REAL_HOSTS, api_base_url=self._base_url
+        )
+        return client
 
     def _call(
         self, action: str, call: Callable[[], T], *, posting: bool = False, private: bool = False
@@ -168,6 +185,11 @@ class XAdapter(Adapter):
         """Run one tweepy call, turning whatever it raises into our error tree.
 
         `private`: the call asks for private metrics, and a 403 means "not those fields"."""
+        import requests
+        import tweepy
+
+        from ._http import transport_error
+
         try:
             return call()
         except tweepy.TooManyRequests as exc:
@@ -430,4 +452,5 @@ class XAdapter(Adapter):
             raise TransientError(f"counting recent X posts: unreadable answer ({exc})") from None
 
     def close(self) -> None:
-        self._client.session.close()
+        if "_client" in self.__dict__:  # never built: nothing to close
+            self._client.session.close()

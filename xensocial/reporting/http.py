@@ -19,7 +19,9 @@ address cannot be bound (the port is taken, say), and the daemon carries on with
 from __future__ import annotations
 
 import json
+import os
 import re
+import selectors
 import socket
 import threading
 from collections.abc import Callable
@@ -157,17 +159,27 @@ class _Server(ThreadingHTTPServer):
 
 
 class Endpoint:
-    """A running endpoint; `stop()` shuts it down and waits for its thread."""
+    """A running endpoint; `stop()` shuts it down and waits for its thread.
+
+    Its thread sleeps in `select()` on the listening socket and a pipe that `stop()` writes to,
+    so a daemon waiting for its next slot is not woken while nobody asks anything (the stdlib's
+    `serve_forever` wakes up every `poll_interval` to look for a shutdown request)."""
 
     def __init__(self, server: _Server) -> None:
         self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.2},
-            name="xensocial-endpoint",
-            daemon=True,
-        )
+        self._wake_read, self._wake_write = os.pipe()
+        self._thread = threading.Thread(target=self._serve, name="xensocial-endpoint", daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._server, selectors.EVENT_READ)
+            selector.register(self._wake_read, selectors.EVENT_READ)
+            while True:
+                ready = selector.select()
+                if any(key.fileobj == self._wake_read for key, _ in ready):
+                    return
+                self._server.handle_request()  # accepts the waiting connection: a thread serves it
 
     @property
     def address(self) -> tuple[str, int]:
@@ -176,9 +188,11 @@ class Endpoint:
         return str(host), int(port)
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        os.write(self._wake_write, b"x")
         self._thread.join(timeout=2)
+        self._server.server_close()
+        os.close(self._wake_read)
+        os.close(self._wake_write)
         self._server.exports.close()
 
 
