@@ -12,6 +12,11 @@ and reports its results as `Figure`s through `emit`. A figure names its benchmar
 measured, the value, the unit, the target (if the figure has one) and whether it holds. Figures
 without a target (growth curves, context) have `holds = None`.
 
+Growth: a curve is the figures of one benchmark and backend whose names are the same once
+their numbers are set aside ("load config, 10 channels", "load config, 100 channels") and whose
+`scale` differs in one key (`{"channels": 10}`, `{"channels": 100}`...); `bench/run --chart`
+draws each such curve, relative to its smallest scale, on log-log axes.
+
 Why a file and not stdout: the scripts print freely for people, and `bench/run` runs each one as
 its own process (so one benchmark's imports, caches and memory never colour another's) and must
 read its figures without parsing prose.
@@ -34,6 +39,7 @@ __all__ = [
     "add_suite_options",
     "at_most",
     "emit",
+    "exactly",
     "postgres_admin_url",
     "scratch_postgres_url",
 ]
@@ -85,6 +91,31 @@ def at_most(
     )
 
 
+def exactly(
+    benchmark: str,
+    figure: str,
+    value: float,
+    unit: str,
+    expected: float,
+    *,
+    backend: str = "-",
+    note: str = "",
+) -> Figure:
+    """A figure whose target is `value == expected`: a count that must come out exact (posts
+    out twice: 0; SQL writes in a round of 304s: 0). Missing it is usually something broken,
+    so the script also exits non-zero; the figure keeps the count in the table."""
+    return Figure(
+        benchmark,
+        figure,
+        value,
+        unit,
+        backend=backend,
+        target=f"= {expected:g}",
+        holds=value == expected,
+        note=note,
+    )
+
+
 def add_suite_options(parser: argparse.ArgumentParser) -> None:
     """The options every benchmark script accepts (see the module docstring)."""
     parser.add_argument("--quick", action="store_true", help="small sizes: check it works")
@@ -102,6 +133,8 @@ def emit(figures: Iterable[Figure], args: argparse.Namespace) -> list[Figure]:
     out = list(figures)
     for f in out:
         value = "n/a" if f.value is None else f"{f.value:,.2f}"
+        if isinstance(f.value, int):  # a count (posts, writes): no decimals
+            value = f"{f.value:,}"
         verdict = {True: "holds", False: "MISSED", None: ""}[f.holds]
         print(
             f"   {f.benchmark:<14} {f.backend:<10} {f.figure:<48} {value:>12} {f.unit:<6} "

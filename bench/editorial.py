@@ -2,7 +2,8 @@
 `bench/selection.py` (four categories, about 2 deliveries each over 4 channels), on SQLite and
 (when a server answers) PostgreSQL.
 
-    .venv/bin/python bench/editorial.py [--items N] [--calls N] [--postgres URL | --no-postgres]
+    .venv/bin/python bench/editorial.py [--items N] [--calls N] [--quick] [--figures FILE]
+                                        [--postgres URL | --no-postgres]
 
 It reports, per backend:
 
@@ -13,15 +14,20 @@ It reports, per backend:
 - the same with a mix whose first category has nothing eligible (every category is asked);
 - `xensocial schedule`'s forecast of one channel for 7 days (`plan_channel`, 14 slots);
 - the query plan of one category's question, to show `ix_deliveries_category` serves it.
+
+`--quick`: 5,000 items and 30 calls. Exits 1 only when a pick finds nothing (broken data or
+selection), never for a figure that misses its target.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from datetime import time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import Figure  # noqa: E402
 from _support import summary_ms, time_call  # noqa: E402
 from selection import (  # noqa: E402
     CHANNELS,
@@ -30,6 +36,7 @@ from selection import (  # noqa: E402
     populated,
     print_plan,
     run_on_backends,
+    timed,
 )
 
 from content_queue import Ledger  # noqa: E402
@@ -45,33 +52,57 @@ RULES = Rules(mix=MIX, recycle=RecycleRules(), reminders=(timedelta(days=7), tim
 STARVED = Rules(mix=Mix.of({"video": 0.5, "news": 0.5}), recycle=RecycleRules())
 
 
-def bench_backend(label: str, url: str, items: int, calls: int) -> None:
-    engine = populated(label, url, items)
+def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
+    engine = populated(label, url, args.items)
+    backend, sizes = engine.dialect.name, f"{args.items:,} items"
     store = EditorialStore(engine, clock=lambda: NOW)
     rotation = iter(range(10**9))
 
     def one(rules: Rules) -> None:
         channel = CHANNELS[next(rotation) % len(CHANNELS)]
-        assert store.choose(channel, NOW, rules) is not None
+        if store.choose(channel, NOW, rules) is None:
+            raise SystemExit(f"broken: nothing chosen for {channel} with {rules.mix}")
 
+    figures = []
     for name, rules in (("mix of 4", RULES), ("first category empty", STARVED)):
-        times = time_call(lambda r=rules: one(r), calls)  # type: ignore[misc]
+        times = time_call(lambda r=rules: one(r), args.calls)  # type: ignore[misc]
         print(f"   pick ({name:<20})     {summary_ms(times)}   target < 5 ms")
+        figures.append(
+            timed(
+                f"pick, {name} (EditorialStore.choose)",
+                times,
+                backend,
+                sizes,
+                5,
+                benchmark="editorial",
+            )
+        )
 
     channel = ChannelConfig(
         name=CHANNELS[0], network="outbox", timezone="UTC", slots=(time(9), time(15)), mix=MIX
     )
     ledger = Ledger(engine, clock=lambda: NOW)
     times = time_call(
-        lambda: plan_channel(channel, ledger, NOW, NOW + timedelta(days=7)), max(5, calls // 50)
+        lambda: plan_channel(channel, ledger, NOW, NOW + timedelta(days=7)),
+        max(3, args.calls // 50),
     )
     print(f"   schedule forecast, 7 days (14 slots) {summary_ms(times)}")
+    figures.append(
+        timed(
+            "schedule forecast of one channel, 7 days (14 slots)",
+            times,
+            backend,
+            sizes,
+            benchmark="editorial",
+        )
+    )
 
     with captured_sql(engine) as seen, store.supply(CHANNELS[0], NOW) as supply:
         supply.best_in("event")
     print("   plan of one category's question (ChannelSupply.best_in):")
     print_plan(engine, *seen[0])
     engine.dispose()
+    return figures
 
 
 def main() -> int:

@@ -3,12 +3,14 @@ server: a first round (every feed new: fetch, parse, ingest), then a second roun
 feed answers 304 (no parse and no database write).
 
     .venv/bin/python bench/feeds.py [--feeds 500] [--entries 50] [--workers 8]
-                                    [--database-url URL]
+                                    [--database-url URL] [--quick] [--figures FILE]
+                                    [--postgres URL | --no-postgres]
 
 The feeds are served by a separate process (`--serve`, a threaded HTTP/1.1 server with ETags),
 so the server's work does not share this process's CPU and memory figures. Polling is the real
 `FeedPoller.poll_many` over the real fetcher (`allow_private_addresses` on, for 127.0.0.1) into
-a real database (a scratch SQLite file unless `--database-url`). For each round it prints:
+a real database: a scratch SQLite file, then a scratch PostgreSQL database when a server answers
+(or only `--database-url`). For each round it prints:
 
 - wall time, and feeds per second;
 - peak resident memory of this process during the round, sampled every 5 ms, above the level
@@ -18,6 +20,11 @@ a real database (a scratch SQLite file unless `--database-url`). For each round 
 - the requests the server answered 200 and 304;
 - with `--phases`, the time spent in fetching, parsing and ingesting, summed over all feeds
   (with several workers the sums overlap; with `--workers 1` they add up to the wall time).
+
+The figures (for `bench/run`) are the wall time and peak memory of each round, and the SQL
+writes of the 304 round, whose target is none (docs/benchmarks-intake.md). Something broken
+exits 1: a feed that fails, a server that does not answer every feed 200 then 304, or a 304
+round that writes. `--quick`: 40 feeds of 20 entries.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +49,15 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import (  # noqa: E402
+    Figure,
+    add_suite_options,
+    emit,
+    exactly,
+    postgres_admin_url,
+    scratch_postgres_url,
+)
 
 __all__ = ["feed_document", "main"]
 
@@ -179,9 +196,20 @@ def peak_rss() -> Iterator[dict[str, int]]:
         out["peak"] = max(out["peak"], _rss_bytes())
 
 
+@dataclass(frozen=True)
+class Round:
+    """What one polling round measured."""
+
+    wall: float  # seconds
+    rss_peak_mb: float  # above the level before the round
+    statuses: Counter[str]
+    answered: tuple[int, int]  # requests the server answered 200 and 304
+    writes: int  # INSERT/UPDATE/DELETE statements
+
+
 def run_round(
     name: str, poll: Callable[[], list[Any]], writes: list[str], base_url: str, use_tm: bool
-) -> None:
+) -> Round:
     import httpx
 
     writes.clear()
@@ -211,6 +239,8 @@ def run_round(
     errors = [o for o in outcomes if o.status == "error"]
     for o in errors[:3]:
         print(f"    error: {o.describe()}")
+    answered = (after[0] - before[0], after[1] - before[1])
+    return Round(wall, (rss["peak"] - rss["base"]) / 2**20, statuses, answered, len(writes))
 
 
 def _time_phases(poller: Any, store: Any, phases: Counter[str]) -> None:
@@ -242,33 +272,53 @@ def _print_phases(phases: Counter[str]) -> None:
 # -- main ----------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--feeds", type=int, default=500)
-    parser.add_argument("--entries", type=int, default=50)
+    parser.add_argument("--feeds", type=int, help="feeds polled (default 500; quick 40)")
+    parser.add_argument("--entries", type=int, help="entries a feed (default 50; quick 20)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent fetches")
-    parser.add_argument("--database-url", help="default: a scratch SQLite file")
+    parser.add_argument("--database-url", help="only this database (default: scratch ones)")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations")
     parser.add_argument("--phases", action="store_true", help="time fetch, parse and ingest")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    add_suite_options(parser)
     args = parser.parse_args(argv)
+    args.feeds = args.feeds or (40 if args.quick else 500)
+    args.entries = args.entries or (20 if args.quick else 50)
     if args.serve:
         serve(args.feeds, args.entries)
-        return
+        return 0
 
+    from xensocial.logs import configure_logging
+
+    configure_logging("warning")  # one line per feed per round would drown the figures
+    if args.database_url:
+        emit(bench_database(args.database_url, args), args)
+        return 0
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        figures += bench_database(f"sqlite:///{Path(scratch) / 'bench.db'}", args)
+    admin = postgres_admin_url(args)
+    if admin is not None:
+        with scratch_postgres_url(admin, "feeds") as url:
+            figures += bench_database(url, args)
+    print()
+    emit(figures, args)
+    return 0
+
+
+def bench_database(database_url: str, args: argparse.Namespace) -> list[Figure]:
+    """Both rounds on one database; their figures (SystemExit when something is broken)."""
     from sqlalchemy import event
 
     from content_queue.db import make_engine
     from content_queue.sources import FeedSpec, FeedStore
     from xensocial.intake.fetch import FetchLimits
     from xensocial.intake.poller import FeedPoller
-    from xensocial.logs import configure_logging
     from xensocial.migrate import upgrade
 
-    configure_logging("warning")  # one line per feed per round would drown the figures
-
-    with tempfile.TemporaryDirectory() as scratch, server_process(args.feeds, args.entries) as url:
-        engine = make_engine(args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}")
+    with server_process(args.feeds, args.entries) as url:
+        engine = make_engine(database_url)
         upgrade(engine)
         writes: list[str] = []
 
@@ -286,23 +336,76 @@ def main(argv: list[str] | None = None) -> None:
         phases: Counter[str] = Counter()
         if args.phases:
             _time_phases(poller, store, phases)
+        backend = engine.url.get_backend_name()
         print(
-            f"{args.feeds} feeds x {args.entries} entries "
+            f"\n{args.feeds} feeds x {args.entries} entries "
             f"({len(feed_document(0, args.entries)) / 1024:.0f} KB each), "
-            f"{args.workers} workers, {engine.url.get_backend_name()}, "
+            f"{args.workers} workers, {backend}, "
             f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs"
         )
 
         def poll() -> list[Any]:
             return poller.poll_many(feeds, workers=args.workers)
 
-        run_round("round 1 (new feeds: fetch, parse, ingest)", poll, writes, url, args.tracemalloc)
+        first = run_round(
+            "round 1 (new feeds: fetch, parse, ingest)", poll, writes, url, args.tracemalloc
+        )
         _print_phases(phases)
         feeds = store.list_feeds()  # now with their ETags
-        run_round("round 2 (every feed answers 304)", poll, writes, url, args.tracemalloc)
+        second = run_round("round 2 (every feed answers 304)", poll, writes, url, args.tracemalloc)
         _print_phases(phases)
         engine.dispose()
+    _check(first, "ok", (args.feeds, 0))
+    _check(second, "not_modified", (0, args.feeds))
+    if second.writes:
+        raise SystemExit(f"broken: the 304 round wrote {second.writes} SQL statements, not 0")
+    return round_figures(first, second, backend, args)
+
+
+def _check(result: Round, status: str, answered: tuple[int, int]) -> None:
+    """Broken, not slow: every feed must end `status`, and the server answer as expected."""
+    feeds = sum(answered)
+    if result.statuses != Counter({status: feeds}) or result.answered != answered:
+        raise SystemExit(
+            f"broken: expected {feeds} x {status} ({answered[0]} x 200, {answered[1]} x 304), "
+            f"got {dict(result.statuses)} ({result.answered[0]} x 200, {result.answered[1]} x 304)"
+        )
+
+
+def round_figures(
+    first: Round, second: Round, backend: str, args: argparse.Namespace
+) -> list[Figure]:
+    size = f"{args.feeds} feeds x {args.entries} entries, {args.workers} workers"
+
+    def figure(name: str, value: float, unit: str, note: str = size) -> Figure:
+        return Figure("feeds", name, value, unit, backend=backend, note=note)
+
+    return [
+        figure(
+            "round 1 (new feeds: fetch, parse, ingest), wall",
+            first.wall,
+            "s",
+            f"{size}; {args.feeds / first.wall:.1f} feeds/s",
+        ),
+        figure("round 1, peak RSS above the level before", first.rss_peak_mb, "MB"),
+        figure(
+            "round 2 (every feed answers 304), wall",
+            second.wall,
+            "s",
+            f"{size}; {args.feeds / second.wall:.1f} feeds/s",
+        ),
+        figure("round 2, peak RSS above the level before", second.rss_peak_mb, "MB"),
+        exactly(
+            "feeds",
+            "round 2 (every feed answers 304), SQL writes",
+            second.writes,
+            "statements",
+            0,
+            backend=backend,
+            note="a 304 costs no parse and no database write",
+        ),
+    ]
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,7 +1,8 @@
 """Is choosing the next item cheap with a big queue? 100,000 queued items, on SQLite and (when a
 server answers) PostgreSQL.
 
-    .venv/bin/python bench/selection.py [--items N] [--calls N] [--postgres URL | --no-postgres]
+    .venv/bin/python bench/selection.py [--items N] [--calls N] [--quick] [--figures FILE]
+                                        [--postgres URL | --no-postgres]
 
 For each backend it builds the real schema (`xensocial.migrate.upgrade`), bulk-inserts N items
 with SQLAlchemy Core (about 2 deliveries each over 4 channels, in a realistic mix of states),
@@ -13,14 +14,19 @@ then reports:
   plain sqlite3); target < 300 ms;
 - the query plans of both queries, to show that an index serves them.
 
-The PostgreSQL run uses a scratch database, dropped at the end.
+The PostgreSQL run uses a scratch database, dropped at the end. `--quick`: 5,000 items, 50
+calls, 3 runs of the command. Exits 1 only when something is broken (nothing to choose, a
+listing with the wrong count), never for a figure that misses its target.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import statistics
+import subprocess
 import sys
 import tempfile
 import uuid
@@ -30,12 +36,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import event, insert, text
+from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _figures import (  # noqa: E402
+    Figure,
+    add_suite_options,
+    at_most,
+    emit,
+    postgres_admin_url,
+    scratch_postgres_url,
+)
 from _support import (  # noqa: E402
     imported_modules,
+    percentile,
+    process_env,
     summary_ms,
     time_call,
     time_command,
@@ -50,7 +66,7 @@ from xensocial.migrate import upgrade  # noqa: E402
 
 CHANNELS = ("xen-x", "xen-mastodon", "xen-linkedin", "xen-bluesky")
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
-POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+__all__ = ["populate", "run_on_backends", "timed"]
 
 
 def populate(engine: Engine, items: int, seed: int = 7) -> int:
@@ -148,44 +164,65 @@ def populated(label: str, url: str, items: int) -> Engine:
     return engine
 
 
-def bench_backend(label: str, url: str, items: int, calls: int) -> None:
-    engine = populated(label, url, items)
+def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
+    engine = populated(label, url, args.items)
+    backend = engine.dialect.name
+    sizes = f"{args.items:,} items"
 
     ledger = Ledger(engine, clock=lambda: NOW)
     chosen = ledger.next_for_channel(CHANNELS[0], NOW)
-    assert chosen is not None, "the benchmark data has nothing eligible"
+    if chosen is None:
+        raise SystemExit("broken: the benchmark data has nothing eligible for a slot")
     rotation = iter(range(10**9))
 
     def one_choice() -> None:
         ledger.next_for_channel(CHANNELS[next(rotation) % len(CHANNELS)], NOW)
 
-    times = time_call(one_choice, calls)
+    times = time_call(one_choice, args.calls)
     print(f"   Ledger.next_for_channel          {summary_ms(times)}   target < 5 ms")
+    figures = [timed("next item for a slot (Ledger.next_for_channel)", times, backend, sizes, 5)]
 
     queue = ContentQueue(engine, clock=lambda: NOW)
-    times = time_call(lambda: queue.list_items(state="approved", limit=50), max(20, calls // 10))
+    listings = max(10, args.calls // 10)
+    times = time_call(lambda: queue.list_items(state="approved", limit=50), listings)
     print(f"   ContentQueue.list_items(approved, 50) {summary_ms(times)}   (in process)")
+    figures.append(
+        timed("ContentQueue.list_items (approved, 50), in process", times, backend, sizes)
+    )
     path = sqlite_file(url)
     if path is not None:
         fast = FastReader(path)
-        assert fast.list_items(state="approved") == queue.list_items(state="approved")
-        times = time_call(lambda: fast.list_items(state="approved", limit=50), max(20, calls // 10))
+        if fast.list_items(state="approved") != queue.list_items(state="approved"):
+            raise SystemExit("broken: FastReader and ContentQueue list different items")
+        times = time_call(lambda: fast.list_items(state="approved", limit=50), listings)
         print(f"   FastReader.list_items(approved, 50)   {summary_ms(times)}   (in process)")
+        figures.append(
+            timed("FastReader.list_items (approved, 50), in process", times, backend, sizes)
+        )
 
     command = [*xensocial_command(), "queue", "list", "--state", "approved", "--json"]
+    runs = 3 if args.quick else 7
     with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
         env = {"XENSOCIAL_DATABASE_URL": url, "XENSOCIAL_DATA_DIR": tmp}
-        wall = time_command(command, 7, env)
+        check_listing(command, env, expected=min(50, queue.count_by_state().get("approved", 0)))
+        wall = time_command(command, runs, env)
         print(f"   queue list --state approved --json  {summary_ms(wall)}   target < 300 ms")
         orm = "sqlalchemy" in imported_modules(command[len(xensocial_command()) :], env)
         print(f"   ... sqlalchemy {'imported' if orm else 'not imported'} by that command")
-        # The same command on an empty database: what start-up (imports) costs by itself.
-        empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
-        upgrade_engine = make_engine(empty)
-        upgrade(upgrade_engine)
-        upgrade_engine.dispose()
-        wall = time_command(command, 7, {**env, "XENSOCIAL_DATABASE_URL": empty})
-        print(f"   ... the same on an empty SQLite DB  {summary_ms(wall)}   (start-up alone)")
+        imports = f"sqlalchemy {'imported' if orm else 'not imported'}"
+        figures.append(
+            timed("queue list --state approved --json, wall", wall, backend, sizes, 300, imports)
+        )
+        if path is not None:  # the same command on an empty database: start-up alone
+            empty = f"sqlite:///{Path(tmp) / 'empty.db'}"
+            upgrade_engine = make_engine(empty)
+            upgrade(upgrade_engine)
+            upgrade_engine.dispose()
+            wall = time_command(command, runs, {**env, "XENSOCIAL_DATABASE_URL": empty})
+            print(f"   ... the same on an empty SQLite DB  {summary_ms(wall)}   (start-up alone)")
+            figures.append(
+                timed("queue list on an empty database (start-up)", wall, backend, "no items")
+            )
 
     with captured_sql(engine) as seen:
         ledger.candidates(CHANNELS[0], NOW)
@@ -196,46 +233,67 @@ def bench_backend(label: str, url: str, items: int, calls: int) -> None:
     print("   plan of the list query (first page of approved items):")
     print_plan(engine, *seen[0])
     engine.dispose()
+    return figures
 
 
-@contextmanager
-def scratch_postgres(admin_url: str) -> Iterator[str | None]:
-    """A fresh database on the server, or None when no server answers."""
-    name = f"xensocial_bench_{os.getpid()}"
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # no server, no driver, no rights: say so and go on
-        print(f"\n== PostgreSQL skipped: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-        yield None
-        return
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def check_listing(command: list[str], env: dict[str, str], expected: int) -> None:
+    """Fail loudly (broken, not slow) unless the command lists the `expected` items."""
+    result = subprocess.run(command, env=process_env(env), capture_output=True, text=True)
+    listed = json.loads(result.stdout) if result.returncode == 0 else None
+    if not isinstance(listed, list) or len(listed) != expected:
+        shown = f"{len(listed)} items" if isinstance(listed, list) else result.stderr[-300:]
+        raise SystemExit(f"broken: {' '.join(command)} listed {shown}, not {expected}")
+
+
+def timed(
+    figure: str,
+    seconds: list[float],
+    backend: str,
+    sizes: str,
+    limit: float | None = None,
+    more: str = "",
+    benchmark: str = "selection",
+) -> Figure:
+    """The median of `seconds` in ms as a figure, its conditions (sizes, count, p95) in the
+    note; with `limit`, its target is `< limit ms`."""
+    median = statistics.median(seconds) * 1000
+    p95 = percentile(seconds, 0.95) * 1000
+    note = "; ".join(x for x in (sizes, f"median of {len(seconds)}, p95 {p95:.2f} ms", more) if x)
+    if limit is None:
+        return Figure(benchmark, figure, median, "ms", backend=backend, note=note)
+    return at_most(benchmark, figure, median, "ms", limit, backend=backend, note=note)
 
 
 def run_on_backends(
-    bench: Callable[[str, str, int, int], None], description: str, calls: int
+    bench: Callable[[str, str, argparse.Namespace], list[Figure]],
+    description: str,
+    calls: int,
+    argv: list[str] | None = None,
 ) -> int:
-    """Parse the command line (`--items`, `--calls`, `--postgres`, `--no-postgres`) and run
-    `bench(label, url, items, calls)` on SQLite, then PostgreSQL when a server answers."""
+    """Parse the command line (`--items`, `--calls` and the suite's options) and run
+    `bench(label, url, args)` on SQLite, then PostgreSQL when a server answers; emit the figures.
+    `--quick` makes the queue 5,000 items and the calls a tenth (unless given)."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=calls)
-    parser.add_argument("--postgres", default=os.environ.get("XENSOCIAL_BENCH_POSTGRES_URL"))
-    parser.add_argument("--no-postgres", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument("--items", type=int, help="queued items (default 100,000; quick 5,000)")
+    parser.add_argument(
+        "--calls", type=int, help=f"timed calls (default {calls}; quick {calls // 10})"
+    )
+    add_suite_options(parser)
+    args = parser.parse_args(argv)
+    if args.items is None:
+        args.items = 5_000 if args.quick else 100_000
+    if args.calls is None:
+        args.calls = calls // 10 if args.quick else calls
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
+    figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.items, args.calls)
-    if not args.no_postgres:
-        with scratch_postgres(args.postgres or POSTGRES_DEFAULT) as url:
-            if url is not None:
-                bench("PostgreSQL", url, args.items, args.calls)
+        figures += bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
+    admin = postgres_admin_url(args)
+    if admin is not None:
+        with scratch_postgres_url(admin, Path(sys.argv[0]).stem) as url:
+            figures += bench("PostgreSQL", url, args)
+    print()
+    emit(figures, args)
     return 0
 
 
