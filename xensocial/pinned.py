@@ -1,13 +1,14 @@
 """The daemon's pinned posts: an item pinned to a time (`queue add --at`) goes out at that very
 time, outside the channel's regular slots.
 
-Every minute (and once at start) the daemon looks for pinned times coming up before its next
-look (and those missed within each channel's catch-up grace, after downtime) and adds one
-`date` job per channel and time. The job runs the publisher's slot at that instant with
-`pinned=True` (`Publisher.run_slot`): the ledger claims (channel, pinned time) like any slot,
-so the post happens once whatever restarts or replicas occur. An item pinned while the daemon
-runs is therefore seen within a minute; one whose time has passed beyond the grace is taken by
-the channel's next regular slot, ahead of everything else (see `content_queue.selection`).
+Every minute (and once at start) the daemon looks, in one query for all its channels, for
+pinned times coming up before its next look (and those missed within each channel's catch-up
+grace, after downtime) and adds one `date` job per channel and time. The job runs the
+publisher's slot at that instant with `pinned=True` (`Publisher.run_slot`): the ledger claims
+(channel, pinned time) like any slot, so the post happens once whatever restarts or replicas
+occur. An item pinned while the daemon runs is therefore seen within a minute; one whose time
+has passed beyond the grace is taken by the channel's next regular slot, ahead of everything
+else (see `content_queue.selection`).
 
 When the job's time comes, it checks that an item is still pinned to that time on that channel
 (it may have been re-pinned, cancelled or posted since): if not, nothing is claimed.
@@ -69,15 +70,15 @@ class PinnedJobs:
     def rescan(self) -> list[tuple[str, datetime]]:
         """Add a job for each pinned time not scheduled yet; the (channel, time) pairs added."""
         now = self.clock()
-        added = []
+        added: list[tuple[str, datetime]] = []
+        longest = max((c.catch_up_grace for c in self.channels), default=timedelta(0))
+        try:  # one query for every channel, each then held to its own grace
+            found = self.store.pinned_times_by_channel(now - longest, now + _AHEAD)
+        except Exception:  # the database is away: the next rescan tries again
+            log.exception("pinned_rescan_failed")
+            return added
         for channel in self.channels:
-            try:
-                times = self.store.pinned_times(
-                    channel.name, now - channel.catch_up_grace, now + _AHEAD
-                )
-            except Exception:  # the database is away: the next rescan tries again
-                log.exception("pinned_rescan_failed", channel=channel.name)
-                continue
+            times = [at for at in found.get(channel.name, ()) if at >= now - channel.catch_up_grace]
             for at in times:
                 key = (channel.name, at)
                 if key in self._scheduled:
@@ -95,7 +96,7 @@ class PinnedJobs:
                         name=f"pinned {channel.name} {at.isoformat()}",
                         replace_existing=True,
                     )
-        horizon = now - max((c.catch_up_grace for c in self.channels), default=timedelta(0))
+        horizon = now - longest
         self._scheduled = {(c, at) for c, at in self._scheduled if at >= horizon}
         return added
 

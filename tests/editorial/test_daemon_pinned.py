@@ -72,6 +72,39 @@ def test_each_coming_pinned_time_gets_one_date_job(
     assert ran == [("b", new)]  # re-pinned: nothing at the old time
 
 
+def test_one_rescan_is_one_query_and_each_channel_keeps_its_own_grace(
+    engine: Engine, clock: FakeClock
+) -> None:
+    from sqlalchemy import event
+
+    queue = ContentQueue(engine, clock)
+    missed = clock() + timedelta(minutes=1)
+    soon = missed + timedelta(minutes=31)
+    queue.add(NewItem(url="https://example.org/1", channels=["long", "short"], publish_at=missed))
+    queue.add(NewItem(url="https://example.org/2", channels=["short"], publish_at=soon))
+    clock.advance(minutes=31)  # `missed` is 30 minutes late; `soon` is a minute away
+    channels = [make_channel(f"c{i}", catch_up_grace=timedelta(minutes=5)) for i in range(40)] + [
+        make_channel("long", catch_up_grace=timedelta(hours=1)),
+        make_channel("short", catch_up_grace=timedelta(minutes=10)),
+    ]
+    jobs = PinnedJobs(channels, EditorialStore(engine, clock), lambda c, at: None, clock)
+    selects: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        found = jobs.rescan()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    # Within the hour's grace for "long", beyond the 10 minutes of "short", which still gets
+    # its coming time; the 40 channels with nothing pinned cost nothing more.
+    assert sorted(found) == [("long", missed), ("short", soon)]
+    assert len(selects) == 1
+
+
 def test_a_pinned_time_missed_within_the_grace_is_run_at_start(
     engine: Engine, clock: FakeClock, scheduler: object
 ) -> None:
