@@ -19,6 +19,7 @@ from content_queue.editorial_store import EditorialStore
 from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
 from tests.e2e.conftest import Site
+from tests.sqlspy import recorded_sql
 from xensocial.pinned import PinnedJobs
 
 
@@ -75,8 +76,6 @@ def test_each_coming_pinned_time_gets_one_date_job(
 def test_one_rescan_is_one_query_and_each_channel_keeps_its_own_grace(
     engine: Engine, clock: FakeClock
 ) -> None:
-    from sqlalchemy import event
-
     queue = ContentQueue(engine, clock)
     missed = clock() + timedelta(minutes=1)
     soon = missed + timedelta(minutes=31)
@@ -88,17 +87,8 @@ def test_one_rescan_is_one_query_and_each_channel_keeps_its_own_grace(
         make_channel("short", catch_up_grace=timedelta(minutes=10)),
     ]
     jobs = PinnedJobs(channels, EditorialStore(engine, clock), lambda c, at: None, clock)
-    selects: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            selects.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with recorded_sql(engine) as selects:
         found = jobs.rescan()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     # Within the hour's grace for "long", beyond the 10 minutes of "short", which still gets
     # its coming time; the 40 channels with nothing pinned cost nothing more.
     assert sorted(found) == [("long", missed), ("short", soon)]

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, NewItem
@@ -21,6 +20,7 @@ from content_queue.events import ReminderDue
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
 from content_queue.mix import Mix
 from tests.conftest import FakeClock
+from tests.sqlspy import recorded_sql
 from xensocial.cli.schedule import _as_dict, plan_channel, plan_channels
 from xensocial.config import ChannelConfig
 from xensocial.config_editorial import EditorialConfig
@@ -199,23 +199,14 @@ def test_schedule_reads_start_from_the_channels_not_the_history(
     channels = _channels()
     _fill(engine, clock, [c.name for c in channels], seed=3)
     ledger = Ledger(engine, clock)
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
-
     # Many channels, as a deployment has: the longer the IN (...) list, the more SQLite was
     # tempted to walk every approved item instead.
     quiet = [
         ChannelConfig(name=f"q{n}", network="outbox", timezone="UTC", slots=(time(9),))
         for n in range(60)
     ]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql(engine) as seen:
         plan_channels([*channels, *quiet], ledger, NOW, NOW + 7 * DAY, editorial=EDITORIAL)
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as conn:
         plans = [
             "\n".join(str(r[-1]) for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, p))

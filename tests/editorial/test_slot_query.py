@@ -10,7 +10,6 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger
@@ -21,6 +20,7 @@ from content_queue.recycling import RecycleRules
 from content_queue.selection import ANNOUNCEMENT, Rules
 from tests.conftest import FakeClock
 from tests.editorial.test_store import add, publish
+from tests.sqlspy import recorded_sql
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 MIX = Mix.of({"news": 0.5, "resource": 0.3, "event": 0.2})
@@ -132,18 +132,9 @@ def test_a_slots_choice_is_one_statement_or_two_with_events_to_come(
     rules = Rules(mix=MIX, recycle=RecycleRules(), reminders=OFFSETS)
 
     def statements() -> list[str]:
-        seen: list[str] = []
-
-        def record(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-            if "SELECT" in statement.upper():
-                seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with recorded_sql(engine, None) as seen:
             assert store.choose("c", now, rules) is not None
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
-        return seen
+        return [statement for statement, _ in seen if "SELECT" in statement.upper()]
 
     [union] = statements()
     assert "UNION ALL" in union

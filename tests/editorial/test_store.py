@@ -7,15 +7,13 @@ from __future__ import annotations
 import itertools
 import re
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, text
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, NewItem
@@ -27,6 +25,7 @@ from content_queue.mix import Mix
 from content_queue.recycling import RecycleRules
 from content_queue.selection import Candidate, Rules, pick
 from tests.conftest import FakeClock
+from tests.sqlspy import recorded_sql
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 RULES = Rules(
@@ -155,21 +154,6 @@ def test_the_sql_supply_agrees_with_the_policy_in_memory(
 # -- an index serves every question --------------------------------------------------------------
 
 
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
 def plan_of(engine: Engine, statement: str, params: Any) -> str:
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
@@ -187,7 +171,7 @@ def test_a_categorys_best_item_is_one_walk_of_ix_deliveries_category(
 ) -> None:
     for n in range(30):
         add(queue, f"i{n}", category=("news", "resource", "event")[n % 3], priority=n % 4)
-    with store.supply("c", clock()) as supply, statements(engine) as seen:
+    with store.supply("c", clock()) as supply, recorded_sql(engine) as seen:
         found = supply.best_in("event")
     assert found is not None and found.category == "event" and found.priority == 3
     [(sql, params)] = seen
@@ -202,7 +186,7 @@ def test_pinned_items_are_found_among_the_channels_pending_deliveries(
     pinned = add(queue, "pinned", publish_at=clock() + HOUR)
     for n in range(20):
         add(queue, f"i{n}")
-    with store.supply("c", clock() + 2 * HOUR) as supply, statements(engine) as seen:
+    with store.supply("c", clock() + 2 * HOUR) as supply, recorded_sql(engine) as seen:
         found = supply.pinned()
     assert found is not None and found.item_id == pinned
     if engine.dialect.name == "sqlite":
@@ -238,7 +222,7 @@ def test_every_other_question_reads_a_few_rows_through_an_index(
         pytest.skip("PostgreSQL chooses by its statistics; SQLite has none, so the schema must")
     for n in range(20):
         add(queue, f"i{n}")
-    with statements(engine) as seen:
+    with recorded_sql(engine) as seen:
         question(store, clock())
     plans = [plan_of(engine, *statement) for statement in seen]
     assert any(index in plan for plan in plans), plans

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from content_queue.schema import Delivery, FollowerSample, SlotClaim
 from tests.conftest import FakeClock
 from tests.exports.conftest import seed, settings_for
+from tests.sqlspy import recorded_sql
 from xensocial.reporting.atom import latest_posts
 from xensocial.reporting.build import build_report
 from xensocial.reporting.channels import channels_with_rows
@@ -92,17 +93,8 @@ def test_older_history_does_not_change_the_report(
 
 def _plans(engine: Engine, action: Callable[[], object]) -> list[str]:
     """SQLite's plan of every query `action` makes."""
-    seen: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_sql(engine, ("SELECT", "WITH")) as seen:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     with engine.connect() as conn:
         return [
             "\n".join(
