@@ -137,6 +137,9 @@ class Daemon:
             log.warning("config_file_readable", path=s.source, detail=exposed)
         # Adapters first: a wrong option or secret stops the start before anything is written.
         self.adapters = self._build_adapters()
+        for name, adapter in self.adapters.items():
+            for warning in adapter.warnings():  # a version or token near its end: say it now
+                log.warning("channel_warning", channel=name, detail=warning)
         url = make_url(s.database_url)
         sqlite_file = url.database if url.get_backend_name() == "sqlite" else None
         missing = sqlite_file not in (None, "", ":memory:") and not Path(str(sqlite_file)).exists()

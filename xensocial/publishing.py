@@ -54,6 +54,7 @@ from .adapters.base import (
     Adapter,
     AdapterError,
     AuthError,
+    ChannelBlocked,
     Post,
     PublishResult,
     RateLimited,
@@ -320,8 +321,8 @@ class Publisher:
                 self.ledger.mark_failed(delivery.id, f"rejected: {exc}", owner=self.identity)
                 ilog.warning("post_rejected", reason=str(exc), duplicate=exc.duplicate)
                 return _Ended(_Done.REJECTED, str(exc))
-            except AuthError as exc:
-                reason = f"auth failed: {exc}"
+            except ChannelBlocked as exc:
+                reason = f"auth failed: {exc}" if isinstance(exc, AuthError) else str(exc)
                 self.ledger.pause(channel.name, reason=reason, by=self.identity)
                 self._set_aside(delivery, reason, maybe_out)
                 ilog.error("channel_paused", reason=reason)

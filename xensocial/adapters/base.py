@@ -9,7 +9,9 @@ Errors (every adapter raises only these, whatever its client library raises):
     AdapterError
     ├── TransientError        try again later; `maybe_posted` says whether the post may be out
     │   └── RateLimited       try again after `reset_at`
-    ├── AuthError             credentials missing, revoked or expired: pause the channel
+    ├── ChannelBlocked        the network will refuse every post until a person acts (out of
+    │   │                     credits, a usage cap, a retired API version): pause the channel
+    │   └── AuthError         credentials missing, revoked or expired: pause the channel
     └── Rejected              the network refused this post for good (`duplicate` when it was
                               refused as a repeat of an earlier post)
 """
@@ -32,6 +34,7 @@ __all__ = [
     "Adapter",
     "AdapterError",
     "AuthError",
+    "ChannelBlocked",
     "ChannelContext",
     "Engagement",
     "Post",
@@ -73,7 +76,16 @@ class RateLimited(TransientError):
         self.reset_at = reset_at
 
 
-class AuthError(AdapterError):
+class ChannelBlocked(AdapterError):
+    """The network will refuse every post of this channel until a person acts: the account is
+    out of credits, a usage cap is reached, the configured API version is retired.
+
+    The channel pauses with this error's message as the reason, so the message says plainly
+    what is wrong and what to change ("out of X credits: ..."); the post was not created
+    (`maybe_posted` is False), and its item stays queued for `channels resume`."""
+
+
+class AuthError(ChannelBlocked):
     """The credentials are missing, revoked or expired. The channel pauses; items wait."""
 
 
@@ -207,6 +219,13 @@ class Adapter(ABC):
     @abstractmethod
     def verify(self) -> AccountInfo:
         """Check the credentials live. Raises AuthError when they do not work."""
+
+    def warnings(self) -> Sequence[str]:
+        """What a person should know before it breaks, from the configuration alone (no network
+        I/O): an API version near its end, a token near its expiry. One line each, naming the
+        channel and the key or command that fixes it. `channels verify`, `channels list` and
+        the daemon's start show them."""
+        return ()
 
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
         """Release connections. Called once when the daemon stops."""

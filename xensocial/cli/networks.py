@@ -207,6 +207,7 @@ def verify(app: App, name: str, as_json: bool) -> None:
         raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
     try:
         account = adapter.verify()
+        warnings = list(adapter.warnings())
     except AuthError as exc:
         raise VerifyFailed(f"channel {name!r}: credentials refused: {_one_line(exc)}") from None
     except AdapterError as exc:
@@ -222,6 +223,7 @@ def verify(app: App, name: str, as_json: bool) -> None:
                 "account": account.account,
                 "followers": followers,
                 "url": account.url,
+                "warnings": warnings,
             }
         )
         return
@@ -230,6 +232,8 @@ def verify(app: App, name: str, as_json: bool) -> None:
     click.echo(f"Followers: {counted}")
     if account.url:
         click.echo(f"URL:       {account.url}")
+    for warning in warnings:
+        click.echo(f"Warning:   {warning}")
 
 
 def _one_line(exc: BaseException) -> str:
