@@ -8,7 +8,13 @@ It answers what the Facebook adapter asks, shaped as Graph documents it:
   "paging": {"cursors": {"before", "after"}, "next"}}`, newest first;
 - `GET /{version}/{id}?fields=...` -> the Page (id, name, followers_count, link) or a post with
   `shares` (left out when nobody shared, as Graph does), `reactions` and `comments` each with
-  `summary.total_count`; an unknown id -> error 100/33.
+  `summary.total_count`, and, for `insights.metric(NAME)`, the `insights` edge of Page post
+  insights (`data: [{name, period: "lifetime", values: [{value}], title, description, id}]`;
+  `data` empty for a post with `views=None`, as for a Page under 100 likes); an unknown id ->
+  error 100/33. Metrics Meta retired in 2025 (`post_impressions*`) or never had -> error 100
+  "The value must be a valid insights metric"; `insights_refusal` (an error body) is what a
+  token without `read_insights` gets instead of the whole post.
+- A version in `retired` -> error 2635 "You are calling a deprecated version", for every call.
 
 Errors are Graph's error object, `{"error": {"message", "type", "code", "error_subcode",
 "fbtrace_id"}}`, sent with HTTP 400 (`graph_error` builds one for faults). The token travels as
@@ -20,7 +26,8 @@ from __future__ import annotations
 
 import base64
 import itertools
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +66,15 @@ class FbPost:
     reactions: int = 0
     comments: int = 0
     shares: int = 0
+    views: int | None = 0  # post_total_media_view_unique; None: Graph has no figure
+
+
+VIEW_METRICS = {
+    "post_total_media_view_unique": "Lifetime: The number of people who saw your post.",
+    "post_media_view": "Lifetime: The number of times your post was on screen.",
+}
+LATEST = "v27.0"  # what the refusal of a retired version names, as Graph's does
+_INSIGHTS = re.compile(r"^insights\.metric\(([a-z_]+)\)$")
 
 
 class FakeFacebook:
@@ -73,11 +89,14 @@ class FakeFacebook:
         name: str = "Xen Project",
         followers: int = 4321,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        retired: Collection[str] = (),
     ) -> None:
         self.server, self.page_id, self.token = server, page_id, token
         self.name, self.followers, self.clock = name, followers, clock
+        self.retired = set(retired)
         self.posts: list[FbPost] = []
         self.revoked = False
+        self.insights_refusal: dict[str, Any] | None = None
         self._ids = itertools.count(5550001)
         server.route("POST", "/:version/:id/feed", self._feed)
         server.route("GET", "/:version/:id/posts", self._list)
@@ -93,7 +112,17 @@ class FakeFacebook:
     def post(self, post_id: str) -> FbPost:
         return next(p for p in self.posts if p.id == post_id)
 
-    def _auth(self, token: str | None) -> Reply | None:
+    def _auth(self, token: str | None, request: Request) -> Reply | None:
+        version = request.params["version"]
+        if version in self.retired:
+            return Reply(
+                400,
+                graph_error(
+                    2635,
+                    "(#2635) You are calling a deprecated version of the Ads API. Please update "
+                    f"to the latest version: {LATEST}.",
+                ),
+            )
         if token != self.token:
             return Reply(
                 400, graph_error(190, "Invalid OAuth access token - Cannot parse access token")
@@ -112,7 +141,7 @@ class FakeFacebook:
 
     def _feed(self, request: Request) -> Reply:
         form = request.form
-        denied = self._auth(form.get("access_token"))
+        denied = self._auth(form.get("access_token"), request)
         if denied:
             return denied
         if request.params["id"] != self.page_id:
@@ -139,7 +168,7 @@ class FakeFacebook:
         return Reply(200, {"id": post.id})
 
     def _list(self, request: Request) -> Reply:
-        denied = self._auth(request.arg("access_token"))
+        denied = self._auth(request.arg("access_token"), request)
         if denied:
             return denied
         since = int(request.arg("since", "0") or 0)
@@ -174,7 +203,7 @@ class FakeFacebook:
         return Reply(200, body)
 
     def _object(self, request: Request) -> Reply:
-        denied = self._auth(request.arg("access_token"))
+        denied = self._auth(request.arg("access_token"), request)
         if denied:
             return denied
         object_id = request.params["id"]
@@ -202,6 +231,13 @@ class FakeFacebook:
             )
         post = found[0]
         body: dict[str, Any] = {"id": post.id}
+        asked = [m.group(1) for f in fields if (m := _INSIGHTS.match(f))]
+        if asked and self.insights_refusal is not None:
+            return Reply(400, self.insights_refusal)
+        if asked and asked[0] not in VIEW_METRICS:
+            return Reply(400, graph_error(100, "(#100) The value must be a valid insights metric"))
+        if asked:
+            body["insights"] = self._insights(post, asked[0], request)
         if "shares" in fields and post.shares:
             body["shares"] = {"count": post.shares}
         if "reactions.summary(true)" in fields:
@@ -215,3 +251,20 @@ class FakeFacebook:
                 "summary": {"order": "ranked", "total_count": post.comments, "can_comment": True},
             }
         return Reply(200, body)
+
+    def _insights(self, post: FbPost, metric: str, request: Request) -> dict[str, Any]:
+        version = request.params["version"]
+        data = []
+        if post.views is not None:
+            data.append(
+                {
+                    "name": metric,
+                    "period": "lifetime",
+                    "values": [{"value": post.views}],
+                    "title": "Lifetime Post Views" if metric == "post_media_view" else "Viewers",
+                    "description": VIEW_METRICS[metric],
+                    "id": f"{post.id}/insights/{metric}/lifetime",
+                }
+            )
+        base = f"{self.server.url}/{version}/{post.id}/insights?metric={metric}"
+        return {"data": data, "paging": {"previous": f"{base}&since=0", "next": f"{base}&until=0"}}
