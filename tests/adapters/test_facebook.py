@@ -1,31 +1,26 @@
-"""The Facebook Page adapter through the real facebook-sdk, over real HTTP, against a fake Graph.
+"""The Facebook Page adapter through the real facebook-sdk, over real HTTP, against a fake Graph:
+posting, lookups, engagement and views, the version default and its warning. Graph's errors
+are in `test_facebook_errors.py`.
 
 The fake's own record (`fb.posts`, `server.log`) is the judge of what was posted.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import SlotOutcome
-from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
+from tests.adapters.conftest import HANG, TIMEOUT, slot_publisher
 from tests.conftest import FakeClock
 from tests.fakes.facebook import FakeFacebook, graph_error
 from tests.fakes.server import FakeServer, Fault, Request
-from xensocial.adapters.base import (
-    AuthError,
-    ChannelContext,
-    Post,
-    RateLimited,
-    Rejected,
-    TransientError,
-)
+from xensocial.adapters import versions
+from xensocial.adapters.base import AuthError, ChannelContext, Post, TransientError
 from xensocial.adapters.facebook import DEFAULT_GRAPH_VERSION, FacebookPageAdapter
 from xensocial.adapters.registry import available, load
 
@@ -90,6 +85,31 @@ def test_publish_posts_to_the_page_feed_with_a_current_graph_version(
     assert request.form["access_token"] == fb.token
 
 
+def test_the_default_version_is_the_one_in_the_version_table(
+    adapter: FacebookPageAdapter, server: FakeServer, fb: FakeFacebook
+) -> None:
+    assert versions.DEFAULTS["facebook"] == ("graph_version", "v25.0")
+    assert adapter.graph_version == DEFAULT_GRAPH_VERSION == "v25.0"
+    adapter.fetch_followers()
+    assert [r.path for r in server.log] == [f"/v25.0/{fb.page_id}"]
+
+
+def test_warns_when_the_configured_version_nears_its_end(
+    server: FakeServer, fb: FakeFacebook, clock: FakeClock
+) -> None:
+    old = make(server, fb, clock, graph_version="v21.0")  # Meta serves it until 2027-01-21
+    assert old.warnings() == () and make(server, fb, clock).warnings() == ()
+    clock.set(datetime(2026, 11, 22, 12, tzinfo=UTC))  # 60 days before: the warning starts
+    [line] = old.warnings()
+    assert "'fb'" in line and "v21.0" in line and "2027-01-21" in line
+    assert '[channels.options] graph_version = "v25.0"' in line
+    assert line == versions.version_warning("facebook", "v21.0", date(2026, 11, 22), channel="fb")
+    clock.set(datetime(2027, 2, 1, tzinfo=UTC))
+    assert "ended by 2027-01-21" in old.warnings()[0]
+    assert make(server, fb, clock).warnings() == ()  # the default is good until 2028
+    assert server.log == []  # warnings come from the configuration alone
+
+
 def test_graph_version_is_configurable(
     server: FakeServer, fb: FakeFacebook, clock: FakeClock
 ) -> None:
@@ -123,191 +143,6 @@ def test_bad_options_are_named(
 def test_missing_token_is_an_auth_error(fb: FakeFacebook) -> None:
     with pytest.raises(AuthError, match="access_token"):
         FacebookPageAdapter(ChannelContext(name="fb", options={"page_id": fb.page_id}))
-
-
-@pytest.mark.parametrize("code", [4, 17, 32, 613])
-def test_rate_limit_codes_give_the_reset_time(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer, clock: FakeClock, code: int
-) -> None:
-    usage = {
-        fb.page_id: [
-            {
-                "type": "pages",
-                "call_count": 100,
-                "total_cputime": 40,
-                "total_time": 60,
-                "estimated_time_to_regain_access": 15,
-            }
-        ]
-    }
-    server.fault(
-        "POST",
-        FakeFacebook.FEED,
-        Fault.respond(
-            400,
-            graph_error(code, "(#32) Page request limit reached"),
-            {"x-business-use-case-usage": json.dumps(usage)},
-        ),
-    )
-    with pytest.raises(RateLimited) as caught:
-        adapter.publish(post())
-    assert caught.value.reset_at == clock() + timedelta(minutes=15)
-    assert fb.posts == []
-
-
-def test_app_rate_limit_without_a_reset_time(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer
-) -> None:
-    server.fault(
-        "GET",
-        FakeFacebook.OBJECT,
-        Fault.respond(
-            400,
-            graph_error(4, "(#4) Application request limit reached"),
-            {"x-app-usage": json.dumps({"call_count": 100, "total_cputime": 20, "total_time": 25})},
-        ),
-    )
-    with pytest.raises(RateLimited) as caught:
-        adapter.fetch_followers()
-    assert caught.value.reset_at is None  # x-app-usage says how much, never until when
-
-
-def test_a_5xx_page_that_is_not_graph_json_is_transient_and_may_be_posted(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer
-) -> None:
-    server.fault(
-        "POST",
-        FakeFacebook.FEED,
-        Fault.respond(500, b"<html>Internal Server Error</html>", {"Content-Type": "text/html"}),
-    )
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert type(caught.value) is TransientError
-    assert caught.value.maybe_posted
-    assert "HTTP 500" in str(caught.value)
-
-
-def test_service_unavailable_code_2_is_transient(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer
-) -> None:
-    server.fault(
-        "POST",
-        FakeFacebook.FEED,
-        Fault.respond(
-            503, graph_error(2, "Service temporarily unavailable", type="OAuthException")
-        ),
-    )
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert type(caught.value) is TransientError
-    server.fault(
-        "GET", FakeFacebook.OBJECT, Fault.respond(503, graph_error(1, "An unknown error occurred"))
-    )
-    with pytest.raises(TransientError) as read_error:
-        adapter.fetch_followers()
-    assert not read_error.value.maybe_posted  # a read posts nothing
-    adapter.publish(post())  # and then it passes
-    assert len(fb.posts) == 1
-
-
-def test_read_timeout_is_transient_and_maybe_posted(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer
-) -> None:
-    server.fault("POST", FakeFacebook.FEED, Fault.hang(HANG))
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert caught.value.maybe_posted
-    assert "timeout" in str(caught.value)
-
-
-def test_connection_refused_is_transient_and_not_posted(fb: FakeFacebook, clock: FakeClock) -> None:
-    adapter = FacebookPageAdapter(
-        ChannelContext(
-            name="fb",
-            options={"page_id": fb.page_id, "api_base_url": closed_url()},
-            secrets={"access_token": fb.token},
-            timeout_seconds=TIMEOUT,
-            clock=clock,
-        )
-    )
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert not caught.value.maybe_posted
-
-
-def test_expired_token_is_an_auth_error(adapter: FacebookPageAdapter, fb: FakeFacebook) -> None:
-    fb.revoke()
-    with pytest.raises(AuthError, match="190/463"):
-        adapter.publish(post())
-    with pytest.raises(AuthError):
-        adapter.verify()
-    assert fb.posts == []
-
-
-def test_an_error_object_sent_with_http_200_is_still_an_error(
-    adapter: FacebookPageAdapter, fb: FakeFacebook, server: FakeServer
-) -> None:
-    # The library ignores the HTTP status; so must nothing in our mapping depend on it.
-    server.fault(
-        "POST",
-        FakeFacebook.FEED,
-        Fault.respond(200, graph_error(190, "Invalid OAuth access token.")),
-    )
-    with pytest.raises(AuthError):
-        adapter.publish(post())
-
-
-def test_missing_permission_pauses_rather_than_rejects(
-    adapter: FacebookPageAdapter, server: FakeServer
-) -> None:
-    server.fault(
-        "POST",
-        FakeFacebook.FEED,
-        Fault.respond(
-            400,
-            graph_error(
-                200, "(#200) The user hasn't authorized the application to perform this action"
-            ),
-        ),
-    )
-    with pytest.raises(AuthError):
-        adapter.publish(post())
-
-
-def test_duplicate_is_rejected_as_duplicate(adapter: FacebookPageAdapter, fb: FakeFacebook) -> None:
-    adapter.publish(post())
-    with pytest.raises(Rejected) as caught:
-        adapter.publish(post())  # the fake, like Graph, refuses the same status twice
-    assert caught.value.duplicate
-    assert "506" in str(caught.value)
-    assert len(fb.posts) == 1
-
-
-@pytest.mark.parametrize(
-    ("code", "message", "duplicate"),
-    [
-        (368, "The action attempted has been deemed abusive or is otherwise disallowed", False),
-        (368, "Duplicate post: this content was already posted", True),
-    ],
-)
-def test_code_368_is_a_duplicate_only_when_it_says_so(
-    adapter: FacebookPageAdapter, server: FakeServer, code: int, message: str, duplicate: bool
-) -> None:
-    server.fault("POST", FakeFacebook.FEED, Fault.respond(400, graph_error(code, message)))
-    with pytest.raises(Rejected) as caught:
-        adapter.publish(post())
-    assert caught.value.duplicate is duplicate
-
-
-def test_other_errors_are_rejected_not_duplicate(
-    adapter: FacebookPageAdapter, server: FakeServer
-) -> None:
-    server.fault(
-        "POST", FakeFacebook.FEED, Fault.respond(400, graph_error(100, "(#100) Invalid parameter"))
-    )
-    with pytest.raises(Rejected) as caught:
-        adapter.publish(post())
-    assert not caught.value.duplicate
 
 
 def test_accept_then_lose_is_found_and_never_posted_twice(
@@ -358,17 +193,72 @@ def test_engagement_reads_current_metrics_and_leaves_deleted_posts_out(
     shared = adapter.publish(post(1)).remote_id
     quiet = adapter.publish(post(2)).remote_id
     p = fb.post(shared)
-    p.reactions, p.comments, p.shares = 12, 3, 4
+    p.reactions, p.comments, p.shares, p.views = 12, 3, 4, 950
     readings = adapter.fetch_engagement([shared, quiet, f"{fb.page_id}_999"])
-    assert [(e.remote_id, e.likes, e.reposts, e.replies) for e in readings] == [
-        (shared, 12, 4, 3),
-        (quiet, 0, 0, 0),  # Graph leaves `shares` out when nobody shared: that is zero
+    assert [(e.remote_id, e.likes, e.reposts, e.replies, e.impressions) for e in readings] == [
+        (shared, 12, 4, 3, 950),  # impressions holds Facebook's views
+        (quiet, 0, 0, 0, 0),  # Graph leaves `shares` out when nobody shared: that is zero
     ]
-    assert all(
-        e.impressions is None and e.quotes is None and e.fetched_at == clock() for e in readings
+    assert all(e.quotes is None and e.clicks is None for e in readings)
+    assert all(e.fetched_at == clock() for e in readings)
+    reads = server.requests("GET")
+    assert len(reads) == 3  # one per post, the deleted one included: no second try for it
+    assert reads[0].arg("fields") == (
+        "shares,reactions.summary(true),comments.summary(true),"
+        "insights.metric(post_total_media_view_unique)"
     )
-    fields = server.requests("GET", f"/{DEFAULT_GRAPH_VERSION}/{shared}")[0].arg("fields")
-    assert fields == "shares,reactions.summary(true),comments.summary(true)"
+
+
+def test_views_are_none_when_graph_has_no_figure(
+    adapter: FacebookPageAdapter, fb: FakeFacebook
+) -> None:
+    remote_id = adapter.publish(post()).remote_id
+    fb.post(remote_id).views = None  # a Page under 100 likes: insights answer with no data
+    fb.post(remote_id).reactions = 2
+    [reading] = adapter.fetch_engagement([remote_id])
+    assert (reading.impressions, reading.likes) == (None, 2)
+
+
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        graph_error(200, "(#200) Permissions error"),  # a token without read_insights
+        graph_error(10, "(#10) This endpoint requires the 'read_insights' permission"),
+        graph_error(100, "(#100) The value must be a valid insights metric"),  # renamed again
+    ],
+)
+def test_views_refused_are_none_and_the_other_counters_stay(
+    adapter: FacebookPageAdapter,
+    fb: FakeFacebook,
+    server: FakeServer,
+    clock: FakeClock,
+    refusal: dict[str, object],
+) -> None:
+    first, second = (adapter.publish(post(n)).remote_id for n in (1, 2))
+    for remote_id in (first, second):
+        fb.post(remote_id).reactions, fb.post(remote_id).views = 7, 500
+    fb.insights_refusal = refusal
+    readings = adapter.fetch_engagement([first]) + adapter.fetch_engagement([second])
+    assert [(e.likes, e.reposts, e.replies, e.impressions) for e in readings] == [
+        (7, 0, 0, None),
+        (7, 0, 0, None),
+    ]
+    asked = [r.arg("fields") or "" for r in server.requests("GET")]
+    # The refusal costs one more read, once: the next post is read without views at once.
+    assert ["insights" in f for f in asked] == [True, False, False]
+    clock.advance(days=1)  # a day on, views are asked for again (the token may have changed)
+    fb.insights_refusal = None
+    [again] = adapter.fetch_engagement([first])
+    assert again.impressions == 500
+
+
+def test_a_refused_token_still_fails_the_engagement_read(
+    adapter: FacebookPageAdapter, fb: FakeFacebook
+) -> None:
+    remote_id = adapter.publish(post()).remote_id
+    fb.revoke()
+    with pytest.raises(AuthError):  # not mistaken for views refused: the plain read fails too
+        adapter.fetch_engagement([remote_id])
 
 
 def test_followers_and_verify(adapter: FacebookPageAdapter, fb: FakeFacebook) -> None:

@@ -6,17 +6,31 @@ Configuration:
     network = "facebook"
     [channels.options]
     page_id = "1234567890"              # required: the Page's numeric id
-    graph_version = "v21.0"             # optional: the Graph API version (default below)
+    graph_version = "v25.0"             # optional: the Graph API version (default below)
     api_base_url = "https://graph.facebook.com"   # optional: a proxy or a test server
     [channels.secrets]
     access_token = "env:FB_PAGE_TOKEN"  # a Page access token with pages_manage_posts and
-                                        # pages_read_engagement
+                                        # pages_read_engagement (read_insights for views)
+
+The default Graph version is `versions.DEFAULTS["facebook"]` (v25.0, served until 2028-07-29
+by Meta's changelog): one place, beside every version's end, and a test fails 90 days before
+the default ends. `warnings()` says when the configured version ends within 60 days
+(`versions.version_warning`, today from the channel's clock), for `channels verify` and the
+daemon's start.
 
 What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish;
-`get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id,
-fields="shares,reactions.summary(true),comments.summary(true)")` for engagement (current metrics
-only: Meta replaced "impressions" with "views" and `page_fans` with `page_follows` in 2025, so
-nothing here asks for the retired ones); the Page's `followers_count` for followers and `verify`.
+`get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id, fields=
+"shares,reactions.summary(true),comments.summary(true),insights.metric(
+post_total_media_view_unique)")` for engagement; the Page's `followers_count` for followers and
+`verify`.
+
+Views: Meta retired the impressions metrics of Page post insights in 2025 and names
+`post_total_media_view_unique` (people the post was shown to) as their replacement. It is read
+in the same request as the counters and stored as `impressions`: for Facebook, impressions
+means views. Insights need a token with `read_insights` (a person who can ANALYZE on the Page)
+and a Page of 100+ likes. When Graph refuses them (a permission error, "not a valid insights
+metric"), the post is read again without them: views are None, the other counters are kept,
+and views are not asked for again for a day (each refusal would cost a second request).
 
 Workarounds for facebook-sdk 3.1.0, its last release (2018):
 - It accepts only Graph versions 2.8 to 3.1 (a regex and a fixed list), all retired by Meta.
@@ -28,19 +42,30 @@ Workarounds for facebook-sdk 3.1.0, its last release (2018):
 - It ignores the HTTP status and raises `GraphAPIError` from the JSON error object, keeping
   neither the status nor the headers. A response hook on the session keeps the last response,
   so a 5xx without a Graph error body is still seen as a server failure, and a rate-limit error
-  can be given its reset time from the `x-business-use-case-usage` header
+  can be given its reset time from `x-business-use-case-usage` or `x-page-usage`
   (`estimated_time_to_regain_access`, in minutes); `x-app-usage` carries percentages only, so
   an app-level limit has no reset time (None).
 
-Graph error codes, as mapped here:
+Graph error codes, as mapped here (Meta's "Handling Errors" page, and its rate-limit page):
 - 190 (invalid or expired token), 102 (session), 10 and 200-299 (permission missing) → AuthError:
   the channel pauses and its items wait, where rejecting would fail every item in turn;
-- 4, 17, 32, 613, 341, 80001 (application, user, page and call-volume limits) → RateLimited;
+- 3 ("API Method": the app lacks the capability or permission) → ChannelBlocked: the channel
+  pauses with what to check in the app's settings;
+- a refused Graph version (2635 "calling a deprecated version", 12 "deprecated for versions",
+  or any message saying the version is deprecated or unsupported) → ChannelBlocked naming the
+  version and `[channels.options] graph_version`. Meta usually serves a call to an expired
+  version with the oldest live one instead, silently; the warning above is the early notice;
+- 4, 17, 32, 341, 613 and the 800xx business-use-case limits (80001: the Page's) → RateLimited,
+  with the reset from the headers when they give one;
+- 368 ("temporarily blocked for policies violations": wait and retry) → TransientError, not
+  posted; except when its message says duplicate → Rejected(duplicate);
 - 1 (unknown error), 2 (service unavailable), and any answer that is not Graph JSON (a proxy's
   5xx page) → TransientError; when publishing, `maybe_posted` unless the answer proves nothing
   was done;
-- 506 (duplicate status message), and 368 when its message says duplicate → Rejected(duplicate);
+- 506 (duplicate status message) → Rejected(duplicate);
 - anything else → Rejected.
+Only Graph's own failures (1, 2), an answer that is not Graph's and a transport failure after
+sending are `maybe_posted`; a documented refusal (368, 3, a limit, a version) made no post.
 
 Lookups are NOT reliable (`lookup_is_reliable = False`): Graph has no idempotency key, a post
 carries no trace of ours but its text and link, and the Page's `posts` edge is not a promised
@@ -58,6 +83,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from . import versions
 from ._lazy import require
 from ._options import numeric_id, parse_base_url, reject_unknown_options
 from .base import (
@@ -65,6 +91,7 @@ from .base import (
     Adapter,
     AdapterError,
     AuthError,
+    ChannelBlocked,
     ChannelContext,
     Engagement,
     Post,
@@ -82,8 +109,8 @@ __all__ = ["DEFAULT_GRAPH_VERSION", "FacebookPageAdapter"]
 
 require("facebook", "facebook", "requests")  # imported on first use (see `_lazy`)
 
-DEFAULT_GRAPH_VERSION = "v21.0"
-"""A Graph version Meta supports (each lives about two years); set `graph_version` to move on."""
+_KEY, DEFAULT_GRAPH_VERSION = versions.DEFAULTS["facebook"]
+"""The Graph version used when `graph_version` is not set: `versions.DEFAULTS`, the one place."""
 
 GRAPH_URL = "https://graph.facebook.com"
 _LIBRARY_VERSION = "3.1"  # the newest version facebook-sdk 3.1.0 lets its constructor take
@@ -91,13 +118,28 @@ _VERSION = re.compile(r"^v\d{1,2}\.\d$")
 _OPTIONS = {"page_id", "graph_version", "api_base_url"}
 
 _AUTH_CODES = {102, 190, 10}
-_RATE_CODES = {4, 17, 32, 341, 613, 80001}
-_TRANSIENT_CODES = {1, 2}
+_CAPABILITY = 3  # "API Method": the app lacks a capability or permission for the call
+# Application (4), user (17), Page (32), application (341), call-volume (613) limits, and the
+# business-use-case limits 80000-80014 (80001 is the Page's; the others the same elsewhere).
+_RATE_CODES = {4, 17, 32, 341, 613, *range(80000, 80015)}
+_TRANSIENT_CODES = {1, 2}  # Graph's own failure: it may strike after the post was made
+_POLICY_BLOCK = 368  # "temporarily blocked for policies violations": wait and retry
 _DUPLICATE_CODES = {506}
+_VERSION_CODES = {12, 2635}  # "deprecated for versions ...", "calling a deprecated version"
+_VERSION_REFUSED = re.compile(
+    r"\b(?:deprecated|unsupported|retired)\s+(?:api\s+)?version"
+    r"|\bversion\b.{0,40}?\b(?:deprecated|no\s+longer\s+(?:supported|available)"
+    r"|not\s+supported|unsupported)",
+    re.IGNORECASE,
+)
 _GONE = (100, 33)  # "Unsupported get request. Object ... does not exist": a deleted post
+_USAGE_HEADERS = ("x-business-use-case-usage", "x-page-usage")
 
 _POST_FIELDS = "id,message,created_time,permalink_url"
 _ENGAGEMENT_FIELDS = "shares,reactions.summary(true),comments.summary(true)"
+VIEWS_METRIC = "post_total_media_view_unique"
+_VIEWS_FIELD = f"insights.metric({VIEWS_METRIC})"
+_VIEWS_PAUSE = timedelta(days=1)  # after a refusal, read without views this long
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 _TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
 _LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two tries
@@ -116,7 +158,10 @@ class FacebookPageAdapter(Adapter):
         self.page_id = numeric_id(options, "page_id", "expected the Page's numeric id")
         version = options.get("graph_version", DEFAULT_GRAPH_VERSION)
         if not isinstance(version, str) or not _VERSION.match(version.strip()):
-            raise ValueError(f"graph_version: expected a version such as 'v21.0', got {version!r}")
+            raise ValueError(
+                f"graph_version: expected a version such as {DEFAULT_GRAPH_VERSION!r}, "
+                f"got {version!r}"
+            )
         self.graph_version = version.strip()
         self._base_url = parse_base_url(options.get("api_base_url"))
         token = context.secrets.get("access_token")
@@ -128,6 +173,7 @@ class FacebookPageAdapter(Adapter):
 
         self._last: requests.Response | None = None
         self._session: requests.Session | None = None
+        self._views_refused_until: datetime | None = None
 
     @cached_property
     def _graph(self) -> Any:
@@ -185,6 +231,7 @@ class FacebookPageAdapter(Adapter):
         )
 
     def _graph_error(self, exc: Any, action: str, posting: bool) -> AdapterError:
+        """One Graph error object as our error (the mapping is in the module docstring)."""
         code = exc.code if isinstance(exc.code, int) else None
         result = exc.result if isinstance(exc.result, Mapping) else {}
         raw_error = result.get("error")
@@ -192,40 +239,88 @@ class FacebookPageAdapter(Adapter):
         subcode = error.get("error_subcode")
         message = str(exc.message if isinstance(exc.message, str) else error.get("message", exc))
         text = f"{action}: Graph error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
-        status = self._status()
         if code is None:
             return self._not_graph(action, posting)
+        if code in _VERSION_CODES or _VERSION_REFUSED.search(message):
+            return ChannelBlocked(self._version_refused(text))
         if code in _AUTH_CODES or 200 <= code <= 299:
             return AuthError(text)
-        if code in _RATE_CODES or status == 429:
+        if code == _CAPABILITY:
+            return ChannelBlocked(
+                "Facebook refuses the call: the app lacks a capability or permission it needs. "
+                "Check in the Meta app dashboard that the app has the Pages API with "
+                "pages_manage_posts and pages_read_engagement, and that access_token is a Page "
+                f"token made for this app; then {self._resume} ({text})"
+            )
+        if code in _RATE_CODES or self._status() == 429:
             return RateLimited(text, reset_at=self._reset_at())
+        if code == _POLICY_BLOCK and "duplicate" in message.lower():
+            return Rejected(text, duplicate=True)
+        if code == _POLICY_BLOCK:
+            # A documented refusal, made before anything was posted: waiting may lift it.
+            return TransientError(
+                f"{text} (Facebook blocks this for now after a policy violation; retrying later)",
+                maybe_posted=False,
+            )
         if code in _TRANSIENT_CODES:
             return TransientError(text, maybe_posted=posting)
-        if code in _DUPLICATE_CODES or (code == 368 and "duplicate" in message.lower()):
+        if code in _DUPLICATE_CODES:
             return Rejected(text, duplicate=True)
         return Rejected(text)
 
+    def _version_refused(self, text: str) -> str:
+        """The pause reason for a refused Graph version: which version, and the key to change."""
+        key = f"[channels.options] {_KEY}"
+        if self.graph_version != DEFAULT_GRAPH_VERSION:
+            fix = f'set {key} = "{DEFAULT_GRAPH_VERSION}" (or remove it to use the default)'
+        else:
+            fix = f"upgrade xensocial, or set {key} to a version Meta serves now"
+        return (
+            f"Facebook no longer serves Graph API version {self.graph_version}: {fix}, then "
+            f"{self._resume} ({text})"
+        )
+
+    @property
+    def _resume(self) -> str:
+        return f"`xensocial channels resume {self.context.name}`"
+
     def _reset_at(self) -> datetime | None:
-        """When the limit lifts, from `x-business-use-case-usage` (minutes to wait)."""
+        """When the limit lifts: the longest `estimated_time_to_regain_access` (minutes) in
+        `x-business-use-case-usage` (per object, a list each) or `x-page-usage` (one object)."""
         # `is not None`: a Response is falsy when its status is an error, as here.
         last = self._last
-        raw = last.headers.get("x-business-use-case-usage") if last is not None else None
-        if not raw:
+        if last is None:
             return None
-        try:
-            usage = json.loads(raw)
-            minutes = [
-                float(entry["estimated_time_to_regain_access"])
-                for entries in usage.values()
-                for entry in entries
-                if entry.get("estimated_time_to_regain_access") is not None
-            ]
-        except (ValueError, TypeError, AttributeError, KeyError):
-            return None  # a malformed header is no reason to fail the call differently
+        minutes: list[float] = []
+        for header in _USAGE_HEADERS:
+            raw = last.headers.get(header)
+            if not raw:
+                continue
+            try:
+                usage = json.loads(raw)
+                entries = (
+                    [usage]
+                    if "estimated_time_to_regain_access" in usage
+                    else [entry for listed in usage.values() for entry in listed]
+                )
+                minutes += [
+                    float(entry["estimated_time_to_regain_access"])
+                    for entry in entries
+                    if entry.get("estimated_time_to_regain_access") is not None
+                ]
+            except (ValueError, TypeError, AttributeError, KeyError):
+                continue  # a malformed header is no reason to fail the call differently
         wait = max(minutes, default=0.0)
         return self.context.clock() + timedelta(minutes=wait) if wait > 0 else None
 
     # -- the interface ---------------------------------------------------------------------
+
+    def warnings(self) -> Sequence[str]:
+        today = self.context.clock().astimezone(UTC).date()
+        line = versions.version_warning(
+            "facebook", self.graph_version, today, channel=self.context.name
+        )
+        return (line,) if line else ()
 
     def _post_url(self, post_id: str) -> str:
         page, _, own = post_id.partition("_")
@@ -279,16 +374,9 @@ class FacebookPageAdapter(Adapter):
     def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
         out = []
         for remote_id in remote_ids:
-            try:
-                obj = self._call(
-                    "reading a post's engagement",
-                    partial(self._graph.get_object, remote_id, fields=_ENGAGEMENT_FIELDS),
-                )
-            except Rejected as exc:
-                cause = exc.__cause__
-                if (getattr(cause, "code", None), _subcode(cause)) == _GONE:
-                    continue  # deleted on Facebook: the interface says leave it out
-                raise
+            obj = self._read_post(remote_id)
+            if obj is None:
+                continue  # deleted on Facebook: the interface says leave it out
             out.append(
                 Engagement(
                     remote_id=remote_id,
@@ -297,9 +385,38 @@ class FacebookPageAdapter(Adapter):
                     # Graph leaves `shares` out of a post nobody shared, rather than saying 0.
                     reposts=_int(obj.get("shares", {"count": 0}).get("count")),
                     replies=_summary_count(obj.get("comments")),
+                    impressions=_views(obj),  # Facebook's views (see the module docstring)
                 )
             )
         return out
+
+    def _read_post(self, remote_id: str) -> Mapping[str, Any] | None:
+        """The post's counters, with its views where the token may read them; None: deleted."""
+        now = self.context.clock()
+        with_views = self._views_refused_until is None or now >= self._views_refused_until
+        if not with_views:
+            return self._get_post(remote_id, _ENGAGEMENT_FIELDS)
+        try:
+            return self._get_post(remote_id, f"{_ENGAGEMENT_FIELDS},{_VIEWS_FIELD}")
+        except (Rejected, ChannelBlocked):
+            pass  # perhaps the insights alone: a plain read tells
+        plain = self._get_post(remote_id, _ENGAGEMENT_FIELDS)  # raises what is not about views
+        if plain is not None:
+            self._views_refused_until = now + _VIEWS_PAUSE
+        return plain
+
+    def _get_post(self, remote_id: str, fields: str) -> Mapping[str, Any] | None:
+        try:
+            obj = self._call(
+                "reading a post's engagement",
+                partial(self._graph.get_object, remote_id, fields=fields),
+            )
+        except Rejected as exc:
+            cause = exc.__cause__
+            if (getattr(cause, "code", None), _subcode(cause)) == _GONE:
+                return None
+            raise
+        return obj if isinstance(obj, Mapping) else {}
 
     def _page(self, fields: str) -> Mapping[str, Any]:
         obj = self._call(
@@ -362,3 +479,17 @@ def _subcode(exc: Any) -> Any:
     result = getattr(exc, "result", None)
     error = result.get("error") if isinstance(result, Mapping) else None
     return error.get("error_subcode") if isinstance(error, Mapping) else None
+
+
+def _views(obj: Mapping[str, Any]) -> int | None:
+    """`post_total_media_view_unique` from the `insights` edge; None when absent (not asked,
+    or Graph had no figure: a Page under 100 likes gets an empty `data`)."""
+    insights = obj.get("insights")
+    data = insights.get("data") if isinstance(insights, Mapping) else None
+    for metric in data if isinstance(data, list) else []:
+        if not isinstance(metric, Mapping) or metric.get("name") != VIEWS_METRIC:
+            continue
+        values = metric.get("values")
+        last = values[-1] if isinstance(values, list) and values else None
+        return _int(last.get("value")) if isinstance(last, Mapping) else None
+    return None

@@ -33,7 +33,8 @@ def facebook(ctx: HarnessContext) -> Iterator[Harness]:
             adapter,
             remote_ids=lambda: [p.id for p in fake.posts],
             missing_id=f"{fake.page_id}_999",
-            counters=frozenset({"likes", "reposts", "replies"}),  # reactions, shares, comments
+            # reactions, shares, comments, and views (post_total_media_view_unique) as impressions
+            counters=frozenset({"likes", "reposts", "replies", "impressions"}),
             followers=654,
             revoke=fake.revoke,
         )
