@@ -88,10 +88,10 @@ def test_publish_posts_to_the_page_feed_with_a_current_graph_version(
 def test_the_default_version_is_the_one_in_the_version_table(
     adapter: FacebookPageAdapter, server: FakeServer, fb: FakeFacebook
 ) -> None:
-    assert versions.DEFAULTS["facebook"] == ("graph_version", "v25.0")
-    assert adapter.graph_version == DEFAULT_GRAPH_VERSION == "v25.0"
+    assert versions.DEFAULTS["facebook"] == ("graph_version", DEFAULT_GRAPH_VERSION)
+    assert adapter.graph_version == DEFAULT_GRAPH_VERSION
     adapter.fetch_followers()
-    assert [r.path for r in server.log] == [f"/v25.0/{fb.page_id}"]
+    assert [r.path for r in server.log] == [f"/{DEFAULT_GRAPH_VERSION}/{fb.page_id}"]
 
 
 def test_warns_when_the_configured_version_nears_its_end(
@@ -102,11 +102,11 @@ def test_warns_when_the_configured_version_nears_its_end(
     clock.set(datetime(2026, 11, 22, 12, tzinfo=UTC))  # 60 days before: the warning starts
     [line] = old.warnings()
     assert "'fb'" in line and "v21.0" in line and "2027-01-21" in line
-    assert '[channels.options] graph_version = "v25.0"' in line
+    assert f'[channels.options] graph_version = "{DEFAULT_GRAPH_VERSION}"' in line
     assert line == versions.version_warning("facebook", "v21.0", date(2026, 11, 22), channel="fb")
     clock.set(datetime(2027, 2, 1, tzinfo=UTC))
     assert "ended by 2027-01-21" in old.warnings()[0]
-    assert make(server, fb, clock).warnings() == ()  # the default is good until 2028
+    assert make(server, fb, clock).warnings() == ()  # the default lasts longer
     assert server.log == []  # warnings come from the configuration alone
 
 

@@ -30,7 +30,7 @@ from xensocial.adapters.base import (
     Rejected,
     TransientError,
 )
-from xensocial.adapters.facebook import FacebookPageAdapter
+from xensocial.adapters.facebook import DEFAULT_GRAPH_VERSION, FacebookPageAdapter
 
 SLOT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -80,14 +80,14 @@ def test_a_retired_version_pauses_naming_the_version_and_the_key(
     assert not isinstance(caught.value, AuthError)  # a version, not the credentials
     reason = str(caught.value)
     assert "v21.0" in reason and "2635" in reason
-    assert '[channels.options] graph_version = "v25.0"' in reason
+    assert f'[channels.options] graph_version = "{DEFAULT_GRAPH_VERSION}"' in reason
     assert fb.posts == [] and len(server.log) == 1
 
 
 def test_the_default_retired_names_the_key_and_says_upgrade(
     server: FakeServer, clock: FakeClock
 ) -> None:
-    fb = FakeFacebook(server, clock=clock, retired={"v25.0"})
+    fb = FakeFacebook(server, clock=clock, retired={DEFAULT_GRAPH_VERSION})
     with pytest.raises(ChannelBlocked) as caught:
         make(server, fb, clock).verify()
     assert "[channels.options] graph_version" in str(caught.value)
