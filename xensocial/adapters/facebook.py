@@ -109,7 +109,7 @@ __all__ = ["DEFAULT_GRAPH_VERSION", "FacebookPageAdapter"]
 
 require("facebook", "facebook", "requests")  # imported on first use (see `_lazy`)
 
-_KEY, DEFAULT_GRAPH_VERSION = versions.DEFAULTS["facebook"]
+_, DEFAULT_GRAPH_VERSION = versions.DEFAULTS["facebook"]
 """The Graph version used when `graph_version` is not set: `versions.DEFAULTS`, the one place."""
 
 GRAPH_URL = "https://graph.facebook.com"
@@ -270,11 +270,7 @@ class FacebookPageAdapter(Adapter):
 
     def _version_refused(self, text: str) -> str:
         """The pause reason for a refused Graph version: which version, and the key to change."""
-        key = f"[channels.options] {_KEY}"
-        if self.graph_version != DEFAULT_GRAPH_VERSION:
-            fix = f'set {key} = "{DEFAULT_GRAPH_VERSION}" (or remove it to use the default)'
-        else:
-            fix = f"upgrade xensocial, or set {key} to a version Meta serves now"
+        fix = versions.how_to_move_on("facebook", self.graph_version)
         return (
             f"Facebook no longer serves Graph API version {self.graph_version}: {fix}, then "
             f"{self._resume} ({text})"

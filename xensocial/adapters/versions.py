@@ -28,6 +28,7 @@ __all__ = [
     "WARN_DAYS",
     "VersionEnd",
     "end_of",
+    "how_to_move_on",
     "version_warning",
 ]
 
@@ -113,18 +114,23 @@ def version_warning(network: str, version: str, today: date, *, channel: str) ->
     left = (end.ends - today).days
     if left > WARN_DAYS:
         return None
-    default = DEFAULTS[network][1]
-    fix = (
-        f'set [channels.options] {end.key} = "{default}" (or remove it to use the default)'
-        if version != default
-        else "upgrade xensocial, whose default moves on"
-    )
+    fix = how_to_move_on(network, version)
     when = "ended by" if left < 0 else "ends on"
     about = " (at the earliest)" if end.estimated else ""
     return (
         f"channel {channel!r}: {network} {end.key} {version} {when} "
         f"{end.ends.isoformat()}{about}; {fix}"
     )
+
+
+def how_to_move_on(network: str, version: str) -> str:
+    """What a person changes when `version` of `network`'s API ends or is refused: the key and
+    the default to set, or (when the default itself is refused) an upgrade. One wording for the
+    warning before the end and the pause after it."""
+    key, default = DEFAULTS[network]
+    if version != default:
+        return f'set [channels.options] {key} = "{default}" (or remove it to use the default)'
+    return f"upgrade xensocial, or set [channels.options] {key} to a version the network serves now"
 
 
 def _linkedin_month(version: str) -> date | None:
