@@ -6,7 +6,6 @@ The fake's own record (`li.posts`, `server.log`) is the judge of what was posted
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,15 @@ from sqlalchemy.engine import Engine
 
 from content_queue import Ledger, SlotOutcome
 from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
+from tests.adapters.linkedin_rig import adapter, creates, li, make, post
 from tests.conftest import FakeClock
 from tests.fakes.linkedin import FakeLinkedIn, error, parse_little, rate_limited
 from tests.fakes.server import FakeServer, Fault
+from xensocial.adapters import versions
 from xensocial.adapters.base import (
     AuthError,
+    ChannelBlocked,
     ChannelContext,
-    Post,
     RateLimited,
     Rejected,
     TransientError,
@@ -31,46 +32,7 @@ from xensocial.adapters.base import (
 from xensocial.adapters.linkedin import DEFAULT_API_VERSION, LinkedInAdapter, little_text
 from xensocial.adapters.registry import available, load
 
-
-@pytest.fixture
-def li(server: FakeServer, clock: FakeClock) -> FakeLinkedIn:
-    return FakeLinkedIn(server, clock=clock)
-
-
-def make(url: str, token: str, clock: FakeClock, **options: Any) -> LinkedInAdapter:
-    options.setdefault("organization_id", "2414183")
-    return LinkedInAdapter(
-        ChannelContext(
-            name="li",
-            options={"api_base_url": url, **options},
-            secrets={"access_token": token},
-            timeout_seconds=TIMEOUT,
-            clock=clock,
-        )
-    )
-
-
-@pytest.fixture
-def adapter(server: FakeServer, li: FakeLinkedIn, clock: FakeClock) -> Iterator[LinkedInAdapter]:
-    a = make(server.url, li.token, clock)
-    yield a
-    a.close()
-
-
-def post(n: int = 1, text: str | None = None, url: str | None = None) -> Post:
-    link = url if url is not None else f"https://xenproject.org/blog/{n}"
-    return Post(
-        key=f"delivery-{n}-key",
-        channel="li",
-        item_id=n,
-        text=text if text is not None else f"Release {n} is out\n\n{link} #xen",
-        url=link,
-        title=f"Release {n}",
-    )
-
-
-def creates(server: FakeServer) -> int:
-    return len(server.requests("POST", FakeLinkedIn.POSTS))
+__all__ = ["adapter", "li"]  # fixtures, from the rig
 
 
 def test_registered_as_an_entry_point() -> None:
@@ -160,23 +122,74 @@ def test_construction_checks_options_and_does_no_io(server: FakeServer, clock: F
         build({"organization_id": "1", "api_base_url": "ftp://x"})
     with pytest.raises(AuthError, match="access_token"):
         build({"organization_id": "1"}, secrets={})
+    with pytest.raises(ValueError, match="link_cards"):
+        build({"organization_id": "1", "link_cards": "yes"})
+    with pytest.raises(ValueError, match="token_expires_at"):
+        build({"organization_id": "1", "token_expires_at": "next spring"})
+    with pytest.raises(ValueError, match="oauth_base_url"):
+        build({"organization_id": "1", "oauth_base_url": "linkedin.com"})
+    with pytest.raises(AuthError, match="client_id"):
+        build({"organization_id": "1"}, secrets={"access_token": "t", "refresh_token": "r"})
     ok = build({"organization_id": 2414183, "api_version": 202601})
     assert (ok.author, ok.api_version) == ("urn:li:organization:2414183", "202601")
     make(server.url, "t", clock)
     assert server.log == []
 
 
-def test_api_version_is_sent_and_an_inactive_one_pauses_the_channel(
-    server: FakeServer, clock: FakeClock
+def test_the_default_version_is_the_version_tables(
+    server: FakeServer, li: FakeLinkedIn, adapter: LinkedInAdapter, clock: FakeClock
 ) -> None:
-    li = FakeLinkedIn(server, clock=clock, active_versions={"202601"})
-    current = make(server.url, li.token, clock, api_version="202601")
-    current.publish(post())
-    assert server.requests("POST")[0].headers["linkedin-version"] == "202601"
-    old = make(server.url, li.token, clock, api_version="202301")
-    with pytest.raises(AuthError, match="api_version '202301'"):
-        old.publish(post(2))
+    assert DEFAULT_API_VERSION == versions.DEFAULTS["linkedin"][1] == adapter.api_version
+    li.retired_versions = {"202510"}  # what LinkedIn answers 426 since 2026-10-15
+    clock.set(datetime(2026, 12, 6, 9, 0, tzinfo=UTC))  # when that default broke every channel
+    li.oauth.expire(li.token, clock() + timedelta(days=30))
+    adapter.publish(post())  # a channel with no api_version posts
+    assert server.requests("POST")[0].headers["linkedin-version"] == DEFAULT_API_VERSION
+    assert adapter.warnings() == []
+    patch = make(server.url, li.token, clock, api_version="202607.01")
+    patch.publish(post(2))
+    assert server.requests("POST")[1].headers["linkedin-version"] == "202607.01"
+
+
+def test_a_retired_version_pauses_the_channel_saying_what_to_change(
+    engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
+) -> None:
+    li = FakeLinkedIn(server, clock=clock, retired_versions={"202510"})
+    old = make(server.url, li.token, clock, api_version="202510")
+    queue, item, channel, pub = slot_publisher(engine, clock, tmp_path, old, "li", "linkedin")
+    result = pub.run_slot(channel, datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    assert result.outcome is SlotOutcome.SKIPPED
+    status = Ledger(engine, clock).status("li")
+    reason = status.pause_reason or ""
+    assert status.paused and not reason.startswith("auth failed")
+    assert "426 NONEXISTENT_VERSION" in reason
+    assert "api_version 202510 (end date 2026-10-15)" in reason
+    assert f'set [channels.options] api_version = "{DEFAULT_API_VERSION}"' in reason
+    delivery = queue.get(item).delivery("li")
+    assert delivery is not None and delivery.state == "pending"  # waits for `channels resume`
+    assert li.posts == [] and creates(server) == 1  # asked once, not retried in a loop
+    with pytest.raises(ChannelBlocked, match="api_version 202510") as caught:
+        old.fetch_followers()  # every call says the same, reads included
+    assert not isinstance(caught.value, AuthError)
+    make(server.url, li.token, clock).publish(post())  # with no api_version: posts
     assert len(li.posts) == 1
+
+
+def test_a_configured_version_warns_from_60_days_before_its_end(
+    server: FakeServer, li: FakeLinkedIn, clock: FakeClock
+) -> None:
+    adapter = make(server.url, li.token, clock, api_version="202510.02")
+    end = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+    clock.set(end - timedelta(days=versions.WARN_DAYS + 1))
+    assert adapter.warnings() == []
+    clock.set(end - timedelta(days=versions.WARN_DAYS))
+    [warning] = adapter.warnings()
+    assert "'li'" in warning and "api_version 202510 ends on 2026-10-15" in warning
+    assert f'api_version = "{DEFAULT_API_VERSION}"' in warning
+    clock.set(end + timedelta(days=1))
+    [warning] = adapter.warnings()
+    assert "ended by 2026-10-15" in warning
+    assert server.log == []  # warnings come from the configuration: no network I/O
 
 
 def test_rate_limit_without_a_reset_header(

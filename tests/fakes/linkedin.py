@@ -6,20 +6,30 @@ It answers what the LinkedIn adapter asks, with bodies shaped like LinkedIn's do
   content.article) -> 201 with an empty body and the new post's URN in `x-restli-id`. The
   commentary is parsed as "little text": an unescaped reserved character (`\\ | { } @ [ ] ( )
   < > # * _ ~`) outside a hashtag template is refused (422), where LinkedIn would read it as
-  markup. A post with the same commentary and article as an earlier one -> 422 DUPLICATE_POST
-  (`errorDetails.inputErrors[].code`, "Content is a duplicate of urn:li:share:..."). An author
-  other than the page -> 403 ACCESS_DENIED; text over 3000 characters -> 422;
+  markup. An article needs `source` and `title`; its `thumbnail`, when given, must be an image
+  of this page whose bytes were uploaded (else 422). A post with the same commentary and article
+  as an earlier one -> 422 DUPLICATE_POST (`errorDetails.inputErrors[].code`, "Content is a
+  duplicate of urn:li:share:..."). An author other than the page -> 403 ACCESS_DENIED; text
+  over 3000 characters -> 422;
+- `POST /rest/images?action=initializeUpload` (`{"initializeUploadRequest": {"owner": URN}}`)
+  -> `{"value": {"uploadUrlExpiresAt", "uploadUrl", "image": "urn:li:image:..."}}`; then
+  `PUT uploadUrl` with the bytes (and the bearer token) -> 201. `images` records each: its
+  owner, its bytes and their type once uploaded;
 - `GET /rest/posts?q=author&author=URN&count=&start=&sortBy=` -> `{"paging", "elements"}`,
   most recently modified first;
 - `GET /rest/socialActions/URN` -> `likesSummary`, `commentsSummary`; unknown -> 404;
 - `GET /rest/networkSizes/URN?edgeType=COMPANY_FOLLOWED_BY_MEMBER` -> `{"firstDegreeSize"}`;
 - `GET /rest/organizations/ID` -> an Organization (`localizedName`, `vanityName`).
 
-Every request must carry `Authorization: Bearer TOKEN` (else 401 `INVALID_ACCESS_TOKEN`, or
-`REVOKED_ACCESS_TOKEN` after `revoke()`), `X-Restli-Protocol-Version: 2.0.0` (else 400) and a
-`LinkedIn-Version` in `active_versions` (else 426 `NONEXISTENT_VERSION`). Errors have LinkedIn's
-shape: `{"status", "serviceErrorCode", "code", "message"}`. `scopes` are the token's
-permissions; take one away to get LinkedIn's 403. `posts` is the fake's record of what exists.
+Every request must carry `Authorization: Bearer TOKEN` with a token the fake OAuth server
+(`oauth`, `tests.fakes.linkedin_oauth`) holds good at the fake's clock (else 401
+`INVALID_ACCESS_TOKEN`, `EXPIRED_ACCESS_TOKEN`, or `REVOKED_ACCESS_TOKEN` after `revoke()`),
+`X-Restli-Protocol-Version: 2.0.0` (else 400) and a `LinkedIn-Version` that is not retired:
+one in `retired_versions`, or outside `active_versions` when that is given, is answered 426
+`{"status": 426, "code": "NONEXISTENT_VERSION", "message": "Requested version 20251001 is not
+active"}`, as LinkedIn answers it. Other errors have LinkedIn's shape: `{"status",
+"serviceErrorCode", "code", "message"}`. `scopes` are the token's permissions; take one away to
+get LinkedIn's 403. `posts` is the fake's record of what exists.
 """
 
 from __future__ import annotations
@@ -32,10 +42,13 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from .linkedin_images import FakeLinkedInImages, LinkedInImage
+from .linkedin_oauth import FakeLinkedInOAuth
 from .server import FakeServer, Fault, Reply, Request
 
 __all__ = [
     "FakeLinkedIn",
+    "LinkedInImage",
     "LinkedInPost",
     "LittleTextError",
     "error",
@@ -117,6 +130,8 @@ class LinkedInPost:
     title: str | None
     created_at: datetime
     modified_at: datetime
+    description: str | None = None
+    thumbnail: str | None = None  # an image URN
     likes: int = 0
     comments: int = 0
 
@@ -128,6 +143,8 @@ class FakeLinkedIn:
     """One organization page: install it on a server, point the adapter at `server.url`."""
 
     POSTS = "/rest/posts"
+    IMAGES = FakeLinkedInImages.IMAGES
+    UPLOAD = FakeLinkedInImages.UPLOAD
     SOCIAL_ACTIONS = "/rest/socialActions/:urn"
     NETWORK_SIZES = "/rest/networkSizes/:urn"
     ORGANIZATION = "/rest/organizations/:id"
@@ -142,6 +159,7 @@ class FakeLinkedIn:
         vanity_name: str = "xen-project",
         followers: int = 4321,
         active_versions: Collection[str] | None = None,
+        retired_versions: Collection[str] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.server, self.token, self.organization_id = server, token, organization_id
@@ -152,9 +170,12 @@ class FakeLinkedIn:
             clock,
         )
         self.active_versions = active_versions  # None: any well-formed version
+        self.retired_versions = set(retired_versions)
         self.scopes = set(ALL_SCOPES)
         self.posts: list[LinkedInPost] = []
-        self.revoked = False
+        self.oauth = FakeLinkedInOAuth(server, clock=clock, token=token)
+        self.image_api = FakeLinkedInImages(server, self)
+        self.images = self.image_api.images
         self._ids = itertools.count(7250000000000000001)
         server.route("POST", self.POSTS, self._create)
         server.route("GET", self.POSTS, self._find)
@@ -167,36 +188,46 @@ class FakeLinkedIn:
         return f"urn:li:organization:{self.organization_id}"
 
     def revoke(self) -> None:
-        self.revoked = True
+        self.oauth.revoked.add(self.token)
 
     def post(self, urn: str) -> LinkedInPost:
         return next(p for p in self.posts if p.id == urn)
 
     # -- checks every request passes -------------------------------------------------------
 
-    def _check(self, request: Request, scope: str) -> Reply | None:
+    def check(self, request: Request, scope: str) -> Reply | None:
+        """None when `request` may do what `scope` allows; else LinkedIn's refusal."""
         auth = request.headers.get("authorization", "")
-        if self.revoked and auth == f"Bearer {self.token}":
-            return Reply(
-                401,
-                error(
-                    401,
-                    "REVOKED_ACCESS_TOKEN",
+        problem = (
+            self.oauth.check(auth.removeprefix("Bearer ")) if auth.startswith("Bearer ") else None
+        )
+        if not auth.startswith("Bearer ") or problem is not None:
+            code = problem or "INVALID_ACCESS_TOKEN"
+            message, service = {
+                "REVOKED_ACCESS_TOKEN": (
                     "The token used in the request has been revoked by the user",
                     65601,
                 ),
-            )
-        if auth != f"Bearer {self.token}":
-            return Reply(401, error(401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600))
+                "EXPIRED_ACCESS_TOKEN": ("The token used in the request has expired", 65602),
+            }.get(code, ("Invalid access token", 65600))
+            return Reply(401, error(401, code, message, service))
         if request.headers.get("x-restli-protocol-version") != "2.0.0":
             return Reply(400, error(400, "ILLEGAL_ARGUMENT", "Rest.li protocol 2.0.0 is required"))
         version = request.headers.get("linkedin-version", "")
         if not re.fullmatch(r"\d{6}(\.\d\d)?", version):
             return Reply(400, error(400, "VERSION_MISSING", "A version must be present"))
-        if self.active_versions is not None and version not in self.active_versions:
+        retired = version in self.retired_versions or (
+            self.active_versions is not None and version not in self.active_versions
+        )
+        if retired:
+            # LinkedIn names the version as a day, YYYYMMDD, and sends no serviceErrorCode.
             return Reply(
                 426,
-                error(426, "NONEXISTENT_VERSION", f"Requested version {version} is not active"),
+                {
+                    "status": 426,
+                    "code": "NONEXISTENT_VERSION",
+                    "message": f"Requested version {version[:6]}01 is not active",
+                },
             )
         if scope not in self.scopes:
             return Reply(
@@ -232,13 +263,18 @@ class FakeLinkedIn:
             "publishedAt": _ms(p.created_at),
         }
         if p.source:
-            entity["content"] = {"article": {"source": p.source, "title": p.title}}
+            article: dict[str, Any] = {"source": p.source, "title": p.title}
+            if p.description is not None:
+                article["description"] = p.description
+            if p.thumbnail is not None:
+                article["thumbnail"] = p.thumbnail
+            entity["content"] = {"article": article}
         return entity
 
     # -- routes ----------------------------------------------------------------------------
 
     def _create(self, request: Request) -> Reply:
-        denied = self._check(request, "w_organization_social")
+        denied = self.check(request, "w_organization_social")
         if denied:
             return denied
         body = request.json()
@@ -279,6 +315,18 @@ class FakeLinkedIn:
         source, title = article.get("source"), article.get("title")
         if article and not (source and title):
             return Reply(422, error(422, "UNPROCESSABLE_ENTITY", "article needs source and title"))
+        thumbnail = article.get("thumbnail")
+        if thumbnail is not None:
+            image = self.images.get(thumbnail)
+            if image is None or image.owner != self.urn or image.data is None:
+                return Reply(
+                    422,
+                    error(
+                        422,
+                        "UNPROCESSABLE_ENTITY",
+                        f"/content/article/thumbnail :: {thumbnail} is not an uploaded image",
+                    ),
+                )
         for p in self.posts:
             if p.commentary == commentary and p.source == source:
                 return Reply(
@@ -301,11 +349,24 @@ class FakeLinkedIn:
                 )
         now = self.clock()
         urn = f"urn:li:share:{next(self._ids)}"
-        self.posts.append(LinkedInPost(urn, self.urn, commentary, text, source, title, now, now))
+        self.posts.append(
+            LinkedInPost(
+                urn,
+                self.urn,
+                commentary,
+                text,
+                source,
+                title,
+                now,
+                now,
+                description=article.get("description"),
+                thumbnail=thumbnail,
+            )
+        )
         return Reply(201, None, {"x-restli-id": urn, "x-linkedin-id": urn})
 
     def _find(self, request: Request) -> Reply:
-        denied = self._check(request, "r_organization_social")
+        denied = self.check(request, "r_organization_social")
         if denied:
             return denied
         if request.arg("q") != "author":
@@ -336,7 +397,7 @@ class FakeLinkedIn:
         )
 
     def _social_actions(self, request: Request) -> Reply:
-        denied = self._check(request, "r_organization_social")
+        denied = self.check(request, "r_organization_social")
         if denied:
             return denied
         urn = unquote(request.params["urn"])
@@ -362,7 +423,7 @@ class FakeLinkedIn:
         )
 
     def _network_size(self, request: Request) -> Reply:
-        denied = self._check(request, "rw_organization_admin")
+        denied = self.check(request, "rw_organization_admin")
         if denied:
             return denied
         if unquote(request.params["urn"]) != self.urn:
@@ -372,7 +433,7 @@ class FakeLinkedIn:
         return Reply(200, {"firstDegreeSize": self.followers})
 
     def _organization(self, request: Request) -> Reply:
-        denied = self._check(request, "rw_organization_admin")
+        denied = self.check(request, "rw_organization_admin")
         if denied:
             return denied
         if request.params["id"] != self.organization_id:

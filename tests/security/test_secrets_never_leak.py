@@ -52,7 +52,7 @@ OPTIONS = {
     "facebook": 'page_id = "100064567890123"\n',
     "mastodon": "",
     "bluesky": 'handle = "xen.example.org"\nlink_cards = false\n',
-    "linkedin": 'organization_id = "2414183"\n',
+    "linkedin": 'organization_id = "2414183"\nlink_cards = false\n',
 }
 FAILURES = (*MODES, "unreachable")
 DB_PASSWORD = "SECRET-SENTINEL-7f3a/db+pw="

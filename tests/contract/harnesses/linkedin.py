@@ -21,7 +21,12 @@ def linkedin(ctx: HarnessContext) -> Iterator[Harness]:
         adapter = LinkedInAdapter(
             ChannelContext(
                 "linkedin",
-                options={"organization_id": fake.organization_id, "api_base_url": server.url},
+                # The contract's posts link to example.org: no page to read for a card offline.
+                options={
+                    "organization_id": fake.organization_id,
+                    "api_base_url": server.url,
+                    "link_cards": False,
+                },
                 secrets={"access_token": fake.token},
                 data_dir=ctx.tmp_path,
                 timeout_seconds=2.0,
