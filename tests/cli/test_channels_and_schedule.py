@@ -44,6 +44,7 @@ def test_channels_list(cli: CliHarness) -> None:
         "pending": 2,
         "last_post": None,
         "next_slot": "2026-03-02T14:00:00+00:00",
+        "warnings": [],
     }
     assert fast["pending"] == 0 and fast["last_post"] == "2026-03-02T08:00:00+00:00"
     assert fast["next_slot"] == "2026-03-02T09:00:10+00:00"

@@ -2,12 +2,17 @@
 
 A pause is stored in the database (`content_queue.Ledger`), not in the configuration, so it
 takes effect in a running daemon at its next slot and survives restarts.
+
+`channels list` also shows what each enabled channel's adapter warns of (`Adapter.warnings()`:
+an API version or a token near its end), as the daemon logs at its start. Building the adapter
+does no network I/O, and a channel that cannot be built (a missing secret, a wrong option) is
+itself a warning: the list never fails for it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -15,6 +20,9 @@ from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import emit_json, local_time
+
+if TYPE_CHECKING:
+    from ..config import ChannelConfig
 
 __all__ = ["channels"]
 
@@ -54,6 +62,7 @@ def list_(app: App, as_json: bool) -> None:
                 "pending": ledger.pending_count(ch.name),
                 "last_post": last.isoformat() if last else None,
                 "next_slot": upcoming.isoformat() if upcoming else None,
+                "warnings": _warnings(app, ch) if ch.enabled else [],
             }
         )
     if as_json:
@@ -83,6 +92,38 @@ def list_(app: App, as_json: bool) -> None:
             ("NAME", "NETWORK", "STATE", "PENDING", "LAST POST", "NEXT SLOT", "SCHEDULE"), rows
         )
     )
+    for row in out:
+        for warning in row["warnings"]:
+            click.echo(f"Warning: {warning}")
+
+
+def _warnings(app: App, channel: ChannelConfig) -> list[str]:
+    """What `channel`'s adapter warns of, one line each; never raises, never calls a network.
+
+    The adapter is built as the daemon builds it (`adapters.factory`), quietly: a secret file
+    others can read is said by the commands that use secrets (`channels verify`, `run`), not
+    by a listing."""
+    from ..adapters.base import AdapterError
+    from ..adapters.factory import build_adapter
+    from ..errors import XensocialError
+
+    name = channel.name
+    try:
+        adapter = build_adapter(app.settings, channel, clock=app.clock, warn=lambda _: None)
+    except (AdapterError, XensocialError, ValueError, ImportError) as exc:
+        text = _one_line(exc)
+        return [text if repr(name) in text else f"channel {name!r}: {text}"]
+    try:
+        return [_one_line(w) for w in adapter.warnings()]
+    except Exception as exc:  # an adapter's own bug must not hide the list
+        return [f"channel {name!r}: its warnings could not be read ({type(exc).__name__})"]
+    finally:
+        adapter.close()
+
+
+def _one_line(text: object) -> str:
+    lines = str(text).strip().splitlines()
+    return " ".join(line.strip() for line in lines) if lines else type(text).__name__
 
 
 def _targets(app: App, name: str | None, all_: bool) -> list[str]:
