@@ -165,6 +165,7 @@ def test_a_retired_version_pauses_the_channel_saying_what_to_change(
     assert "426 NONEXISTENT_VERSION" in reason
     assert "api_version 202510 (end date 2026-10-15)" in reason
     assert f'set [channels.options] api_version = "{DEFAULT_API_VERSION}"' in reason
+    assert reason.endswith("then `xensocial channels resume li`")
     delivery = queue.get(item).delivery("li")
     assert delivery is not None and delivery.state == "pending"  # waits for `channels resume`
     assert li.posts == [] and creates(server) == 1  # asked once, not retried in a loop

@@ -146,6 +146,7 @@ class LinkedInAdapter(Adapter):
             timeout=float(context.timeout_seconds),
         )
         self.api = RestClient(
+            channel=context.name,
             base_url=self.base_url,
             api_version=self.api_version,
             organization_id=self.organization_id,

@@ -8,13 +8,13 @@ it does anything, so nothing was done the first time.
 
 Errors: 401 → AuthError (token invalid, expired or revoked; LinkedIn tokens live 60 days);
 403 → AuthError (a permission or the page role is missing); 426 (the `LinkedIn-Version` is
-retired) → ChannelBlocked naming the version, the day it ended and `[channels.options]
-api_version`; 404 on an endpoint that must exist → AuthError naming `api_base_url` and
-`organization_id` (each of these pauses the channel, its items wait); 429 → RateLimited
-(LinkedIn's limits are daily and it rarely says when they lift: `reset_at` comes from
-`Retry-After` when sent, else None); 5xx and lost connections → TransientError (`maybe_posted`
-for a POST that may have landed); 422 DUPLICATE_POST → Rejected(duplicate); other 4xx →
-Rejected.
+retired) → ChannelBlocked naming the version, the day it ended, `[channels.options]
+api_version` and `channels resume`; 404 on an endpoint that must exist → AuthError naming
+`api_base_url` and `organization_id` (each of these pauses the channel, its items wait);
+429 → RateLimited (LinkedIn's limits are daily and it rarely says when they lift: `reset_at`
+comes from `Retry-After` when sent, else None); 5xx and lost connections → TransientError
+(`maybe_posted` for a POST that may have landed); 422 DUPLICATE_POST → Rejected(duplicate);
+other 4xx → Rejected.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class RestClient:
     def __init__(
         self,
         *,
+        channel: str,
         base_url: str,
         api_version: str,
         organization_id: str,
@@ -62,6 +63,7 @@ class RestClient:
         timeout: float,
         clock: Clock,
     ) -> None:
+        self.channel = channel
         self.base_url = base_url
         self.api_version = api_version
         self.organization_id = organization_id
@@ -161,7 +163,7 @@ class RestClient:
                 f"rw_organization_admin, from an admin of organization {self.organization_id})"
             )
         if status == 426:
-            return ChannelBlocked(f"{text}; {retired_version(self.api_version)}")
+            return ChannelBlocked(f"{text}; {retired_version(self.api_version, self.channel)}")
         if status == 429:
             return RateLimited(f"{text} (rate limited)", reset_at=self._retry_after(response))
         if status >= 500:
@@ -191,20 +193,20 @@ class RestClient:
             self._http.close()
 
 
-def retired_version(version: str) -> str:
+def retired_version(version: str, channel: str) -> str:
     """What to say when LinkedIn no longer serves `version`: the version, the day it ended
-    (`versions.end_of`), and the key to change."""
-    key, default = versions.DEFAULTS["linkedin"]
+    (`versions.end_of`), and what to change (`versions.how_to_move_on`, the wording the
+    warning before the end uses too)."""
+    key = versions.DEFAULTS["linkedin"][0]
     end = versions.end_of("linkedin", version.split(".")[0])  # a patch YYYYMM.RR ends with it
     when = ""
     if end is not None:
         when = f" (end date {'about ' if end.estimated else ''}{end.ends.isoformat()})"
-    fix = (
-        f'set [channels.options] {key} = "{default}" (or remove it to use the default)'
-        if version != default
-        else f"set [channels.options] {key} to a newer version (YYYYMM), and upgrade xensocial"
+    fix = versions.how_to_move_on("linkedin", version)
+    return (
+        f"LinkedIn no longer serves {key} {version}{when}: {fix}, "
+        f"then `xensocial channels resume {channel}`"
     )
-    return f"LinkedIn no longer serves {key} {version}{when}: {fix}"
 
 
 def _transport_error(exc: httpx.TransportError, action: str, posting: bool) -> TransientError:
