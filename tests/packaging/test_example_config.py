@@ -75,13 +75,35 @@ def test_example_documents_no_unknown_key(table: str) -> None:
     assert documented_keys(EXAMPLE.read_text(encoding="utf-8"))[table] <= accepted
 
 
-def test_commented_network_channel_loads_when_uncommented(tmp_path: Path) -> None:
+def _commented_channels(text: str) -> list[str]:
+    """Each commented-out `[[channels]]` block of the example, uncommented: from its header to
+    the first line that is not commented TOML (prose such as "A Mastodon account:", or code)."""
+    toml_line = re.compile(r"(\s|\[|#|[A-Za-z_]+\s*=|$)")
+    blocks = []
+    for part in text.split("# [[channels]]")[1:]:
+        lines = ["[[channels]]"]
+        for line in part.splitlines()[1:]:
+            uncommented = line.removeprefix("#").removeprefix(" ")
+            if not line.startswith("#") or not toml_line.match(uncommented):
+                break
+            lines.append(uncommented)
+        blocks.append("\n".join(lines))
+    return blocks
+
+
+@pytest.mark.parametrize(("index", "network"), [(0, "facebook"), (1, "mastodon"), (2, "linkedin")])
+def test_commented_network_channel_loads_when_uncommented(
+    tmp_path: Path, index: int, network: str
+) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
-    block = text[text.rindex("# [[channels]]") :]
-    uncommented = "\n".join(line.removeprefix("#").removeprefix(" ") for line in block.splitlines())
+    blocks = _commented_channels(text)
+    assert len(blocks) == 3, "a commented network channel was added or removed: list it here"
     path = tmp_path / "with-network.toml"
-    path.write_text(text + "\n" + uncommented + "\n", encoding="utf-8")
+    path.write_text(text + "\n" + blocks[index] + "\n", encoding="utf-8")
     settings = load_settings(path, env={"XENSOCIAL_DATA_DIR": str(tmp_path)})
-    network = settings.channels[-1]
-    assert network.network == "mastodon"
-    assert network.secrets == {"access_token": "env:XENSOCIAL_MASTODON_TOKEN"}
+    channel = settings.channels[-1]
+    assert channel.network == network
+    token = f"env:XENSOCIAL_{network.upper()}_" + (
+        "PAGE_TOKEN" if network == "facebook" else "TOKEN"
+    )
+    assert channel.secrets == {"access_token": token}
