@@ -3,6 +3,7 @@
     XensocialError
     ├── ConfigError       the configuration is wrong: names the file, the key and what was expected
     ├── SecretError       a secret reference cannot be resolved (names the reference, never a value)
+    │   └── ShortSecret   a secret's value is too short to be a real one (names its length only)
     └── UsageError        a command was given input it cannot use
 
 Only the CLI turns these into exit codes (2 for all three).
@@ -10,7 +11,7 @@ Only the CLI turns these into exit codes (2 for all three).
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "SecretError", "UsageError", "XensocialError"]
+__all__ = ["ConfigError", "SecretError", "ShortSecret", "UsageError", "XensocialError"]
 
 
 class XensocialError(Exception):
@@ -31,6 +32,20 @@ class SecretError(XensocialError):
     def __init__(self, channel: str, name: str, problem: str) -> None:
         self.channel, self.name = channel, name
         super().__init__(f"channel {channel!r}, secret {name!r}: {problem}")
+
+
+class ShortSecret(SecretError):
+    """A secret whose value is shorter than any real token: a placeholder, a truncated paste,
+    the wrong variable. Its length is said, never its value."""
+
+    def __init__(self, channel: str, name: str, length: int) -> None:
+        self.channel, self.name, self.length = channel, name, length
+        unit = "character" if length == 1 else "characters"
+        XensocialError.__init__(
+            self,
+            f"secret `{name}` of channel `{channel}` is {length} {unit} long; "
+            "is it the right value?",
+        )
 
 
 class UsageError(XensocialError):

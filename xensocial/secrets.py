@@ -2,6 +2,10 @@
 
 A file reference works with Docker secrets (/run/secrets/...) and systemd credentials
 ($CREDENTIALS_DIRECTORY/...). Errors name the reference, never a value.
+
+A value shorter than `MIN_SECRET_LENGTH` is refused: no network issues tokens that short, so it
+is a placeholder or the wrong variable, and redacting it would blank out ordinary words in every
+log line and error (a one-letter secret turns each of its letters into `[redacted]`).
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import SecretError
+from .errors import SecretError, ShortSecret
 from .filemodes import exposure
 
 if TYPE_CHECKING:
     from .config import ChannelConfig
 
-__all__ = ["SECRET_REF", "resolve_secrets"]
+__all__ = ["MIN_SECRET_LENGTH", "SECRET_REF", "resolve_secrets"]
 
 SECRET_REF = re.compile(r"^(env|file):(.+)$")
+MIN_SECRET_LENGTH = 8
 
 
 def resolve_secrets(
@@ -28,7 +33,8 @@ def resolve_secrets(
     env: Mapping[str, str] | None = None,
     warn: Callable[[str], object] | None = None,
 ) -> dict[str, str]:
-    """The channel's secrets as values. Raises SecretError naming the reference (never a value).
+    """The channel's secrets as values. Raises SecretError naming the reference (never a value),
+    ShortSecret for a value shorter than `MIN_SECRET_LENGTH`.
 
     `warn(message)` is called with a one-line warning when other users may read or change a
     secret file (see `filemodes`)."""
@@ -58,4 +64,7 @@ def resolve_secrets(
             if not value:
                 raise SecretError(channel.name, name, f"{secret_path} is empty")
             out[name] = value
+    for name, value in out.items():
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ShortSecret(channel.name, name, len(value))
     return out

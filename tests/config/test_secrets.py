@@ -103,6 +103,7 @@ def test_unreadable_secret_files(tmp_path: Path, make: object, problem: str) -> 
 def test_every_secret_is_resolved(tmp_path: Path) -> None:
     path = secret_file(tmp_path, "from-file")
     got = resolve_secrets(
-        channel(token="env:A", key=f"file:{path}", other="env:B"), env={"A": "a", "B": "b"}
+        channel(token="env:A", key=f"file:{path}", other="env:B"),
+        env={"A": "token-a-value", "B": "token-b-value"},
     )
-    assert got == {"token": "a", "key": "from-file", "other": "b"}
+    assert got == {"token": "token-a-value", "key": "from-file", "other": "token-b-value"}

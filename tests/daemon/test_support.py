@@ -128,13 +128,13 @@ def test_an_unknown_network_is_a_config_error(tmp_path: Path):
 
 def test_secrets_are_resolved_and_a_world_readable_file_warns(tmp_path: Path):
     secret = tmp_path / "token"
-    secret.write_text("tok-xyz\n")
+    secret.write_text("tok-xyz-123\n")
     secret.chmod(0o644)
     channel = make_channel(options={"path": "x"}, secrets={"token": f"file:{secret}"})
     # The outbox takes no secrets, but building resolves them all the same (and warns).
     with capture_logs() as logs:
         adapter = build_adapter(make_settings(tmp_path, [channel]), channel)
-    assert adapter.context.secrets == {"token": "tok-xyz"}
+    assert adapter.context.secrets == {"token": "tok-xyz-123"}
     [warning] = [e for e in logs if e["event"] == "secret_file_readable"]
     assert warning["channel"] == "demo" and "chmod 600" in warning["detail"]
     missing = make_channel(options={"path": "x"}, secrets={"token": "env:XS_TEST_UNSET"})

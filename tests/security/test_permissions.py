@@ -29,7 +29,7 @@ token = "file:{secret}"
 """
 
 
-def private_file(path: Path, mode: int = 0o600, text: str = "value\n") -> Path:
+def private_file(path: Path, mode: int = 0o600, text: str = "token-value\n") -> Path:
     path.write_text(text, encoding="utf-8")
     path.chmod(mode)
     return path
@@ -107,7 +107,7 @@ def test_a_readable_secret_file_warns_on_stderr(harness: CliHarness, tmp_path: P
     [line] = result.stderr.splitlines()
     assert line.startswith(f"warning: secret file {tmp_path / 'token'} can be read by other")
     assert line.endswith(f"run: chmod 600 {tmp_path / 'token'}")
-    assert "value" not in result.stderr  # never the secret itself
+    assert "token-value" not in result.stderr  # never the secret itself
     json.loads(result.stdout)
 
 
