@@ -313,7 +313,7 @@ def test_a_refused_add_on_the_plain_driver_is_one_line_exit_2_and_changes_nothin
             "https://EXAMPLE.org/a/#x is already in the queue as item 1 (approved); "
             "use --allow-duplicate to add it again",
         ),
-        (["https://example.org/b", "--title", "T", "--category", "c" * 41], "category: 41"),
+        (["https://example.org/b", "--title", "T", "--category", "c" * 41], "not a known category"),
         (["ftp://example.org/b", "--title", "T"], "is not an http:// or https:// address"),
         (["https://example.org/b", "--title", "T", "--channel", "nope"], "unknown channel"),
     ):

@@ -58,7 +58,7 @@ def test_readme_opens_with_the_run_and_test_commands() -> None:
     assert run.endswith(".venv/bin/xensocial run")
     assert '"[test]"' in test or "'[test]'" in test or "[test]" in test
     assert "pytest" in test
-    assert "tail -f xensocial-data/outbox.jsonl" in README.read_text(encoding="utf-8")
+    assert "tail -f xensocial-demo/outbox.jsonl" in README.read_text(encoding="utf-8")
 
 
 def test_ci_runs_the_readme_test_command() -> None:

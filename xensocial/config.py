@@ -1,13 +1,15 @@
 """The configuration: one TOML file -> one validated, frozen `Settings`.
 
 Which file: `--config PATH`, else `$XENSOCIAL_CONFIG`, else the embedded demo (`config/demo.toml`,
-shipped inside the package). Everything is checked here, once: an unknown key, a bad time or
-zone, an unknown adapter, a duplicate channel name or an inline secret raises one `ConfigError`
-that names the file, the key and what was expected (the CLI exits 2 on it).
+shipped inside the package; `Settings.demo` says so, and the CLI says it on stderr). An empty
+`--config ""` is refused rather than taken as "the demo". Everything is checked here, once: an
+unknown key, a bad time or zone, an unknown adapter, a duplicate channel name or an inline secret
+raises one `ConfigError` that names the file, the key and what was expected (the CLI exits 2).
 
-Paths: state (the SQLite file, the outbox) lives in `data_dir` (`$XENSOCIAL_DATA_DIR`, else the
-`data_dir` key, else ./xensocial-data): relative state paths are resolved there. Input files
-(`import_at_start`) are resolved next to the configuration file.
+Paths (`config_paths.py`): state (the SQLite file, the outbox) lives in `data_dir`, resolved
+against the configuration file's folder (never the working directory; `$XENSOCIAL_DATA_DIR`
+overrides it); the demo keeps its state in ./xensocial-demo. Input files (`import_at_start`)
+are resolved next to the configuration file.
 
 Secrets are never inline: each value under `[channels.secrets]` is `env:NAME` or `file:PATH`,
 checked here for form only and resolved when an adapter is built (`secrets.resolve_secrets`), so
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,6 @@ from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 try:  # the standard library's tomllib as released on its own, but compiled: 3x faster
@@ -41,10 +41,11 @@ from .config_blackouts import BlackoutConfig, parse_blackouts
 from .config_channels import CHANNEL_KEYS as _CHANNEL_KEYS  # noqa: F401  (tests check docs against it)
 from .config_channels import ChannelConfig, ChannelParser
 from .config_editorial import EditorialConfig, parse_editorial
-from .config_feeds import FeedConfig, parse_feeds
+from .config_feeds import FeedConfig, check_feed_category, parse_feeds
 from .config_http import HttpConfig, parse_http
 from .config_intake import IntakeConfig, parse_intake
 from .config_metrics import MetricsConfig, parse_metrics
+from .config_paths import DEFAULT_DATA_DIR, DEMO_DATA_DIR, backend, data_dir, database_url
 from .config_report import (
     CoverageFeedConfig,
     ReportConfig,
@@ -53,15 +54,19 @@ from .config_report import (
 )
 from .durations import parse_duration
 from .errors import ConfigError, UsageError
-from .redaction import add_secrets
 
 __all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEMO_DATA_DIR",
+    "DEMO_NOTICE",
     "ChannelConfig",
     "PublishingConfig",
     "Settings",
     "demo_config_path",
     "load_settings",
 ]
+
+DEMO_NOTICE = "using the embedded demo configuration; pass --config or set XENSOCIAL_CONFIG"
 
 _TOP_KEYS = {
     "database_url",
@@ -83,6 +88,7 @@ _TOP_KEYS = {
     "http",
     "blackouts",
     "editorial",
+    "categories",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -137,6 +143,8 @@ class Settings:
     http: HttpConfig = HttpConfig()  # [http]: the daemon's endpoint, see config_http.py
     blackouts: tuple[BlackoutConfig, ...] = ()  # [[blackouts]]: see config_blackouts.py
     editorial: EditorialConfig = EditorialConfig()  # [editorial]: see config_editorial.py
+    categories: tuple[str, ...] = ()  # `categories`: besides the built-in ones (item_rules.py)
+    demo: bool = False  # the embedded demo, chosen because no file was named
 
     @property
     def channel_names(self) -> list[str]:
@@ -158,7 +166,7 @@ class Settings:
 
     def is_sqlite(self) -> bool:
         # database_url is always rendered by `_Parser.database_url`: the scheme comes first.
-        return _backend(self.database_url) == "sqlite"
+        return backend(self.database_url) == "sqlite"
 
 
 def demo_config_path() -> Path:
@@ -174,9 +182,14 @@ def load_settings(
 ) -> Settings:
     """Read and validate the configuration (see the module docstring for which file)."""
     env = os.environ if env is None else env
+    if path is not None and not str(path).strip():  # `--config ""`: a slip, never "the demo"
+        raise UsageError(
+            "--config names no file; give the configuration file's path, e.g. "
+            "--config /etc/xensocial/xensocial.toml"
+        )
     chosen = (
         Path(path)
-        if path
+        if path is not None
         else Path(env["XENSOCIAL_CONFIG"])
         if env.get("XENSOCIAL_CONFIG")
         else None
@@ -196,12 +209,14 @@ def load_settings(
         raise ConfigError(source, "", f"not valid TOML ({exc})") from None
     except UnicodeDecodeError as exc:  # tomllib decodes before parsing, and lets this through
         raise ConfigError(source, "", f"not valid TOML (not UTF-8 text: {exc.reason})") from None
-    return _Parser(source, file.resolve().parent, env).settings(raw)
+    return _Parser(source, file.resolve().parent, env, demo=chosen is None).settings(raw)
 
 
 class _Parser:
-    def __init__(self, source: str, config_dir: Path, env: Mapping[str, str]) -> None:
-        self.source, self.config_dir, self.env = source, config_dir, env
+    def __init__(
+        self, source: str, config_dir: Path, env: Mapping[str, str], *, demo: bool = False
+    ) -> None:
+        self.source, self.config_dir, self.env, self.demo = source, config_dir, env, demo
         # A large file repeats the same few durations ("3h", "5m") on every channel: each text
         # is parsed once (only texts that parsed are kept, so an error still names its key).
         self._durations: dict[str, timedelta] = {}
@@ -275,9 +290,7 @@ class _Parser:
     def settings(self, raw: dict[str, Any]) -> Settings:
         self.check_keys(raw, _TOP_KEYS, "")
         # The file's values are checked even when the environment overrides them.
-        data_dir_in_file = self.nonblank(raw, "data_dir", "a folder path")
-        data_dir = Path(self.env.get("XENSOCIAL_DATA_DIR") or data_dir_in_file or "xensocial-data")
-        data_dir = data_dir.expanduser().absolute()
+        data_dir = self.data_dir(self.nonblank(raw, "data_dir", "a folder path"))
         timezone = self.zone(raw.get("timezone", "UTC"), "timezone")
         db_in_file = self.nonblank(raw, "database_url", "a URL such as 'sqlite:///xensocial.db'")
         if db_in_file is not None:
@@ -339,6 +352,8 @@ class _Parser:
             coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),
             http=parse_http(self, raw.get("http", {})),
             editorial=parse_editorial(self, raw.get("editorial", {})),
+            categories=self.categories(raw.get("categories", [])),
+            demo=self.demo,
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]
             ),
@@ -350,43 +365,34 @@ class _Parser:
             ),
         )
 
+    def data_dir(self, in_file: str | None) -> Path:
+        return data_dir(
+            in_file,
+            config_dir=self.config_dir,
+            demo=self.demo,
+            from_env=self.env.get("XENSOCIAL_DATA_DIR"),
+        )
+
+    def categories(self, value: Any) -> tuple[str, ...]:
+        """`categories`: names staff may give items besides the built-in ones, in lower case
+        (as items store them)."""
+        if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+            raise self.fail(
+                "categories", f'expected a list of names such as ["release"], got {value!r}'
+            )
+        cleaned = []
+        for index, name in enumerate(value):
+            try:
+                cleaned.append(check_feed_category(name))  # blank or too long to store: refused
+            except ValueError as exc:
+                raise self.fail(f"categories[{index}]", str(exc)) from None
+        return tuple(dict.fromkeys(cleaned))
+
     def database_url(self, value: Any, data_dir: Path) -> str:
-        if not isinstance(value, str):
-            raise self.fail(
-                "database_url", f"expected a URL such as 'sqlite:///xensocial.db', got {value!r}"
-            )
-        simple = _SIMPLE_SQLITE.fullmatch(value)
-        if simple is not None:
-            # The common case, without SQLAlchemy (its import costs `queue list` ~300 ms): the
-            # same result as the make_url path below, which tests/test_cli_speed_paths.py checks.
-            return _sqlite_url(simple.group("name"), simple.group("database"), data_dir)
-        from content_queue.dbapi import psycopg_url
-
-        postgres = psycopg_url(value)  # the usual PostgreSQL URL, also without SQLAlchemy
-        if postgres is not None:  # (tests/queue/test_dbapi.py compares it with make_url)
-            rendered, password = postgres
-            add_secrets([password])  # redacted from every log line and error from now on
-            return rendered
-        from sqlalchemy.engine import make_url
-
         try:
-            url = make_url(value)
-        except Exception:
-            raise self.fail(
-                "database_url",
-                f"{value!r} is not a database URL; expected e.g. 'sqlite:///xensocial.db' or 'postgresql+psycopg://host/db'",
-            ) from None
-        add_secrets([url.password])  # redacted from every log line and error from now on
-        backend = url.get_backend_name()
-        if backend not in {"sqlite", "postgresql"}:
-            raise self.fail(
-                "database_url", f"{backend!r} is not supported; expected sqlite or postgresql"
-            )
-        if backend == "sqlite" and url.database and url.database != ":memory:":
-            db_path = Path(url.database).expanduser()
-            if not db_path.is_absolute():
-                url = url.set(database=str(data_dir / db_path))
-        return url.render_as_string(hide_password=False)
+            return database_url(value, data_dir)
+        except ValueError as exc:
+            raise self.fail("database_url", str(exc)) from None
 
     def publishing(self, table: Any, known_networks: Callable[[], list[str]]) -> PublishingConfig:
         if not isinstance(table, dict):
@@ -450,25 +456,3 @@ class _Parser:
                     f"{', '.join(known) or 'none'}",
                 )
         return {n: self.posts_at_once(v, f"publishing.{key}.{n}") for n, v in limits.items()}
-
-
-# `sqlite://` (memory) or `sqlite[+driver]:///path` with no query string: what make_url would
-# parse as a SQLite URL with no host, user or options. Anything else goes through make_url.
-_SIMPLE_SQLITE = re.compile(r"(?P<name>sqlite(?:\+\w+)?)://(?:/(?P<database>[^?]*))?")
-
-
-def _backend(url: str) -> str:
-    return url.partition("://")[0].partition("+")[0]
-
-
-def _sqlite_url(name: str, database: str | None, data_dir: Path) -> str:
-    """A simple SQLite URL with a relative file resolved in `data_dir`, rendered as SQLAlchemy's
-    `URL.render_as_string` would (the path unquoted when read, quoted when written)."""
-    if database is None:
-        return f"{name}://"
-    path = unquote(database)
-    if path and path != ":memory:":
-        db_path = Path(path).expanduser()
-        if not db_path.is_absolute():
-            path = str(data_dir / db_path)
-    return f"{name}:///{quote(path, safe=' +/')}"

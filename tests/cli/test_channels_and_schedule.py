@@ -27,8 +27,8 @@ def _publish(cli: CliHarness, item_id: int, channel: str, at: datetime) -> None:
 
 
 def test_channels_list(cli: CliHarness) -> None:
-    cli.ok("queue", "add", "https://example.org/a", "--channel", "demo")
-    cli.ok("queue", "add", "https://example.org/b")
+    cli.ok("queue", "add", "https://example.org/a", "--title", "A", "--channel", "demo")
+    cli.ok("queue", "add", "https://example.org/b", "--title", "B")
     _publish(cli, 2, "fast", datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
     demo, fast = cli.json("channels", "list")
     assert demo == {
@@ -87,12 +87,14 @@ def _slots(cli: CliHarness, *args: str) -> list[tuple[str, int | None, str | Non
 
 
 def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarness) -> None:
-    cli.ok("queue", "add", "https://example.org/a")
-    cli.ok("queue", "add", "https://example.org/d")
+    cli.ok("queue", "add", "https://example.org/a", "--title", "A")
+    cli.ok("queue", "add", "https://example.org/d", "--title", "D")
     cli.ok(
         "queue",
         "add",
         "https://example.org/b",
+        "--title",
+        "B",
         "--priority",
         "5",
         "--not-before",
@@ -109,15 +111,15 @@ def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarn
     assert plan["slots"][0]["local"] == "2026-03-02T15:00:00+01:00"
     assert plan["slots"][0]["item"] == {
         "id": 1,
-        "title": "",
+        "title": "A",
         "url": "https://example.org/a",
         "priority": 0,
     }
 
 
 def test_schedule_counts_todays_posts_claims_and_pauses(cli: CliHarness) -> None:
-    cli.ok("queue", "add", "https://example.org/a")
-    cli.ok("queue", "add", "https://example.org/b")
+    cli.ok("queue", "add", "https://example.org/a", "--title", "A")
+    cli.ok("queue", "add", "https://example.org/b", "--title", "B")
     _publish(cli, 1, "demo", datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
     assert _slots(cli, "--days", "1") == [
         ("2026-03-02T14:00:00+00:00", None, "daily cap of 1 reached on 2026-03-02"),

@@ -33,7 +33,7 @@ def test_db_upgrade_and_status(tmp_path: Path, clock: FakeClock) -> None:
         == f"Upgraded the database from revision none (empty) to {head}.\n"
     )
     assert h.ok("db", "upgrade").stdout == f"The database is already at revision {head}.\n"
-    h.ok("queue", "add", "https://example.org/a")
+    h.ok("queue", "add", "https://example.org/a", "--title", "A")
     status = h.json("db", "status")
     assert status["up_to_date"] is True and status["items"] == {"approved": 1}
     assert status["database"] == f"sqlite:///{h.db}"

@@ -83,7 +83,7 @@ def test_add_refuses_bad_input(cli: CliHarness, args: list[str], message: str) -
 
 
 def test_add_refuses_a_duplicate_naming_the_existing_item(cli: CliHarness) -> None:
-    cli.ok("queue", "add", "https://Example.org/page/?utm_source=x")
+    cli.ok("queue", "add", "https://Example.org/page/?utm_source=x", "--title", "Page")
     result = cli.refused("queue", "add", "https://example.org/page#top")
     assert "already in the queue as item 1 (approved)" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from xensocial.config import demo_config_path, load_settings
-from xensocial.errors import UsageError
+from xensocial.errors import ConfigError, UsageError
 
 from .conftest import CHANNEL, WriteConfig
 
@@ -18,8 +18,10 @@ def test_the_demo_configuration_loads(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.chdir(tmp_path)
     settings = load_settings(env={})
     assert Path(settings.source) == demo_config_path()
-    assert settings.data_dir == tmp_path / "xensocial-data"
-    assert settings.database_url == f"sqlite:///{tmp_path / 'xensocial-data' / 'xensocial.db'}"
+    assert settings.demo
+    # Its own folder in the working directory: never a real installation's ./xensocial-data.
+    assert settings.data_dir == tmp_path / "xensocial-demo"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'xensocial-demo' / 'xensocial.db'}"
     assert settings.is_sqlite()
     assert settings.timezone == "UTC"
     assert settings.channel_names == ["demo"]
@@ -172,13 +174,38 @@ def test_sqlite_paths(write_config: WriteConfig, tmp_path: Path) -> None:
         assert make_url(load_settings(path, env={}).database_url).database == expected
 
 
-def test_relative_data_dir_is_made_absolute(
+def test_relative_data_dir_is_the_configuration_files(
     write_config: WriteConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_config('data_dir = "state"\n')
-    monkeypatch.chdir(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # not the file's folder: the file's folder still counts
     s = load_settings(path, env={})
     assert s.data_dir == tmp_path / "state" and s.data_dir.is_absolute()
+    assert s.database_url == f"sqlite:///{tmp_path / 'state' / 'xensocial.db'}"
+    assert not s.demo
+    # No data_dir at all: xensocial-data, next to the file too.
+    s = load_settings(write_config(""), env={})
+    assert s.data_dir == tmp_path / "xensocial-data"
+    # The environment's folder is a shell path: relative to the working directory.
+    s = load_settings(path, env={"XENSOCIAL_DATA_DIR": "from-env"})
+    assert s.data_dir == elsewhere / "from-env"
+
+
+def test_an_empty_config_path_is_refused_not_taken_for_the_demo() -> None:
+    with pytest.raises(UsageError, match="--config names no file"):
+        load_settings("", env={})
+    with pytest.raises(UsageError, match="--config names no file"):
+        load_settings("  ", env={"XENSOCIAL_CONFIG": "/etc/xensocial/xensocial.toml"})
+
+
+def test_categories_are_a_list_of_names(write_config: WriteConfig) -> None:
+    s = load_settings(write_config('categories = ["Release", "security", "release"]\n'), env={})
+    assert s.categories == ("release", "security")
+    assert load_settings(write_config(""), env={}).categories == ()
+    with pytest.raises(ConfigError, match=r"categories: expected a list of names"):
+        load_settings(write_config('categories = "release"\n'), env={})
 
 
 def test_identity_defaults(write_config: WriteConfig) -> None:

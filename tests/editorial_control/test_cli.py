@@ -23,7 +23,9 @@ def _ledger(cli: CliHarness) -> Ledger:
 
 
 def _add(cli: CliHarness, url: str, *args: str) -> int:
-    return int(cli.json("queue", "add", url, *args)["id"])
+    """Add `url` with a title unless one is given (an item without words is only a draft)."""
+    words = () if "--title" in args else ("--title", "Title")
+    return int(cli.json("queue", "add", url, *words, *args)["id"])
 
 
 def _log(cli: CliHarness, *args: str) -> list[dict[str, object]]:

@@ -60,7 +60,7 @@ def test_config_feeds_are_listed_with_cli_feeds(cli, tmp_path):
         "--name",
         "lists",
         "--category",
-        "Events",
+        "Event",
         "--tag",
         "xen",
         "--channel",
@@ -80,7 +80,7 @@ def test_config_feeds_are_listed_with_cli_feeds(cli, tmp_path):
     assert listed["project-blog"]["managed_by"] == "config"
     assert listed["project-blog"]["auto_approve"] is True
     lists = listed["lists"]
-    assert (lists["managed_by"], lists["category"], lists["tags"]) == ("cli", "events", ["xen"])
+    assert (lists["managed_by"], lists["category"], lists["tags"]) == ("cli", "event", ["xen"])
     assert (lists["channels"], lists["interval_seconds"], lists["initial"]) == (["fast"], 7200, 2)
     assert (lists["include"], lists["exclude"], lists["status"]) == (["patch"], ["spam"], "new")
     table = cli.ok("feeds", "list").stdout.splitlines()

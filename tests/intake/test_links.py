@@ -190,17 +190,41 @@ def test_queue_add_refuses_a_local_address_and_says_why(
     assert server.log == []
 
 
-def test_queue_add_of_an_unreadable_page_adds_it_without_a_title_and_warns(
+def test_queue_add_of_an_unreadable_page_adds_it_as_a_draft_and_warns(
     server: FakeServer, tmp_path: Path, clock: FakeClock
 ) -> None:
     cli = _cli(tmp_path, clock, allow_private=True)
     result = cli.run("queue", "add", f"{server.url}/broken", "--json")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr.startswith("warning: could not read the page's title (HTTP 500")
-    assert "queue edit ID --title" in result.stderr
+    [warning] = result.stderr.splitlines()
+    assert warning.startswith("warning: could not read the page's title (HTTP 500")
+    assert warning.endswith(
+        "item 1 was added as a draft (no title or text: the daemon never posts a bare link). "
+        "Give it words with `xensocial queue edit 1 --title ...`, then "
+        "`xensocial queue approve 1`"
+    )
     item = json.loads(result.stdout)  # stdout stays clean JSON: the warning is on stderr
-    assert (item["title"], item["url"]) == ("", f"{server.url}/broken")
+    assert (item["title"], item["url"], item["state"]) == ("", f"{server.url}/broken", "draft")
     assert len(server.log) == 1  # one try, no retry loop
+
+
+def test_a_page_without_a_title_but_with_a_description_is_approved(
+    server: FakeServer, tmp_path: Path, clock: FakeClock
+) -> None:
+    server.route(
+        "GET",
+        "/untitled",
+        lambda r: Reply(200, b'<head><meta name="description" content="Words."></head>', HTML),
+    )
+    cli = _cli(tmp_path, clock, allow_private=True)
+    result = cli.run("queue", "add", f"{server.url}/untitled", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        "warning: the page has no title; item 1 was added without a title. "
+        "Set one with `xensocial queue edit 1 --title ...`\n"
+    )
+    item = json.loads(result.stdout)
+    assert (item["title"], item["text"], item["state"]) == ("", "Words.", "approved")
 
 
 def test_queue_add_of_an_unresolvable_host_still_adds_it(tmp_path: Path, clock: FakeClock) -> None:

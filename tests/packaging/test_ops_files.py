@@ -157,7 +157,7 @@ def test_dockerfile_is_multistage_non_root_with_volume_and_healthcheck() -> None
 
 def test_dockerignore_keeps_state_and_venv_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
-    assert {".venv", ".git", "xensocial-data", "*.db"} <= ignored
+    assert {".venv", ".git", "xensocial-data", "xensocial-demo", "*.db"} <= ignored
 
 
 def test_config_parser_reads_unit_sections() -> None:

@@ -100,7 +100,7 @@ def test_out_writes_the_file_in_the_format_its_name_says(cli: CliHarness, tmp_pa
     csv_file = tmp_path / "q1.CSV"
     cli.ok("report", "quarterly", "--quarter", "2026q1", "--out", str(csv_file))
     assert csv_file.read_text(encoding="utf-8").startswith("section,key,metric,value\n")
-    forced = tmp_path / "report.txt"
+    forced = tmp_path / "report"  # no extension: --format chooses
     cli.ok("report", "monthly", "--format", "json", "--out", str(forced))
     assert json.loads(forced.read_text(encoding="utf-8"))["period"]["label"] == "2026-03"
     assert not list(tmp_path.glob(".*.tmp"))  # written through a temporary file, renamed

@@ -138,7 +138,7 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool, acting_as: str
     Staff add items to the queue (`queue add`, `queue import`); the daemon (`run`) posts them.
     """
     app = ctx.ensure_object(App)
-    if config_path:
+    if config_path is not None:  # "" too: refused when read, never taken for "no file"
         app.config_path = config_path
     app.debug = app.debug or debug
     if acting_as is not None:

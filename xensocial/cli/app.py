@@ -127,9 +127,14 @@ class App:
 
     @cached_property
     def settings(self) -> Settings:
-        from ..config import load_settings
+        """The configuration, read once; on the embedded demo, one line on stderr says so (a
+        forgotten --config must not go unnoticed)."""
+        from ..config import DEMO_NOTICE, load_settings
 
-        return load_settings(self.config_path)
+        settings = load_settings(self.config_path)
+        if settings.demo:
+            self.warn(DEMO_NOTICE)
+        return settings
 
     @cached_property
     def raw_engine(self) -> Engine:

@@ -4,7 +4,8 @@ Both commands only read the database (through a read-only connection, so a long 
 holds up the daemon) and write to stdout or to `--out PATH`. A file is written next to its
 final name and moved into place at the end, so an export that fails leaves no half-written
 file behind, and never an empty one over an older good one. Every option is checked before
-anything is read: a bad date, an unknown channel or a folder that does not exist is exit 2.
+anything is read: a bad date, an unknown channel, a folder that does not exist or a file
+whose extension names another format (`feed.pdf`) is exit 2.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import re
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ import click
 
 from ..errors import UsageError
 from .app import App, pass_app
+from .params import out_format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -36,6 +38,9 @@ _ROW_NAMES = {
     "followers": "follower sample(s)",
 }
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The file names `--out` takes (any other extension is refused: `params.out_format`).
+_ATOM_FILES = {".atom": "atom", ".xml": "atom"}
+_CSV_FILES = {".csv": "csv"}
 
 
 @click.group()
@@ -45,7 +50,12 @@ def export() -> None:
 
 @export.command("atom")
 @click.option("--channel", "channel", metavar="NAME", help="Only this channel's posts.")
-@click.option("--out", "out", metavar="PATH", help="Write the feed to PATH (default: stdout).")
+@click.option(
+    "--out",
+    "out",
+    metavar="PATH",
+    help="Write the feed to PATH, a .atom or .xml file (default: stdout).",
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
@@ -58,7 +68,7 @@ def atom(app: App, channel: str | None, out: str | None, limit: int) -> None:
     """The Atom feed of published posts, newest first: every channel, or one."""
     from ..reporting.atom import atom_feed, latest_posts
 
-    target = _target(out)
+    target = _target(out, _ATOM_FILES)
     with _reading(app) as conn:
         _check_channel(app, conn, channel)
         posts = latest_posts(conn, channel=channel, limit=limit)
@@ -88,7 +98,9 @@ def atom(app: App, channel: str | None, out: str | None, limit: int) -> None:
     help="Rows before this date/time; a date alone includes that whole day.",
 )
 @click.option("--channel", "channel", metavar="NAME", help="Only this channel's rows.")
-@click.option("--out", "out", metavar="PATH", help="Write the CSV to PATH (default: stdout).")
+@click.option(
+    "--out", "out", metavar="PATH", help="Write the CSV to PATH, a .csv file (default: stdout)."
+)
 @pass_app
 def csv_command(
     app: App,
@@ -107,7 +119,7 @@ def csv_command(
     end = _when(until, "--until", zone, now, end_of_day=True)
     if start is not None and end is not None and start >= end:
         raise UsageError(f"--since {since} is not before --until {until}: nothing could match")
-    target = _target(out)
+    target = _target(out, _CSV_FILES)
     with _reading(app) as conn:
         _check_channel(app, conn, channel)
         with _output(target, binary=False) as f:
@@ -132,8 +144,9 @@ def _when(
     return instant
 
 
-def _target(out: str | None) -> Path | None:
-    """The output file, checked before anything is read: its folder must exist."""
+def _target(out: str | None, extensions: Mapping[str, str]) -> Path | None:
+    """The output file, checked before anything is read: its folder must exist, and its
+    extension, if any, must be one of `extensions` (`params.out_format`)."""
     if out is None or out == "-":
         return None
     path = Path(out).expanduser()
@@ -141,6 +154,7 @@ def _target(out: str | None) -> Path | None:
         raise UsageError(f"--out {out}: is a folder; give a file name")
     if not path.absolute().parent.is_dir():
         raise UsageError(f"--out {out}: the folder {path.absolute().parent} does not exist")
+    out_format(out, extensions, default=next(iter(extensions.values())))
     return path
 
 

@@ -114,6 +114,7 @@ def add(
         default_feed_name,
     )
     from ..durations import parse_duration
+    from ..item_rules import check_category, known_categories
 
     try:
         stored_url = check_feed_url(url, Path.cwd())
@@ -128,6 +129,7 @@ def add(
         category = check_feed_category(category)
     except ValueError as exc:
         raise UsageError(f"--category: {exc}") from None
+    category = check_category(category, known_categories(app.settings))  # as items' own
     if every < MIN_INTERVAL:
         raise UsageError(f"--interval {interval!r} is too short; at least 1s")
     known = app.settings.channel_names

@@ -7,6 +7,7 @@ daemon touched `<data_dir>/heartbeat` less than 90 seconds ago.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -45,9 +46,15 @@ def upgrade(app: App) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @pass_app
 def status(app: App, as_json: bool) -> None:
-    """Show the database, its schema revision, and how many items it holds by state."""
+    """Show the configuration file, the data folder and the database in use (absolute paths),
+    the schema revision, and how many items the database holds by state."""
     from sqlalchemy.engine import make_url
 
+    from ..config_paths import sqlite_file
+
+    settings = app.settings
+    config = str(Path(settings.source).resolve())
+    database_file = sqlite_file(settings.database_url)
     engine = app.raw_engine
     at, head = database_revision(engine), script_head()
     counts: dict[str, int] = {}
@@ -55,11 +62,15 @@ def status(app: App, as_json: bool) -> None:
         from content_queue.queue import ContentQueue
 
         counts = ContentQueue(engine).count_by_state()
-    url = make_url(app.settings.database_url).render_as_string(hide_password=True)
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
     if as_json:
         emit_json(
             {
+                "configuration": config,
+                "demo": settings.demo,
+                "data_dir": str(settings.data_dir),
                 "database": url,
+                "database_file": None if database_file is None else str(database_file),
                 "revision": at,
                 "head": head,
                 "up_to_date": at == head,
@@ -67,6 +78,8 @@ def status(app: App, as_json: bool) -> None:
             }
         )
         return
+    click.echo(f"Config:   {config}" + (" (the embedded demo)" if settings.demo else ""))
+    click.echo(f"Data dir: {settings.data_dir}")
     click.echo(f"Database: {url}")
     if at == head:
         click.echo(f"Revision: {at} (up to date)")

@@ -1,19 +1,25 @@
-"""Option and argument types shared by the commands: item ids and priorities.
+"""Option and argument types shared by the commands: item ids, priorities, output files.
 
 Declared once so every command refuses the same bad values the same way, at parse time (exit 2,
 one line, nothing opened), with the bounds the databases can store (`content_queue.limits`):
 without them a huge number reached SQLite or PostgreSQL and came back as a database error.
+Every `--out FILE` goes through `out_format`: a file whose extension names a format the command
+does not write (`report monthly --out dec.pdf` wrote Markdown into a .pdf) is refused.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import click
 
 from content_queue.limits import MAX_ITEM_ID, PRIORITY_MAX, PRIORITY_MIN
 
-__all__ = ["ITEM_ID", "MAX_ITEM_ID", "PRIORITY", "ItemId"]
+from ..errors import UsageError
+
+__all__ = ["ITEM_ID", "MAX_ITEM_ID", "PRIORITY", "ItemId", "out_format"]
 
 
 class ItemId(click.types.IntParamType):
@@ -34,3 +40,39 @@ class ItemId(click.types.IntParamType):
 
 ITEM_ID = ItemId()
 PRIORITY = click.IntRange(PRIORITY_MIN, PRIORITY_MAX)
+
+
+def out_format(
+    out: str | Path | None,
+    extensions: Mapping[str, str],
+    *,
+    default: str,
+    given: str | None = None,
+) -> str:
+    """The format a command writes to `out`: `given` (--format), else the one its extension
+    names in `extensions` (".html" -> "html"), else `default`. A name without an extension
+    takes any format. Raises UsageError (exit 2, one line) when the extension names no
+    format the command writes, or another format than --format asks for."""
+    if out is None:
+        return given or default
+    suffix = Path(out).suffix.lower()
+    if not suffix:
+        return given or default
+    named = extensions.get(suffix)
+    if named is None:
+        raise UsageError(
+            f"--out {str(out)!r}: {suffix} is not a format this command writes; name the file "
+            f"{_choices(extensions)}, or leave the extension out"
+        )
+    if given is not None and named != given:
+        wanted = [e for e, f in extensions.items() if f == given]
+        raise UsageError(
+            f"--out {str(out)!r} names the {named} format, but --format {given} was asked for; "
+            f"name the file {' or '.join(wanted) or 'without an extension'}"
+        )
+    return named
+
+
+def _choices(extensions: Mapping[str, str]) -> str:
+    names = list(extensions)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

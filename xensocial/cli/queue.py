@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..item_rules import NO_WORDS
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
@@ -42,6 +43,17 @@ def _check_ids(app: App, ids: Sequence[int], action: str) -> None:
             missing.append(str(item_id))
     if missing:
         raise UsageError(f"no item with id {', '.join(missing)}; nothing was {action}")
+
+
+def _check_words(app: App, ids: Sequence[int]) -> None:
+    """Every draft among `ids` has words to post (`item_rules.check_words`), else nothing is
+    approved: the daemon would post a bare link."""
+    from ..item_rules import check_words
+
+    for item_id in dict.fromkeys(ids):
+        item = app.queue.get(item_id)
+        if item.state == "draft":
+            check_words(item_id, item.title, item.text)
 
 
 def _feed_drafts(app: App, name: str) -> list[int]:
@@ -79,6 +91,20 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
     )
     waiting = [d.channel for d in item.deliveries if d.state == "pending"]
     check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
+
+
+def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
+    """The rules every way in shares (`item_rules`), for the fields an edit changes: a known
+    category, an expiry still ahead, and words left on an approved item."""
+    from ..item_rules import check_category, check_expiry, check_words, known_categories
+
+    if "category" in changes:
+        changes["category"] = check_category(changes["category"], known_categories(app.settings))
+    check_expiry(changes.get("expires_at"), app.clock(), app.settings.timezone)
+    if changes.keys() & {"title", "text"}:
+        item = app.queue.get(item_id)
+        if item.state == "approved":
+            check_words(item_id, changes.get("title", item.title), changes.get("text", item.text))
 
 
 @click.group()
@@ -204,6 +230,7 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
             return
     else:
         _check_ids(app, item_ids, "approved")
+    _check_words(app, item_ids)
     approved = 0
     for item, changed in app.queue.approve_many(item_ids, by=app.user):
         approved += changed
@@ -294,7 +321,7 @@ def edit(
         if value is not None:
             changes[name] = value
     if category is not None:
-        changes["category"] = category.strip().lower()
+        changes["category"] = category
     if tags:
         changes["tags"] = [t.strip().lstrip("#") for t in tags if t.strip()]
     for name, raw, option in (
@@ -314,6 +341,7 @@ def edit(
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
             "--event-date"
         )
+    _check_edit_rules(app, item_id, changes)
     _check_edit_fits(app, item_id, changes)
     item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
     if as_json:
@@ -350,24 +378,36 @@ def _edit_channel_text(
         click.echo(f"Item {item_id} on {channel} now has its own text{note}")
 
 
-def _fitting_rows(
-    app: App, rows: list[tuple[int, NewItem]]
-) -> tuple[list[tuple[int, NewItem]], list[RowError]]:
-    """The rows whose item fits every channel it targets, and a RowError for each other row."""
-    from content_queue.errors import RowError
+def _checked_rows(
+    app: App, rows: list[tuple[int, NewItem]], *, draft: bool
+) -> tuple[list[tuple[int, NewItem]], list[RowError], list[int]]:
+    """The rows that may go in, a RowError for each other row, and the lines made drafts for
+    having no words. A row may go in when its category is known (`item_rules`) and its item fits
+    every channel it targets; it goes in as a draft when `draft`, or when it has neither title
+    nor text (the daemon never posts a bare link)."""
+    from dataclasses import replace
 
+    from content_queue.errors import InvalidItem, RowError
+
+    from ..item_rules import check_category, known_categories, wordless
     from ..rendering import TextTooLong
 
+    known = known_categories(app.settings)
     good: list[tuple[int, NewItem]] = []
-    unfit: list[RowError] = []
+    bad: list[RowError] = []
+    no_words: list[int] = []
     for line, new in rows:
         try:
+            new = replace(new, category=check_category(new.category, known))
             check_fits_channels(app.settings, new, new.channels)
-        except TextTooLong as exc:
-            unfit.append(RowError(line, str(exc)))
-        else:
-            good.append((line, new))
-    return good, unfit
+        except (InvalidItem, TextTooLong) as exc:
+            bad.append(RowError(line, str(exc)))
+            continue
+        bare = not draft and wordless(new.title, new.text)
+        if bare:
+            no_words.append(line)
+        good.append((line, replace(new, draft=True) if draft or bare else new))
+    return good, bad, no_words
 
 
 @queue.command("import")
@@ -376,15 +416,21 @@ def _fitting_rows(
 @click.option(
     "--allow-duplicate", is_flag=True, help="Add rows whose URL is already queued or posted."
 )
+@click.option(
+    "--draft", is_flag=True, help="Import every row as a draft, to approve later (`queue approve`)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 @pass_app
-def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json: bool) -> None:
+def import_(
+    app: App, file: Path, skip_bad: bool, allow_duplicate: bool, draft: bool, as_json: bool
+) -> None:
     """Add the items of a CSV file (header: url,title,text,category,tags,channels,not_before,priority).
 
     Tags and channels are separated by ';'; empty channels means every channel; not_before
-    without an offset is in the configuration's time zone. If any row is bad nothing is
-    imported, unless --skip-bad (a file with no good row at all is always refused).
-    Duplicates are skipped and reported.
+    without an offset is in the configuration's time zone; a category must be a known one. If
+    any row is bad nothing is imported, unless --skip-bad (a file with no good row at all is
+    always refused). Duplicates are skipped and reported. A row with neither title nor text is
+    imported as a draft (the daemon never posts a bare link), and so is every row with --draft.
     """
     from content_queue.csvimport import parse_csv
     from content_queue.errors import ImportFailed
@@ -397,7 +443,8 @@ def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json
         created_by=app.user,
         timezone=app.settings.timezone,
     )
-    rows, unfit = _fitting_rows(app, rows)
+    rows, unfit, bare = _checked_rows(app, rows, draft=draft)
+    no_words = set(bare)
     bad = sorted([*bad, *unfit], key=lambda e: e.line)
     if bad and (not skip_bad or not rows):
         raise ImportFailed(str(file), bad)
@@ -414,6 +461,7 @@ def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json
                     for line, dup in result.duplicates
                 ],
                 "refused": [{"line": e.line, "message": e.message} for e in refused],
+                "drafts_without_words": [n for n, _ in result.added if n in no_words],
             }
         )
         return
@@ -423,6 +471,12 @@ def import_(app: App, file: Path, skip_bad: bool, allow_duplicate: bool, as_json
         click.echo(f"Skipped {len(result.duplicates)} duplicate(s):")
         for line, dup in result.duplicates:
             click.echo(f"  line {line}: {dup.url} is item {dup.existing_id} ({dup.existing_state})")
+    drafted = [str(n) for n, _ in result.added if n in no_words]
+    if drafted:
+        click.echo(
+            f"Added {len(drafted)} row(s) as drafts ({NO_WORDS}): line(s) {', '.join(drafted)}; "
+            "give them words with `xensocial queue edit ID --title ...`, then approve them."
+        )
     if refused:
         click.echo(f"Refused {len(refused)} row(s):")
         for error in refused:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
 from .output import emit_json, item_summary
@@ -59,14 +60,14 @@ def _channels(app: App, given: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(given))
 
 
-def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> NewItem:
-    """`new` with the page's own title, and its description when no --text was given.
+def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> tuple[NewItem, str]:
+    """`new` with the page's own title, and its description when no --text was given; and,
+    when the page gave no words, why (else "").
 
     The URL, the dates and duplicates are checked first (as the queue will check them again),
     so input that will be refused costs no fetch. A page that cannot be read (down, slow, an
-    error) does not stop the add: the item is never lost, it is added without a title, with a
-    warning (the networks still show the link's preview card). Only a refused address stops
-    it (exit 2): the address guard's refusal is the point."""
+    error) does not stop the add: the item is never lost. Only a refused address stops it
+    (exit 2): the address guard's refusal is the point."""
     from dataclasses import replace
 
     from content_queue.errors import DuplicateItem, InvalidItem
@@ -83,12 +84,7 @@ def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> NewIte
     if existing is not None:
         raise DuplicateItem(url, existing.id, existing.state)
     if not app.settings.intake.fetch_link_details:
-        click.echo(
-            "The page was not read ([intake] fetch_link_details = false); adding the link "
-            "without a title. Set one with `xensocial queue edit ID --title ...`.",
-            err=True,
-        )
-        return new
+        return new, "the page was not read ([intake] fetch_link_details = false)"
     try:
         meta = fetch_link_metadata(url, app.settings.intake.fetch_limits())
     except FetchError as exc:
@@ -96,17 +92,27 @@ def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> NewIte
             raise UsageError(
                 f"{exc.reason}. To add the link without reading the page, give --title"
             ) from None
-        click.echo(
-            f"warning: could not read the page's title ({exc.reason}); adding the link without "
-            "one. Set it with `xensocial queue edit ID --title ...`.",
-            err=True,
-        )
-        return new
+        return new, f"could not read the page's title ({exc.reason})"
     if meta.title:
         click.echo(f"Title from the page: {meta.title}", err=True)
-    else:
-        click.echo("The page has no title; set one with `queue edit ID --title`.", err=True)
-    return replace(new, title=meta.title or "", text=new.text or meta.description or "")
+    new = replace(new, title=meta.title or "", text=new.text or meta.description or "")
+    return new, "" if meta.title else "the page has no title"
+
+
+def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> None:
+    """One stderr line when the item went in without the page's words: as a draft when it has
+    none at all (`item_rules.wordless`), else approved without a title."""
+    if drafted:
+        app.warn(
+            f"{unread or 'no title or text was given'}; item {item_id} was added as a draft "
+            f"({NO_WORDS}). Give it words with `xensocial queue edit {item_id} --title ...`, "
+            f"then `xensocial queue approve {item_id}`"
+        )
+    elif unread:
+        app.warn(
+            f"{unread}; item {item_id} was added without a title. Set one with "
+            f"`xensocial queue edit {item_id} --title ...`"
+        )
 
 
 @click.command()
@@ -163,15 +169,20 @@ def add(
     """Add URL to the queue; prints the new item's id.
 
     Without --title, the page is fetched and its title (and, without --text, its description)
-    are used; if the page cannot be read, the link is added without a title, with a warning.
-    An announcement goes first at each channel's next slot; --at pins the post to a time;
+    are used; if that gives no words at all (the page cannot be read), the link is added as a
+    draft, with a warning: the daemon never posts a bare link. The category must be a known one
+    (the built-in ones and those the configuration names); an expiry must be ahead. An
+    announcement goes first at each channel's next slot; --at pins the post to a time;
     --event-date adds reminders before the event (docs/editorial.md).
     """
+    from dataclasses import replace
+
     from content_queue.views import NewItem
 
     targets = _channels(app, channels)
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
+    check_expiry(ends, app.clock(), app.settings.timezone)
     ed = read_editorial(
         app,
         evergreen=evergreen,
@@ -187,7 +198,10 @@ def add(
         channels=targets,
         title=title,
         text=text,
-        category=category if category is not None else ("event" if ed.event_at else "news"),
+        category=check_category(
+            category if category is not None else ("event" if ed.event_at else "news"),
+            known_categories(app.settings),
+        ),
         tags=tags,
         priority=priority,
         not_before=begins,
@@ -200,13 +214,18 @@ def add(
         publish_at=ed.at,
         event_at=ed.event_at,
     )
+    unread = ""
     if not title:  # after every other check: a refused command fetches nothing
-        new = _with_page_words(app, new, allow_duplicate=allow_duplicate)
+        new, unread = _with_page_words(app, new, allow_duplicate=allow_duplicate)
+    drafted = not new.draft and wordless(new.title, new.text)
+    if drafted:
+        new = replace(new, draft=True)
     check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)
     item = app.writer.add(new, allow_duplicate=allow_duplicate)
+    _say_what_is_missing(app, item.id, unread, drafted)
     if as_json:
         emit_json(item.as_dict())
     else:

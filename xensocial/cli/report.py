@@ -18,6 +18,7 @@ import click
 from ..errors import UsageError
 from ..reporting.render import FORMATS
 from .app import App, pass_app
+from .params import out_format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -25,8 +26,9 @@ if TYPE_CHECKING:
     from ..reporting.periods import Period
 
 __all__ = ["report"]
-_EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv",
-               ".json": "json"}  # fmt: skip
+# The file names `--out` takes, and the format each means (`params.out_format`).
+_EXTENSIONS = {".md": "md", ".markdown": "md", ".txt": "md", ".html": "html", ".htm": "html",
+               ".csv": "csv", ".json": "json"}  # fmt: skip
 
 
 def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +39,7 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         metavar="PATH",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write the report to this file instead of printing it (its extension .md, .html, "
-        ".csv or .json chooses the format when --format is not given).",
+        ".csv or .json chooses the format; any other extension is refused).",
     )(command)
     return click.option(
         "--format",
@@ -93,14 +95,6 @@ def quarterly(app: App, quarter: str | None, fmt: str | None, out: Path | None) 
     _produce(app, period, fmt, out)
 
 
-def _format_for(fmt: str | None, out: Path | None) -> str:
-    if fmt is not None:
-        return fmt
-    if out is not None:
-        return _EXTENSIONS.get(out.suffix.lower(), "md")
-    return "md"
-
-
 def _check_out(out: Path) -> None:
     """Refuse, before reading anything, a file that could not be written."""
     folder = out.parent  # "." for a bare file name
@@ -139,7 +133,7 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
     from ..reporting.build import build_report
     from ..reporting.render import render  # the renderers, imported only now
 
-    chosen = _format_for(fmt, out)
+    chosen = out_format(out, _EXTENSIONS, default="md", given=fmt)
     if out is not None:
         _check_out(out)
     settings = app.settings
