@@ -40,7 +40,7 @@ import structlog
 from content_queue.coverage import ClipStore, NewClip
 from content_queue.timeutil import Clock, system_clock
 
-from .entries import _link, _summary, clean_text
+from .entries import NotPlainText, _link, _summary, clean_text, plain_title
 from .poller import local_path
 
 if TYPE_CHECKING:
@@ -113,26 +113,35 @@ def _day(entry: Any, zone: ZoneInfo) -> date | None:
 def parse_coverage(
     body: bytes, *, url: str, content_type: str | None, zone: ZoneInfo
 ) -> tuple[str, list[CoverageEntry]]:
-    """The feed's title and its entries. Raises ValueError when `body` is not a feed."""
+    """The feed's title and its entries. Raises ValueError when `body` is not a feed, or is
+    refused whole as feeds of items are (`docguard`, `entries.plain_title`)."""
     feedparser: Any = importlib.import_module("feedparser")  # untyped, and slow to import
-    from .docguard import check_markup
+    from .docguard import check_document
 
-    check_markup(body)  # a tag bomb is refused unparsed (MarkupTooComplexError is a ValueError)
+    check_document(body)  # a tag bomb or an entity bomb is refused unparsed (ValueErrors)
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         raise ValueError(f"not a feed ({problem or 'no RSS or Atom document found'})")
-    entries = [
-        CoverageEntry(
-            url=_link(e),
-            title=clean_text(e.get("title", "") or ""),
-            summary=_summary(e),
-            published=_day(e, zone),
-            source=clean_text((e.get("source") or {}).get("title", "") or ""),
+    entries = []
+    for index, e in enumerate(parsed.entries):
+        try:
+            title = plain_title(e.get("title", "") or "")
+        except NotPlainText as exc:
+            raise ValueError(
+                f"refused: the title of entry {index + 1} is not plain text ({exc}); "
+                "no clip was recorded from this feed"
+            ) from None
+        entries.append(
+            CoverageEntry(
+                url=_link(e),
+                title=title,
+                summary=_summary(e),
+                published=_day(e, zone),
+                source=clean_text((e.get("source") or {}).get("title", "") or ""),
+            )
         )
-        for e in parsed.entries
-    ]
     return clean_text(parsed.feed.get("title", "") or ""), entries
 
 

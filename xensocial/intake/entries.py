@@ -5,7 +5,10 @@ feedparser reads every format (RSS 0.9x/1.0/2.0, Atom) and resolves relative lin
 
 - the entry key, stable across polls: the entry's id/guid, else its canonical link, else a hash
   of its words (an entry with none of these is still recognised when it shows up again);
-- the title and summary as plain text: HTML stripped, entities decoded, whitespace folded;
+- the title and summary as plain text: HTML stripped, entities decoded, whitespace folded; a
+  title still holding an entity reference or a tag after that (`plain_title`) is no text a
+  person wrote but what a hostile document left behind (`&lol9;` from a "billion laughs"
+  feed), and the whole document is refused: nothing is queued from it;
 - the order newest first (by date; undated entries keep document order, after dated ones), so
   the "queue only the newest N" rule of a new feed takes the right ones.
 
@@ -28,15 +31,31 @@ from content_queue.errors import InvalidItem
 from content_queue.sources import EntryData
 from content_queue.urls import canonical_url
 
-__all__ = ["FeedParseError", "ParsedFeed", "clean_text", "matches", "parse_feed"]
+__all__ = [
+    "FeedParseError",
+    "NotPlainText",
+    "ParsedFeed",
+    "clean_text",
+    "matches",
+    "parse_feed",
+    "plain_title",
+]
 
 _WHITESPACE = re.compile(r"\s+")
 _SKIPPED_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template"})
 _BLOCK_TAGS = frozenset({"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+# What plain text cannot hold once `clean_text` has decoded every entity HTML knows and
+# stripped every tag: a reference to an entity nobody defined, or a tag.
+_ENTITY_REF = re.compile(r"&[A-Za-z_:][\w.:-]*;")
+_TAG = re.compile(r"<[A-Za-z/!?]")
 
 
 class FeedParseError(Exception):
-    """The document is not a feed feedparser can read; the message says why."""
+    """The document is not a feed feedparser can read, or is refused; the message says why."""
+
+
+class NotPlainText(ValueError):
+    """A title that is not plain text once cleaned; the message says what it still holds."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +97,18 @@ def clean_text(value: str) -> str:
         extractor.close()
         value = html.unescape("".join(extractor.parts))  # double-escaped feeds: &amp;amp;
     return _WHITESPACE.sub(" ", value).strip()
+
+
+def plain_title(value: str) -> str:
+    """`value` as plain text (`clean_text`); NotPlainText when what is left still holds an
+    entity reference (`&lol9;`) or a tag, which no person's title does."""
+    title = clean_text(value)
+    for pattern, what in ((_ENTITY_REF, "an unexpanded entity reference"), (_TAG, "markup")):
+        found = pattern.search(title)
+        if found is not None:
+            shown = title[found.start() : found.start() + 20]
+            raise NotPlainText(f"{what}: {shown!r}")
+    return title
 
 
 def matches(text: str, include: Sequence[str], exclude: Sequence[str]) -> bool:
@@ -132,16 +163,18 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse a feed document fetched from `url` (the base of its relative links).
 
-    Raises FeedParseError when it is not a feed at all; a feed with small faults (a wrong
-    encoding declaration, an undefined entity) is read anyway and `problem` says what was wrong."""
+    Raises FeedParseError when it is not a feed at all, or is refused whole: too many tags,
+    entities declared in its DOCTYPE (`docguard`), or an entry whose title is not plain text
+    (`plain_title`). A feed with small faults (a wrong encoding declaration) is read anyway and
+    `problem` says what was wrong."""
     # Imported here (the CLI's fast paths must not pay for it), through importlib because
     # feedparser ships no type information.
     feedparser: Any = importlib.import_module("feedparser")
-    from .docguard import MarkupTooComplexError, check_markup
+    from .docguard import check_document
 
-    try:  # feedparser's cost grows with the tags, not the bytes: refuse a tag bomb unparsed
-        check_markup(body)
-    except MarkupTooComplexError as refused:
+    try:  # a tag bomb or an entity bomb is refused unparsed (see docguard)
+        check_document(body)
+    except ValueError as refused:
         raise FeedParseError(str(refused)) from None
 
     # Without a content type feedparser complains (NonXMLContentType) about a sound document.
@@ -159,7 +192,13 @@ def parse_feed(
     undated: list[EntryData] = []
     seen: set[str] = set()
     for index, entry in enumerate(parsed.entries):
-        title = clean_text(entry.get("title", "") or "")
+        try:
+            title = plain_title(entry.get("title", "") or "")
+        except NotPlainText as exc:
+            raise FeedParseError(
+                f"refused: the title of entry {index + 1} is not plain text ({exc}); "
+                "nothing was queued from this feed"
+            ) from None
         text = _summary(entry)
         link = _link(entry)
         if not (title or text or link):
