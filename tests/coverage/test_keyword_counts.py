@@ -23,6 +23,7 @@ from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel, make_settings
 from tests.fakes.server import FakeServer
 from tests.fakes.x import APP_BEARER, CREDENTIALS, FakeX, rate_limited, server_error
+from tests.fakes.x_billing import payment_required
 from xensocial.adapters.base import AuthError, ChannelContext
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.adapters.x import XAdapter
@@ -252,6 +253,25 @@ def test_a_server_error_waits_an_hour(
     clock.advance(minutes=1)
     [result] = collector.run_round()
     assert result.keywords is not None and result.keywords.counted == ["xen", "kvm"]
+
+
+def test_out_of_credits_waits_an_hour_and_the_round_goes_on(
+    engine: Engine, clock: FakeClock, server: FakeServer, x: XAdapter
+) -> None:
+    # A 402 on the counts (X's credits used up after the follower count was read) is reported
+    # as the round's error; the round itself does not fail, and the counts are asked again
+    # an hour later, when someone may have bought credits.
+    server.fault("GET", COUNTS, payment_required())
+    collector = counter(engine, clock, x)
+    [result] = collector.run_round()
+    assert result.followers_taken
+    assert (result.error or "").startswith("keyword counts: out of X credits: ")
+    clock.advance(minutes=59)
+    collector.run_round()
+    assert len(server.requests(path=COUNTS)) == 1
+    clock.advance(minutes=1)
+    [later] = collector.run_round()
+    assert later.keywords is not None and later.keywords.counted == ["xen", "kvm"]
 
 
 def test_a_tier_without_the_endpoint_is_logged_once_and_not_asked_again(

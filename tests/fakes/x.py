@@ -22,6 +22,9 @@ are wrapped in t.co links with the original in `entities.urls[].expanded_url`.
 get a "Field Authorization Error" per post (as do posts over 30 days old). Faults: use
 `rate_limited(reset)` and `server_error(status)` with `server.fault(...)`.
 
+Billing (`x_billing`): `bill` counts what X would charge; `blocked = payment_required()` (or
+`usage_capped()`) answers every signed request so until it is set back to None.
+
 Recent post counts, as X serves them: app-only authentication only (the bearer token that
 `POST /oauth2/token` gives for the consumer key and secret in HTTP Basic; a user-context OAuth
 1.0a request gets X's 403 "unsupported-authentication"); `start_time` no older than seven days
@@ -48,6 +51,7 @@ from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
 from .server import FakeServer, Fault, Reply, Request
+from .x_billing import Bill
 
 __all__ = ["APP_BEARER", "CREDENTIALS", "FakeX", "XPost", "rate_limited", "server_error"]
 
@@ -78,13 +82,7 @@ def rate_limited(reset_at: datetime | None) -> Fault:
     headers = {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0"}
     if reset_at is not None:
         headers["x-rate-limit-reset"] = str(int(reset_at.timestamp()))
-    body = {
-        "title": "Too Many Requests",
-        "detail": "Too Many Requests",
-        "type": "about:blank",
-        "status": 429,
-    }
-    return Fault.respond(429, body, headers)
+    return Fault.respond(429, _problem(429, "Too Many Requests", "Too Many Requests").body, headers)
 
 
 def server_error(status: int = 503) -> Fault:
@@ -171,6 +169,8 @@ class FakeX:
         self.posts: dict[str, XPost] = {}  # by id, in creation order
         self.public: list[tuple[datetime, str, bool]] = []  # others' posts: (at, text, retweet)
         self.revoked = False
+        self.blocked: Fault | None = None  # X's answer to every request while the app can't pay
+        self.bill = Bill(self.clock)
         self._lock = threading.Lock()
         self._seq = 0
         server.route("POST", "/2/tweets", self._authed(self._create))
@@ -200,9 +200,12 @@ class FakeX:
         def check(request: Request) -> Reply:
             if self.revoked or not self._signed(request):
                 return _problem(401, "Unauthorized", "Unauthorized")
-            return handler(request)
+            return self._refusal() or handler(request)
 
         return check
+
+    def _refusal(self) -> Reply | None:
+        return self.blocked.reply if self.blocked is not None else None
 
     def _signed(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")
@@ -269,6 +272,7 @@ class FakeX:
             if any(self._raw(p) == text for p in self.posts.values()):
                 return _problem(403, "Forbidden", DUPLICATE)
             post = self._store(text, self.clock())
+        self.bill.request("Post: Create (with URL)" if post.urls else "Post: Create")
         return Reply(
             201, {"data": {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}}
         )
@@ -294,6 +298,7 @@ class FakeX:
                 "listed_count": 0,
                 "like_count": 0,
             }
+        self.bill.read("User: Read", [self.user_id])
         return Reply(200, {"data": data})
 
     def _timeline(self, request: Request) -> Reply:
@@ -320,6 +325,7 @@ class FakeX:
         body: dict[str, Any] = {"meta": meta}
         if page:
             body["data"] = [p.as_json(fields, private=False) for p in page]
+        self.bill.read("Owned Read", (p.id for p in page))
         return Reply(200, body)
 
     def _lookup(self, request: Request) -> Reply:
@@ -377,6 +383,7 @@ class FakeX:
             body["data"] = data
         if errors:
             body["errors"] = errors
+        self.bill.read("Posts: Read", (d["id"] for d in data))
         return Reply(200, body)
 
     # -- app-only endpoints ----------------------------------------------------------------
@@ -426,6 +433,8 @@ class FakeX:
             )
         if auth != f"Bearer {APP_BEARER}" or self.revoked:
             return _problem(401, "Unauthorized", "Unauthorized")
+        if refusal := self._refusal():
+            return refusal
         if not self.counts_available:
             body = {
                 "client_id": "12345678",
@@ -474,6 +483,7 @@ class FakeX:
             data.append({"end": _stamp(following), "start": _stamp(cut), "tweet_count": n})
             cut = following
         total = sum(d["tweet_count"] for d in data)
+        self.bill.request("Counts: Recent")
         return Reply(200, {"data": data, "meta": {"total_tweet_count": total}})
 
 

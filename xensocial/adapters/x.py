@@ -13,7 +13,10 @@ with the `x-rate-limit-reset` instant, and the publisher decides whether to wait
 Errors: 429 -> RateLimited; 401 -> AuthError; 403 "duplicate content" -> Rejected(duplicate);
 other 400/403 on a post -> Rejected (on a read, 403 -> AuthError: the app's access level does
 not allow the endpoint); 5xx -> TransientError (maybe_posted on a post: X may have created it);
-transport failures via `_http.transport_error`.
+transport failures via `_http.transport_error`. X bills per use: 402 (no credits left) and a
+429 whose problem type is `usage-capped` -> ChannelBlocked ("out of X credits: ...", "monthly
+usage cap reached: ..."), on posts and reads alike, so the channel pauses until a person acts
+(`_x_billing` says why; X did not create the post).
 
 `find_published` reads the account's posts since `since` (`GET /2/users/:id/tweets`) and
 matches the item's URL against each post's expanded links (X wraps every link in t.co), then
@@ -52,6 +55,7 @@ from content_queue.urls import canonical_url
 from ..redaction import add_secrets
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
+from ._x_billing import is_usage_capped, out_of_credits, problem_of, usage_capped
 from .base import (
     AccountInfo,
     Adapter,
@@ -193,6 +197,9 @@ class XAdapter(Adapter):
         try:
             return call()
         except tweepy.TooManyRequests as exc:
+            problem = problem_of(exc.response)
+            if is_usage_capped(problem):  # not a window to wait out: a person must act
+                raise usage_capped(action, problem, self.context.name) from None
             reset = exc.reset_time
             reset_at = datetime.fromtimestamp(reset, tz=UTC) if isinstance(reset, int) else None
             raise RateLimited(f"{action}: X rate limit (429)", reset_at=reset_at) from None
@@ -225,6 +232,8 @@ class XAdapter(Adapter):
             ) from None
         except tweepy.HTTPException as exc:
             status = exc.response.status_code
+            if status == 402:  # out of credits: X did nothing, and will do nothing until paid
+                raise out_of_credits(action, problem_of(exc.response), self.context.name) from None
             raise TransientError(
                 f"{action}: X answered {status}: {_messages(exc)}", maybe_posted=posting
             ) from None

@@ -18,7 +18,7 @@ day of the last week, and appends one `KeywordCount` per competitor and day:
   not fit are skipped, logged, and asked in a later round.
 - A 429 waits for its reset; an AuthError (401, or 403 for an access tier without the endpoint)
   is logged once and stops the counts for the life of the process (each round then reports them
-  unavailable); another failure waits an hour.
+  unavailable); another failure (X out of credits or at its usage cap included) waits an hour.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from content_queue.coverage import KeywordCountStore
 from content_queue.metrics_store import MetricsStore
 from content_queue.timeutil import Clock, system_clock
 
-from ..adapters.base import AuthError, RateLimited, TransientError
+from ..adapters.base import AdapterError, AuthError, RateLimited
 from .budget import month_start, requests_available
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class KeywordCounts:
                 days = self._adapter.count_recent_posts(
                     recent_posts_query(self._competitors[name]), start=start, end=end
                 )
-            except (AuthError, TransientError) as exc:
+            except AdapterError as exc:
                 self._failed(exc, now, result)
                 break
             self._answered[name] = now.date()

@@ -1,0 +1,80 @@
+"""What X's pay-per-use billing means for the X adapter: the answers that pause a channel.
+
+X bills the app per use (docs.x.com, "X API pay-per-usage pricing", as of August 2026): reads
+per resource returned (a post read, a user read), writes per request. Two answers are about
+money, not about one request, and waiting does not clear them:
+
+- **402 Payment Required**: the app has no credits left (X's body names the problem
+  `CreditsDepleted`; X does not document it, the shapes seen from X are in tests/fakes/x_billing.py).
+  X did not do what was asked, so a post was not created. Every call fails the same way until
+  someone buys credits.
+- **429 with the problem type `.../2/problems/usage-capped`** (title `UsageCapExceeded`, with
+  `period` Daily or Monthly): a usage cap of the app's plan is reached. Unlike an ordinary 429
+  it has no 15-minute window to wait out, so `x-rate-limit-reset` is no promise.
+
+Both become `ChannelBlocked`, whose message is the pause reason a person reads in
+`channels list`: what happened, in plain words first ("out of X credits", "monthly usage cap
+reached"), then what to do. The adapter's `_call` is the one place that decides this, for posts
+and reads alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .base import ChannelBlocked
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = ["USAGE_CAPPED", "is_usage_capped", "out_of_credits", "problem_of", "usage_capped"]
+
+USAGE_CAPPED = "/2/problems/usage-capped"  # X's problem type, on api.twitter.com or api.x.com
+CONSOLE = "console.x.com"
+
+
+def problem_of(response: requests.Response) -> Mapping[str, Any]:
+    """X's problem object (`{"title", "detail", "type", ...}`) from an error answer, or {}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, Mapping) else {}
+
+
+def _text(problem: Mapping[str, Any], key: str) -> str:
+    value = problem.get(key)
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
+def is_usage_capped(problem: Mapping[str, Any]) -> bool:
+    """True when a 429's body says a usage cap is reached rather than a rate limit."""
+    kind = _text(problem, "type").rstrip("/")
+    return kind.endswith(USAGE_CAPPED) or _text(problem, "title") == "UsageCapExceeded"
+
+
+def _resume(channel: str) -> str:
+    return f"then run `xensocial channels resume {channel}`"
+
+
+def out_of_credits(action: str, problem: Mapping[str, Any], channel: str) -> ChannelBlocked:
+    """The pause for a 402: the app has no X credits left. Nothing was created."""
+    said = _text(problem, "detail") or _text(problem, "title") or "Payment Required"
+    return ChannelBlocked(
+        f"out of X credits: X answered 402 to {action} ({said}) and did nothing. Add credits "
+        f"(or raise the spending limit) in the X Developer Console, {CONSOLE}, " + _resume(channel)
+    )
+
+
+def usage_capped(action: str, problem: Mapping[str, Any], channel: str) -> ChannelBlocked:
+    """The pause for a usage-capped 429: waiting for the rate-limit window will not help."""
+    period = _text(problem, "period").lower()
+    which = period if period in ("daily", "monthly") else "monthly"
+    said = _text(problem, "detail") or _text(problem, "title") or "usage cap exceeded"
+    until = "tomorrow" if which == "daily" else "the next billing cycle"
+    return ChannelBlocked(
+        f"{which} usage cap reached: X answered 429 to {action} ({said}) and did nothing. "
+        f"Wait for {until} (or change the app's plan in the X Developer Console, {CONSOLE}), "
+        + _resume(channel)
+    )
