@@ -286,6 +286,16 @@ def test_engagement_is_read_100_ids_a_call(adapter, server, fake_x, clock):
     assert e.fetched_at == clock()
 
 
+@pytest.mark.parametrize("legacy", [False, True], ids=["repost_count", "retweet_count"])
+def test_reposts_are_read_under_either_name(server, clock, adapter, legacy):
+    # X's current payloads say repost_count where older ones said retweet_count.
+    fake = FakeX(server, clock=clock, legacy_metrics=legacy)  # replaces the fixture's routes
+    old = fake.add_post("Old", clock() - timedelta(days=40), reposts=7)
+    new = fake.add_post("New", clock() - timedelta(hours=2), reposts=3)
+    readings = {e.remote_id: e.reposts for e in adapter.fetch_engagement([old.id, new.id])}
+    assert readings == {old.id: 7, new.id: 3}  # the fake sends one name only: each is read
+
+
 def test_posts_over_30_days_old_get_public_metrics_only(adapter, server, fake_x, clock):
     old = fake_x.add_post(
         "Old", clock() - timedelta(days=40), likes=4, impressions=50, link_clicks=9

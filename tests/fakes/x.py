@@ -18,9 +18,10 @@ signs one host and sends to another fails here as it would at X). `revoke()` mak
 invalid: 401. Ids are snowflakes made from the fake's clock, as X's are, and links in a post
 are wrapped in t.co links with the original in `entities.urls[].expanded_url`.
 
-`private_metrics=False` plays credentials that may not read non-public metrics: such requests
-get a "Field Authorization Error" per post (as do posts over 30 days old). Faults: use
-`rate_limited(reset)` and `server_error(status)` with `server.fault(...)`.
+Post metrics are named as X's current payloads name them (`repost_count`); `legacy_metrics=True`
+plays older payloads (`retweet_count`). `private_metrics=False` plays credentials that may not
+read non-public metrics: such requests get a "Field Authorization Error" per post (as do posts
+over 30 days old). Faults: `rate_limited(reset)`, `server_error(status)` with `server.fault`.
 
 Billing (`x_billing`): `bill` counts what X would charge; `blocked = payment_required()` (or
 `usage_capped()`) answers every signed request so until it is set back to None.
@@ -103,11 +104,12 @@ class XPost:
     reposts: int = 0
     replies: int = 0
     quotes: int = 0
+    bookmarks: int = 0
     impressions: int = 0
     link_clicks: int = 0
     profile_clicks: int = 0
 
-    def as_json(self, fields: set[str], *, private: bool) -> dict[str, Any]:
+    def as_json(self, fields: set[str], *, private: bool, legacy: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
             "text": self.text,
@@ -121,11 +123,11 @@ class XPost:
             out["entities"] = {"urls": self.urls}
         if "public_metrics" in fields:
             out["public_metrics"] = {
-                "retweet_count": self.reposts,
+                "retweet_count" if legacy else "repost_count": self.reposts,
                 "reply_count": self.replies,
                 "like_count": self.likes,
                 "quote_count": self.quotes,
-                "bookmark_count": 0,
+                "bookmark_count": self.bookmarks,
                 "impression_count": self.impressions,
             }
         if private and "non_public_metrics" in fields:
@@ -157,6 +159,7 @@ class FakeX:
         username: str = "xensocial_demo",
         followers: int = 1234,
         private_metrics: bool = True,
+        legacy_metrics: bool = False,
         counts_available: bool = True,
     ) -> None:
         self.server = server
@@ -165,6 +168,7 @@ class FakeX:
         self.username = username
         self.followers = followers
         self.private_metrics = private_metrics
+        self.legacy_metrics = legacy_metrics
         self.counts_available = counts_available
         self.posts: dict[str, XPost] = {}  # by id, in creation order
         self.public: list[tuple[datetime, str, bool]] = []  # others' posts: (at, text, retweet)
@@ -324,7 +328,9 @@ class FakeX:
             meta["next_token"] = str(offset + size)
         body: dict[str, Any] = {"meta": meta}
         if page:
-            body["data"] = [p.as_json(fields, private=False) for p in page]
+            body["data"] = [
+                p.as_json(fields, private=False, legacy=self.legacy_metrics) for p in page
+            ]
         self.bill.read("Owned Read", (p.id for p in page))
         return Reply(200, body)
 
@@ -377,7 +383,7 @@ class FakeX:
                         }
                     )
                     continue
-                data.append(post.as_json(fields, private=True))
+                data.append(post.as_json(fields, private=True, legacy=self.legacy_metrics))
         body: dict[str, Any] = {}
         if data:
             body["data"] = data
@@ -390,18 +396,8 @@ class FakeX:
 
     def _app_token(self, request: Request) -> Reply:
         """OAuth 2.0 client credentials: the consumer key and secret, URL-encoded, in Basic."""
-        refused = Reply(
-            403,
-            {
-                "errors": [
-                    {
-                        "code": 99,
-                        "message": "Unable to verify your credentials",
-                        "label": "authenticity_token_error",
-                    }
-                ]
-            },
-        )
+        error = {"code": 99, "message": "Unable to verify your credentials"}
+        refused = Reply(403, {"errors": [{**error, "label": "authenticity_token_error"}]})
         auth = request.headers.get("authorization", "")
         try:
             key, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")

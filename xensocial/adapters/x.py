@@ -26,7 +26,8 @@ tier, and it cannot see a post whose link X rewrote past recognition; so "not fo
 prove "not posted", and such a delivery goes to a person rather than being sent again. (X's own
 duplicate-content check is a second line of defence, not one we rely on.)
 
-Engagement: `GET /2/tweets`, up to 100 ids a call. Posts under 30 days old (their age read from
+Engagement: `GET /2/tweets`, up to 100 ids a call. Reposts are `repost_count` in X's current
+payloads and `retweet_count` in older ones: either is read. Posts under 30 days old (their age read from
 the snowflake id, so no extra call) are asked for `non_public_metrics` and `organic_metrics` too;
 X answers those only for the account's own recent posts and only when the credentials allow it,
 and otherwise returns a "Field Authorization Error" per post: those posts are then read again
@@ -107,6 +108,12 @@ def _snowflake_time(remote_id: str) -> datetime | None:
 def _int(metrics: Mapping[str, Any] | None, key: str) -> int | None:
     value = (metrics or {}).get(key)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _reposts(public: Mapping[str, Any] | None) -> int | None:
+    """Reposts: `repost_count` in X's current payloads, `retweet_count` in older ones."""
+    current = _int(public, "repost_count")
+    return current if current is not None else _int(public, "retweet_count")
 
 
 def _canonical(url: str) -> str | None:
@@ -342,7 +349,7 @@ class XAdapter(Adapter):
             remote_id=str(tweet["id"]),
             fetched_at=now,
             likes=_int(public, "like_count"),
-            reposts=_int(public, "retweet_count"),
+            reposts=_reposts(public),
             replies=_int(public, "reply_count"),
             quotes=_int(public, "quote_count"),
             impressions=impressions,
