@@ -2,9 +2,10 @@
 
 Every reading of a network's counters becomes a new row with the time it was taken, so a
 report can show how a post's likes grew or a channel's followers moved; nothing here updates or
-deletes a sample. The store also records how many reads each network was asked for, because the
-monthly request budget (`xensocial.metrics.budget`) is counted against what was really spent,
-whatever process spent it. Like the rest of `content_queue`, it knows nothing of networks: a
+deletes a sample. The store also records how many reads each network was charged for, because
+the monthly budget of reads (`xensocial.metrics.budget`) is counted against what was really
+spent, whatever process spent it (in `metrics_requests.requests`: reads, in the network's unit,
+which is one a request except where the network bills per post, as X does). Like the rest of `content_queue`, it knows nothing of networks: a
 network is a name, a post a delivery with a remote id.
 """
 
@@ -154,14 +155,15 @@ class MetricsStore:
                 select(func.max(FollowerSample.taken_at)).where(FollowerSample.channel == channel)
             )
 
-    def record_requests(self, network: str, channel: str, count: int, at: datetime) -> None:
-        if count <= 0:
+    def record_reads(self, network: str, channel: str, reads: int, at: datetime) -> None:
+        """Charge `reads` to `network`'s budget (nothing for 0)."""
+        if reads <= 0:
             return
         with self._sessions.begin() as s:
-            s.add(MetricsRequest(network=network, channel=channel, made_at=at, requests=count))
+            s.add(MetricsRequest(network=network, channel=channel, made_at=at, requests=reads))
 
-    def requests_spent(self, network: str, since: datetime) -> int:
-        """Reads made of `network` since `since` (the start of the month, for the budget)."""
+    def reads_spent(self, network: str, since: datetime) -> int:
+        """Reads charged to `network` since `since` (the start of the month, for the budget)."""
         with self._sessions() as s:
             total = s.scalar(
                 select(func.coalesce(func.sum(MetricsRequest.requests), 0)).where(

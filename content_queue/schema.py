@@ -363,6 +363,8 @@ class MetricsRequest(Base):
     network: Mapped[str] = mapped_column(String(100))
     channel: Mapped[str] = mapped_column(String(100))
     made_at: Mapped[datetime]
+    # Reads charged, in the network's unit (one a request; on X one a post or user returned).
+    # The column keeps its first name: before X billed per post, every read was a request.
     requests: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_metrics_requests_network_made", "network", "made_at"),)

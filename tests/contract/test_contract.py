@@ -100,6 +100,16 @@ def test_engagement_gives_one_reading_per_known_post(contract: Harness, clock: F
     assert {f.name for f in fields(Engagement)} >= COUNTERS
 
 
+def test_read_costs_are_whole_reads_that_never_fall(contract: Harness) -> None:
+    # The metrics budget plans with them (xensocial.metrics.budget): a cost that fell for more
+    # ids, or was not a whole number of reads, would let a round spend more than it planned.
+    adapter = contract.adapter
+    costs = [adapter.engagement_reads(n) for n in range(1, adapter.engagement_batch + 1)]
+    assert all(isinstance(c, int) and c >= 0 for c in costs)
+    assert costs == sorted(costs)
+    assert isinstance(adapter.followers_reads, int) and adapter.followers_reads >= 0
+
+
 def test_followers(contract: Harness) -> None:
     assert contract.adapter.fetch_followers() == contract.followers
 

@@ -180,12 +180,12 @@ def test_a_round_records_each_competitors_days_once_a_day(
         2,
     )
     assert result.describe() == (
-        "x-main (x): followers 1234; 0 engagement samples in 1 requests; "
+        "x-main (x): followers 1234; 0 engagement samples; 1 reads in 1 requests; "
         "keyword counts: 2 competitor(s), 12 new day(s)"
     )
     assert stored(engine, clock) == [("xen", 25, 1), ("kvm", 27, 1), ("xen", 28, 2), ("xen", 1, 1)]
     assert (
-        MetricsStore(engine, clock).requests_spent("x", datetime(2026, 3, 1, tzinfo=UTC)) == 3
+        MetricsStore(engine, clock).reads_spent("x", datetime(2026, 3, 1, tzinfo=UTC)) == 3
     )  # + followers
 
     clock.advance(hours=6)  # the same day: nothing is asked again
@@ -211,7 +211,8 @@ def test_the_budget_is_respected_and_what_does_not_fit_waits(
     assert result.keywords is not None
     assert (result.keywords.counted, result.keywords.skipped) == (["xen"], ["kvm"])
     assert result.describe().endswith(
-        "keyword counts: 1 competitor(s), 6 new day(s), kvm skipped (budget)"
+        "keyword counts: 1 competitor(s), 6 new day(s), kvm skipped (budget); "
+        "x budget: 2 of 31 reads"  # the follower count (a user read) and one count request
     )
     assert len(server.requests(path=COUNTS)) == 1
     [later] = collector.run_round()  # nothing left today
@@ -220,7 +221,7 @@ def test_the_budget_is_respected_and_what_does_not_fit_waits(
     # --now lifts the spread, not the cap (and reads the followers again: one more read).
     [lifted] = collector.run_round(now_all=True)
     assert lifted.keywords is not None and lifted.keywords.counted == ["kvm"]
-    assert MetricsStore(engine, clock).requests_spent("x", datetime(2026, 3, 1, tzinfo=UTC)) == 4
+    assert MetricsStore(engine, clock).reads_spent("x", datetime(2026, 3, 1, tzinfo=UTC)) == 4
 
 
 def test_a_429_waits_for_its_reset(

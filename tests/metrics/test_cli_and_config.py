@@ -53,24 +53,32 @@ def test_poll_collects_and_reports(cli: CliHarness, clock: FakeClock, tmp_path: 
             "followers_skipped": False,
             "samples": 1,
             "requests": 2,
+            "reads": 2,  # the outbox counts requests: one read each
             "skipped": 0,
             "error": None,
+            "budget": 31,
+            "month_reads": 2,
         }
     ]
     # Budget 31 a month for outbox (both channels), spread: by day d, at most d reads.
     # It is 2 March: both reads are spent, so "fast"'s follower count must wait.
     text = cli.ok("metrics", "poll").stdout
-    assert "demo (outbox): 0 engagement samples in 0 requests" in text
+    assert "demo (outbox): 0 engagement samples; 0 reads in 0 requests" in text
     assert "fast (outbox): followers skipped (budget)" in text
+    assert text.count("outbox budget: 2 of 31 reads") == 2  # one budget for the network
     clock.advance(days=1)  # 3 March: one more read; demo's followers take it, 1 d waits
     text = cli.ok("metrics", "poll").stdout
-    assert "demo (outbox): followers n/a; 0 engagement samples in 1 requests; 1 skipped" in text
+    assert (
+        "demo (outbox): followers n/a; 0 engagement samples; 1 reads in 1 requests; 1 skipped"
+        in text
+    )
     # --now lifts the spread (never the monthly cap): everything due is read.
     text = cli.ok("metrics", "poll", "--now").stdout
-    assert "demo (outbox): followers n/a; 1 engagement samples in 2 requests" in text
-    assert "fast (outbox): followers n/a; 0 engagement samples in 1 requests" in text
+    assert "demo (outbox): followers n/a; 1 engagement samples; 2 reads in 2 requests" in text
+    assert "fast (outbox): followers n/a; 0 engagement samples; 1 reads in 1 requests" in text
+    assert "outbox budget: 6 of 31 reads" in text
     store = MetricsStore(engine, clock)
-    assert store.requests_spent("outbox", clock() - timedelta(days=30)) == 6
+    assert store.reads_spent("outbox", clock() - timedelta(days=30)) == 6
     assert [s.age_seconds for s in store.engagement_samples()] == [3600, 86400]
     assert len(store.follower_samples()) == 4
 

@@ -143,6 +143,7 @@ def test_more_than_100_posts_are_read_in_batches(
     calls = lookups(server)
     assert [len(c) for c in calls] == [100, 100, 30]
     assert result.samples == 230 and result.requests == 4  # 3 lookups + 1 follower count
+    assert result.reads == 231 == fake_x.bill.reads  # what X bills: 230 posts and 1 user
     assert sorted(s.likes or 0 for s in store.engagement_samples()) == list(range(230))
 
 
@@ -164,14 +165,47 @@ def test_budget_is_never_exceeded_over_a_month(
             published(engine, clock, "x-main", [post.id], [born])
         clock.advance(hours=6)
         skipped += sum(r.skipped for r in collector.run_round())
-    reads = len(server.requests())
-    assert reads <= budget
-    assert reads >= budget - 2  # and it does use the budget
+    spent = store.reads_spent("x", clock().replace(day=1, hour=0))
+    assert spent <= budget  # in reads as X bills them: posts and users, not requests
+    assert spent >= budget - 2  # and it does use the budget
+    assert fake_x.bill.reads <= spent  # X never billed more than the budget counted
     assert skipped > 0
     # A new month brings a fresh budget.
     clock.advance(hours=12)
     assert clock().month == month + 1
     assert collector.run_round()[0].requests > 0
+
+
+def test_an_x_budget_counts_posts_read_not_requests(
+    engine: Engine, clock: FakeClock, server: FakeServer, fake_x: FakeX, x_adapter: XAdapter
+) -> None:
+    # 150 reads: the follower count (one user) and one lookup of 100 posts fit; the next
+    # lookup does not, and is cut to the 49 posts the budget still pays for.
+    born = [clock() - 2 * HOUR - timedelta(minutes=i) for i in range(250)]
+    posts = [fake_x.add_post(f"p{i}", at, likes=i) for i, at in enumerate(born)]
+    published(engine, clock, "x-main", [p.id for p in posts], born)
+    store = MetricsStore(engine, clock)
+    config = MetricsConfig(budget={"x": 150})
+    collector = Collector(store, config, [X], {"x-main": x_adapter}, clock=clock)
+
+    [result] = collector.run_round(now_all=True)  # `metrics poll --now`: no daily spread
+
+    assert [len(c) for c in lookups(server)] == [100, 49]
+    assert (result.samples, result.skipped, result.requests, result.reads) == (149, 101, 3, 150)
+    assert fake_x.bill.charged == {"User: Read": 1, "Posts: Read": 149}  # X's own count
+    assert store.reads_spent("x", clock().replace(day=1, hour=0)) == 150
+    assert result.describe() == (
+        "x-main (x): followers 4321; 149 engagement samples; 150 reads in 3 requests; "
+        "101 skipped (budget); x budget: 150 of 150 reads"
+    )
+    assert sorted(s.likes or 0 for s in store.engagement_samples()) == list(range(149))  # newest
+
+    clock.advance(hours=1)  # the month's reads are spent: nothing more is asked of X
+    before = len(server.requests())
+    [later] = collector.run_round(now_all=True)
+    assert (later.requests, later.reads, later.skipped) == (0, 0, 101)
+    assert later.followers_skipped
+    assert len(server.requests()) == before
 
 
 def test_outbox_gives_none_not_zero(engine: Engine, clock: FakeClock, tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""What X's pay-per-use billing means for the X adapter: the answers that pause a channel.
+"""What X's pay-per-use billing means for the X adapter: the answers that pause a channel, and
+what a read costs against the metrics budget.
 
 X bills the app per use (docs.x.com, "X API pay-per-usage pricing", as of August 2026): reads
 per resource returned (a post read, a user read), writes per request. Two answers are about
@@ -16,6 +17,9 @@ Both become `ChannelBlocked`, whose message is the pause reason a person reads i
 `channels list`: what happened, in plain words first ("out of X credits", "monthly usage cap
 reached"), then what to do. The adapter's `_call` is the one place that decides this, for posts
 and reads alike.
+
+The metrics budget (`[metrics.budget] x`) counts what X bills for reads: a lookup of 100 posts
+is 100 reads, the account's follower count one (a "User: Read"), whatever the requests.
 """
 
 from __future__ import annotations
@@ -28,10 +32,27 @@ from .base import ChannelBlocked
 if TYPE_CHECKING:
     import requests
 
-__all__ = ["USAGE_CAPPED", "is_usage_capped", "out_of_credits", "problem_of", "usage_capped"]
+__all__ = [
+    "FOLLOWERS_READS",
+    "USAGE_CAPPED",
+    "is_usage_capped",
+    "out_of_credits",
+    "post_reads",
+    "problem_of",
+    "usage_capped",
+]
 
 USAGE_CAPPED = "/2/problems/usage-capped"  # X's problem type, on api.twitter.com or api.x.com
 CONSOLE = "console.x.com"
+FOLLOWERS_READS = 1  # `GET /2/users/me` returns one user: one "User: Read"
+
+
+def post_reads(ids: int) -> int:
+    """Reads X bills for a lookup of `ids` posts (`GET /2/tweets`): one per post returned.
+
+    Counted as one per post asked for, so the budget never falls below the bill: X does not
+    bill a post it no longer has, nor a post read a second time in the same UTC day."""
+    return max(0, ids)
 
 
 def problem_of(response: requests.Response) -> Mapping[str, Any]:

@@ -187,9 +187,11 @@ class Adapter(ABC):
     left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`
     for a person to decide."""
     engagement_batch: ClassVar[int] = 100
-    """At most this many ids per `fetch_engagement` call: the metrics collector counts one
-    request per call against the network's monthly budget. Set it to the network's batch size
+    """At most this many ids per `fetch_engagement` call. Set it to the network's batch size
     (1 for a network read one post per request)."""
+    followers_reads: ClassVar[int] = 1
+    """What one `fetch_followers` call costs against the network's monthly metrics budget
+    (`[metrics.budget]`), in reads: see `engagement_reads`."""
 
     def __init__(self, context: ChannelContext) -> None:
         self.context = context
@@ -211,6 +213,14 @@ class Adapter(ABC):
     def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
         """Current counters of the given posts (ids as `publish` returned them); posts the
         network no longer has are left out. Raises like `find_published`."""
+
+    def engagement_reads(self, ids: int) -> int:
+        """What one `fetch_engagement` call for `ids` ids (1 to `engagement_batch`) costs
+        against the network's monthly metrics budget, in the unit the network bills or limits:
+        a "read". The default is one read per call, whatever it returns, for networks that count
+        requests; a network that bills per post returned (X) answers `ids`. Never smaller for
+        more ids; the collector plans with it and records what it says (`xensocial.metrics`)."""
+        return 1
 
     @abstractmethod
     def fetch_followers(self) -> int | None:

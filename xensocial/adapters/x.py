@@ -26,7 +26,8 @@ tier, and it cannot see a post whose link X rewrote past recognition; so "not fo
 prove "not posted", and such a delivery goes to a person rather than being sent again. (X's own
 duplicate-content check is a second line of defence, not one we rely on.)
 
-Engagement: `GET /2/tweets`, up to 100 ids a call. Reposts are `repost_count` in X's current
+Engagement: `GET /2/tweets`, up to 100 ids a call, which X bills per post read: the metrics
+budget counts one read per id (`engagement_reads`), one per follower count. Reposts are `repost_count` in X's current
 payloads and `retweet_count` in older ones: either is read. Posts under 30 days old (their age read from
 the snowflake id, so no extra call) are asked for `non_public_metrics` and `organic_metrics` too;
 X answers those only for the account's own recent posts and only when the credentials allow it,
@@ -56,7 +57,14 @@ from content_queue.urls import canonical_url
 from ..redaction import add_secrets
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
-from ._x_billing import is_usage_capped, out_of_credits, problem_of, usage_capped
+from ._x_billing import (
+    FOLLOWERS_READS,
+    is_usage_capped,
+    out_of_credits,
+    post_reads,
+    problem_of,
+    usage_capped,
+)
 from .base import (
     AccountInfo,
     Adapter,
@@ -150,6 +158,7 @@ class XAdapter(Adapter):
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
     engagement_batch: ClassVar[int] = BATCH
+    followers_reads: ClassVar[int] = FOLLOWERS_READS
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
@@ -356,6 +365,9 @@ class XAdapter(Adapter):
             clicks=clicks,
         )
 
+    def engagement_reads(self, ids: int) -> int:
+        return post_reads(ids)  # X bills each post read, not the request
+
     def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:
         now = self.context.clock()
         ids = list(dict.fromkeys(str(i) for i in remote_ids))
@@ -447,7 +459,7 @@ class XAdapter(Adapter):
         last seven days), as X counts them: (day start, day end, posts), oldest first.
 
         Raises RateLimited, AuthError (401; 403: the app's access tier lacks the endpoint) or
-        TransientError. One call is one request against the metrics budget."""
+        TransientError. X bills "Counts: Recent" per request: one read of the metrics budget."""
         self._client.bearer_token = self._app_token()
         try:
             body = self._call(

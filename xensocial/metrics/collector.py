@@ -4,8 +4,10 @@ The collector is the only code that asks networks for metrics. Per channel it de
 due (a follower count every `followers_every`; a post's engagement at each of `ages` after it
 was published), asks `budget.plan_round` how much of that the network's monthly budget allows,
 reads it through the channel's adapter in batches of `engagement_batch` ids, and appends what
-came back to the `MetricsStore`. Every read is recorded before the next is planned, so the
-budget holds across processes and restarts. A failing network stops its own channel's round
+came back to the `MetricsStore`. The budget is counted in reads as the adapter prices them
+(`Adapter.engagement_reads`, `Adapter.followers_reads`: on X a read is a post or a user
+returned, elsewhere a request), and every request's reads are recorded before it is made, so
+the budget holds across processes and restarts. A failing network stops its own channel's round
 only; the error is reported and logged, and what was not read stays due.
 
 Competitors' recent post counts (`keyword_counts`) are read after the channels' own metrics, so
@@ -27,7 +29,7 @@ from content_queue.timeutil import Clock, system_clock
 from ..adapters.base import Adapter, AdapterError
 from ..config import ChannelConfig
 from ..config_metrics import MetricsConfig
-from .budget import month_start, plan_round, requests_available
+from .budget import month_start, plan_round, reads_available
 from .keyword_counts import KeywordCounts, KeywordRound
 
 __all__ = ["ChannelRound", "Collector"]
@@ -45,10 +47,13 @@ class ChannelRound:
     followers: int | None = None
     followers_skipped: bool = False  # due, but the budget had no read left
     samples: int = 0  # engagement samples appended
-    requests: int = 0  # reads made of the network
+    requests: int = 0  # requests made of the network
+    reads: int = 0  # what they cost against the budget, in the network's reads
     skipped: int = 0  # due engagement readings left for a later round (budget)
     error: str | None = None
     keywords: KeywordRound | None = None  # competitors' post counts read through this channel
+    budget: int | None = None  # the network's reads a month (None: no budget)
+    month_reads: int = 0  # reads of the network this month, this round's included
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -63,13 +68,17 @@ class ChannelRound:
             parts.append(f"followers {shown};")
         elif self.followers_skipped:
             parts.append("followers skipped (budget);")
-        parts.append(f"{self.samples} engagement samples in {self.requests} requests")
+        parts.append(
+            f"{self.samples} engagement samples; {self.reads} reads in {self.requests} requests"
+        )
         if self.skipped:
             parts.append(f"; {self.skipped} skipped (budget)")
         if self.error:
             parts.append(f"; error: {self.error}")
         if self.keywords is not None:
             parts.append(f"; {self.keywords.describe()}")
+        if self.budget is not None:
+            parts.append(f"; {self.network} budget: {self.month_reads} of {self.budget} reads")
         return " ".join(parts).replace(" ;", ";")
 
 
@@ -107,11 +116,16 @@ class Collector:
                 result.keywords = counts.run(now_all=now_all)
                 if result.keywords.error and not result.error:
                     result.error = f"keyword counts: {result.keywords.error}"
+        month = month_start(self._clock())
+        for result in rounds:  # where each network's month stands once the round is over
+            result.budget = self._config.budget_for(result.network)
+            if result.budget is not None:
+                result.month_reads = self._store.reads_spent(result.network, month)
         return rounds
 
     def _available(self, network: str, now: datetime, now_all: bool) -> int | None:
-        spent = self._store.requests_spent(network, month_start(now))
-        return requests_available(self._config.budget_for(network), spent, now, spread=not now_all)
+        spent = self._store.reads_spent(network, month_start(now))
+        return reads_available(self._config.budget_for(network), spent, now, spread=not now_all)
 
     def _channel_round(self, channel: ChannelConfig, now_all: bool) -> ChannelRound:
         result = ChannelRound(channel.name, channel.network)
@@ -137,13 +151,21 @@ class Collector:
         if not now_all and last is not None and now - last < self._config.followers_every:
             return
         available = self._available(channel.network, now, now_all)
-        if available is not None and available < 1:
+        reads = adapter.followers_reads
+        if available is not None and available < reads:
             result.followers_skipped = True
-            self._log.info("metrics_followers_skipped", channel=channel.name, reason="budget")
+            self._log.info(
+                "metrics_followers_skipped",
+                channel=channel.name,
+                reason="budget",
+                reads_needed=reads,
+                reads_available=available,
+            )
             return
         # Recorded before the call: a read that fails still counted against the budget.
-        self._store.record_requests(channel.network, channel.name, 1, now)
+        self._store.record_reads(channel.network, channel.name, reads, now)
         result.requests += 1
+        result.reads += reads
         result.followers = adapter.fetch_followers()
         result.followers_taken = True
         self._store.record_followers(channel.name, self._clock(), result.followers)
@@ -159,10 +181,12 @@ class Collector:
         due = self._store.due_engagement(self._config.ages, now, [channel.name])
         if not due:
             return
+        available = self._available(channel.network, now, now_all)
         plan = plan_round(
             due,
             batch=max(1, adapter.engagement_batch),
-            available=self._available(channel.network, now, now_all),
+            available=available,
+            cost=adapter.engagement_reads,
         )
         result.skipped = len(plan.skipped)
         if plan.skipped:
@@ -172,10 +196,13 @@ class Collector:
                 skipped=len(plan.skipped),
                 oldest_skipped=plan.skipped[-1].published_at.isoformat(),
                 reason="budget",
+                reads_available=available,
+                reads_planned=sum(plan.reads),
             )
         for i, batch in enumerate(plan.batches):
-            self._store.record_requests(channel.network, channel.name, 1, now)
+            self._store.record_reads(channel.network, channel.name, plan.reads[i], now)
             result.requests += 1
+            result.reads += plan.reads[i]
             try:
                 answers = {
                     e.remote_id: e for e in adapter.fetch_engagement([d.remote_id for d in batch])

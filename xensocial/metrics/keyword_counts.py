@@ -14,8 +14,8 @@ day of the last week, and appends one `KeywordCount` per competitor and day:
   filled in by the next reading while they are still in the window.
 - At most once a day: a competitor whose counts already reach the last midnight is not asked
   again, and one that was answered is not asked again the same UTC day by this process.
-- Each call is one request against the network's monthly budget (`budget`): competitors that do
-  not fit are skipped, logged, and asked in a later round.
+- Each call is one read of the network's monthly budget (`budget`; X bills "Counts: Recent"
+  per request): competitors that do not fit are skipped, logged, and asked in a later round.
 - A 429 waits for its reset; an AuthError (401, or 403 for an access tier without the endpoint)
   is logged once and stops the counts for the life of the process (each round then reports them
   unavailable); another failure (X out of credits or at its usage cap included) waits an hour.
@@ -35,7 +35,7 @@ from content_queue.metrics_store import MetricsStore
 from content_queue.timeutil import Clock, system_clock
 
 from ..adapters.base import AdapterError, AuthError, RateLimited
-from .budget import month_start, requests_available
+from .budget import month_start, reads_available
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -55,6 +55,7 @@ __all__ = [
 WINDOW = timedelta(days=7)  # how far back X's recent counts reach
 _MARGIN = timedelta(minutes=1)  # X wants end_time 10 s old and start_time inside the window
 RETRY_AFTER_FAILURE = timedelta(hours=1)
+COUNT_READS = 1  # one request, whatever it counts: what X bills for recent counts
 
 log = structlog.get_logger("xensocial.metrics")
 
@@ -189,12 +190,13 @@ class KeywordCounts:
             if self._answered.get(name) != now.date()
             and (self._counts.latest_end(name, network) or start) < end
         ]
-        spent = self._metrics.requests_spent(network, month_start(now))
-        available = requests_available(
+        spent = self._metrics.reads_spent(network, month_start(now))
+        available = reads_available(
             self._config.budget_for(network), spent, now, spread=not now_all
         )
-        if available is not None and available < len(due):
-            due, result.skipped = due[:available], due[available:]
+        affordable = len(due) if available is None else available // COUNT_READS
+        if affordable < len(due):
+            due, result.skipped = due[:affordable], due[affordable:]
             self._log.info(
                 "keyword_counts_skipped",
                 channel=self.channel.name,
@@ -203,7 +205,7 @@ class KeywordCounts:
             )
         for name in due:
             # Recorded before the call: a read that fails still counted against the budget.
-            self._metrics.record_requests(network, self.channel.name, 1, now)
+            self._metrics.record_reads(network, self.channel.name, COUNT_READS, now)
             result.requests += 1
             try:
                 days = self._adapter.count_recent_posts(
