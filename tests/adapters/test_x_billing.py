@@ -20,7 +20,7 @@ from content_queue import Ledger, SlotOutcome
 from tests.adapters.conftest import slot_publisher
 from tests.cli.conftest import CliHarness
 from tests.conftest import FakeClock
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, Fault
 from tests.fakes.x import CREDENTIALS, FakeX, rate_limited
 from tests.fakes.x_billing import payment_required, usage_capped
 from xensocial.adapters.base import (
@@ -102,6 +102,17 @@ def test_the_reason_quotes_what_x_said(adapter, server):
         adapter.publish(post(2))
     assert str(caught.value).startswith("daily usage cap reached: ")
     assert "Usage cap exceeded: Daily account cap" in str(caught.value)
+
+
+def test_what_x_said_is_quoted_on_one_short_line(adapter, server):
+    body = {"title": "CreditsDepleted", "detail": "no\ncredits\x1b[31m" + "!" * 500}
+    server.fault("POST", "/2/tweets", Fault.respond(402, body))
+    with pytest.raises(ChannelBlocked) as caught:
+        adapter.publish(post(1))
+    reason = str(caught.value)
+    assert "(no credits [31m" in reason and "\n" not in reason and "\x1b" not in reason
+    said = reason.split("got 402 (", 1)[1].split("); X did nothing", 1)[0]
+    assert len(said) == 200 and said.endswith("!…")  # X's words, cut to 200 characters
 
 
 def test_a_usage_cap_ignores_the_rate_limit_reset_header(adapter, server, clock):

@@ -44,6 +44,7 @@ __all__ = [
 
 USAGE_CAPPED = "/2/problems/usage-capped"  # X's problem type, on api.twitter.com or api.x.com
 CONSOLE = "console.x.com"
+SAID_MAX = 200  # characters of X's own words quoted in a pause reason
 FOLLOWERS_READS = 1  # `GET /2/users/me` returns one user: one "User: Read"
 
 
@@ -65,8 +66,13 @@ def problem_of(response: requests.Response) -> Mapping[str, Any]:
 
 
 def _text(problem: Mapping[str, Any], key: str) -> str:
+    """A field of X's answer as one short printable line: it ends up in the pause reason,
+    which tables, logs and reports show (and escape) as they show any text."""
     value = problem.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    line = " ".join("".join(c if c.isprintable() else " " for c in value).split())
+    return line if len(line) <= SAID_MAX else line[: SAID_MAX - 1] + "…"
 
 
 def is_usage_capped(problem: Mapping[str, Any]) -> bool:
@@ -83,8 +89,8 @@ def out_of_credits(action: str, problem: Mapping[str, Any], channel: str) -> Cha
     """The pause for a 402: the app has no X credits left. Nothing was created."""
     said = _text(problem, "detail") or _text(problem, "title") or "Payment Required"
     return ChannelBlocked(
-        f"out of X credits: X answered 402 to {action} ({said}) and did nothing. Add credits "
-        f"(or raise the spending limit) in the X Developer Console, {CONSOLE}, " + _resume(channel)
+        f"out of X credits: {action} got 402 ({said}); X did nothing. Add credits (or raise "
+        f"the spending limit) at {CONSOLE}, the X Developer Console, " + _resume(channel)
     )
 
 
@@ -95,7 +101,7 @@ def usage_capped(action: str, problem: Mapping[str, Any], channel: str) -> Chann
     said = _text(problem, "detail") or _text(problem, "title") or "usage cap exceeded"
     until = "tomorrow" if which == "daily" else "the next billing cycle"
     return ChannelBlocked(
-        f"{which} usage cap reached: X answered 429 to {action} ({said}) and did nothing. "
-        f"Wait for {until} (or change the app's plan in the X Developer Console, {CONSOLE}), "
+        f"{which} usage cap reached: {action} got 429 ({said}); X did nothing. Wait for "
+        f"{until} (or change the app's plan at {CONSOLE}, the X Developer Console), "
         + _resume(channel)
     )
