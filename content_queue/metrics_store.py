@@ -51,6 +51,7 @@ class EngagementReading:
     quotes: int | None = None
     impressions: int | None = None
     clicks: int | None = None
+    bookmarks: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class SampleView:
     quotes: int | None
     impressions: int | None
     clicks: int | None
+    bookmarks: int | None
 
 
 class MetricsStore:
@@ -138,6 +140,7 @@ class MetricsStore:
                             quotes=r.quotes,
                             impressions=r.impressions,
                             clicks=r.clicks,
+                            bookmarks=r.bookmarks,
                         )
                     )
                 added += 1
@@ -190,6 +193,7 @@ class MetricsStore:
                     r.quotes,
                     r.impressions,
                     r.clicks,
+                    r.bookmarks,
                 )
                 for r in s.scalars(query)
             ]

@@ -335,6 +335,7 @@ class EngagementSample(Base):
     quotes: Mapped[int | None] = mapped_column(Integer)
     impressions: Mapped[int | None] = mapped_column(Integer)
     clicks: Mapped[int | None] = mapped_column(Integer)
+    bookmarks: Mapped[int | None] = mapped_column(Integer)  # 0007
 
     # A post is read at most once per age, whatever rounds or processes overlap.
     __table_args__ = (

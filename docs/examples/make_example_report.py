@@ -255,6 +255,7 @@ def grow_audience(mastodon: FakeMastodon, x: FakeX, now: datetime) -> None:
         counts = audience("x" + post.id, now - post.created_at)
         post.likes, post.reposts, post.replies, post.quotes = counts[:4]
         post.impressions, post.link_clicks = counts[4], counts[5]
+        post.bookmarks = round(post.likes / 8)  # no draw of its own: the others stay as they were
 
 
 def events(

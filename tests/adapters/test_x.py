@@ -264,6 +264,7 @@ def test_engagement_is_read_100_ids_a_call(adapter, server, fake_x, clock):
             reposts=1,
             replies=2,
             quotes=3,
+            bookmarks=4,
             impressions=100 + n,
             link_clicks=5,
         )
@@ -275,11 +276,12 @@ def test_engagement_is_read_100_ids_a_call(adapter, server, fake_x, clock):
     calls = server.requests("GET", "/2/tweets")
     assert [len((r.arg("ids") or "").split(",")) for r in calls] == [100, 100, 50, 1]
     e = readings[42]
-    assert (e.likes, e.reposts, e.replies, e.quotes, e.impressions, e.clicks) == (
+    assert (e.likes, e.reposts, e.replies, e.quotes, e.bookmarks, e.impressions, e.clicks) == (
         42,
         1,
         2,
         3,
+        4,
         142,
         5,
     )

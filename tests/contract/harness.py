@@ -58,7 +58,9 @@ __all__ = [
 
 ENV_HARNESS = "XENSOCIAL_CONTRACT_HARNESS"
 ENV_ONLY = "XENSOCIAL_CONTRACT_ONLY"
-COUNTERS = frozenset({"likes", "reposts", "replies", "quotes", "impressions", "clicks"})
+COUNTERS = frozenset(
+    {"likes", "reposts", "replies", "quotes", "impressions", "clicks", "bookmarks"}
+)
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ def seed(engine: Engine, clock: FakeClock) -> Seeded:
                 reposts=2,
                 replies=1,
                 impressions=300,
+                bookmarks=5,
             ),
         ]
     )

@@ -53,6 +53,7 @@ def test_engagement_keeps_missing_counts_empty(export_cli: tuple[CliHarness, See
         "quotes": "",
         "clicks": "",
     }
+    assert list(samples[0])[-1] == "bookmarks"  # added last: earlier columns keep their place
     assert samples == [
         common
         | {
@@ -62,6 +63,7 @@ def test_engagement_keeps_missing_counts_empty(export_cli: tuple[CliHarness, See
             "reposts": "0",  # a real zero stays 0 ...
             "replies": "",  # ... and a count the network did not give stays empty
             "impressions": "",
+            "bookmarks": "",
         },
         common
         | {
@@ -71,6 +73,7 @@ def test_engagement_keeps_missing_counts_empty(export_cli: tuple[CliHarness, See
             "reposts": "2",
             "replies": "1",
             "impressions": "300",
+            "bookmarks": "5",
         },
     ]
 

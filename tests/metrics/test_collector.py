@@ -65,7 +65,15 @@ def test_x_samples_equal_the_fakes_figures(
 ) -> None:
     born = clock() - 2 * HOUR
     a = fake_x.add_post(
-        "one", born, likes=5, reposts=2, replies=1, quotes=3, impressions=90, link_clicks=7
+        "one",
+        born,
+        likes=5,
+        reposts=2,
+        replies=1,
+        quotes=3,
+        impressions=90,
+        link_clicks=7,
+        bookmarks=6,
     )
     b = fake_x.add_post("two", born - HOUR, likes=1)
     [da, db] = published(engine, clock, "x-main", [a.id, b.id], [born, born - HOUR])
@@ -86,6 +94,7 @@ def test_x_samples_equal_the_fakes_figures(
         90,
         7,
     )
+    assert sa.bookmarks == 6
     assert sa.age_seconds == 3600 and sa.taken_at == clock() and sa.found
     assert samples[db].likes == 1
     # Nothing more is due until the 24 h age, and followers until tomorrow: no request.
@@ -226,4 +235,5 @@ def test_outbox_gives_none_not_zero(engine: Engine, clock: FakeClock, tmp_path: 
     [s] = store.engagement_samples()
     assert s.found
     assert (s.likes, s.reposts, s.replies, s.quotes, s.impressions, s.clicks) == (None,) * 6
+    assert s.bookmarks is None
     assert store.follower_samples() == [("demo", clock(), None)]

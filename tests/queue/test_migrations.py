@@ -90,6 +90,38 @@ def test_downgrading_editorial_columns_keeps_every_row(engine: Engine) -> None:
     assert upgrade(engine) == ("0004", head_revision())
 
 
+def test_0007_adds_and_removes_only_the_bookmarks_column(engine: Engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from content_queue import ContentQueue, NewItem
+    from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
+    from xensocial.migrate import _config
+
+    def columns() -> list[str]:
+        with engine.connect() as conn:
+            return [str(c["name"]) for c in inspect(conn).get_columns("engagement_samples")]
+
+    def reading() -> tuple[object, ...]:
+        with engine.connect() as conn:
+            row = conn.execute(text("SELECT * FROM engagement_samples")).mappings().one()
+        return row["likes"], row.get("bookmarks", "absent")
+
+    item = ContentQueue(engine).add(NewItem(url="https://example.org/a", channels=["x-main"]))
+    [delivery] = item.deliveries
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    due = DueSample(delivery.id, "x-main", "1", at, timedelta(hours=1))
+    MetricsStore(engine).record_engagement([EngagementReading(due, at, likes=4, bookmarks=3)])
+    before = columns()
+    assert before[-1] == "bookmarks" and reading() == (4, 3)
+    command.downgrade(_config(engine), "0006")  # type: ignore[arg-type]
+    assert columns() == before[:-1] and reading() == (4, "absent")  # the reading is kept
+    assert upgrade(engine) == ("0006", head_revision())
+    assert columns() == before and reading() == (4, None)  # bookmarks then: unknown, not 0
+
+
 def test_0006_adds_and_removes_only_an_index(engine: Engine) -> None:
     from alembic import command
 

@@ -161,15 +161,16 @@ def march_2026(engine: Engine, clock: FakeClock) -> None:
     d.sample(i1_masto, "masto", t, h1, likes=2, reposts=1, replies=0)
     d.sample(i1_masto, "masto", t, h24, likes=10, reposts=4, replies=2)
     d.sample(i1_x, "x-main", t, h1, likes=5, reposts=1, replies=1, quotes=0, impressions=100,
-             clicks=3)  # fmt: skip
+             clicks=3, bookmarks=2)  # fmt: skip
     d.sample(i1_x, "x-main", t, h24, likes=20, reposts=6, replies=3, quotes=1, impressions=900,
-             clicks=25)  # fmt: skip
+             clicks=25, bookmarks=4)  # fmt: skip
     d.sample(i1_x, "x-main", t, d7, found=False)  # deleted after a day: the 24 h reading stands
     d.sample(i1_news, "news", t, h1)  # the outbox: every counter None
     d.sample(i2_masto, "masto", at("2026-03-10 09:00"), h1, likes=7, reposts=2, replies=1)
     t2 = at("2026-03-10 09:30")
     d.sample(i2_x, "x-main", t2, h1, likes=3, reposts=0, replies=0, quotes=0, impressions=50)
-    d.sample(i2_x, "x-main", t2, h24, likes=8, reposts=2, replies=1, quotes=2, impressions=400)
+    d.sample(i2_x, "x-main", t2, h24, likes=8, reposts=2, replies=1, quotes=2, impressions=400,
+             bookmarks=1)  # fmt: skip
     d.sample(i7_news, "news", at("2026-03-02 10:00"), h1)
     d.sample(i8_old, "old", at("2026-03-05 10:00"), h1, likes=1)
     d.sample(i4_masto, "masto", at("2026-02-28 22:59:59"), h24, likes=100)  # a February post

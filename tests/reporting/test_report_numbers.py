@@ -76,14 +76,17 @@ def test_engagement_totals_use_each_posts_latest_reading(march: Report) -> None:
     assert e.by_channel == (
         # I1 at 24 h (10, 4, 2) + I2 at 1 h (7, 2, 1); Mastodon gives no quotes, views, clicks
         ChannelEngagement("masto", 3, 2, Counters(17, 6, 3, None, None, None, 26)),
-        # I1 at 24 h (20, 6, 3, 1, 900, 25): its 7 d reading found it deleted and is passed
-        # over; I2 at 24 h (8, 2, 1, 2, 400, no clicks); I3 and I12 never read
-        ChannelEngagement("x-main", 4, 2, Counters(28, 8, 4, 3, 1300, 25, 43)),  # 28+8+4+3
+        # I1 at 24 h (20, 6, 3, 1, 900, 25; 4 bookmarks): its 7 d reading found it deleted
+        # and is passed over; I2 at 24 h (8, 2, 1, 2, 400, no clicks; 1 bookmark); I3 and I12
+        # never read. Bookmarks are not interactions: 43 = 28 + 8 + 4 + 3
+        ChannelEngagement("x-main", 4, 2, Counters(28, 8, 4, 3, 1300, 25, 43, 5)),
         ChannelEngagement("news", 3, 2, Counters()),  # the outbox: read, but no figure at all
         ChannelEngagement("old", 1, 1, Counters(1, None, None, None, None, None, 1)),
     )
-    # 17+28+1 likes, 6+8 reposts, 3+4 replies, 3 quotes; 26+43+1 interactions
-    assert e.total == ChannelEngagement("all channels", 11, 7, Counters(46, 14, 7, 3, 1300, 25, 70))
+    # 17+28+1 likes, 6+8 reposts, 3+4 replies, 3 quotes; 26+43+1 interactions; 5 bookmarks
+    assert e.total == ChannelEngagement(
+        "all channels", 11, 7, Counters(46, 14, 7, 3, 1300, 25, 70, 5)
+    )
 
 
 def test_the_top_posts_by_interactions(march: Report) -> None:
@@ -96,7 +99,7 @@ def test_the_top_posts_by_interactions(march: Report) -> None:
         (5, "old", "Old channel post", 1),
     ]  # the outbox posts have none of the four figures: not ranked
     first = top[0]
-    assert first.counters == Counters(20, 6, 3, 1, 900, 25, 30)
+    assert first.counters == Counters(20, 6, 3, 1, 900, 25, 30, 4)
     assert first.url == "https://xenproject.org/xen-4-21"
     assert first.remote_url is not None
     assert first.remote_url.startswith("https://x-main.example.net/p/")

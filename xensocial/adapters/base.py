@@ -159,6 +159,7 @@ class Engagement:
     quotes: int | None = None
     impressions: int | None = None
     clicks: int | None = None
+    bookmarks: int | None = None
 
 
 @dataclass(frozen=True)

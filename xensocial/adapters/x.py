@@ -27,9 +27,10 @@ prove "not posted", and such a delivery goes to a person rather than being sent 
 duplicate-content check is a second line of defence, not one we rely on.)
 
 Engagement: `GET /2/tweets`, up to 100 ids a call, which X bills per post read: the metrics
-budget counts one read per id (`engagement_reads`), one per follower count. Reposts are `repost_count` in X's current
-payloads and `retweet_count` in older ones: either is read. Posts under 30 days old (their age read from
-the snowflake id, so no extra call) are asked for `non_public_metrics` and `organic_metrics` too;
+budget counts one read per id (`engagement_reads`), one per follower count. Reposts are
+`repost_count` in X's current payloads and `retweet_count` in older ones: either is read;
+bookmarks are `bookmark_count`. Posts under 30 days old (their age read from the snowflake id,
+so no extra call) are asked for `non_public_metrics` and `organic_metrics` too;
 X answers those only for the account's own recent posts and only when the credentials allow it,
 and otherwise returns a "Field Authorization Error" per post: those posts are then read again
 with public metrics only, and the adapter stops asking for private ones.
@@ -363,6 +364,7 @@ class XAdapter(Adapter):
             quotes=_int(public, "quote_count"),
             impressions=impressions,
             clicks=clicks,
+            bookmarks=_int(public, "bookmark_count"),
         )
 
     def engagement_reads(self, ids: int) -> int:

@@ -228,6 +228,7 @@ class Collector:
                         quotes=e.quotes,
                         impressions=e.impressions,
                         clicks=e.clicks,
+                        bookmarks=e.bookmarks,
                     )
                 )
             result.samples += self._store.record_engagement(readings)

@@ -91,6 +91,7 @@ def _engagement_query(window: Window) -> AnySelect:
             EngagementSample.quotes,
             EngagementSample.impressions,
             EngagementSample.clicks,
+            EngagementSample.bookmarks,
         )
         .join(Delivery, Delivery.id == EngagementSample.delivery_id)
         .order_by(EngagementSample.taken_at, EngagementSample.id)
@@ -155,6 +156,7 @@ KINDS: dict[str, _Kind] = {
             "quotes",
             "impressions",
             "clicks",
+            "bookmarks",
         ),
         _engagement_query,
         _engagement_row,

@@ -27,7 +27,15 @@ __all__ = ["ALL_CHANNELS", "TOP_POSTS", "channels_by_interactions", "gather_enga
 TOP_POSTS = 10
 ALL_CHANNELS = "all channels"
 _E = EngagementSample
-_COUNTERS = (_E.likes, _E.reposts, _E.replies, _E.quotes, _E.impressions, _E.clicks)
+_COUNTERS = (
+    _E.likes,
+    _E.reposts,
+    _E.replies,
+    _E.quotes,
+    _E.impressions,
+    _E.clicks,
+    _E.bookmarks,
+)
 
 
 def _latest_reading() -> ColumnElement[bool]:

@@ -121,13 +121,31 @@ def headline(report: Report) -> tuple[tuple[str, str], ...]:
     return tuple(lines)
 
 
-_COUNTER_NAMES = ("Interactions", "Likes", "Reposts", "Replies", "Quotes", "Impressions", "Clicks")
+_COUNTER_NAMES = (
+    "Interactions",
+    "Likes",
+    "Reposts",
+    "Replies",
+    "Quotes",
+    "Impressions",
+    "Clicks",
+    "Bookmarks",
+)
 _COUNTER_COLUMNS = [(name, True) for name in _COUNTER_NAMES]
 _TOP_COLUMNS = _COUNTER_COLUMNS[:5]  # the top posts table is wide enough without views and clicks
 
 
 def _counters(c: Counters, columns: int = len(_COUNTER_NAMES)) -> tuple[str, ...]:
-    values = (c.interactions, c.likes, c.reposts, c.replies, c.quotes, c.impressions, c.clicks)
+    values = (
+        c.interactions,
+        c.likes,
+        c.reposts,
+        c.replies,
+        c.quotes,
+        c.impressions,
+        c.clicks,
+        c.bookmarks,
+    )
     return tuple(fmt.number(v) for v in values[:columns])
 
 
@@ -221,7 +239,8 @@ def _engagement(report: Report) -> Section:
             "Each post counts with its latest reading: the one taken at the highest age "
             "(1 h, 24 h, 7 d, 30 d after publishing) at which the network still had the post. "
             "Read: posts with at least one reading.",
-            "Interactions = likes + reposts + replies + quotes. — means the network gives no such "
+            "Interactions = likes + reposts + replies + quotes; bookmarks, which only X counts, "
+            "are shown apart so that channels compare. — means the network gives no such "
             "figure (or none was read yet); it is never counted as 0. A total adds the figures "
             "that exist.",
             "Top posts: ranked by interactions (a missing figure counts 0), newest first on a "

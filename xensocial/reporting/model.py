@@ -104,6 +104,8 @@ class Counters:
     impressions: int | None = None
     clicks: int | None = None
     interactions: int | None = field(default=None)  # likes + reposts + replies + quotes
+    # Not an interaction: only X counts bookmarks, and interactions must compare across channels.
+    bookmarks: int | None = None
 
     @classmethod
     def of(
@@ -114,11 +116,11 @@ class Counters:
         quotes: int | None,
         impressions: int | None,
         clicks: int | None,
+        bookmarks: int | None = None,
     ) -> Counters:
         known = [v for v in (likes, reposts, replies, quotes) if v is not None]
-        return cls(
-            likes, reposts, replies, quotes, impressions, clicks, sum(known) if known else None
-        )
+        interactions = sum(known) if known else None
+        return cls(likes, reposts, replies, quotes, impressions, clicks, interactions, bookmarks)
 
     def plus(self, other: Counters) -> Counters:
         def add(a: int | None, b: int | None) -> int | None:
@@ -131,6 +133,7 @@ class Counters:
             add(self.quotes, other.quotes),
             add(self.impressions, other.impressions),
             add(self.clicks, other.clicks),
+            add(self.bookmarks, other.bookmarks),
         )
 
 
