@@ -144,20 +144,13 @@ def test_queue_add_preview_and_dry_run_through_the_plugin(
     assert added.returncode == 0, added.stderr
     item = json.loads(added.stdout)["id"]
 
-    # The plugin's limits: 200 characters, each link 20. 180 + ": " + 20 > 200 even cut.
+    # The plugin's limits: 200 characters, each link 20. A channel's own words are never cut:
+    # "news: " + 175 + " " + 20 = 202.
     too_long = xs(
-        env,
-        config,
-        "queue",
-        "add",
-        "https://example.org/b",
-        "--title",
-        "T",
-        "--category",
-        "c" * 180,
+        env, config, "queue", "edit", str(item), "--channel", "files", "--text", "t" * 175
     )
     assert too_long.returncode == 2, too_long.stderr
-    assert too_long.stderr.startswith("error: too long for channel 'files' (folder)")
+    assert too_long.stderr.startswith("error: the text for channel 'files' (folder) is too long")
     assert "counts 202, over the limit of 200" in too_long.stderr
 
     shown = xs(env, config, "preview", str(item), "--json")
