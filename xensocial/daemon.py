@@ -1,5 +1,5 @@
-"""`xensocial run`: wiring the publisher to a scheduler, signals, systemd and a heartbeat.
-The heartbeat (`heartbeat.Heartbeat`) is renewed only by slots and ticks that reach the database.
+"""`xensocial run`: wiring the publisher to a scheduler, signals, systemd and a heartbeat (renewed
+only by slots and ticks that reached the database: `heartbeat`).
 
 The database is the source of truth; the scheduler only says *when*. Jobs are built in memory
 from the configuration at each start (APScheduler 3 cannot share a job store between processes):

@@ -15,7 +15,8 @@ and the record also keeps what went wrong since: how many slots in a row crashed
 latest did), and why the latest tick's write was refused. `xensocial.reporting.health.judge`
 turns a record into healthy or not; `/healthz` judges the daemon's record in memory, `xensocial
 health` the copy this module writes to `<data_dir>/heartbeat` after every change (JSON, 0600,
-replaced atomically). A copy that cannot be written is itself a problem `/healthz` reports,
+replaced atomically; a beat alone at most once a second, so a storm of slots is not a storm of
+writes). A copy that cannot be written is itself a problem `/healthz` reports,
 since `xensocial health` (the container's HEALTHCHECK) will find it stale.
 """
 
@@ -49,6 +50,7 @@ __all__ = [
 ]
 
 HEARTBEAT_FILE = "heartbeat"
+SAVE_EVERY = 1.0  # seconds: a beat alone (no other change) is written at most this often
 _LOCK_TIMEOUT_MS = 5_000  # PostgreSQL: a probe waits this long for a row a migration holds
 
 log = structlog.get_logger("xensocial.heartbeat")
@@ -149,6 +151,7 @@ class Heartbeat:
         self.read_only = read_only
         self._lock = threading.Lock()
         self._beat = Beat(identity=identity, pid=os.getpid())
+        self._saved: Beat | None = None  # what the file holds
 
     def current(self) -> Beat:
         """The record as it stands (with `unsaved` when the file could not be written)."""
@@ -188,7 +191,20 @@ class Heartbeat:
 
     def _change(self, change: Callable[[Beat], Beat]) -> None:
         with self._lock:
-            self._beat = self._save(change(self._beat))
+            beat = change(self._beat)
+            # Slots completing together renew only `at`: written once a second, not once per
+            # slot (each write is a rename and an fsync). Every other change is written at once.
+            saved = self._saved
+            if (
+                saved is not None
+                and replace(beat, at=saved.at) == saved
+                and beat.at is not None
+                and saved.at is not None
+                and (beat.at - saved.at).total_seconds() < SAVE_EVERY
+            ):
+                self._beat = beat
+                return
+            self._beat = self._save(beat)
 
     def _save(self, beat: Beat) -> Beat:
         # Under the lock: two slots finishing together must not write the file out of order.
@@ -199,5 +215,8 @@ class Heartbeat:
             problem = f"the heartbeat {self.path} cannot be written: {exc.strerror or exc}"
             if beat.unsaved != problem:
                 log.warning("heartbeat_failed", path=str(self.path), reason=exc.strerror)
+            self._saved = None
             return replace(beat, unsaved=problem)
-        return replace(beat, unsaved=None)
+        beat = replace(beat, unsaved=None)
+        self._saved = beat
+        return beat
