@@ -124,8 +124,6 @@ def health(app: App) -> None:
         )
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        from pathlib import Path
-
         database = Path(str(url.database)).expanduser()
         if not str(url.database).startswith("file:") and not database.is_file():
             raise Misconfigured(f"misconfigured: no database at {database}")
