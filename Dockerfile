@@ -38,7 +38,9 @@ VOLUME /data
 WORKDIR /data
 USER xensocial
 
+# `xensocial health` exits 0 healthy, 1 unhealthy (its database refuses writes, its last slots
+# crashed, its heartbeat is stale), 2 misconfigured; Docker reserves 2, so every failure is 1.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["xensocial", "health"]
+    CMD ["sh", "-c", "xensocial health || exit 1"]
 STOPSIGNAL SIGTERM
 CMD ["xensocial", "run"]

@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .files import private_dir, private_file
+
 __all__ = ["POOL_OVERFLOW", "SQLITE_BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker"]
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -22,7 +24,9 @@ POOL_OVERFLOW = 5  # connections opened for a moment beyond `connections`, close
 
 
 def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> Engine:
-    """An engine for `url`; for a SQLite file, its folder is created if missing.
+    """An engine for `url`; for a SQLite file, its folder is created if missing (0700), and the
+    file itself (0600, so SQLite's `-wal` and `-shm` are too) just before the first connection
+    would create it: see `files`.
 
     `connections`: how many threads may use the engine at the same time (the daemon's workers
     and the rest, see `xensocial.concurrency`). The pool then keeps up to that many connections,
@@ -37,9 +41,16 @@ def make_engine(url: str, *, connections: int | None = None, **kwargs: Any) -> E
         kwargs.setdefault("pool_pre_ping", True)
         return create_engine(url, **kwargs)
     database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database).expanduser()
+        private_dir(path.parent)
+
+        @event.listens_for(engine, "do_connect")
+        def _private_file(*_args: Any) -> None:
+            if not path.exists():
+                private_file(path)  # else SQLite would create it 0644 under the usual umask
+
     _configure_sqlite(engine)
     return engine
 

@@ -36,6 +36,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from .files import open_private, private_dir
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on Windows; a single process there
@@ -149,10 +151,10 @@ class Singletons:
 
     def _acquire_file(self, name: str) -> Held | None:
         assert self._lock_dir is not None and fcntl is not None
-        self._lock_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self._lock_dir)
         safe = re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60]
         digest = hashlib.blake2b(name.encode(), digest_size=4).hexdigest()
-        fd = os.open(self._lock_dir / f"{safe}-{digest}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_private(self._lock_dir / f"{safe}-{digest}.lock", os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

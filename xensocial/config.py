@@ -42,6 +42,7 @@ from .config_channels import CHANNEL_KEYS as _CHANNEL_KEYS  # noqa: F401  (tests
 from .config_channels import ChannelConfig, ChannelParser
 from .config_editorial import EditorialConfig, parse_editorial
 from .config_feeds import FeedConfig, check_feed_category, parse_feeds
+from .config_health import HealthConfig, parse_health
 from .config_http import HttpConfig, parse_http
 from .config_intake import IntakeConfig, parse_intake
 from .config_metrics import MetricsConfig, parse_metrics
@@ -86,6 +87,7 @@ _TOP_KEYS = {
     "report",
     "coverage_feeds",
     "http",
+    "health",
     "blackouts",
     "editorial",
     "categories",
@@ -141,6 +143,7 @@ class Settings:
     report: ReportConfig = ReportConfig()  # [report]: see config_report.py
     coverage_feeds: tuple[CoverageFeedConfig, ...] = ()  # [[coverage_feeds]]: news searches
     http: HttpConfig = HttpConfig()  # [http]: the daemon's endpoint, see config_http.py
+    health: HealthConfig = HealthConfig()  # [health]: what counts as unwell, config_health.py
     blackouts: tuple[BlackoutConfig, ...] = ()  # [[blackouts]]: see config_blackouts.py
     editorial: EditorialConfig = EditorialConfig()  # [editorial]: see config_editorial.py
     categories: tuple[str, ...] = ()  # `categories`: besides the built-in ones (item_rules.py)
@@ -351,6 +354,7 @@ class _Parser:
             report=parse_report(self, raw.get("report", {}), [c.name for c in channels]),
             coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),
             http=parse_http(self, raw.get("http", {})),
+            health=parse_health(self, raw.get("health", {})),
             editorial=parse_editorial(self, raw.get("editorial", {})),
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,

@@ -1,4 +1,5 @@
-"""`xensocial run`: wiring the publisher to a scheduler, signals, systemd and a heartbeat.
+"""`xensocial run`: wiring the publisher to a scheduler, signals, systemd and a heartbeat (renewed
+only by slots and ticks that reached the database: `heartbeat`).
 
 The database is the source of truth; the scheduler only says *when*. Jobs are built in memory
 from the configuration at each start (APScheduler 3 cannot share a job store between processes):
@@ -18,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,8 @@ from . import sdnotify, slots
 from .adapters.base import Adapter, AuthError
 from .concurrency import DEFAULT_WORKERS, NetworkLimits
 from .errors import ConfigError
-from .filemodes import config_file_warning
+from .filemodes import config_file_warning, private_dir
+from .heartbeat import Beat, Heartbeat, heartbeat_path
 from .logs import bind_process, configure_logging
 from .publishing import Publisher
 from .stopping import SignalWatcher
@@ -42,16 +44,12 @@ if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
 
 __all__ = [
-    "HEARTBEAT_FILE",
-    "HEARTBEAT_INTERVAL",
     "STOP_TIMEOUT",
     "Daemon",
     "first_slot",
     "run_daemon",
 ]
 
-HEARTBEAT_FILE = "heartbeat"
-HEARTBEAT_INTERVAL = timedelta(seconds=30)
 STOP_TIMEOUT = 9.0  # seconds to wait for the post in flight: inside systemd's/Docker's 10 s
 
 log = structlog.get_logger("xensocial.daemon")
@@ -117,7 +115,7 @@ class Daemon:
         self.keyword_counts: Any = None  # metrics.keyword_counts.KeywordCounts, if configured
         self.replica: Any = None  # replicas.Replica: identity lock, solo jobs
         self.endpoint: Any = None  # reporting.http.Endpoint while serving, if any
-        self._last_beat = time.monotonic()  # housekeeping ran: the scheduler is alive
+        self.heartbeat: Heartbeat | None = None  # once the database is open
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -148,8 +146,16 @@ class Daemon:
                 f"no database at {sqlite_file} (a dry run creates nothing); "
                 "run `xensocial db upgrade` first"
             )
+        private_dir(s.data_dir)  # 0700 when it is new: the heartbeat, outbox and state go there
         self.engine = make_engine(s.database_url, connections=self.limits.connections)
         self._migrate(self.engine)
+        self.heartbeat = Heartbeat(
+            heartbeat_path(s.data_dir),
+            self.engine,
+            clock=system_clock,
+            identity=s.identity,
+            read_only=self.dry_run,
+        )
         queue = ContentQueue(self.engine, evergreen_categories=s.editorial.evergreen_categories)
         if s.import_at_start:
             self._import(queue)
@@ -281,11 +287,12 @@ class Daemon:
                 id="metrics",
                 name="metrics round",
             )
-        self._touch_heartbeat()
-        self.scheduler.add_job(
-            self._touch_heartbeat,
+        assert self.heartbeat is not None
+        self.scheduler.add_job(  # the tick: proves the database takes writes, renews the beat
+            self.heartbeat.tick,
             "interval",
-            seconds=HEARTBEAT_INTERVAL.total_seconds(),
+            seconds=self.settings.health.tick_every.total_seconds(),
+            next_run_time=now,
             id="heartbeat",
             executor="housekeeping",
         )
@@ -359,7 +366,7 @@ class Daemon:
     def _run_counted(self, channel: ChannelConfig, slot_at: datetime, *, pinned: bool) -> None:
         """Run one slot (or pinned time), counted as running so that a stop waits for it;
         nothing once a stop was requested. A failure is logged: it must not end the schedule."""
-        assert self.publisher is not None
+        assert self.publisher is not None and self.heartbeat is not None
         with self._running_cv:
             if self.stop.is_set():
                 return
@@ -368,8 +375,10 @@ class Daemon:
             with self.limits.gate(channel.network):  # a pinned post counts against it too
                 if not self.stop.is_set():  # it may have waited for its place
                     self.publisher.run_slot(channel, slot_at, pinned=pinned)
-        except Exception:
+                    self.heartbeat.slot_completed()
+        except Exception as exc:
             log.exception("slot_crashed", channel=channel.name, slot=slot_at.isoformat())
+            self.heartbeat.slot_crashed(exc)
         finally:
             with self._running_cv:
                 self._running -= 1
@@ -423,15 +432,6 @@ class Daemon:
         except Exception:
             log.exception("metrics_round_failed")
 
-    def _touch_heartbeat(self) -> None:
-        self._last_beat = time.monotonic()
-        path = self.settings.data_dir / HEARTBEAT_FILE
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch()
-        except OSError as exc:
-            log.warning("heartbeat_failed", path=str(path), reason=exc.strerror)
-
     def _start_endpoint(self) -> None:
         """/metrics, /healthz and the Atom feeds (xensocial.reporting.http); never fatal."""
         from .reporting.http import start_endpoint
@@ -440,18 +440,19 @@ class Daemon:
             self.settings.http,
             self.settings,
             clock=system_clock,
-            scheduler_problem=self.scheduler_problem,
+            daemon=self,
         )
 
     def scheduler_problem(self) -> str | None:
-        """Why the scheduler is not alive (for /healthz), or None: it runs, and its
-        housekeeping job (the heartbeat) ran within three of its intervals."""
+        """Why the scheduler is not running (for /healthz), or None. Whether it does its work
+        is the heartbeat's to say (`beat`)."""
         if self.scheduler is None or not self.scheduler.running or self.stop.is_set():
             return "the scheduler is not running"
-        idle = time.monotonic() - self._last_beat
-        if idle > 3 * HEARTBEAT_INTERVAL.total_seconds():
-            return f"the scheduler's housekeeping has not run for {idle:.0f} s"
         return None
+
+    def beat(self) -> Beat:
+        """The heartbeat record in memory (for /healthz and /metrics)."""
+        return self.heartbeat.current() if self.heartbeat is not None else Beat()
 
     # -- stopping ----------------------------------------------------------------------------
 

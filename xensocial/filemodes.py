@@ -1,4 +1,11 @@
-"""Files that should be private to the service's user: a warning when others can get at them.
+"""Files that should be private to the service's user: created so, and a warning when others
+can get at the ones it is given.
+
+Everything the program creates (the database, the outbox, the heartbeat, reports and exports,
+state and lock files) is made with `private_dir` (0700), `private_file`/`open_private` (0600)
+or `atomic_write` (0600, or the replaced file's own mode), whatever the umask; what exists
+already keeps its mode. They are implemented in `content_queue.files` (the queue creates the
+database and must not import the service) and are imported from here by the service's code.
 
 The configuration may hold a database password (in `database_url`), and a `file:` secret is a
 token in the clear; either one readable (or writable) by the file's group or by everyone else
@@ -14,10 +21,28 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from content_queue.files import (
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    atomic_write,
+    open_private,
+    private_dir,
+    private_file,
+)
+
 if TYPE_CHECKING:
     from .config import Settings
 
-__all__ = ["config_file_warning", "exposure"]
+__all__ = [
+    "PRIVATE_DIR",
+    "PRIVATE_FILE",
+    "atomic_write",
+    "config_file_warning",
+    "exposure",
+    "open_private",
+    "private_dir",
+    "private_file",
+]
 
 
 def exposure(path: Path, what: str) -> str | None:

@@ -2,7 +2,7 @@
 and every CLI command stops on it with exit 2 and that one line.
 
 Each example starts from `BASE`, a valid document that uses every table (top level,
-[publishing], [intake], [metrics] and its budget, [report] and its keyword tables, [http],
+[publishing], [intake], [metrics] and its budget, [report] and its keyword tables, [http], [health],
 [[coverage_feeds]], [[feeds]], [[channels]] with utm, hashtags, secrets and options), and makes
 one mistake in it: an unknown key in a table, a value of the wrong type anywhere, or a value of
 the right type that is wrong for its key. The error must name that key (or, for an element of a
@@ -27,6 +27,7 @@ from tests.conftest import FakeClock
 from xensocial import config
 from xensocial.config_channels import CHANNEL_KEYS
 from xensocial.config_feeds import FEED_KEYS
+from xensocial.config_health import HEALTH_KEYS
 from xensocial.config_http import HTTP_KEYS
 from xensocial.config_intake import INTAKE_KEYS
 from xensocial.config_metrics import METRICS_KEYS
@@ -82,6 +83,7 @@ BASE: dict[str, Any] = {
         "keyword_counts_channel": "news",
     },
     "http": {"listen": "127.0.0.1:9464", "enabled": True},
+    "health": {"crashed_slots": 3, "stale_after": "90s"},
     "coverage_feeds": [
         {
             "name": "news-xen",
@@ -142,6 +144,7 @@ CLOSED_TABLES: dict[Path_, set[str]] = {
     ("metrics",): set(METRICS_KEYS),
     ("report",): set(REPORT_KEYS),
     ("http",): set(HTTP_KEYS),
+    ("health",): set(HEALTH_KEYS),
     ("coverage_feeds", 0): set(COVERAGE_FEED_KEYS),
     ("feeds", 0): set(FEED_KEYS),
     ("channels", 0): set(CHANNEL_KEYS),
@@ -230,6 +233,7 @@ _BAD_WHOLE = {
     ("intake", "max_bytes"): st.integers(max_value=1023),
     ("intake", "max_redirects"): st.integers(max_value=-1),
     ("metrics", "budget", "x"): st.integers(max_value=-1),
+    ("health", "crashed_slots"): st.integers(max_value=0),
     ("channels", 0, "max_per_day"): st.integers(max_value=-1),
     ("feeds", 0, "initial"): st.integers(max_value=-1),
     ("feeds", 0, "priority"): st.one_of(
@@ -254,6 +258,7 @@ BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "metrics.followers_every": _NOT_POSITIVE,
     "metrics.poll_every": _NOT_POSITIVE,
     "metrics.ages[]": _NOT_POSITIVE,
+    "health.stale_after": st.one_of(_NOT_POSITIVE, st.just("2s")),
     "feeds[].interval": st.one_of(_NOT_POSITIVE, st.just("500ms")),
     "coverage_feeds[].interval": st.one_of(_NOT_POSITIVE, st.just("30s")),
     "log_level": st.sampled_from(["verbose", "", "INFO!", "trace"]),

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pytest
 
 import xensocial
-from tests.cli.conftest import CONFIG, CliHarness, write_config
+from tests.cli.conftest import CliHarness, write_config
 from tests.conftest import FakeClock
 from xensocial.cli import cli as root
 
@@ -71,33 +68,6 @@ def test_adapters(cli: CliHarness) -> None:
     }
     table = cli.ok("adapters").stdout.splitlines()
     assert table[0].split() == ["NAME", "TARGET", "FROM", "LOADS"]
-
-
-def test_health(cli: CliHarness) -> None:
-    real = lambda: datetime.now(UTC)  # noqa: E731 - the heartbeat's age is against file times
-    beat = cli.config.parent / "data" / "heartbeat"
-    result = cli.run("health", clock=real)
-    assert result.exit_code == 1 and "no heartbeat at" in result.stderr
-    beat.touch()
-    result = cli.run("health", clock=real)
-    assert result.exit_code == 0 and result.stdout.startswith("healthy")
-    old = time.time() - 120
-    os.utime(beat, (old, old))
-    result = cli.run("health", clock=real)
-    assert result.exit_code == 1 and "s old (limit 90 s)" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-
-
-def test_health_when_the_database_does_not_answer(tmp_path: Path, clock: FakeClock) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("")
-    config = tmp_path / "c.toml"
-    config.write_text(CONFIG.format(db=blocker / "q.db", data=tmp_path, auto_migrate="true"))
-    (tmp_path / "heartbeat").touch()
-    result = CliHarness(config, blocker / "q.db", clock).run(
-        "health", clock=lambda: datetime.now(UTC)
-    )
-    assert result.exit_code == 1 and "the database does not answer" in result.stderr
 
 
 def test_run_returns_the_daemons_exit_code(tmp_path: Path, clock: FakeClock) -> None:

@@ -23,8 +23,18 @@ from content_queue.sources import FeedSpec, FeedStore
 from tests.cli.conftest import CliHarness, write_config
 from tests.conftest import FakeClock
 from xensocial.config import Settings, load_settings
+from xensocial.heartbeat import Beat
 
-__all__ = ["CONFIG", "Seeded", "free_port", "seed", "settings_for", "stop_database", "utc"]
+__all__ = [
+    "CONFIG",
+    "DaemonSeen",
+    "Seeded",
+    "free_port",
+    "seed",
+    "settings_for",
+    "stop_database",
+    "utc",
+]
 
 CONFIG = """\
 timezone = "UTC"
@@ -54,6 +64,23 @@ enabled = false
 [channels.options]
 path = "delta.jsonl"
 """
+
+
+@dataclass
+class DaemonSeen:
+    """What a running daemon tells its endpoint (`reporting.health.DaemonState`), as each test
+    sets it: why the scheduler is not running, and the heartbeat record (by default a fresh
+    one: a slot or tick completed its database work just now, by the test's clock)."""
+
+    clock: FakeClock
+    problem: str | None = None
+    record: Beat | None = None
+
+    def scheduler_problem(self) -> str | None:
+        return self.problem
+
+    def beat(self) -> Beat:
+        return self.record if self.record is not None else Beat(at=self.clock())
 
 
 def utc(*args: int) -> datetime:

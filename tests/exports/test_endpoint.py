@@ -21,9 +21,10 @@ from structlog.testing import capture_logs
 from tests.conftest import FakeClock
 from xensocial.config import Settings
 from xensocial.config_http import HttpConfig
+from xensocial.heartbeat import Beat
 from xensocial.reporting.http import Endpoint, start_endpoint
 
-from .conftest import Seeded, free_port, settings_for, stop_database
+from .conftest import DaemonSeen, Seeded, free_port, settings_for, stop_database, utc
 
 
 def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
@@ -36,13 +37,11 @@ def get(url: str, accept: str | None = None) -> tuple[int, str, bytes]:
 
 
 class Running:
-    """A started endpoint and the scheduler state its health check reads."""
+    """A started endpoint and the daemon state its health check reads."""
 
     def __init__(self, settings: Settings, clock: FakeClock, http: HttpConfig) -> None:
-        self.scheduler_problem: str | None = None
-        endpoint = start_endpoint(
-            http, settings, clock=clock, scheduler_problem=lambda: self.scheduler_problem
-        )
+        self.daemon = DaemonSeen(clock)
+        endpoint = start_endpoint(http, settings, clock=clock, daemon=self.daemon)
         assert endpoint is not None
         self.endpoint: Endpoint = endpoint
         host, port = endpoint.address
@@ -97,7 +96,7 @@ def test_a_taken_port_is_logged_and_nothing_else_happens(
         port = taken.getsockname()[1]
         with capture_logs() as logs:
             endpoint = start_endpoint(
-                HttpConfig(port=port), settings, clock=clock, scheduler_problem=lambda: None
+                HttpConfig(port=port), settings, clock=clock, daemon=DaemonSeen(clock)
             )
     assert endpoint is None
     [error] = [e for e in logs if e["event"] == "endpoint_failed"]
@@ -107,7 +106,7 @@ def test_a_taken_port_is_logged_and_nothing_else_happens(
 
 def test_turned_off_serves_nothing(settings: Settings, clock: FakeClock) -> None:
     assert (
-        start_endpoint(HttpConfig(host=None), settings, clock=clock, scheduler_problem=lambda: None)
+        start_endpoint(HttpConfig(host=None), settings, clock=clock, daemon=DaemonSeen(clock))
         is None
     )
 
@@ -150,22 +149,57 @@ def test_routes(running: Running, seeded: Seeded) -> None:
         assert content_type.startswith("application/json") and "error" in json.loads(body)
 
 
-def test_healthz(running: Running, settings: Settings) -> None:
+def test_healthz(running: Running, settings: Settings, clock: FakeClock) -> None:
     status, _, body = get(running.base + "/healthz")
     assert status == 200
     assert json.loads(body) == {
         "status": "ok",
         "database": "ok",
+        "writes": "ok",
+        "crashed_slots": 0,
+        "heartbeat_age_s": 0.0,
         "scheduler": "running",
         "identity": "exports-test",
         "version": "0.1.0",
     }
-    running.scheduler_problem = "the scheduler is not running"
+    running.daemon.problem = "the scheduler is not running"
     status, _, body = get(running.base + "/healthz")
     assert status == 503
     answer = json.loads(body)
     assert (answer["status"], answer["scheduler"]) == ("unhealthy", "stopped")
     assert answer["reason"] == "the scheduler is not running"
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (
+            Beat(at=utc(2026, 3, 15, 12), write_refused="OperationalError: disk I/O error"),
+            "the database refuses writes: OperationalError: disk I/O error",
+        ),
+        (
+            Beat(at=utc(2026, 3, 15, 12), crashed_in_a_row=3, last_crash="KeyError: 'x'"),
+            "the last 3 slots crashed (the latest: KeyError: 'x')",
+        ),
+        (
+            Beat(at=utc(2026, 3, 15, 11, 58, 29)),
+            "the heartbeat is 91 s old (limit 90 s): no slot or tick has completed its "
+            "database work since",
+        ),
+        (Beat(), "no slot or tick has completed its database work yet"),
+    ],
+)
+def test_healthz_follows_the_heartbeat_record(
+    running: Running, clock: FakeClock, record: Beat, reason: str
+) -> None:
+    clock.set(utc(2026, 3, 15, 12))
+    running.daemon.record = replace(record, crashed_in_a_row=2) if record.at is None else record
+    status, _, body = get(running.base + "/healthz")
+    answer = json.loads(body)
+    assert (status, answer["status"], answer["reason"]) == (503, "unhealthy", reason), answer
+    # Two crashes in a row are not yet three: healthy again once the record is fresh.
+    running.daemon.record = Beat(at=clock(), crashed_in_a_row=2, last_crash="KeyError: 'x'")
+    assert get(running.base + "/healthz")[0] == 200
 
 
 def test_healthz_is_503_when_the_database_is_gone(

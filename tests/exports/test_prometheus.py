@@ -16,9 +16,10 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import FakeClock
 from xensocial import __version__
+from xensocial.heartbeat import Beat
 from xensocial.reporting.http import Exports
 
-from .conftest import Seeded, settings_for, utc
+from .conftest import DaemonSeen, Seeded, settings_for, utc
 
 Figures = dict[str, dict[tuple[tuple[str, str], ...], float]]
 
@@ -112,7 +113,7 @@ def expected_figures() -> Figures:
 @pytest.fixture
 def exports(engine: Engine, clock: FakeClock, tmp_path: Path, seeded: Seeded) -> Iterator[Exports]:
     settings = settings_for(tmp_path, engine.url.render_as_string(hide_password=False))
-    made = Exports(settings, clock=clock, scheduler_problem=lambda: None)
+    made = Exports(settings, clock=clock, daemon=DaemonSeen(clock))
     yield made
     made.close()
 
@@ -172,7 +173,7 @@ def test_failure_classes_cover_what_the_publisher_and_adapters_write(
         ledger.begin_publish(delivery.id, "test", utc(2030, 1, 1))
         assert ledger.mark_failed(delivery.id, error)
     settings = settings_for(tmp_path, engine.url.render_as_string(hide_password=False))
-    exports = Exports(settings, clock=clock, scheduler_problem=lambda: None)
+    exports = Exports(settings, clock=clock, daemon=DaemonSeen(clock))
     try:
         found, _ = figures(text_string_to_metric_families(exports.metrics("")[2].decode()))
     finally:
@@ -189,7 +190,7 @@ def test_an_unreachable_database_is_a_figure_not_a_failed_scrape(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     settings = settings_for(tmp_path, f"sqlite:///{tmp_path / 'missing' / 'queue.db'}")
-    exports = Exports(settings, clock=clock, scheduler_problem=lambda: None)
+    exports = Exports(settings, clock=clock, daemon=DaemonSeen(clock))
     try:
         status, _, body = exports.metrics("")
     finally:
@@ -214,3 +215,22 @@ def test_the_next_slot_follows_the_clock(exports: Exports, clock: FakeClock) -> 
         "channel",
         {"alpha": utc(2026, 3, 2, 15).timestamp(), "beta": utc(2026, 3, 2, 9, 35).timestamp()},
     )
+
+
+def test_a_database_that_refuses_writes_is_not_up(
+    engine: Engine, clock: FakeClock, tmp_path: Path, seeded: Seeded
+) -> None:
+    # It still reads (every figure is there), but the daemon's latest write was refused: it
+    # cannot post, so `xensocial_database_up` must not say 1 (issue 15).
+    settings = settings_for(tmp_path, engine.url.render_as_string(hide_password=False))
+    daemon = DaemonSeen(clock)
+    exports = Exports(settings, clock=clock, daemon=daemon)
+    try:
+        before, _ = figures(text_string_to_metric_families(exports.metrics("")[2].decode()))
+        daemon.record = Beat(at=clock(), write_refused="OperationalError: disk I/O error")
+        after, _ = figures(text_string_to_metric_families(exports.metrics("")[2].decode()))
+    finally:
+        exports.close()
+    assert before["xensocial_database_up"] == {(): 1}
+    assert after["xensocial_database_up"] == {(): 0}
+    assert after["xensocial_posts_published_total"] == before["xensocial_posts_published_total"]

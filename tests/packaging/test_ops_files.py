@@ -145,7 +145,12 @@ def test_dockerfile_is_multistage_non_root_with_volume_and_healthcheck() -> None
     assert "chmod 700 /data" in args["RUN"]  # the database is the daemon's user's alone
     assert "XENSOCIAL_DATA_DIR=/data" in args["ENV"]
     assert args["VOLUME"] == "/data"
-    assert json.loads(args["HEALTHCHECK"].split("CMD", 1)[1]) == ["xensocial", "health"]
+    # `health` exits 2 when misconfigured, a code Docker reserves: every failure reaches it as 1.
+    assert json.loads(args["HEALTHCHECK"].split("CMD", 1)[1]) == [
+        "sh",
+        "-c",
+        "xensocial health || exit 1",
+    ]
     assert args["STOPSIGNAL"] == "SIGTERM"
     assert json.loads(args["CMD"]) == ["xensocial", "run"]
     # The files the build stage copies exist, so `docker build` finds them.

@@ -18,11 +18,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from ..filemodes import atomic_write, open_private, private_dir
 
 __all__ = ["StateFile", "state_file"]
 
@@ -44,18 +45,9 @@ class StateFile:
 
     def save(self, value: Mapping[str, Any]) -> None:
         """Replace the stored object atomically; the file is mode 0600."""
-        self._make_dir()
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(dict(value), out)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        private_dir(self.path.parent)
+        with atomic_write(self.path) as out:
+            json.dump(dict(value), out)
 
     def clear(self) -> None:
         """Forget the stored object (it was refused: sign in afresh next time)."""
@@ -64,19 +56,13 @@ class StateFile:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the file's exclusive lock (blocking) for a read-refresh-write."""
-        self._make_dir()
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        private_dir(self.path.parent)
+        fd = open_private(self.path.with_name(self.path.name + ".lock"), os.O_RDWR)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)  # closing releases the lock
-
-    def _make_dir(self) -> None:
-        parent = self.path.parent
-        if not parent.exists():
-            parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(parent, 0o700)
 
 
 def state_file(data_dir: Path, network: str, channel: str) -> StateFile:

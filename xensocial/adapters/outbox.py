@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..durations import parse_duration
+from ..filemodes import open_private, private_dir
 from ._options import reject_unknown_options
 from .base import (
     AccountInfo,
@@ -80,8 +81,8 @@ class OutboxAdapter(Adapter):
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            private_dir(self.path.parent)
+            fd = open_private(self.path, os.O_RDWR | os.O_APPEND)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 size = os.fstat(fd).st_size

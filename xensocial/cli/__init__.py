@@ -83,7 +83,8 @@ _COMMANDS = {
     "feeds": Lazy(_from("feeds", "feeds"), "RSS/Atom feeds whose new entries become queue items."),
     "health": Lazy(
         _from("ops", "health"),
-        "Exit 0 when the database answers and the daemon's heartbeat is fresh (< 90 s), else 1.",
+        "Exit 0 when the daemon can post (its database answers and took its latest write, its "
+        "last slots did not all crash, its heartbeat is fresh), 1 when not, 2 when misconfigured.",
     ),
     "log": Lazy(_from("log", "log"), "Who did what, and when: the audit log, newest first."),
     "metrics": Lazy(

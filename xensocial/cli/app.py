@@ -18,7 +18,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -247,9 +246,6 @@ class App:
         if exposed is not None:
             self.warn(exposed)
         return build_adapter(self.settings, channel, clock=self.clock, warn=self.warn)
-
-    def heartbeat_path(self) -> Path:
-        return self.settings.data_dir / "heartbeat"
 
 
 pass_app = click.make_pass_decorator(App, ensure=True)

@@ -11,9 +11,7 @@ whose extension names another format (`feed.pdf`) is exit 2.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
@@ -189,15 +187,10 @@ def _output(target: Path | None, *, binary: bool) -> Iterator[IO[Any]]:
         yield stream
         stream.flush()
         return
-    # Not mkstemp: its file is private (0600), and an export is made to be shared.
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.part")
+    from ..filemodes import atomic_write
+
+    # A new file is private (0600), like everything the program writes: what the queue holds
+    # is the project's to share (chmod), and an existing file keeps the mode it was given.
     # newline="": the csv module writes its own line endings.
-    mode, encoding, newline = ("xb", None, None) if binary else ("x", "utf-8", "")
-    try:
-        with open(temporary, mode, encoding=encoding, newline=newline) as f:
-            yield f
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
+    with atomic_write(target, binary=binary, newline="") as f:
+        yield f

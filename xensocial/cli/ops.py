@@ -1,12 +1,14 @@
 """Operating commands: `db upgrade`/`db status`, `run`, `health` (`adapters` is in networks.py).
 
-`health` is what the Docker HEALTHCHECK runs: healthy means the database answers and the
-daemon touched `<data_dir>/heartbeat` less than 90 seconds ago.
+`health` is what the Docker HEALTHCHECK runs. It judges the daemon's heartbeat record
+(`<data_dir>/heartbeat`) and a fresh read of the database by the same rule as `/healthz`
+(`reporting.health.judge`), and creates nothing: no database, no folder, no file. Its exit
+codes: 0 healthy, 1 unhealthy, 2 misconfigured (the configuration is wrong, or what it names
+is not there: the data directory, the SQLite file).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -14,13 +16,15 @@ import click
 from .app import App, database_revision, pass_app, script_head
 from .output import emit_json
 
-__all__ = ["HEARTBEAT_MAX_AGE_S", "db", "health", "run"]
-
-HEARTBEAT_MAX_AGE_S = 90
+__all__ = ["db", "health", "run"]
 
 
 class Unhealthy(click.ClickException):
     exit_code = 1
+
+
+class Misconfigured(click.ClickException):
+    exit_code = 2
 
 
 @click.group()
@@ -105,22 +109,39 @@ def run(app: App, dry_run: bool) -> None:
 @click.command()
 @pass_app
 def health(app: App) -> None:
-    """Exit 0 when the database answers and the daemon's heartbeat is fresh (< 90 s), else 1."""
-    from sqlalchemy import text
+    """Exit 0 when the daemon can post (its database answers and took its latest write, its
+    last slots did not all crash, its heartbeat is fresh), 1 when not, 2 when misconfigured."""
+    from sqlalchemy.engine import make_url
 
-    try:  # making the engine is inside: a SQLite folder that cannot be created is unhealthy too
-        with app.raw_engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        raise Unhealthy(f"unhealthy: the database does not answer ({type(exc).__name__})") from exc
-    beat = app.heartbeat_path()
-    try:
-        touched = datetime.fromtimestamp(beat.stat().st_mtime, UTC)
-    except FileNotFoundError:
-        raise Unhealthy(f"unhealthy: no heartbeat at {beat} (is the daemon running?)") from None
-    age = (app.clock() - touched).total_seconds()
-    if age >= HEARTBEAT_MAX_AGE_S:
-        raise Unhealthy(
-            f"unhealthy: the heartbeat {beat} is {age:.0f} s old (limit {HEARTBEAT_MAX_AGE_S} s)"
+    from ..heartbeat import heartbeat_path, read_beat
+    from ..reporting.health import database_problem, health_engine, judge
+
+    settings = app.settings  # a bad configuration: exit 2 like every command
+    if not settings.data_dir.is_dir():
+        raise Misconfigured(
+            f"misconfigured: the data directory {settings.data_dir} does not exist (moved, or "
+            "never created: `xensocial run` creates it)"
         )
-    click.echo(f"healthy: the database answers; heartbeat {age:.0f} s ago")
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(str(url.database)).expanduser()
+        if not str(url.database).startswith("file:") and not database.is_file():
+            raise Misconfigured(f"misconfigured: no database at {database}")
+    engine = health_engine(settings.database_url)  # read-only: it never creates a database
+    try:
+        problem = database_problem(engine)
+    finally:
+        engine.dispose()
+    verdict = judge(
+        database=problem,
+        beat=read_beat(heartbeat_path(settings.data_dir)),
+        now=app.clock(),
+        rules=settings.health,
+    )
+    if not verdict.ok:
+        raise Unhealthy("unhealthy: " + "; ".join(verdict.problems))
+    age = verdict.details.get("heartbeat_age_s", 0)
+    click.echo(
+        f"healthy: the database answers and took the daemon's latest write; heartbeat {age:.0f} s "
+        f"ago; {verdict.details.get('crashed_slots', 0)} crashed slots in a row"
+    )

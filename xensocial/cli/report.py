@@ -148,9 +148,10 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
     if out is None:
         click.echo(text, nl=False)
         return
-    temporary = out.with_name(f".{out.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(out)  # a reader never sees half a report
+    from ..filemodes import atomic_write
+
+    with atomic_write(out) as f:  # a reader never sees half a report; a new one is 0600
+        f.write(text)
     click.echo(
         f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(text.encode()):,} "
         f"bytes) to {out}."

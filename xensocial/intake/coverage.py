@@ -25,8 +25,6 @@ from __future__ import annotations
 import calendar
 import importlib
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ import structlog
 from content_queue.coverage import ClipStore, NewClip
 from content_queue.timeutil import Clock, system_clock
 
+from ..filemodes import atomic_write, private_dir
 from .entries import NotPlainText, _link, _summary, clean_text, plain_title
 from .poller import local_path
 
@@ -174,14 +173,9 @@ class PollState:
         with self._lock:
             data = self._read()
             data[feed.name] = {**self._record(data, feed), **values, "url": feed.url}
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f, indent=1, sort_keys=True)
-                os.replace(temp, self.path)
-            finally:
-                Path(temp).unlink(missing_ok=True)  # gone already when the rename succeeded
+            private_dir(self.path.parent)
+            with atomic_write(self.path) as f:
+                json.dump(data, f, indent=1, sort_keys=True)
 
 
 class CoveragePoller:

@@ -1,25 +1,39 @@
-"""What `/healthz` answers: is the database reachable, and is the scheduler alive?
+"""Healthy means "can post": the one rule behind `xensocial health`, `/healthz` and `/metrics`.
 
-The database check opens a fresh read-only connection each time (a pooled one would keep
-reading a SQLite file that has been removed, and hide a PostgreSQL server that no longer
-accepts connections) and reads `alembic_version`, so "reachable" means the schema is there too:
-`SELECT 1` answers even from a PostgreSQL schema that was dropped. It waits at most `timeout`
-seconds. The scheduler's liveness is asked of the daemon, which knows it best.
+`judge` is that rule. It is unhealthy when
+
+- the database does not answer a fresh read-only connection (`database_problem`: not one from
+  a pool, which would keep reading a SQLite file that was removed or hide a PostgreSQL server
+  that no longer accepts connections; it reads `alembic_version`, so a dropped PostgreSQL
+  schema counts too, and it never creates a database where none is);
+- the database refused the daemon's latest write (the heartbeat's tick, see
+  `xensocial.heartbeat`);
+- the last `[health] crashed_slots` slots (3) all crashed;
+- the heartbeat is stale: no slot or tick completed its database work within `[health]
+  stale_after` (90 s), or there is no heartbeat at all;
+- (for `/healthz`, in the daemon) the scheduler is stopped or stopping, or the heartbeat could
+  not be saved to its file (which `xensocial health` would soon find stale).
+
+`/healthz` judges the daemon's record in memory, `xensocial health` the copy in
+`<data_dir>/heartbeat`; the rule, and so the answer, is the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from .. import __version__
+from ..config_health import HealthConfig
+from ..heartbeat import Beat, describe
 from .readonly import read_only_engine
 
-__all__ = ["HEALTH_TIMEOUT", "Health", "HealthCheck"]
+__all__ = ["HEALTH_TIMEOUT", "DaemonState", "Health", "HealthCheck", "database_problem", "judge"]
 
 HEALTH_TIMEOUT = 2.0  # seconds: an orchestrator's probe usually gives up after a few
 
@@ -42,54 +56,116 @@ class Health:
         return body
 
 
+def judge(
+    *,
+    database: str | None,
+    beat: Beat | str,
+    now: datetime,
+    rules: HealthConfig,
+    scheduler: str | None = None,
+) -> Health:
+    """Healthy or not, and why: `database` is `database_problem`'s answer, `beat` the
+    daemon's record (or why there is none), `scheduler` why the scheduler is not running (only
+    the daemon itself can tell; None from outside)."""
+    problems: list[str] = []
+    if database is not None:
+        problems.append(database)
+    details: dict[str, Any] = {"database": "ok" if database is None else "unreachable"}
+    if isinstance(beat, str):
+        problems.append(beat)
+        details["writes"] = "unknown"
+    else:
+        if beat.write_refused is not None:
+            problems.append(f"the database refuses writes: {beat.write_refused}")
+        details["writes"] = "ok" if beat.write_refused is None else "refused"
+        if beat.crashed_in_a_row >= rules.crashed_slots:
+            problems.append(
+                f"the last {beat.crashed_in_a_row} slots crashed (the latest: {beat.last_crash})"
+            )
+        details["crashed_slots"] = beat.crashed_in_a_row
+        limit = rules.stale_after.total_seconds()
+        if beat.at is None:
+            problems.append("no slot or tick has completed its database work yet")
+        else:
+            age = max(0.0, (now - beat.at).total_seconds())
+            details["heartbeat_age_s"] = round(age, 1)
+            if age > limit:
+                problems.append(
+                    f"the heartbeat is {age:.0f} s old (limit {limit:.0f} s): no slot or tick "
+                    "has completed its database work since"
+                )
+        if beat.unsaved is not None:
+            problems.append(beat.unsaved)
+    if scheduler is not None:
+        problems.append(scheduler)
+    return Health(tuple(problems), details)
+
+
+def database_problem(engine: Engine) -> str | None:
+    """None when `engine` (a `read_only_engine(..., pooled=False)`) reads `alembic_version`,
+    else the reason, said with its cause."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except Exception as exc:  # any failure to read is "unreachable"
+        return f"the database does not answer: {describe(exc)}"
+    return None
+
+
+def health_engine(database_url: str, timeout: float = HEALTH_TIMEOUT) -> Engine:
+    """The engine `database_problem` reads through: read-only, a fresh connection each time,
+    waiting at most `timeout` seconds."""
+    return read_only_engine(database_url, timeout=timeout, statement_timeout=timeout, pooled=False)
+
+
+class DaemonState(Protocol):
+    """What the running daemon tells its endpoint about itself."""
+
+    def scheduler_problem(self) -> str | None:
+        """Why the scheduler is not running, or None."""
+
+    def beat(self) -> Beat:
+        """The heartbeat record as it stands in memory."""
+
+
 class HealthCheck:
-    """Checks the database (`database_url`) and the scheduler (`scheduler_problem`: None when
-    it is alive, else why not)."""
+    """`/healthz` and `/metrics`' view of health: `judge` over a fresh read of the database
+    and the daemon's own record."""
 
     def __init__(
         self,
         database_url: str,
-        scheduler_problem: Callable[[], str | None],
+        daemon: DaemonState,
         *,
+        rules: HealthConfig,
         identity: str,
+        clock: Callable[[], datetime],
         timeout: float = HEALTH_TIMEOUT,
     ) -> None:
-        self.scheduler_problem = scheduler_problem
-        self.identity = identity
-        self._engine: Engine = read_only_engine(
-            database_url, timeout=timeout, statement_timeout=timeout, pooled=False
-        )
+        self.daemon, self.rules, self.identity, self.clock = daemon, rules, identity, clock
+        self._engine: Engine = health_engine(database_url, timeout)
 
     def check(self) -> Health:
-        problems: list[str] = []
-        database = self._database_problem()
-        if database is not None:
-            problems.append(database)
-        scheduler = self.scheduler_problem()
-        if scheduler is not None:
-            problems.append(scheduler)
+        scheduler = self.daemon.scheduler_problem()
+        health = judge(
+            database=database_problem(self._engine),
+            beat=self.daemon.beat(),
+            now=self.clock(),
+            rules=self.rules,
+            scheduler=scheduler,
+        )
         details = {
-            "database": "ok" if database is None else "unreachable",
+            **health.details,
             "scheduler": "running" if scheduler is None else "stopped",
             "identity": self.identity,
             "version": __version__,
         }
-        return Health(tuple(problems), details)
+        return Health(health.problems, details)
 
-    def _database_problem(self) -> str | None:
-        try:
-            with self._engine.connect() as conn:
-                conn.execute(text("SELECT version_num FROM alembic_version")).all()
-        except Exception as exc:  # any failure to read is "unreachable", said with its cause
-            return f"the database does not answer: {_first_line(exc)}"
-        return None
+    def writes_problem(self) -> str | None:
+        """Why the daemon's latest write to the database failed, or None (for `/metrics`'
+        `xensocial_database_up`, which must not say 1 while writes fail)."""
+        return self.daemon.beat().write_refused
 
     def close(self) -> None:
         self._engine.dispose()
-
-
-def _first_line(exc: Exception) -> str:
-    # A DBAPI error's own message, not SQLAlchemy's wrapper (which appends the SQL and a link).
-    cause = getattr(exc, "orig", None) or exc
-    lines = str(cause).strip().splitlines()
-    return f"{type(cause).__name__}: {lines[0][:200]}" if lines else type(cause).__name__

@@ -1,7 +1,9 @@
 """The daemon's HTTP endpoint: `/metrics`, `/healthz` and the Atom feeds, on loopback by default.
 
-A stdlib `ThreadingHTTPServer` in a daemon thread: four read-only routes need no framework, and
-a thread per request keeps a slow scrape from holding up a health probe. Routes:
+Served by `server.Server`: one thread reads request heads without blocking (5 s to send one),
+at most 64 connections are open at once (one more is answered 503 and closed), and a pool of 4
+threads answers; so no client, however slow or numerous, costs the daemon more than 5 threads
+and ~70 descriptors (see `server`). Four read-only routes need no framework. Routes:
 
     GET /metrics                        Prometheus text format, or OpenMetrics when the Accept
                                         header asks for it (prometheus_client's exposition)
@@ -9,8 +11,9 @@ a thread per request keeps a slow scrape from holding up a health probe. Routes:
     GET /feed.atom                      the Atom feed of every channel's posts
     GET /channels/NAME/feed.atom        one channel's (404 for a channel never heard of)
 
-Anything else is 404. Every route reads through a read-only engine (`readonly.py`): serving
-never takes the SQLite write lock the daemon's slots need.
+Anything else is 404, a method other than GET 405. Every route reads through a read-only engine
+(`readonly.py`): serving never takes the SQLite write lock the daemon's slots need. `/healthz`
+and `xensocial_database_up` follow the one health rule (`health.judge`).
 
 The endpoint must never cost a post: `start_endpoint` logs an error and returns None when the
 address cannot be bound (the port is taken, say), and the daemon carries on without it.
@@ -19,14 +22,8 @@ address cannot be bound (the port is taken, say), and the daemon carries on with
 from __future__ import annotations
 
 import json
-import os
 import re
-import selectors
-import socket
-import threading
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 import structlog
@@ -35,9 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from content_queue.timeutil import Clock
 
 from .atom import DEFAULT_LIMIT, atom_feed, latest_posts
-from .health import HealthCheck
+from .health import DaemonState, HealthCheck
 from .published import channel_has_history
 from .readonly import read_only_engine
+from .server import Limits, Request, Response, Server
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -45,13 +43,12 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..config_http import HttpConfig
 
-__all__ = ["Endpoint", "Exports", "Response", "start_endpoint"]
+__all__ = ["Endpoint", "Exports", "Limits", "Response", "start_endpoint"]
 
 log = structlog.get_logger("xensocial.endpoint")
 
 READ_TIMEOUT = 5.0  # seconds a scrape or a feed may wait for the database
 _CHANNEL_FEED = re.compile(r"^/channels/([^/]+)/feed\.atom$")
-Response = tuple[int, str, bytes]  # status, content type, body
 _JSON = "application/json; charset=utf-8"
 _ATOM = "application/atom+xml; charset=utf-8"
 
@@ -64,7 +61,7 @@ class Exports:
         settings: Settings,
         *,
         clock: Clock,
-        scheduler_problem: Callable[[], str | None],
+        daemon: DaemonState,
     ) -> None:
         from prometheus_client import CollectorRegistry, ProcessCollector
 
@@ -74,12 +71,20 @@ class Exports:
         self.engine: Engine = read_only_engine(
             settings.database_url, timeout=READ_TIMEOUT, statement_timeout=READ_TIMEOUT
         )
-        self.registry: CollectorRegistry = CollectorRegistry()
-        self.registry.register(DatabaseCollector(self.engine, settings, clock))
-        ProcessCollector(registry=self.registry)  # memory, CPU, open files, start time
         self.health = HealthCheck(
-            settings.database_url, scheduler_problem, identity=settings.identity
+            settings.database_url,
+            daemon,
+            rules=settings.health,
+            identity=settings.identity,
+            clock=clock,
         )
+        self.registry: CollectorRegistry = CollectorRegistry()
+        self.registry.register(
+            DatabaseCollector(
+                self.engine, settings, clock, writes_problem=self.health.writes_problem
+            )
+        )
+        ProcessCollector(registry=self.registry)  # memory, CPU, open files, start time
 
     def metrics(self, accept: str) -> Response:
         from prometheus_client.exposition import choose_encoder
@@ -124,76 +129,31 @@ def _not_found(message: str) -> Response:
     return 404, _JSON, json.dumps({"error": message}).encode() + b"\n"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "xensocial"
+class Endpoint:
+    """A running endpoint; `stop()` shuts it down and waits for its threads."""
 
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's naming)
-        path = urlsplit(self.path).path
+    def __init__(self, address: tuple[str, int], exports: Exports, limits: Limits) -> None:
+        self.exports = exports
+        self._server = Server(address, self._answer, limits)
+
+    def _answer(self, request: Request) -> Response:
+        path = urlsplit(request.target).path
         try:
-            status, content_type, body = self.server.exports.route(
-                path, self.headers.get("Accept", ""), self.headers.get("Host")
+            return self.exports.route(
+                path, request.headers.get("accept", ""), request.headers.get("host")
             )
         except Exception:  # a bug in one route must not take the endpoint down
             log.exception("endpoint_request_failed", path=path)
-            status, content_type, body = 500, _JSON, b'{"error": "internal error (see the log)"}\n'
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("endpoint_request", client=self.client_address[0], line=format % args)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a hung client never keeps the daemon from exiting
-
-    def __init__(self, address: tuple[str, int], exports: Exports) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.exports = exports
-        super().__init__(address, _Handler)
-
-
-class Endpoint:
-    """A running endpoint; `stop()` shuts it down and waits for its thread.
-
-    Its thread sleeps in `select()` on the listening socket and a pipe that `stop()` writes to,
-    so a daemon waiting for its next slot is not woken while nobody asks anything (the stdlib's
-    `serve_forever` wakes up every `poll_interval` to look for a shutdown request)."""
-
-    def __init__(self, server: _Server) -> None:
-        self._server = server
-        self._wake_read, self._wake_write = os.pipe()
-        self._thread = threading.Thread(target=self._serve, name="xensocial-endpoint", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._server, selectors.EVENT_READ)
-            selector.register(self._wake_read, selectors.EVENT_READ)
-            while True:
-                ready = selector.select()
-                if any(key.fileobj == self._wake_read for key, _ in ready):
-                    return
-                self._server.handle_request()  # accepts the waiting connection: a thread serves it
+            return 500, _JSON, b'{"error": "internal error (see the log)"}\n'
 
     @property
     def address(self) -> tuple[str, int]:
         """The (host, port) the listening socket is bound to (its getsockname)."""
-        host, port = self._server.server_address[:2]
-        return str(host), int(port)
+        return self._server.address
 
     def stop(self) -> None:
-        os.write(self._wake_write, b"x")
-        self._thread.join(timeout=2)
-        self._server.server_close()
-        os.close(self._wake_read)
-        os.close(self._wake_write)
-        self._server.exports.close()
+        self._server.stop()
+        self.exports.close()
 
 
 def start_endpoint(
@@ -201,20 +161,23 @@ def start_endpoint(
     settings: Settings,
     *,
     clock: Clock,
-    scheduler_problem: Callable[[], str | None],
+    daemon: DaemonState,
+    limits: Limits | None = None,
 ) -> Endpoint | None:
-    """Serve the exports at `config`'s address; None when it is off or cannot be bound (logged)."""
+    """Serve the exports at `config`'s address; None when it is off or cannot be bound (logged).
+    `daemon` tells the health check about the scheduler and the heartbeat; `limits` are the
+    server's bounds (the defaults unless a test needs others)."""
     if not config.enabled or config.host is None:
         log.info("endpoint_off", reason="[http] listen is empty or enabled = false")
         return None
     where = config.describe()
     try:
-        exports = Exports(settings, clock=clock, scheduler_problem=scheduler_problem)
+        exports = Exports(settings, clock=clock, daemon=daemon)
     except Exception as exc:  # e.g. an in-memory SQLite database no other connection can read
         log.error("endpoint_failed", listen=where, reason=str(exc))
         return None
     try:
-        server = _Server((config.host, config.port), exports)
+        endpoint = Endpoint((config.host, config.port), exports, limits or Limits())
     except OSError as exc:
         exports.close()
         log.error(
@@ -224,7 +187,6 @@ def start_endpoint(
             "/metrics and /healthz",
         )
         return None
-    endpoint = Endpoint(server)
     host, port = endpoint.address
     log.info("endpoint_listening", address=f"http://{config.describe()}", host=host, port=port)
     if not config.is_loopback:

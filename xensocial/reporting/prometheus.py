@@ -25,7 +25,8 @@ Families (all prefixed `xensocial_`; `docs/exports.md` shows them with their HEL
     feed_consecutive_errors{feed}               failed polls in a row (0 after a good poll)
     feed_status{feed,status}                    1 for the feed's current status
     feed_last_poll_timestamp_seconds{feed}      the last poll that got a body
-    database_up                                 1 when this scrape could read the database
+    database_up                                 1 when this scrape could read the database and the
+                                                daemon's latest write to it succeeded
     info{version,identity}                      this process
 
 `deliveries_failed` is a gauge, not a counter: `queue retry` moves a failed delivery back to
@@ -36,7 +37,7 @@ word their refusals.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -113,8 +114,18 @@ class DatabaseCollector(Collector):
     When the database does not answer, only `database_up 0` and `info` are exposed (and a
     warning logged): a scrape never fails, so the alert can be on the figure itself."""
 
-    def __init__(self, engine: Engine, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        clock: Clock,
+        *,
+        writes_problem: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.engine, self.settings, self.clock = engine, settings, clock
+        # The daemon's latest write (health.HealthCheck.writes_problem): a database that reads
+        # but refuses writes cannot post, so it is not "up".
+        self.writes_problem = writes_problem
         self._next: dict[str, datetime] = {}  # channel -> its next slot, while still ahead
 
     def describe(self) -> list[Metric]:
@@ -125,7 +136,9 @@ class DatabaseCollector(Collector):
         info.add_metric([], {"version": __version__, "identity": self.settings.identity})
         yield info
         up = GaugeMetricFamily(
-            "xensocial_database_up", "1 when this scrape could read the database, else 0."
+            "xensocial_database_up",
+            "1 when this scrape could read the database and the daemon's latest write to it "
+            "succeeded, else 0.",
         )
         try:
             with self.engine.connect() as conn:
@@ -135,7 +148,7 @@ class DatabaseCollector(Collector):
             up.add_metric([], 0)
             yield up
             return
-        up.add_metric([], 1)
+        up.add_metric([], 0 if self.writes_problem() is not None else 1)
         yield up
         yield from families
 
