@@ -78,10 +78,19 @@ def seed(site: Site) -> list[int]:
         upgrade(engine)
         queue = ContentQueue(engine)
         for i in range(BACKLOG):
-            queue.add(NewItem(url=f"https://example.org/backlog/{i}", channels=["demo"]))
-        return [
             queue.add(
-                NewItem(url=f"https://example.org/draft/{i}", channels=["side"], draft=True)
+                NewItem(
+                    url=f"https://example.org/backlog/{i}", title=f"Backlog {i}", channels=["demo"]
+                )
+            )
+        return [  # titled: a draft without words cannot be approved
+            queue.add(
+                NewItem(
+                    url=f"https://example.org/draft/{i}",
+                    title=f"Draft {i}",
+                    channels=["side"],
+                    draft=True,
+                )
             ).id
             for i in range(DRAFTS)
         ]
