@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .audit import MAX_ACTOR, Action, record
 from .errors import QueueError
 from .limits import nul_problem
+from .plaintext import inert
 from .schema import Blackout
 from .timeutil import Clock, as_utc
 
@@ -142,8 +143,8 @@ class ChannelBlackouts:
     ) -> list[BlackoutView]:
         """Store a blackout of `channels` (empty: every channel), one row per channel, in one
         transaction. Raises InvalidBlackout when the end is not after the start."""
-        reason = reason.strip()
-        _check_period(starts_at, ends_at, reason)
+        _check_period(starts_at, ends_at, reason.strip())
+        reason = inert(reason, "reason").strip()
         now = self._clock()
         targets: list[str | None] = [*dict.fromkeys(channels)] or [None]
         with self._sessions.begin() as s:

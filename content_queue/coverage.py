@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from .bulk import add_rows
 from .db import make_sessionmaker
 from .errors import InvalidItem, QueueError, RowError
+from .plaintext import inert
 from .schema import Activity, Clip, KeywordCount
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
@@ -95,8 +96,8 @@ def month_bounds(text: str) -> tuple[date, date]:
     return first, date(year + month // 12, month % 12 + 1, 1)
 
 
-def _bounded(name: str, value: str, limit: int) -> str:
-    cleaned = value.strip()
+def _bounded(name: str, value: str, limit: int, *, multiline: bool = False) -> str:
+    cleaned = inert(value, name, multiline=multiline).strip()
     if len(cleaned) > limit:
         raise InvalidItem(name, f"{len(cleaned)} characters, at most {limit}")
     return cleaned
@@ -174,7 +175,7 @@ def check_clip(new: NewClip, today: date) -> NewClip:
         new,
         url=url,
         title=_bounded("title", new.title, _MAX_TITLE),
-        summary=_bounded("summary", new.summary, _MAX_TEXT),
+        summary=_bounded("summary", new.summary, _MAX_TEXT, multiline=True),
         outlet=_bounded("outlet", new.outlet, _MAX_OUTLET) or _outlet_of(url),
         topic=_bounded("topic", new.topic, _MAX_TOPIC),
         source=source,
@@ -235,7 +236,7 @@ def check_activity(new: NewActivity) -> NewActivity:
     kind = new.kind.strip().lower()
     if kind not in ACTIVITY_KINDS:
         raise InvalidItem("kind", f"{new.kind!r} is not one of {', '.join(ACTIVITY_KINDS)}")
-    title = " ".join(new.title.split())
+    title = " ".join(inert(new.title, "title").split())
     if not title:
         raise InvalidItem("title", "missing; every activity needs one")
     url = (new.url or "").strip()
@@ -247,7 +248,7 @@ def check_activity(new: NewActivity) -> NewActivity:
         title=_bounded("title", title, _MAX_TITLE),
         url=validate_url(url) if url else None,
         outlet=_bounded("outlet", new.outlet, _MAX_OUTLET),
-        note=_bounded("note", new.note, _MAX_TEXT),
+        note=_bounded("note", new.note, _MAX_TEXT, multiline=True),
         created_by=new.created_by.strip()[:_MAX_BY],
     )
 

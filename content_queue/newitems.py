@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from .errors import InvalidItem
 from .limits import MAX_CATEGORY, nul_problem, priority_problem
+from .plaintext import inert
 from .timeutil import as_utc
 from .urls import validate_url
 from .views import NewItem
@@ -35,6 +36,7 @@ __all__ = [
     "evergreen_set",
     "item_rows",
     "new_idempotency_key",
+    "plain_item",
 ]
 
 MAX_TITLE = 1000
@@ -49,8 +51,25 @@ def new_idempotency_key() -> str:
 
 
 def clean_tags(tags: Sequence[str]) -> list[str]:
-    """Tags as stored: trimmed, without their '#', empty ones dropped."""
-    return [t.strip().lstrip("#") for t in tags if t.strip()]
+    """Tags as stored: inert (`plaintext`), trimmed, without their '#', empty ones dropped."""
+    cleaned = (inert(t, "tags").strip() for t in tags)
+    return [t.lstrip("#") for t in cleaned if t]
+
+
+def plain_item(new: NewItem) -> NewItem:
+    """`new` with its words inert (`plaintext.inert`: controls and bidi overrides removed, the
+    text's line breaks kept); InvalidItem naming the field that is not valid Unicode.
+
+    Every check and every row is made from this, so a title that is only an escape sequence is
+    an empty title, and a category that is only one is refused as empty."""
+    return replace(
+        new,
+        title=inert(new.title, "title"),
+        text=inert(new.text, "text", multiline=True),
+        category=inert(new.category, "category"),
+        tags=clean_tags(new.tags),
+        alt_text=None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True),
+    )
 
 
 def evergreen_set(categories: Collection[str]) -> frozenset[str]:
@@ -62,6 +81,7 @@ def check_new_item(new: NewItem) -> None:
     """Raise InvalidItem naming the first field of `new` that cannot be added as it is
     (see `limits` for what both databases can store)."""
     validate_url(new.url)
+    raw, new = new, plain_item(new)
     if not new.channels:
         raise InvalidItem("channels", "at least one target channel is needed")
     if len(new.title) > MAX_TITLE:
@@ -79,10 +99,11 @@ def check_new_item(new: NewItem) -> None:
         raise InvalidItem("priority", problem)
     if new.alt_text is not None and len(new.alt_text) > MAX_TEXT:
         raise InvalidItem("alt_text", f"{len(new.alt_text)} characters, at most {MAX_TEXT}")
-    texts = [("title", new.title), ("text", new.text), ("category", new.category)]
-    if new.alt_text is not None:
-        texts.append(("alt_text", new.alt_text))
-    nul = nul_problem([*texts, *(("tags", t) for t in new.tags)])
+    # A NUL is refused rather than removed: it says the input is a binary file.
+    texts = [("title", raw.title), ("text", raw.text), ("category", raw.category)]
+    if raw.alt_text is not None:
+        texts.append(("alt_text", raw.alt_text))
+    nul = nul_problem([*texts, *(("tags", t) for t in raw.tags)])
     if nul is not None:
         raise InvalidItem(*nul)
     if new.source not in SOURCES:
@@ -156,6 +177,7 @@ def item_rows(
 
     `keys` gives the deliveries' idempotency keys in channel order (new ones otherwise);
     `note` replaces the audit entry's detail."""
+    new = plain_item(new)
     category = new.category.strip().lower()
     event_at = as_utc(new.event_at) if new.event_at else None
     expires_at = as_utc(new.expires_at) if new.expires_at else None

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Action, record
+from .plaintext import inert
 from .schema import ChannelState
 from .timeutil import Clock
 
@@ -56,6 +57,8 @@ class ChannelPauses:
             return self._pause(channel, reason, by)
 
     def _pause(self, channel: str, reason: str, by: str) -> bool:
+        # Often a network's answer (the daemon pauses on an auth error): made inert, never refused.
+        reason = inert(reason, "reason", strict=False)
         with self._sessions.begin() as s:
             state = s.get(ChannelState, channel) or ChannelState(channel=channel, paused=False)
             was = state.paused

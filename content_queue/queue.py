@@ -34,6 +34,7 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
+from .plaintext import inert
 from .schema import Delivery, DeliveryState, Item, ItemState
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
@@ -227,17 +228,17 @@ class ContentQueue:
 
         Refused (InvalidItem, InvalidTransition) for a channel the item does not target, a
         delivery that is out or going out, a cancelled item, or an empty or oversized text."""
-        words = None if text is None else text.strip()
-        if words is not None:
+        words = None if text is None else inert(text, "text", multiline=True).strip()
+        if text is not None and words is not None:
+            nul = nul_problem([("text", text)])  # refused, not removed: a binary file
+            if nul is not None:
+                raise InvalidItem(*nul)
             if not words:
                 raise InvalidItem(
                     "text", "must not be empty (to remove the channel's text, clear it)"
                 )
             if len(words) > MAX_TEXT:
                 raise InvalidItem("text", f"{len(words)} characters, at most {MAX_TEXT}")
-            nul = nul_problem([("text", words)])
-            if nul is not None:
-                raise InvalidItem(*nul)
         with self._sessions.begin() as s:
             item = self._load(s, item_id)
             if item.state == ItemState.CANCELLED:
@@ -293,11 +294,11 @@ class ContentQueue:
                 item.url, item.canonical_url = url, canon
             # Normalised as `_insert` does, so an edited item looks like a freshly added one.
             if "title" in changes:
-                item.title = changes["title"].strip()
+                item.title = inert(changes["title"], "title").strip()
             if "text" in changes:
-                item.text = changes["text"].strip()
+                item.text = inert(changes["text"], "text", multiline=True).strip()
             if "category" in changes:
-                item.category = changes["category"].strip().lower()
+                item.category = inert(changes["category"], "category").strip().lower()
             if "priority" in changes:
                 item.priority = changes["priority"]
             for name in ("not_before", "expires_at", "publish_at"):
@@ -308,7 +309,7 @@ class ContentQueue:
             if "evergreen" in changes:
                 item.evergreen = bool(changes["evergreen"])
             if "alt_text" in changes:
-                alt = (changes["alt_text"] or "").strip()
+                alt = inert(changes["alt_text"] or "", "alt_text", multiline=True).strip()
                 item.alt_text = alt or None
             if "event_at" in changes:
                 self._move_event(item, changes["event_at"], "expires_at" in changes)

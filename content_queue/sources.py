@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_sessionmaker
 from .errors import DuplicateItem, InvalidItem, QueueError
+from .plaintext import inert
 from .queue import ContentQueue
 from .schema import Delivery, DeliveryState, Feed, FeedEntry, Item, ItemSource, ItemState
 from .timeutil import Clock, system_clock
@@ -326,10 +327,11 @@ class FeedStore:
             feed = s.get(Feed, feed_id)
             if feed is None:
                 return
-            feed.last_error = error[:2000]
+            error = inert(error, "error", strict=False)[:2000]  # may quote a server's words
+            feed.last_error = error
             if gone:
                 feed.status = "gone"
-                feed.disabled_reason = error[:2000]
+                feed.disabled_reason = error
                 feed.next_poll_at = None
             else:
                 feed.status = "error"
@@ -462,15 +464,17 @@ def _follow_edit(s: Session, item_id: int, entry: EntryData, now: datetime) -> b
     )
     if frozen:
         return False
-    item.title, item.text, item.updated_at = entry.title[:_MAX_TITLE], entry.text[:_MAX_TEXT], now
+    title = inert(entry.title, "title", strict=False)[:_MAX_TITLE]
+    text = inert(entry.text, "text", multiline=True, strict=False)[:_MAX_TEXT]
+    item.title, item.text, item.updated_at = title, text, now
     return True
 
 
 def _apply(feed: Feed, spec: FeedSpec) -> None:
     feed.url = spec.url
     feed.managed_by = spec.managed_by
-    feed.category = spec.category.strip().lower() or "news"
-    feed.tags = list(spec.tags)
+    feed.category = inert(spec.category, "category").strip().lower() or "news"
+    feed.tags = [inert(t, "tags") for t in spec.tags]
     feed.channels = list(spec.channels)
     feed.auto_approve = spec.auto_approve
     feed.interval_seconds = max(1, int(spec.interval.total_seconds()))

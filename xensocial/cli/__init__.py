@@ -151,11 +151,12 @@ def _fail(message: str, code: int, debug: bool) -> int:
     import traceback
 
     from ..redaction import redact_text
+    from .output import echo  # shows any control or bidi character the message quotes, escaped
 
     if debug:
-        click.echo(redact_text(traceback.format_exc()).rstrip("\n"), err=True)
+        echo(redact_text(traceback.format_exc()).rstrip("\n"), err=True)
     first, _, rest = redact_text(message).strip().partition("\n")
-    click.echo(f"error: {first}" + (f"\n{rest}" if rest else ""), err=True)
+    echo(f"error: {first}" + (f"\n{rest}" if rest else ""), err=True)
     return code
 
 

@@ -15,7 +15,7 @@ import click
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .clips import import_options, limit_option, month_option, month_range, parse_day, run_import
-from .output import emit_json
+from .output import echo, emit_json
 
 if TYPE_CHECKING:
     from content_queue.coverage import ActivityView
@@ -72,7 +72,7 @@ def add(
     if as_json:
         emit_json(recorded.as_dict())
     else:
-        click.echo(f"Added activity {_describe(recorded)}")
+        echo(f"Added activity {_describe(recorded)}")
 
 
 @activity.command("list")
@@ -93,9 +93,9 @@ def list_(app: App, month: str | None, kind: str | None, limit: int, as_json: bo
         emit_json([a.as_dict() for a in found])
         return
     if not found:
-        click.echo("No activities." if month is None else f"No activities in {month}.")
+        echo("No activities." if month is None else f"No activities in {month}.")
         return
-    click.echo(
+    echo(
         format_table(
             ("ID", "DATE", "KIND", "TITLE", "OUTLET", "URL"),
             [
@@ -113,7 +113,7 @@ def list_(app: App, month: str | None, kind: str | None, limit: int, as_json: bo
     )
     kinds = {k: sum(a.kind == k for a in found) for k in dict.fromkeys(a.kind for a in found)}
     noun = "activity" if len(found) == 1 else "activities"
-    click.echo(f"\n{len(found)} {noun}: " + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ".")
+    echo(f"\n{len(found)} {noun}: " + ", ".join(f"{n} {k}" for k, n in kinds.items()) + ".")
 
 
 @activity.command("import")

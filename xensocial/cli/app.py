@@ -232,7 +232,9 @@ class App:
         """One `warning:` line on stderr (never stdout, where --json goes), once per message."""
         if message not in self._warned:
             self._warned.add(message)
-            click.echo(f"warning: {message}", err=True)
+            from .output import echo  # a warning may quote a value: shown escaped
+
+            echo(f"warning: {message}", err=True)
 
     def build_adapter(self, channel: ChannelConfig) -> Adapter:
         """`channel`'s adapter, its secrets resolved, for the commands that talk to a network.

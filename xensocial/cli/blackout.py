@@ -16,7 +16,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time
+from .output import echo, emit_json, local_time
 
 if TYPE_CHECKING:
     from content_queue.blackouts import BlackoutView
@@ -100,7 +100,7 @@ def add(
         return
     zone = app.settings.timezone
     for b in added:
-        click.echo(
+        echo(
             f"Added blackout {b.id}: nothing is posted on {b.channel or 'any channel'} from "
             f"{local_time(b.starts_at, zone)} to {local_time(b.ends_at, zone)} ({b.reason})."
         )
@@ -151,7 +151,7 @@ def list_(app: App, all_: bool, as_json: bool) -> None:
         emit_json(rows)
         return
     if not rows:
-        click.echo("No blackouts." if all_ else "No current or coming blackouts.")
+        echo("No blackouts." if all_ else "No current or coming blackouts.")
         return
     zone = app.settings.timezone
     table = [
@@ -166,7 +166,7 @@ def list_(app: App, all_: bool, as_json: bool) -> None:
         )
         for r in rows
     ]
-    click.echo(format_table(("ID", "FROM", "TO", "CHANNELS", "STATE", "REASON", "BY"), table))
+    echo(format_table(("ID", "FROM", "TO", "CHANNELS", "STATE", "REASON", "BY"), table))
 
 
 @blackout.command()
@@ -177,4 +177,4 @@ def remove(app: App, blackout_id: int) -> None:
 
     A blackout from the configuration is removed in the file."""
     removed = app.ledger.remove_blackout(blackout_id, by=app.user)
-    click.echo(f"Removed blackout {removed.id} ({removed.reason or 'no reason given'}).")
+    echo(f"Removed blackout {removed.id} ({removed.reason or 'no reason given'}).")

@@ -19,7 +19,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time
+from .output import echo, emit_json, local_time
 
 if TYPE_CHECKING:
     from ..config import ChannelConfig
@@ -69,7 +69,7 @@ def list_(app: App, as_json: bool) -> None:
         emit_json(out)
         return
     if not out:
-        click.echo(f"No channels are configured in {app.settings.source}.")
+        echo(f"No channels are configured in {app.settings.source}.")
         return
     rows = []
     for ch, row, (last, upcoming) in zip(app.settings.channels, out, times, strict=True):
@@ -87,14 +87,14 @@ def list_(app: App, as_json: bool) -> None:
                 ch.describe_schedule(),
             )
         )
-    click.echo(
+    echo(
         format_table(
             ("NAME", "NETWORK", "STATE", "PENDING", "LAST POST", "NEXT SLOT", "SCHEDULE"), rows
         )
     )
     for row in out:
         for warning in row["warnings"]:
-            click.echo(f"Warning: {warning}")
+            echo(f"Warning: {warning}")
 
 
 def _warnings(app: App, channel: ChannelConfig) -> list[str]:
@@ -145,17 +145,17 @@ def pause(app: App, name: str | None, all_: bool, reason: str | None) -> None:
 
     --all is the stop button: every channel stops at once (a crisis); `schedule` and the
     daemon's log show the reason on each skipped slot."""
+    from content_queue.plaintext import inert
+
     targets = _targets(app, name, all_)
-    why = reason or f"paused by {app.user}"
+    why = inert(reason, "--reason").strip() if reason else f"paused by {app.user}"
     for channel in targets:
         if app.ledger.pause(channel, why, by=app.user):
-            click.echo(f"Paused {channel}: {why}")
+            echo(f"Paused {channel}: {why}")
         else:
-            click.echo(f"{channel} was already paused; reason now: {why}")
+            echo(f"{channel} was already paused; reason now: {why}")
     if all_ and targets:
-        click.echo(
-            "Nothing is posted on any channel until `xensocial channels resume --all`.", err=True
-        )
+        echo("Nothing is posted on any channel until `xensocial channels resume --all`.", err=True)
 
 
 @channels.command()
@@ -166,6 +166,6 @@ def resume(app: App, name: str | None, all_: bool) -> None:
     """Resume a paused channel: its next slot posts again."""
     for channel in _targets(app, name, all_):
         if app.ledger.resume(channel, by=app.user):
-            click.echo(f"Resumed {channel}.")
+            echo(f"Resumed {channel}.")
         else:
-            click.echo(f"{channel} was not paused.")
+            echo(f"{channel} was not paused.")

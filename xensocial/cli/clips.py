@@ -20,7 +20,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, quiet_logger
+from .output import echo, emit_json, quiet_logger
 
 if TYPE_CHECKING:
     from content_queue.coverage import ClipView, CoverageImport, NewClip
@@ -141,17 +141,17 @@ def run_import(
             }
         )
         return
-    click.echo(f"Added {len(result.added)} {noun}(s) from {file}" + (":" if result.added else "."))
+    echo(f"Added {len(result.added)} {noun}(s) from {file}" + (":" if result.added else "."))
     for _, view in result.added:
-        click.echo(f"  {describe(view)}")
+        echo(f"  {describe(view)}")
     if result.duplicates:
-        click.echo(f"Skipped {len(result.duplicates)} already recorded:")
+        echo(f"Skipped {len(result.duplicates)} already recorded:")
         for n, dup in result.duplicates:
-            click.echo(f"  line {n}: {dup}")
+            echo(f"  line {n}: {dup}")
     if refused:
-        click.echo(f"Refused {len(refused)} row(s):")
+        echo(f"Refused {len(refused)} row(s):")
         for error in refused:
-            click.echo(f"  {error}")
+            echo(f"  {error}")
 
 
 # -- clips -----------------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def _with_page_title(app: App, new: NewClip) -> NewClip:
             raise UsageError(
                 f"{exc.reason}. To add the clip without reading the page, give --title"
             ) from None
-        click.echo(f"warning: could not read the page ({exc.reason}).", err=True)
+        echo(f"warning: could not read the page ({exc.reason}).", err=True)
         return new
     return replace(new, title=meta.title or "", summary=new.summary or meta.description or "")
 
@@ -245,7 +245,7 @@ def add(
         new = _with_page_title(app, new)
     clip = store.add(new)
     if not clip.title and not clip.summary:
-        click.echo(
+        echo(
             "warning: the clip has no title or summary, so it mentions no competitor or theme "
             "(it still counts as a clip); give --title to record its words.",
             err=True,
@@ -254,8 +254,8 @@ def add(
     if as_json:
         emit_json({**clip.as_dict(), "competitors": competitors, "themes": themes})
         return
-    click.echo(f"Added clip {_describe(clip)}")
-    click.echo(
+    echo(f"Added clip {_describe(clip)}")
+    echo(
         f"Mentions: {', '.join(competitors) or 'no competitor'}; themes: {', '.join(themes) or 'none'}."
     )
 
@@ -292,9 +292,9 @@ def list_(
         emit_json([{**c.as_dict(), "competitors": m, "themes": t} for c, m, t in rows])
         return
     if not rows:
-        click.echo("No clips." if month is None else f"No clips in {month}.")
+        echo("No clips." if month is None else f"No clips in {month}.")
         return
-    click.echo(
+    echo(
         format_table(
             ("ID", "DATE", "OUTLET", "TITLE", "TOPIC", "MENTIONS", "THEMES"),
             [
@@ -313,7 +313,7 @@ def list_(
     )
     counts = {name: sum(name in m for _, m, _ in rows) for name in mentions.competitors.names}
     shown = ", ".join(f"{name} {n}" for name, n in counts.items())
-    click.echo(f"\n{len(rows)} clip(s)" + (f"; mentions: {shown}." if shown else "."))
+    echo(f"\n{len(rows)} clip(s)" + (f"; mentions: {shown}." if shown else "."))
 
 
 @clips.command("import")
@@ -353,7 +353,7 @@ def poll(app: App, name: str | None, now: bool) -> None:
 
     feeds = list(app.settings.coverage_feeds)
     if not feeds:
-        click.echo("No coverage feeds. Add a [[coverage_feeds]] table to the configuration.")
+        echo("No coverage feeds. Add a [[coverage_feeds]] table to the configuration.")
         return
     chosen = [f for f in feeds if name is None or f.name == name]
     if not chosen:
@@ -362,7 +362,7 @@ def poll(app: App, name: str | None, now: bool) -> None:
     poller = make_coverage_poller(app.settings, app.engine, clock=app.clock, logger=quiet_logger())
     due = [f for f in chosen if now or poller.due(f)]
     if not due:
-        click.echo(
+        echo(
             f"{name}: not due yet (use --now to poll it anyway)."
             if name is not None
             else "No coverage feed is due (use --now to poll them anyway)."
@@ -370,6 +370,6 @@ def poll(app: App, name: str | None, now: bool) -> None:
         return
     outcomes = poller.poll_many(due)
     for outcome in outcomes:
-        click.echo(outcome.describe())
+        echo(outcome.describe())
     if any(o.status == "error" for o in outcomes):
         raise click.exceptions.Exit(1)

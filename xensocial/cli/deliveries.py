@@ -13,6 +13,7 @@ import click
 
 from ..errors import UsageError
 from .app import App, pass_app
+from .output import echo
 from .params import ITEM_ID
 from .queue import queue
 
@@ -45,7 +46,7 @@ def retry(app: App, item_id: int, channel: str) -> None:
         raise UsageError(
             f"item {item_id} on {channel} changed meanwhile; look again with queue show"
         )
-    click.echo(f"Item {item_id} on {channel} is pending again: it goes out at a coming slot.")
+    echo(f"Item {item_id} on {channel} is pending again: it goes out at a coming slot.")
 
 
 @queue.command()
@@ -61,6 +62,4 @@ def resolve(app: App, item_id: int, channel: str, remote_url: str | None) -> Non
         raise UsageError(
             f"item {item_id} on {channel} changed meanwhile; look again with queue show"
         )
-    click.echo(
-        f"Item {item_id} on {channel} is recorded as published; it will not be posted again."
-    )
+    echo(f"Item {item_id} on {channel} is recorded as published; it will not be posted again.")

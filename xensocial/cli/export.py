@@ -22,6 +22,7 @@ import click
 
 from ..errors import UsageError
 from .app import App, pass_app
+from .output import echo
 from .params import out_format
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def atom(app: App, channel: str | None, out: str | None, limit: int) -> None:
     with _output(target, binary=True) as f:
         f.write(document)
     if target is not None:
-        click.echo(f"Wrote {len(posts)} post(s) to {target}.")
+        echo(f"Wrote {len(posts)} post(s) to {target}.")
 
 
 @export.command("csv")
@@ -123,7 +124,7 @@ def csv_command(
         with _output(target, binary=False) as f:
             rows = export_csv(conn, what, f, Window(channel, start, end))
     if target is not None:
-        click.echo(f"Wrote {rows} {_ROW_NAMES[what]} to {target}.")
+        echo(f"Wrote {rows} {_ROW_NAMES[what]} to {target}.")
 
 
 def _when(

@@ -16,7 +16,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time, quiet_logger
+from .output import echo, emit_json, local_time, quiet_logger
 from .params import PRIORITY
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def add(
     )
     targets = ", ".join(feed.channels) or "all channels"
     state = "approved" if feed.auto_approve else "drafts"
-    click.echo(f"Added feed {feed.name}: {feed.url} -> {targets} ({state}).")
+    echo(f"Added feed {feed.name}: {feed.url} -> {targets} ({state}).")
 
 
 @feeds.command("list")
@@ -170,12 +170,10 @@ def list_(app: App, as_json: bool) -> None:
         emit_json([f.as_dict() for f in rows])
         return
     if not rows:
-        click.echo(
-            "No feeds. Add one with `xensocial feeds add URL` or [[feeds]] in the configuration."
-        )
+        echo("No feeds. Add one with `xensocial feeds add URL` or [[feeds]] in the configuration.")
         return
     zone = app.settings.timezone
-    click.echo(
+    echo(
         format_table(
             ("NAME", "FROM", "STATUS", "LAST POLL", "SEEN", "LAST ERROR", "URL"),
             [
@@ -206,7 +204,7 @@ def remove(app: App, name: str) -> None:
             f"feed {name!r} is declared in {app.settings.source}; remove its [[feeds]] table there"
         )
     store.remove(name)
-    click.echo(f"Removed feed {name} (its {feed.entries_seen} seen entries are forgotten).")
+    echo(f"Removed feed {name} (its {feed.entries_seen} seen entries are forgotten).")
 
 
 @feeds.command("poll")
@@ -227,14 +225,14 @@ def poll(app: App, name: str | None, now: bool) -> None:
         feed = store.get(name)
         if not now and not poller.due(feed):
             why = feed.disabled_reason or "not due yet"
-            click.echo(f"{name}: not polled ({why}); use --now to poll it anyway.")
+            echo(f"{name}: not polled ({why}); use --now to poll it anyway.")
             return
         chosen = [feed]
     else:
         every = store.list_feeds()
         chosen = [f for f in every if (now and not f.disabled) or poller.due(f)]
         if not chosen:
-            click.echo(
+            echo(
                 "No feed is due." if every else "No feeds. Add one with `xensocial feeds add URL`."
             )
             return
@@ -243,6 +241,6 @@ def poll(app: App, name: str | None, now: bool) -> None:
             chosen, workers=FEED_WORKERS, on_done=lambda _outcome: bar.update(1)
         )
     for outcome in outcomes:
-        click.echo(outcome.describe())
+        echo(outcome.describe())
     if any(o.status == "error" for o in outcomes):
         raise click.exceptions.Exit(1)

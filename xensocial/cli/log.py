@@ -13,7 +13,7 @@ import click
 
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time
+from .output import echo, emit_json, local_time
 from .params import ITEM_ID
 
 __all__ = ["log"]
@@ -77,7 +77,7 @@ def log(
         emit_json([e.as_dict() for e in entries])
         return
     if not entries:
-        click.echo("No entries.")
+        echo("No entries.")
         return
     zone = app.settings.timezone
     rows = [
@@ -91,4 +91,4 @@ def log(
         )
         for e in entries
     ]
-    click.echo(format_table(("WHEN", "WHO", "ACTION", "ITEM", "CHANNEL", "DETAIL"), rows))
+    echo(format_table(("WHEN", "WHO", "ACTION", "ITEM", "CHANNEL", "DETAIL"), rows))

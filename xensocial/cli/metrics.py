@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from .app import App, pass_app
-from .output import emit_json, quiet_logger
+from .output import echo, emit_json, quiet_logger
 
 __all__ = ["metrics"]
 
@@ -62,6 +62,6 @@ def poll(app: App, now: bool, channel_name: str | None, as_json: bool) -> None:
         emit_json([r.as_dict() for r in rounds])
     else:
         for r in rounds:
-            click.echo(r.describe())
+            echo(r.describe())
     if any(r.error for r in rounds):
         raise click.exceptions.Exit(1)

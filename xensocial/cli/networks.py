@@ -21,7 +21,7 @@ import click
 from ..errors import ConfigError, UsageError
 from ..tables import format_table
 from .app import App, pass_app
-from .output import emit_json
+from .output import echo, emit_json
 from .params import ITEM_ID
 
 if TYPE_CHECKING:
@@ -180,13 +180,13 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         return
     for i, row in enumerate(out):
         if i:
-            click.echo("")
-        click.echo(f"── {row['channel']} ({row['network']}) " + "─" * 20)
+            echo("")
+        echo(f"── {row['channel']} ({row['network']}) " + "─" * 20)
         if row["own_text"]:
-            click.echo("(this channel's own text, set with `queue edit ID --channel NAME --text`)")
-        click.echo(row["text"])
-        click.echo("─" * 40)
-        click.echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
+            echo("(this channel's own text, set with `queue edit ID --channel NAME --text`)")
+        echo(row["text"])
+        echo("─" * 40)
+        echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
 
 
 @click.command()
@@ -228,12 +228,12 @@ def verify(app: App, name: str, as_json: bool) -> None:
         )
         return
     counted = "unknown" if followers is None else f"{followers:,}"
-    click.echo(f"{name} ({channel.network}): OK, posting as {account.account}")
-    click.echo(f"Followers: {counted}")
+    echo(f"{name} ({channel.network}): OK, posting as {account.account}")
+    echo(f"Followers: {counted}")
     if account.url:
-        click.echo(f"URL:       {account.url}")
+        echo(f"URL:       {account.url}")
     for warning in warnings:
-        click.echo(f"Warning:   {warning}")
+        echo(f"Warning:   {warning}")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -293,13 +293,13 @@ def adapters(as_json: bool) -> None:
         )
         return
     if not found:
-        click.echo("No adapters are installed.")
+        echo("No adapters are installed.")
         return
     rows = [
         (a.name, a.target, f"{a.distribution} {a.version}", "ok" if a.loads else "FAILS")
         for a in found
     ]
-    click.echo(format_table(("NAME", "TARGET", "FROM", "LOADS"), rows))
+    echo(format_table(("NAME", "TARGET", "FROM", "LOADS"), rows))
     for a in found:
         if a.problem:
-            click.echo(f"{a.name}: {a.problem}", err=True)
+            echo(f"{a.name}: {a.problem}", err=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from .app import App, database_revision, pass_app, script_head
-from .output import emit_json
+from .output import echo, emit_json
 
 __all__ = ["db", "health", "run"]
 
@@ -41,9 +41,9 @@ def upgrade(app: App) -> None:
     engine = app.raw_engine
     before, after = run_upgrade(engine)
     if before == after:
-        click.echo(f"The database is already at revision {after}.")
+        echo(f"The database is already at revision {after}.")
     else:
-        click.echo(f"Upgraded the database from revision {before or 'none (empty)'} to {after}.")
+        echo(f"Upgraded the database from revision {before or 'none (empty)'} to {after}.")
 
 
 @db.command()
@@ -82,15 +82,15 @@ def status(app: App, as_json: bool) -> None:
             }
         )
         return
-    click.echo(f"Config:   {config}" + (" (the embedded demo)" if settings.demo else ""))
-    click.echo(f"Data dir: {settings.data_dir}")
-    click.echo(f"Database: {url}")
+    echo(f"Config:   {config}" + (" (the embedded demo)" if settings.demo else ""))
+    echo(f"Data dir: {settings.data_dir}")
+    echo(f"Database: {url}")
     if at == head:
-        click.echo(f"Revision: {at} (up to date)")
+        echo(f"Revision: {at} (up to date)")
         summary = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
-        click.echo(f"Items:    {summary or 'none'}")
+        echo(f"Items:    {summary or 'none'}")
     else:
-        click.echo(
+        echo(
             f"Revision: {at or 'none (empty)'}; this version needs {head}: run `xensocial db upgrade`"
         )
 
@@ -141,7 +141,7 @@ def health(app: App) -> None:
     if not verdict.ok:
         raise Unhealthy("unhealthy: " + "; ".join(verdict.problems))
     age = verdict.details.get("heartbeat_age_s", 0)
-    click.echo(
+    echo(
         f"healthy: the database answers and took the daemon's latest write; heartbeat {age:.0f} s "
         f"ago; {verdict.details.get('crashed_slots', 0)} crashed slots in a row"
     )

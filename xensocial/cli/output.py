@@ -2,6 +2,12 @@
 
 Times are shown to people in the configuration's zone (with the zone's abbreviation) and given
 to programs in ISO 8601 UTC, so neither has to guess.
+
+Everything a command prints goes through `echo` (or `emit_json`): stored and fetched text may
+hold terminal escape sequences and bidi overrides (from before they were removed at input, or
+quoted in an error), and both show them as escapes (`content_queue.plaintext.visible`), so no
+value can retitle, clear or write the clipboard of a staff member's terminal. A test keeps
+`click.echo` out of the command modules.
 """
 
 from __future__ import annotations
@@ -14,14 +20,21 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from content_queue.plaintext import json_visible, visible
+
 if TYPE_CHECKING:
     from content_queue import ItemView
 
-__all__ = ["emit_json", "item_summary", "local_time"]
+__all__ = ["echo", "emit_json", "item_summary", "local_time"]
+
+
+def echo(message: object = None, *, err: bool = False, nl: bool = True) -> None:
+    """`click.echo`, with every control, C1 and bidi character of `message` shown escaped."""
+    click.echo(None if message is None else visible(str(message)), err=err, nl=nl)
 
 
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
 
 
 def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:

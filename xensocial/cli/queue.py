@@ -17,7 +17,7 @@ from ..item_rules import NO_WORDS
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
-from .output import emit_json, item_summary, local_time
+from .output import echo, emit_json, item_summary, local_time
 from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
 from .queue_add import add
 from .queue_add import time_option as _when
@@ -140,7 +140,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
         emit_json([i.as_dict() for i in items])
         return
     if not items:
-        click.echo("No items." if state is None else f"No {state} items.")
+        echo("No items." if state is None else f"No {state} items.")
         return
     zone = app.settings.timezone
     rows: list[tuple[Any, ...]] = [
@@ -160,7 +160,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
         rows = [
             (*row, trim(i.created_by or i.source, 30)) for row, i in zip(rows, items, strict=True)
         ]
-    click.echo(format_table(headers, rows))
+    echo(format_table(headers, rows))
 
 
 @queue.command()
@@ -191,7 +191,7 @@ def show(app: App, item_id: int, as_json: bool) -> None:
         ("Updated", local_time(item.updated_at, zone)),
     ]
     for label, value in fields:
-        click.echo(f"{label + ':':<12}{value}")
+        echo(f"{label + ':':<12}{value}")
     rows = [
         (
             d.channel,
@@ -203,10 +203,8 @@ def show(app: App, item_id: int, as_json: bool) -> None:
         )
         for d in item.deliveries
     ]
-    click.echo("")
-    click.echo(
-        format_table(("CHANNEL", "STATE", "ATTEMPTS", "PUBLISHED", "REMOTE", "LAST ERROR"), rows)
-    )
+    echo("")
+    echo(format_table(("CHANNEL", "STATE", "ATTEMPTS", "PUBLISHED", "REMOTE", "LAST ERROR"), rows))
 
 
 @queue.command()
@@ -226,7 +224,7 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
     if feed is not None:
         item_ids = tuple(_feed_drafts(app, feed))
         if not item_ids:
-            click.echo(f"Feed {feed} has no draft items waiting for approval.")
+            echo(f"Feed {feed} has no draft items waiting for approval.")
             return
     else:
         _check_ids(app, item_ids, "approved")
@@ -234,13 +232,13 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
     approved = 0
     for item, changed in app.queue.approve_many(item_ids, by=app.user):
         approved += changed
-        click.echo(
+        echo(
             f"Approved item {item_summary(item)}"
             if changed
             else f"Item {item.id} was already approved."
         )
     if feed is not None:
-        click.echo(f"Approved {approved} draft item(s) from feed {feed}.")
+        echo(f"Approved {approved} draft item(s) from feed {feed}.")
 
 
 @queue.command()
@@ -251,7 +249,7 @@ def cancel(app: App, item_ids: tuple[int, ...]) -> None:
     _check_ids(app, item_ids, "cancelled")
     for item_id in item_ids:
         item, changed = app.queue.cancel(item_id, by=app.user)
-        click.echo(
+        echo(
             f"Cancelled item {item_summary(item)}"
             if changed
             else f"Item {item_id} was already cancelled."
@@ -347,7 +345,7 @@ def edit(
     if as_json:
         emit_json(item.as_dict())
     else:
-        click.echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
+        echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
 
 
 def _edit_channel_text(
@@ -373,9 +371,9 @@ def _edit_channel_text(
     if as_json:
         emit_json(item.as_dict())
     elif text is None:
-        click.echo(f"Item {item_id} on {channel} uses the item's own text again.")
+        echo(f"Item {item_id} on {channel} uses the item's own text again.")
     else:
-        click.echo(f"Item {item_id} on {channel} now has its own text{note}")
+        echo(f"Item {item_id} on {channel} now has its own text{note}")
 
 
 def _checked_rows(
@@ -466,18 +464,18 @@ def import_(
         )
         return
     ids = ", ".join(str(item.id) for _, item in result.added)
-    click.echo(f"Added {len(result.added)} item(s) from {file}" + (f": {ids}" if ids else ""))
+    echo(f"Added {len(result.added)} item(s) from {file}" + (f": {ids}" if ids else ""))
     if result.duplicates:
-        click.echo(f"Skipped {len(result.duplicates)} duplicate(s):")
+        echo(f"Skipped {len(result.duplicates)} duplicate(s):")
         for line, dup in result.duplicates:
-            click.echo(f"  line {line}: {dup.url} is item {dup.existing_id} ({dup.existing_state})")
+            echo(f"  line {line}: {dup.url} is item {dup.existing_id} ({dup.existing_state})")
     drafted = [str(n) for n, _ in result.added if n in no_words]
     if drafted:
-        click.echo(
+        echo(
             f"Added {len(drafted)} row(s) as drafts ({NO_WORDS}): line(s) {', '.join(drafted)}; "
             "give them words with `xensocial queue edit ID --title ...`, then approve them."
         )
     if refused:
-        click.echo(f"Refused {len(refused)} row(s):")
+        echo(f"Refused {len(refused)} row(s):")
         for error in refused:
-            click.echo(f"  {error}")
+            echo(f"  {error}")

@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
-from .output import emit_json, item_summary
+from .output import echo, emit_json, item_summary
 from .params import PRIORITY
 from .queue_editorial import editorial_options, editorial_summary, read_editorial
 
@@ -94,7 +94,7 @@ def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> tuple[
             ) from None
         return new, f"could not read the page's title ({exc.reason})"
     if meta.title:
-        click.echo(f"Title from the page: {meta.title}", err=True)
+        echo(f"Title from the page: {meta.title}", err=True)
     new = replace(new, title=meta.title or "", text=new.text or meta.description or "")
     return new, "" if meta.title else "the page has no title"
 
@@ -229,6 +229,6 @@ def add(
     if as_json:
         emit_json(item.as_dict())
     else:
-        click.echo(f"Added item {item_summary(item)}")
+        echo(f"Added item {item_summary(item)}")
         for line in editorial_summary(app, item):
-            click.echo(line)
+            echo(line)

@@ -15,9 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from content_queue.plaintext import json_visible
+
 from ..errors import UsageError
 from ..reporting.render import FORMATS
 from .app import App, pass_app
+from .output import echo
 from .params import out_format
 
 if TYPE_CHECKING:
@@ -145,14 +148,14 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
         if settings.is_sqlite():
             engine.dispose()
     text = render(report, chosen)
-    if out is None:
-        click.echo(text, nl=False)
+    if out is None:  # JSON escaped its own way stays JSON (`echo` then finds nothing to escape)
+        echo(json_visible(text) if chosen == "json" else text, nl=False)
         return
     from ..filemodes import atomic_write
 
     with atomic_write(out) as f:  # a reader never sees half a report; a new one is 0600
         f.write(text)
-    click.echo(
+    echo(
         f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(text.encode()):,} "
         f"bytes) to {out}."
     )

@@ -25,7 +25,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import emit_json, local_time
+from .output import echo, emit_json, local_time
 
 if TYPE_CHECKING:
     from content_queue import Ledger
@@ -305,18 +305,18 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         emit_json([_as_dict(p) for p in plans])
         return
     if not plans:
-        click.echo("No enabled channels.")
+        echo("No enabled channels.")
         return
     for index, p in enumerate(plans):
         if index:
-            click.echo("")
+            echo("")
         ch = p.channel
         header = f"{ch.name} ({ch.network}): {ch.describe_schedule()}"
         if p.paused:
             header += f" — PAUSED: {p.pause_reason or 'no reason given'}"
-        click.echo(header)
+        echo(header)
         if not p.slots:
-            click.echo(f"  no slot in the next {days} day(s)")
+            echo(f"  no slot in the next {days} day(s)")
             continue
         rows = [
             (
@@ -327,6 +327,6 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
             for s in p.slots
         ]
         table = format_table(("WHEN", "WOULD POST", "WHY"), rows)
-        click.echo("\n".join("  " + line for line in table.splitlines()))
+        echo("\n".join("  " + line for line in table.splitlines()))
         if p.truncated:
-            click.echo(f"  (only the first {len(p.slots)} slots are shown)")
+            echo(f"  (only the first {len(p.slots)} slots are shown)")

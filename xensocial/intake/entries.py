@@ -5,7 +5,8 @@ feedparser reads every format (RSS 0.9x/1.0/2.0, Atom) and resolves relative lin
 
 - the entry key, stable across polls: the entry's id/guid, else its canonical link, else a hash
   of its words (an entry with none of these is still recognised when it shows up again);
-- the title and summary as plain text: HTML stripped, entities decoded, whitespace folded; a
+- the title and summary as plain text: HTML stripped, entities decoded, controls and bidi
+  overrides removed (`content_queue.plaintext`), whitespace folded; a
   title still holding an entity reference or a tag after that (`plain_title`) is no text a
   person wrote but what a hostile document left behind (`&lol9;` from a "billion laughs"
   feed), and the whole document is refused: nothing is queued from it;
@@ -28,6 +29,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from content_queue.errors import InvalidItem
+from content_queue.plaintext import inert
 from content_queue.sources import EntryData
 from content_queue.urls import canonical_url
 
@@ -96,7 +98,8 @@ def clean_text(value: str) -> str:
         extractor.feed(value)
         extractor.close()
         value = html.unescape("".join(extractor.parts))  # double-escaped feeds: &amp;amp;
-    return _WHITESPACE.sub(" ", value).strip()
+    # A feed's words are a stranger's: made inert (`plaintext`) before anything uses them.
+    return _WHITESPACE.sub(" ", inert(value, "entry", strict=False)).strip()
 
 
 def plain_title(value: str) -> str:

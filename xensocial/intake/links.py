@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
+from content_queue.plaintext import inert
+
 if TYPE_CHECKING:
     import httpx
 
@@ -94,7 +96,8 @@ def parse_metadata(body: bytes, url: str, content_type: str | None = None) -> Li
 
 
 def _clean(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # A page's words are a stranger's: made inert (`plaintext`) before anything uses or shows them.
+    return _WHITESPACE.sub(" ", inert(text, "page", strict=False)).strip()
 
 
 def _absolute(value: str | None, base: str) -> str | None:
