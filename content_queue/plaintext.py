@@ -61,10 +61,11 @@ def inert(value: str, field: str, *, multiline: bool = False, strict: bool = Tru
     elif bad is not None:
         raise InvalidItem(
             field,
-            f"is not valid text (an undecodable byte shown as {visible(bad.group())}; "
-            "is the terminal or file UTF-8?)",
+            f"not valid text: a byte that is not UTF-8 (shown as {visible(bad.group())}); "
+            "is the terminal or the file UTF-8?",
         )
-    spaced = _LINE_BREAK.sub("\n", value) if multiline else _SINGLE_LINE_SPACE.sub(" ", value)
+    lines = _LINE_BREAK.sub("\n", value)
+    spaced = lines if multiline else _SINGLE_LINE_SPACE.sub(" ", lines)
     return _REMOVED.sub("", spaced)
 
 

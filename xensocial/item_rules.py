@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from content_queue.errors import InvalidItem
+from content_queue.plaintext import inert
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -57,9 +58,9 @@ def known_categories(settings: Settings) -> tuple[str, ...]:
 
 
 def check_category(value: str, known: Collection[str]) -> str:
-    """`value` as items store it (trimmed, lower case); InvalidItem when it is not in `known`,
-    with the closest known name as a hint."""
-    category = value.strip().lower()
+    """`value` as items store it (inert, trimmed, lower case); InvalidItem when it is not in
+    `known`, with the closest known name as a hint."""
+    category = inert(value, "category").strip().lower()
     if not category:
         raise InvalidItem("category", "must not be empty")
     if category in known:
@@ -83,8 +84,10 @@ def check_expiry(expires_at: datetime | None, now: datetime, zone: str) -> None:
 
 
 def wordless(title: str | None, text: str | None) -> bool:
-    """Whether an item with this title and text has nothing to post but its link."""
-    return not (title or "").strip() and not (text or "").strip()
+    """Whether an item with this title and text has nothing to post but its link (once inert:
+    a title that is only an escape sequence is no title)."""
+    words = (inert(w or "", "title", strict=False).strip() for w in (title, text))
+    return not any(words)
 
 
 def check_words(item_id: int, title: str | None, text: str | None) -> None:

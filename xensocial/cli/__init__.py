@@ -23,6 +23,7 @@ import click
 from .. import __version__
 from .app import App, actor_option
 from .lazy import Lazy, LazyGroup
+from .output import echo
 
 __all__ = ["App", "cli", "invoke", "main"]
 
@@ -151,7 +152,6 @@ def _fail(message: str, code: int, debug: bool) -> int:
     import traceback
 
     from ..redaction import redact_text
-    from .output import echo  # shows any control or bidi character the message quotes, escaped
 
     if debug:
         echo(redact_text(traceback.format_exc()).rstrip("\n"), err=True)
@@ -175,7 +175,7 @@ def _run(args: Sequence[str] | None, app: App) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.Abort:
-        click.echo("Aborted.", err=True)
+        echo("Aborted.", err=True)
         return _FAILURE_EXIT
     except click.UsageError as exc:
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
@@ -183,7 +183,7 @@ def _run(args: Sequence[str] | None, app: App) -> int:
     except click.ClickException as exc:
         return _fail(exc.format_message(), exc.exit_code, app.debug)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        echo("Interrupted.", err=True)
         return 130
     except BrokenPipeError:
         # The reader went away (`xensocial queue list | head`): not an error worth a message.

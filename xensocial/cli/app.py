@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from .output import echo
+
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -213,7 +215,7 @@ class App:
         from ..migrate import upgrade
 
         before, after = upgrade(engine)
-        click.echo(
+        echo(
             f"Upgraded the database from revision {before or 'none (empty)'} to {after} "
             "(auto_migrate is on).",
             err=True,
@@ -232,8 +234,6 @@ class App:
         """One `warning:` line on stderr (never stdout, where --json goes), once per message."""
         if message not in self._warned:
             self._warned.add(message)
-            from .output import echo  # a warning may quote a value: shown escaped
-
             echo(f"warning: {message}", err=True)
 
     def build_adapter(self, channel: ChannelConfig) -> Adapter:
