@@ -349,7 +349,7 @@ class _Parser:
             publishing=self.publishing(raw.get("publishing", {}), channels_parser.known_networks),
             channels=tuple(channels),
             config_dir=self.config_dir,
-            intake=parse_intake(self, raw.get("intake", {})),
+            intake=parse_intake(self, raw.get("intake", {}), self.config_dir),
             metrics=parse_metrics(self, raw.get("metrics", {})),
             report=parse_report(self, raw.get("report", {}), [c.name for c in channels]),
             coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),

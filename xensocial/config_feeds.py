@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from content_queue.errors import InvalidItem
 from content_queue.limits import MAX_CATEGORY, priority_problem
@@ -33,6 +33,7 @@ __all__ = [
     "MIN_INTERVAL",
     "FeedConfig",
     "check_feed_category",
+    "check_file_feed",
     "check_feed_name",
     "check_feed_url",
     "default_feed_name",
@@ -97,6 +98,27 @@ def check_feed_url(url: str, base: Path) -> str:
     raise ValueError(
         f"{url!r} is not a feed address; expected an http:// or https:// URL, or file:PATH"
     )
+
+
+def check_file_feed(stored_url: str, allowed: Path | None) -> None:
+    """ValueError unless `stored_url` (from `check_feed_url`) is an http(s) URL or a file below
+    `allowed` (`[intake] file_feeds_dir`); with no such directory, every `file:` feed is
+    refused. For `feeds add`: staff name a feed, they do not get to read the machine's disk.
+
+    The path is compared once resolved (`..` and symlinks followed), and the refusal is the same
+    whether the file exists or not, so it tells nothing about the disk either."""
+    if not stored_url.startswith("file:"):
+        return
+    if allowed is None:
+        raise ValueError(
+            "file: feeds are not accepted from the command line; to allow them, set "
+            "[intake] file_feeds_dir in the configuration to the directory that holds them"
+        )
+    path = Path(unquote(urlsplit(stored_url).path))  # check_feed_url made it absolute, resolved
+    if not path.is_relative_to(allowed):
+        raise ValueError(
+            f"a file: feed must be below [intake] file_feeds_dir ({allowed}); {path} is not"
+        )
 
 
 def check_feed_category(category: str) -> str:

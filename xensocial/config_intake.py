@@ -15,6 +15,12 @@ configuration imports no HTTP library: `IntakeConfig.fetch_limits()` builds the 
     allow_private_addresses = false
     user_agent = "xensocial (+https://example.org/bot)"
     fetch_link_details = true     # `queue add URL` without --title reads the page's title
+    file_feeds_dir = "feeds"      # `feeds add file:PATH` only below it (default: no file: feeds)
+
+`file_feeds_dir` exists because a `file:` feed reads the machine's disk: a staff member's
+`feeds add file:/etc/shadow` would be accepted, and the poll's error or silence would tell
+whether the file exists. Feeds the configuration file declares are the operator's own and are
+not limited by it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config_channels import FieldReader
@@ -40,6 +47,7 @@ INTAKE_KEYS = {
     "allow_private_addresses",
     "user_agent",
     "fetch_link_details",
+    "file_feeds_dir",
 }
 _DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # the same as intake.fetch.DEFAULT_MAX_BYTES
 
@@ -58,6 +66,9 @@ class IntakeConfig:
     # `queue add URL` without --title reads the page for its title and description. False
     # never fetches (an air-gapped host, or a test suite that must not reach the internet).
     fetch_link_details: bool = True
+    # `feeds add file:PATH` accepts only files below this directory (absolute, resolved);
+    # None refuses every `file:` feed added from the CLI.
+    file_feeds_dir: Path | None = None
 
     def fetch_limits(self, **overrides: Any) -> FetchLimits:
         """The fetcher's limits for these settings (imports the fetcher, and so httpx)."""
@@ -77,8 +88,9 @@ class IntakeConfig:
         return FetchLimits(**values)
 
 
-def parse_intake(reader: FieldReader, table: Any) -> IntakeConfig:
-    """Check the `[intake]` table (absent: `{}`); errors name the key, as the rest of config."""
+def parse_intake(reader: FieldReader, table: Any, config_dir: Path) -> IntakeConfig:
+    """Check the `[intake]` table (absent: `{}`); errors name the key, as the rest of config.
+    A relative `file_feeds_dir` is resolved against `config_dir` (the configuration's folder)."""
     if not isinstance(table, Mapping):
         raise reader.fail("intake", "expected an [intake] table")
     reader.check_keys(table, INTAKE_KEYS, "intake.")
@@ -111,6 +123,9 @@ def parse_intake(reader: FieldReader, table: Any) -> IntakeConfig:
     agent = table.get("user_agent")
     if agent is not None and (not isinstance(agent, str) or not agent.strip() or "\n" in agent):
         raise reader.fail("intake.user_agent", "expected a one-line, non-empty string")
+    feeds_dir = table.get("file_feeds_dir")
+    if feeds_dir is not None and (not isinstance(feeds_dir, str) or not feeds_dir.strip()):
+        raise reader.fail("intake.file_feeds_dir", "expected the path of a directory")
     connect = seconds("connect_timeout", defaults.connect_timeout)
     read = seconds("read_timeout", defaults.read_timeout)
     deadline = seconds("deadline", defaults.deadline)
@@ -128,4 +143,5 @@ def parse_intake(reader: FieldReader, table: Any) -> IntakeConfig:
         allow_private_addresses=allow,
         user_agent=agent,
         fetch_link_details=fetch_details,
+        file_feeds_dir=None if feeds_dir is None else (config_dir / feeds_dir).resolve(),
     )

@@ -91,7 +91,7 @@ def test_the_configurations_categories_are_known(cli: CliHarness) -> None:
         cli.ok("queue", "add", f"https://xenproject.org/{category}", "--title", "T",
                "--category", category)  # fmt: skip
     assert [i["category"] for i in cli.json("queue", "list")] == ["howto", "release"]
-    assert "did you mean 'release'?" in cli.refused("feeds", "add", "file:x.xml", "--category",
+    assert "did you mean 'release'?" in cli.refused("feeds", "add", "https://example.org/x.xml", "--category",
                                                     "relase").stderr  # fmt: skip
 
 

@@ -26,6 +26,7 @@ WITH_FEEDS = (
 allow_private_addresses = true
 connect_timeout = "2s"
 deadline = "5s"
+file_feeds_dir = "."
 
 [[feeds]]
 name = "project-blog"

@@ -111,6 +111,7 @@ def add(
         check_feed_category,
         check_feed_name,
         check_feed_url,
+        check_file_feed,
         default_feed_name,
     )
     from ..durations import parse_duration
@@ -118,6 +119,7 @@ def add(
 
     try:
         stored_url = check_feed_url(url, Path.cwd())
+        check_file_feed(stored_url, app.settings.intake.file_feeds_dir)
         feed_name = check_feed_name(name if name is not None else default_feed_name(stored_url))
     except ValueError as exc:
         raise UsageError(str(exc)) from None

@@ -8,7 +8,8 @@ on one channel, newest first:
 - `title`: the item's title (its URL when it has none); `content`: the item's text. The text
   as rendered for the network is not kept in the database, so the item's own words stand in;
 - links: the item's URL (`alternate`) and the post on the network (`related`, when the
-  network gave one);
+  network gave one; a post in the local outbox is named `outbox:CHANNEL#KEY`, never by its
+  file's path: `public_post_link`);
 - `published` and `updated`: when it was published; `category`: the channel.
 
 The feed's own `updated` is its newest entry's time, so an unchanged queue gives an unchanged
@@ -38,7 +39,7 @@ from .. import __version__
 from .channels import ChannelList, channel_values
 from .published import PublishedPost, published_posts
 
-__all__ = ["DEFAULT_LIMIT", "TAG_AUTHORITY", "atom_feed", "latest_posts"]
+__all__ = ["DEFAULT_LIMIT", "TAG_AUTHORITY", "atom_feed", "latest_posts", "public_post_link"]
 
 DEFAULT_LIMIT = 50
 TAG_AUTHORITY = "tag:xensocial,2025"  # RFC 4151: a name and a date it was first used on
@@ -115,6 +116,16 @@ def atom_feed(
     return document
 
 
+def public_post_link(remote_url: str | None, channel: str) -> str | None:
+    """Where the post is, as a published feed may say it: a network's URL as it is, but the
+    local outbox's `file://PATH#KEY` as `outbox:CHANNEL#KEY`. The feed is served over HTTP and
+    read by strangers; the outbox's absolute path tells them how the server is laid out."""
+    if not remote_url or not remote_url.startswith("file:"):
+        return remote_url
+    _, hash_, key = remote_url.partition("#")
+    return f"outbox:{channel}" + (f"#{key}" if hash_ else "")
+
+
 def _add_entry(fg: Any, post: PublishedPost) -> None:  # feedgen has no type hints
     # order="append": the default, "prepend", would reverse our newest-first order.
     entry = fg.add_entry(_entry_class()(), order="append")
@@ -123,8 +134,9 @@ def _add_entry(fg: Any, post: PublishedPost) -> None:  # feedgen has no type hin
     if post.text:
         entry.content(_xml_text(post.text), type="text")
     entry.link(href=post.url, rel="alternate", title="The linked page")
-    if post.remote_url:
-        entry.link(href=post.remote_url, rel="related", title=f"The post on {post.channel}")
+    related = public_post_link(post.remote_url, post.channel)
+    if related:
+        entry.link(href=related, rel="related", title=f"The post on {post.channel}")
     entry.published(post.published_at)
     entry.updated(post.published_at)
     entry.category(term=post.channel, label=f"channel {post.channel}")
