@@ -23,7 +23,6 @@ import click
 from .. import __version__
 from .app import App, actor_option
 from .lazy import Lazy, LazyGroup
-from .output import echo
 
 __all__ = ["App", "cli", "invoke", "main"]
 
@@ -147,6 +146,14 @@ def cli(ctx: click.Context, config_path: str | None, debug: bool, acting_as: str
         app.user = acting_as
 
 
+def _say(message: str) -> None:
+    """One line on stderr, through the escaping `output.echo` (imported only now: `--help`
+    loads no command-side module)."""
+    from .output import echo
+
+    echo(message, err=True)
+
+
 def _fail(message: str, code: int, debug: bool) -> int:
     # Errors may quote what a network answered, which may quote a secret: never print one.
     import traceback
@@ -154,9 +161,9 @@ def _fail(message: str, code: int, debug: bool) -> int:
     from ..redaction import redact_text
 
     if debug:
-        echo(redact_text(traceback.format_exc()).rstrip("\n"), err=True)
+        _say(redact_text(traceback.format_exc()).rstrip("\n"))
     first, _, rest = redact_text(message).strip().partition("\n")
-    echo(f"error: {first}" + (f"\n{rest}" if rest else ""), err=True)
+    _say(f"error: {first}" + (f"\n{rest}" if rest else ""))
     return code
 
 
@@ -175,7 +182,7 @@ def _run(args: Sequence[str] | None, app: App) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.Abort:
-        echo("Aborted.", err=True)
+        _say("Aborted.")
         return _FAILURE_EXIT
     except click.UsageError as exc:
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
@@ -183,7 +190,7 @@ def _run(args: Sequence[str] | None, app: App) -> int:
     except click.ClickException as exc:
         return _fail(exc.format_message(), exc.exit_code, app.debug)
     except KeyboardInterrupt:
-        echo("Interrupted.", err=True)
+        _say("Interrupted.")
         return 130
     except BrokenPipeError:
         # The reader went away (`xensocial queue list | head`): not an error worth a message.

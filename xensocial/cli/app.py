@@ -22,8 +22,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .output import echo
-
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
@@ -213,6 +211,7 @@ class App:
                 "run `xensocial db upgrade` first"
             )
         from ..migrate import upgrade
+        from .output import echo
 
         before, after = upgrade(engine)
         echo(
@@ -234,6 +233,8 @@ class App:
         """One `warning:` line on stderr (never stdout, where --json goes), once per message."""
         if message not in self._warned:
             self._warned.add(message)
+            from .output import echo  # shows what the message quotes escaped
+
             echo(f"warning: {message}", err=True)
 
     def build_adapter(self, channel: ChannelConfig) -> Adapter:
