@@ -17,7 +17,7 @@ import click
 if TYPE_CHECKING:
     from content_queue import ItemView
 
-__all__ = ["emit_json", "item_summary", "local_time"]
+__all__ = ["emit_json", "item_summary", "local_time", "unchanged"]
 
 
 def emit_json(value: Any) -> None:
@@ -36,6 +36,12 @@ def item_summary(item: ItemView) -> str:
     channels = ", ".join(d.channel for d in item.deliveries) or "no channel"
     title = item.title or item.url
     return f"{item.id}: {title} -> {channels} ({item.state})"
+
+
+def unchanged(subject: str, why: str) -> None:
+    """Say that a command found nothing to change, and changed nothing (`content_queue.changes`):
+    `Item 3 was already cancelled; nothing changed.` One wording for every such command."""
+    click.echo(f"{subject} {why}; nothing changed.")
 
 
 def quiet_logger() -> Any:
