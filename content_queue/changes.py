@@ -12,12 +12,11 @@ audit entry only when it named some.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-__all__ = ["Change", "assign", "stamp"]
+__all__ = ["Change", "assign"]
 
 
 @dataclass(frozen=True)
@@ -38,12 +37,3 @@ def assign(row: object, values: Mapping[str, Any]) -> tuple[Change, ...]:
             setattr(row, name, value)
             changed.append(Change(name, before, value))
     return tuple(changed)
-
-
-def stamp(rows: Iterable[object], changes: Iterable[Change], at: datetime) -> bool:
-    """Set `updated_at` of `rows` to `at` if there are `changes`; whether there were."""
-    if not any(True for _ in changes):
-        return False
-    for row in rows:
-        setattr(row, "updated_at", at)  # noqa: B010 - every row of ours has one
-    return True
