@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, null, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -134,7 +134,7 @@ def posted_values(posted: Posted) -> dict[str, Any]:
         "posted_url": posted.url,
         "posted_canonical_url": canonical_url(posted.url),
         "posted_tags": list(posted.tags),
-        "posted_media": list(posted.media) if posted.media else null(),
+        "posted_media": list(posted.media) or None,
     }
 
 
@@ -153,7 +153,7 @@ def posted_from_item() -> dict[str, Any]:
         "posted_url": of_item(Item.url),
         "posted_canonical_url": of_item(Item.canonical_url),
         "posted_tags": of_item(Item.tags),
-        "posted_media": null(),
+        "posted_media": None,
     }
 
 

@@ -208,8 +208,8 @@ class Delivery(Base):
     posted_text: Mapped[str | None] = mapped_column(Text)
     posted_url: Mapped[str | None] = mapped_column(Text)
     posted_canonical_url: Mapped[str | None] = mapped_column(Text)
-    posted_tags: Mapped[list[str] | None] = mapped_column(JSON)
-    posted_media: Mapped[list[Any] | None] = mapped_column(JSON)
+    posted_tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    posted_media: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
     item: Mapped[Item] = relationship(back_populates="deliveries")
 

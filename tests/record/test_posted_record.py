@@ -47,6 +47,17 @@ def _atom(desk: Desk) -> dict[str, Any]:
     return {entry.tags[0].term: entry for entry in feed.entries}
 
 
+def _exports(desk: Desk) -> tuple[str, ...]:
+    """The month's report (JSON, but for when it was made), the CSV of posts, the Atom feed."""
+    report = _report(desk)
+    del report["generated_at"]
+    return (
+        json.dumps(report, sort_keys=True),
+        desk.ok("export", "csv", "--what", "posts").stdout,
+        desk.ok("export", "atom").stdout,
+    )
+
+
 def _what_everything_shows(desk: Desk, channel: str) -> dict[str, tuple[str, str, str]]:
     """(title, url, text) of the item's post on `channel` in each output."""
     row = _csv_posts(desk)[channel]
@@ -72,9 +83,12 @@ def test_an_edit_after_publishing_changes_no_record(desk: Desk) -> None:
     assert demo["url"] == URL + "?utm_source=demo" and fast["url"] == URL
     assert "Original words" in demo["text"]
 
+    before = _exports(desk)
     later(desk.clock)
     edited = desk.ok("queue", "edit", "1", "--title", "Rewritten title", "--text", "Rewritten")
     assert desk.json("queue", "show", "1")["title"] == "Rewritten title"  # the item changed
+    desk.ok("queue", "edit", "1", "--category", "event", "--tag", "other", "--priority", "3")
+    assert _exports(desk) == before  # the month's report and exports, byte for byte
 
     for channel, line in (("demo", demo), ("fast", fast)):
         expected = (line["title"], line["url"], line["text"].partition("\n")[0])
