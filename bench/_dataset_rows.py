@@ -9,7 +9,8 @@ What the data looks like (deterministic for a seed):
   category (news, resource, article, event, announcement, release), a priority (mostly 0),
   tags; `published` of them (95 %) are history: created over the past two years, every delivery
   published at one of its channel's slots a day or two later (1 % failed, a few unknown; one
-  in 200 pinned to a time, and published then; half the events dated, in the past);
+  in 200 pinned to a time, and published then; half the events dated, in the past), with its
+  record of what went out (title, rendered text, link with a UTM source, tags);
 - the rest is the live queue, mostly the newest items (a tenth are old stragglers): approved
   and pending, some partly published already, with drafts, cancelled and expired items, items
   embargoed (`not_before` ahead) or pinned (`publish_at` ahead), and events to come (some
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 __all__ = ["VERSION", "ChannelSpec", "Generator", "channel_names", "channel_spec"]
 
-VERSION = 4  # of the generator: a change to the data it makes must bump it
+VERSION = 5  # of the generator: a change to the data it makes must bump it
 NETWORKS = ("x", "mastodon", "facebook", "bluesky", "linkedin", "outbox")
 ZONES = (
     "UTC",
@@ -77,6 +78,27 @@ class ChannelSpec:
     mix: dict[str, float] | None
     paused: bool
     blackout: bool
+
+
+def _posted(item: dict[str, Any], spec: ChannelSpec, published: bool) -> dict[str, Any]:
+    """A delivery's record of what went out (migration 0008): for a published one, the item's
+    words rendered as the default template does (body, link with a UTM source, hashtags)."""
+    if not published:
+        return dict.fromkeys(_POSTED_COLUMNS)
+    url = f"{item['url']}?utm_source={spec.network}"
+    hashtags = " ".join(f"#{t}" for t in item["tags"])
+    return {
+        "posted_title": item["title"],
+        "posted_text": f"{item['text'] or item['title']}\n\n{url}\n\n{hashtags}",
+        "posted_url": url,
+        "posted_canonical_url": item["canonical_url"],
+        "posted_tags": list(item["tags"]),
+        "posted_media": None,
+    }
+
+
+_POSTED_COLUMNS = ("posted_title", "posted_text", "posted_url", "posted_canonical_url",
+                   "posted_tags", "posted_media")  # fmt: skip
 
 
 def channel_names(channels: int) -> list[str]:
@@ -258,6 +280,7 @@ class Generator:
             "updated_at": at or created,
             "text_override": None,
             "sort_category": item["category"],
+            **_posted(item, spec, state == "published" and at is not None),
         }, at
 
     def claim(self, spec: ChannelSpec, at: datetime, item_id: int) -> Iterator[tuple[str, Any]]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .db import make_engine, make_sessionmaker
     from .errors import (
+        AlreadyOut,
         DuplicateItem,
         ImportFailed,
         InvalidItem,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 _WHERE = {
     "make_engine": "db",
     "make_sessionmaker": "db",
+    "AlreadyOut": "errors",
     "DuplicateItem": "errors",
     "ImportFailed": "errors",
     "InvalidItem": "errors",
@@ -75,6 +77,7 @@ _WHERE = {
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "AlreadyOut",
     "Base",
     "Candidate",
     "ChannelStatus",

@@ -5,6 +5,7 @@
     ├── DuplicateItem         the URL is already queued or published (names the existing item)
     ├── InvalidItem           a field is missing or malformed (names the field)
     ├── InvalidTransition     the item's state does not allow the change
+    ├── AlreadyOut            the change would rewrite what a post out (or going out) says
     └── ImportFailed          a CSV import had bad rows; carries every row error with its line
 
 Messages are built here, from the ids involved, so every caller reports the same words.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AlreadyOut",
     "DuplicateItem",
     "ImportFailed",
     "InvalidItem",
@@ -60,6 +62,46 @@ class InvalidTransition(QueueError):
         self.state = state
         self.action = action
         super().__init__(f"item {item_id} is {state}; it cannot be {action}")
+
+
+def _where(channels: Sequence[tuple[str, str]]) -> str:
+    """`demo, x (unknown)`: the channels, with the state of those not plainly published."""
+    return ", ".join(c if state == "published" else f"{c} ({state})" for c, state in channels)
+
+
+class AlreadyOut(QueueError):
+    """An edit that would make the record of a post untrue: refused, nothing changed.
+
+    `channels` are (channel, delivery state) where the item is out or may be."""
+
+    def __init__(self, item_id: int, channels: Sequence[tuple[str, str]], message: str) -> None:
+        self.item_id = item_id
+        self.channels = tuple(channels)
+        super().__init__(message)
+
+    @classmethod
+    def link(cls, item_id: int, channels: Sequence[tuple[str, str]], url: str) -> AlreadyOut:
+        """A new URL for an item already out: its posts carry the old link for good."""
+        return cls(
+            item_id,
+            channels,
+            f"item {item_id} is already out on {_where(channels)}, with its link; the link "
+            f"cannot change. To post the new one, add it as an item of its own: "
+            f"xensocial queue add {url}",
+        )
+
+    @classmethod
+    def going(
+        cls, item_id: int, channels: Sequence[tuple[str, str]], fields: Sequence[str]
+    ) -> AlreadyOut:
+        """A change of what a post is made from while one may be going out."""
+        return cls(
+            item_id,
+            channels,
+            f"item {item_id} may be out on {_where(channels)} right now; its "
+            f"{', '.join(fields)} cannot change until that is settled "
+            f"(see xensocial queue show {item_id})",
+        )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from .dbapi import PlainDatabase, SqliteDatabase, Transaction, at_revision, read
 from .dbapi import read_time as _at
 from .dbapi import sqlite_file as sqlite_file
 from .errors import InvalidItem, ItemNotFound
-from .views import DeliveryView, ItemView
+from .views import DeliveryView, ItemView, posted_of
 
 __all__ = [
     "DELIVERY_STATES",
@@ -52,7 +52,8 @@ ITEM_COLUMNS = (
 )
 _DELIVERY_COLUMNS = (
     "id, item_id, channel, state, idempotency_key, attempts, last_error, remote_id, "
-    "remote_url, published_at, owner, text_override"
+    "remote_url, published_at, owner, text_override, posted_title, posted_text, posted_url, "
+    "posted_tags, posted_media"
 )
 
 
@@ -82,6 +83,7 @@ def _delivery(row: Sequence[Any]) -> DeliveryView:
         published_at=_when(row[9]),
         owner=row[10],
         text_override=row[11],
+        posted=posted_of(row[12], row[13], row[14], read_json(row[15]), read_json(row[16])),
     )
 
 

@@ -6,8 +6,8 @@ importing SQLAlchemy and the ORM models alone costs 150 to 300 ms on a small mac
 item is three plain statements and a duplicate check.
 
 It is `ContentQueue.add` and `ContentQueue.find_duplicate` again, not a variant: the checks and
-the rows come from `newitems`, which `ContentQueue` uses too; the duplicate query is the same
-(by canonical URL; a cancelled item counts only once published somewhere); the transaction is
+the rows come from `newitems`, which `ContentQueue` uses too; the duplicate lookups are the same
+statements (`duplicates`: a live item's URL, or a URL ever posted); the transaction is
 the same (SQLite `BEGIN IMMEDIATE`, PostgreSQL READ COMMITTED), and the audit entry is written
 in it, as `audit.record` writes it. tests/queue/test_fastwrite.py adds the same random items
 both ways into two databases and compares every table, on both backends. Like `fastread`, it
@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from .dbapi import PlainDatabase, Transaction, at_revision
+from .duplicates import duplicate_id
 from .errors import DuplicateItem
 from .fastread import ITEM_COLUMNS, item_views
 from .newitems import check_new_item, check_times_to_come, evergreen_set, item_rows
@@ -34,14 +35,6 @@ __all__ = ["MAX_ACTOR", "MAX_DETAIL", "FastWriter", "writer_for"]
 # audit.MAX_ACTOR and audit._MAX_DETAIL (audit imports SQLAlchemy; a test checks they are equal).
 MAX_ACTOR = 100
 MAX_DETAIL = 2000
-
-# As ContentQueue._duplicate_of: a live item, or a cancelled one already out on some channel.
-_DUPLICATE = (
-    f"SELECT {ITEM_COLUMNS} FROM items WHERE items.canonical_url = ? "
-    "AND (items.state != ? OR EXISTS (SELECT 1 FROM deliveries "
-    "WHERE deliveries.item_id = items.id AND deliveries.state = ?)) "
-    "ORDER BY items.id LIMIT 1"
-)
 
 
 def writer_for(
@@ -125,8 +118,16 @@ class FastWriter:
         self.db.close()
 
     def _duplicate_of(self, tx: Transaction, canon: str) -> ItemView | None:
-        found = tx.row(_DUPLICATE, (canon, "cancelled", "published"))
-        return None if found is None else item_views(tx, [found])[0]
+        def first(sql: str, canonical: str) -> int | None:
+            row = tx.row(sql, (canonical,))
+            return None if row is None else int(row[0])
+
+        item_id = duplicate_id(first, canon)
+        if item_id is None:
+            return None
+        found = tx.row(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+        assert found is not None  # read in this same transaction
+        return item_views(tx, [found])[0]
 
     def _insert(
         self, tx: Transaction, table: str, row: Mapping[str, Any], *, returning: str = ""

@@ -14,6 +14,8 @@ slot or delivery cannot both win:
 - `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
   state they expect (each returns whether it did), and, given `owner`, only while that owner
   still holds it: a process whose lease expired cannot finish a delivery another has taken over;
+  `mark_published` (and `resolve`) write what went out (`views.Posted`) in the same statement
+  that sets `published`, so a published delivery never lacks its record;
 - `count_attempt` renews the lease before each retry, only while the owner still holds it;
 - `take_over` moves an abandoned delivery (its lease expired) to a new owner, so the
   reconciling process then finishes it as that owner (a row another process is taking over at
@@ -32,14 +34,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from .audit import Action, record
+from .audit import Action, record, shorten
 from .blackouts import ChannelBlackouts
 from .db import make_sessionmaker
 from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState, SlotClaim, SlotOutcome
 from .selection import Candidate, choose
 from .timeutil import Clock, system_clock
-from .views import DeliveryView, ItemView
+from .urls import canonical_url
+from .views import DeliveryView, ItemView, Posted
 
 __all__ = [
     "ChannelStatus",
@@ -48,6 +51,8 @@ __all__ = [
     "SlotRecord",
     "candidate_of",
     "candidates_query",
+    "posted_from_item",
+    "posted_values",
 ]
 
 _CLAIM_TRIES = 3  # rows `claim_next` tries when an item changes between the choice and the update
@@ -119,6 +124,46 @@ def candidate_of(d: Delivery, i: Item) -> Candidate:
         publish_at=i.publish_at,
         reminder_of=i.reminder_of,
     )
+
+
+def posted_values(posted: Posted) -> dict[str, Any]:
+    """The `posted_*` columns of a delivery that put `posted` on the network."""
+    return {
+        "posted_title": posted.title,
+        "posted_text": posted.text,
+        "posted_url": posted.url,
+        "posted_canonical_url": canonical_url(posted.url),
+        "posted_tags": list(posted.tags),
+        "posted_media": list(posted.media) or None,
+    }
+
+
+def posted_from_item() -> dict[str, Any]:
+    """The `posted_*` columns of a delivery marked published with no record of what was sent
+    (a caller that had none): its item's fields as they are now, the best record there is.
+    The text is the words the post was made from (the channel's own text, else the item's
+    text), not a rendering. Migration 0008 fills older posts by this rule."""
+
+    def of_item(column: Any) -> Any:
+        return select(column).where(Item.id == Delivery.item_id).scalar_subquery()
+
+    return {
+        "posted_title": of_item(Item.title),
+        "posted_text": func.coalesce(Delivery.text_override, of_item(Item.text)),
+        "posted_url": of_item(Item.url),
+        "posted_canonical_url": of_item(Item.canonical_url),
+        "posted_tags": of_item(Item.tags),
+        "posted_media": None,
+    }
+
+
+def _said(text: str, url: str) -> str:
+    """What a post said, for its audit entry: its text (quoted, shortened), with its link
+    when the text does not carry it."""
+    quoted = repr(shorten(text, 200)) if text else ""
+    if url in text:
+        return quoted
+    return f"{url} {quoted}".strip()
 
 
 @dataclass(frozen=True)
@@ -347,8 +392,11 @@ class Ledger(ChannelPauses, ChannelBlackouts):
         remote_url: str | None,
         published_at: datetime,
         owner: str | None = None,
+        posted: Posted | None = None,
     ) -> bool:
-        """publishing (or unknown, settled by a person) -> published.
+        """publishing (or unknown, settled by a person) -> published, with `posted` (what was
+        sent) recorded in the same statement; without it, the item's current fields stand in
+        (`posted_from_item`).
 
         With `owner` (the publisher's and reconciler's way), only a delivery that owner holds:
         as `publishing` only, since an unknown delivery has no owner. A person settling an
@@ -363,6 +411,7 @@ class Ledger(ChannelPauses, ChannelBlackouts):
             remote_url=remote_url,
             published_at=published_at,
             last_error=None,
+            **(posted_from_item() if posted is None else posted_values(posted)),
         )
 
     def release(self, delivery_id: int, error: str | None, *, owner: str | None = None) -> bool:
@@ -442,9 +491,16 @@ class Ledger(ChannelPauses, ChannelBlackouts):
         )
 
     def resolve(
-        self, delivery_id: int, *, remote_url: str | None, at: datetime, by: str = ""
+        self,
+        delivery_id: int,
+        *,
+        remote_url: str | None,
+        at: datetime,
+        by: str = "",
+        posted: Posted | None = None,
     ) -> bool:
-        """unknown -> published, at a person's request: they found the post on the network."""
+        """unknown -> published, at a person's request: they found the post on the network.
+        `posted` is what it said, as `mark_published` records it."""
         return self._finish(
             delivery_id,
             DeliveryState.PUBLISHED,
@@ -455,6 +511,7 @@ class Ledger(ChannelPauses, ChannelBlackouts):
             remote_url=remote_url,
             published_at=at,
             last_error=None,
+            **(posted_from_item() if posted is None else posted_values(posted)),
         )
 
     def _finish(
@@ -496,9 +553,16 @@ class Ledger(ChannelPauses, ChannelBlackouts):
             moved: bool = getattr(result, "rowcount", 0) == 1
             if moved and audit is not None:
                 action, actor, detail = audit
-                item_id, channel = s.execute(
-                    select(Delivery.item_id, Delivery.channel).where(Delivery.id == delivery_id)
+                item_id, channel, text, url = s.execute(
+                    select(
+                        Delivery.item_id,
+                        Delivery.channel,
+                        Delivery.posted_text,
+                        Delivery.posted_url,
+                    ).where(Delivery.id == delivery_id)
                 ).one()
+                if url is not None:  # published: the entry says what went out
+                    detail += f"; posted: {_said(text or '', url)}"
                 record(
                     s,
                     action,

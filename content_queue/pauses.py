@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Action, record
+from .changes import assign
 from .plaintext import inert
 from .schema import ChannelState
 from .timeutil import Clock
@@ -48,7 +49,8 @@ class ChannelPauses:
     _clock: Clock
 
     def pause(self, channel: str, reason: str, *, by: str = "") -> bool:
-        """Pause `channel`; False if it was paused already (the reason is then updated)."""
+        """Pause `channel`; False if it was paused already (the reason is then updated; the
+        same reason changes nothing)."""
         try:
             return self._pause(channel, reason, by)
         except IntegrityError:
@@ -62,7 +64,10 @@ class ChannelPauses:
         with self._sessions.begin() as s:
             state = s.get(ChannelState, channel) or ChannelState(channel=channel, paused=False)
             was = state.paused
-            state.paused, state.pause_reason = True, reason
+            # Paused already with this very reason (a repeated auth failure, a second click):
+            # nothing changes, nothing is recorded (`changes`).
+            if not assign(state, {"paused": True, "pause_reason": reason}):
+                return False
             state.paused_at, state.paused_by = self._clock(), by
             s.add(state)
             detail = f"paused: {reason}" if not was else f"still paused, reason now: {reason}"

@@ -14,14 +14,23 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from .audit import Action, record, shorten
 from .bulk import add_rows
+from .changes import Change, assign
 from .db import make_sessionmaker
-from .errors import DuplicateItem, InvalidItem, InvalidTransition, ItemNotFound, RowError
+from .duplicates import duplicate_id
+from .errors import (
+    AlreadyOut,
+    DuplicateItem,
+    InvalidItem,
+    InvalidTransition,
+    ItemNotFound,
+    RowError,
+)
 from .limits import nul_problem
 from .newitems import (
     MAX_TEXT,
@@ -38,11 +47,13 @@ from .plaintext import inert
 from .schema import Delivery, DeliveryState, Item, ItemState
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
-from .views import ItemView, NewItem
+from .views import OUT_STATES, ItemView, NewItem
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "POST_FIELDS",
     "ContentQueue",
+    "Edited",
     "ImportResult",
     "check_editorial_times",
     "check_new_item",
@@ -66,6 +77,23 @@ EDITABLE_FIELDS = frozenset(
         "event_at",
     }
 )
+
+
+POST_FIELDS = frozenset({"url", "title", "text", "category", "tags"})
+"""The fields a post is rendered from: what an edit may not change while a post may be going
+out (the record, and the lookup after a crash, are made from them)."""
+
+
+@dataclass(frozen=True)
+class Edited:
+    """What an edit did: the item after it, the fields that really changed (none: nothing was
+    written), and the channels it reaches (`applies_to`: not out yet) and does not (`kept`:
+    out there already, where the post keeps what it said)."""
+
+    item: ItemView
+    changed: tuple[str, ...]
+    applies_to: tuple[str, ...]
+    kept: tuple[str, ...]
 
 
 @dataclass
@@ -100,8 +128,8 @@ class ContentQueue:
             return ItemView.of(self._load(s, item_id))
 
     def find_duplicate(self, url: str) -> ItemView | None:
-        """The item whose URL is canonically the same as `url`, if any: a live (not cancelled)
-        one, or a cancelled one already published on some channel."""
+        """The item `url` duplicates, if any (see `duplicates`): a live item with the same
+        canonical URL, or one that posted it on some channel, whatever it became since."""
         with self._sessions() as s:
             found = self._duplicate_of(s, canonical_url(url))
             return ItemView.of(found) if found else None
@@ -196,38 +224,45 @@ class ContentQueue:
                 item = self._load(s, item_id)
                 if item.state == ItemState.CANCELLED:
                     raise InvalidTransition(item_id, item.state, "approved (add it again instead)")
-                changed = item.state != ItemState.APPROVED
+                changed = assign(item, {"state": ItemState.APPROVED.value})
                 if changed:
                     now = self._clock()
-                    item.state = ItemState.APPROVED.value
                     item.approved_by, item.approved_at, item.updated_at = by, now, now
                     record(s, Action.APPROVE, actor=by, at=now, item_id=item_id, detail="approved")
                 s.flush()
-                out.append((ItemView.of(item), changed))
+                out.append((ItemView.of(item), bool(changed)))
             return out
 
     def cancel(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
-        """Cancel an item: nothing more of it is posted. Deliveries already out stay recorded."""
+        """Cancel an item: nothing more of it is posted. Deliveries already out stay recorded.
+
+        Whether it changed anything: not for an item already cancelled, nor for one published
+        on every channel it targets (nothing was left to stop: it stays as it is)."""
         with self._sessions.begin() as s:
             item = self._load(s, item_id)
             was = item.state
-            changed = was != ItemState.CANCELLED
-            item.state = ItemState.CANCELLED.value
-            item.updated_at = self._clock()
-            if changed:
+            if ItemView.of(item).all_published():
+                return ItemView.of(item), False
+            changes = assign(item, {"state": ItemState.CANCELLED.value})
+            if changes:
+                item.updated_at = self._clock()
                 detail = f"cancelled (was {was})"
                 record(
                     s, Action.CANCEL, actor=by, at=item.updated_at, item_id=item_id, detail=detail
                 )
             s.flush()
-            return ItemView.of(item), changed
+            return ItemView.of(item), bool(changes)
 
-    def set_text(self, item_id: int, channel: str, text: str | None, *, by: str = "") -> ItemView:
+    def set_text(
+        self, item_id: int, channel: str, text: str | None, *, by: str = ""
+    ) -> tuple[ItemView, bool]:
         """Give the item its own words on `channel` (`text`), or take them away (None): the
         post on that network uses them instead of the item's text (see `xensocial.rendering`).
+        Words it has already change nothing (no time stamp, no audit entry).
 
         Refused (InvalidItem, InvalidTransition) for a channel the item does not target, a
-        delivery that is out or going out, a cancelled item, or an empty or oversized text."""
+        delivery that is out or may be (see `views.OUT_STATES`), a cancelled item, or an empty
+        or oversized text."""
         words = None if text is None else inert(text, "text", multiline=True).strip()
         if text is not None and words is not None:
             nul = nul_problem([("text", text)])  # refused, not removed: a binary file
@@ -249,14 +284,16 @@ class ContentQueue:
                 raise InvalidItem(
                     "channel", f"item {item_id} is not for {channel!r} (its channels: {targets})"
                 )
-            if delivery.state in (DeliveryState.PUBLISHING, DeliveryState.PUBLISHED):
+            if delivery.state in OUT_STATES:
                 raise InvalidItem(
                     "channel",
                     f"item {item_id} is already {delivery.state} on {channel}; "
                     "its text there can no longer change",
                 )
+            if not assign(delivery, {"text_override": words}):
+                return ItemView.of(item), False
             now = self._clock()
-            delivery.text_override, delivery.updated_at, item.updated_at = words, now, now
+            delivery.updated_at, item.updated_at = now, now
             detail = f"own text for {channel}: " + (
                 "cleared" if words is None else repr(shorten(words))
             )
@@ -264,7 +301,7 @@ class ContentQueue:
                 s, Action.EDIT, actor=by, at=now, item_id=item_id, channel=channel, detail=detail
             )
             s.flush()
-            return ItemView.of(item)
+            return ItemView.of(item), True
 
     def edit(
         self,
@@ -274,8 +311,25 @@ class ContentQueue:
         allow_duplicate: bool = False,
         by: str = "",
     ) -> ItemView:
-        """Change some of an item's fields (see EDITABLE_FIELDS); the fields that really
-        changed are written to the audit log."""
+        """Change some of an item's fields (see `edit_item`); the item after it."""
+        return self.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=by).item
+
+    def edit_item(
+        self,
+        item_id: int,
+        changes: dict[str, Any],
+        *,
+        allow_duplicate: bool = False,
+        by: str = "",
+    ) -> Edited:
+        """Change some of an item's fields (see EDITABLE_FIELDS), for the posts still to go out.
+
+        A post already out keeps what it said (its delivery's record), so an edit reaches only
+        the deliveries not out (`views.OUT_STATES`). Refused (AlreadyOut) when it cannot be
+        true to that: a new URL once the item is out anywhere (the link went out; a new link is
+        a new item), and a change of what a post is made from (POST_FIELDS) while one may be
+        going out (its record and the lookup after a crash are made from them). Values equal
+        to the current ones change nothing; the fields that did are in the audit log."""
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidItem(", ".join(sorted(unknown)), "cannot be edited")
@@ -283,87 +337,101 @@ class ContentQueue:
             item = self._load(s, item_id)
             if item.state == ItemState.CANCELLED:
                 raise InvalidTransition(item_id, item.state, "edited")
-            before = {name: getattr(item, name) for name in changes}
-            if "url" in changes:
-                url = validate_url(changes["url"])
-                canon = canonical_url(url)
-                if canon != item.canonical_url and not allow_duplicate:
-                    other = self._duplicate_of(s, canon)
-                    if other is not None and other.id != item.id:
-                        raise DuplicateItem(url, other.id, other.state)
-                item.url, item.canonical_url = url, canon
-            # Normalised as `_insert` does, so an edited item looks like a freshly added one.
-            if "title" in changes:
-                item.title = inert(changes["title"], "title").strip()
-            if "text" in changes:
-                item.text = inert(changes["text"], "text", multiline=True).strip()
-            if "category" in changes:
-                item.category = inert(changes["category"], "category").strip().lower()
-            if "priority" in changes:
-                item.priority = changes["priority"]
-            for name in ("not_before", "expires_at", "publish_at"):
-                if name in changes:
-                    setattr(item, name, as_utc(changes[name]) if changes[name] else None)
-            if "tags" in changes:
-                item.tags = clean_tags(changes["tags"])
-            if "evergreen" in changes:
-                item.evergreen = bool(changes["evergreen"])
-            if "alt_text" in changes:
-                alt = inert(changes["alt_text"] or "", "alt_text", multiline=True).strip()
-                item.alt_text = alt or None
-            if "event_at" in changes:
-                self._move_event(item, changes["event_at"], "expires_at" in changes)
-            if item.event_at is not None and item.expires_at is None:
-                item.expires_at = item.event_at  # nothing about an event is posted after it
-            if item.publish_at is not None and before.get("publish_at") != item.publish_at:
-                check_future(item.publish_at, self._clock(), "publish_at", "pinned time")
-            if item.event_at is not None and before.get("event_at") != item.event_at:
-                check_future(item.event_at, self._clock(), "event_at", "event")
-            probe = NewItem(
-                url=item.url,
-                channels=["-"],
-                title=item.title,
-                text=item.text,
-                category=item.category,
-                tags=item.tags,
-                priority=item.priority,
-                not_before=item.not_before,
-                expires_at=item.expires_at,
-                source=item.source,
-                alt_text=item.alt_text,
-                publish_at=item.publish_at,
-                event_at=item.event_at,
-            )
-            check_new_item(probe)
+            values = self._edited_values(item, changes)
+            view = ItemView.of(item)
+            changing = {n for n, v in values.items() if getattr(item, n) != v}
+            self._check_posts(view, changing, values.get("url"))
+            if "canonical_url" in changing and not allow_duplicate:
+                other = self._duplicate_of(s, values["canonical_url"])
+                if other is not None and other.id != item.id:
+                    raise DuplicateItem(values["url"], other.id, other.state)
+            changed = tuple(sorted(assign(item, values), key=lambda c: c.name))
             for d in item.deliveries:
-                d.sort_priority = item.priority
-                d.sort_category = item.category
-            item.updated_at = self._clock()
-            changed = [
-                f"{name} -> {shorten(str(getattr(item, name)))}"
-                for name in sorted(changes)
-                if getattr(item, name) != before[name]
-            ]
+                if d.state not in OUT_STATES:  # a post out keeps the category it went out in
+                    assign(d, {"sort_priority": item.priority, "sort_category": item.category})
             if changed:
-                detail = "; ".join(changed)
+                item.updated_at = self._clock()
+                detail = "; ".join(_described(c) for c in changed if c.name != "canonical_url")
                 record(s, Action.EDIT, actor=by, at=item.updated_at, item_id=item_id, detail=detail)
             s.flush()
-            return ItemView.of(item)
+            view = ItemView.of(item)
+            names = tuple(c.name for c in changed if c.name != "canonical_url")
+            return Edited(view, names, view.to_go(), view.out_on())
 
-    # -- internals -------------------------------------------------------------------------
+    def _edited_values(self, item: Item, changes: dict[str, Any]) -> dict[str, Any]:
+        """The item's fields after `changes` (normalised as `_insert` does, so an edited item
+        looks like a freshly added one), checked as a new item would be. Nothing is set."""
+        new: dict[str, Any] = {}
+        if "url" in changes:
+            url = validate_url(changes["url"])
+            new["url"], new["canonical_url"] = url, canonical_url(url)
+        # Cleaned as `_insert` cleans (`plaintext.inert`), so an edit cannot bring in what an
+        # add would have removed.
+        if "title" in changes:
+            new["title"] = inert(changes["title"], "title").strip()
+        if "text" in changes:
+            new["text"] = inert(changes["text"], "text", multiline=True).strip()
+        if "category" in changes:
+            new["category"] = inert(changes["category"], "category").strip().lower()
+        if "priority" in changes:
+            new["priority"] = changes["priority"]
+        for name in ("not_before", "expires_at", "publish_at"):
+            if name in changes:
+                new[name] = as_utc(changes[name]) if changes[name] else None
+        if "tags" in changes:
+            new["tags"] = clean_tags(changes["tags"])
+        if "evergreen" in changes:
+            new["evergreen"] = bool(changes["evergreen"])
+        if "alt_text" in changes:
+            alt = inert(changes["alt_text"] or "", "alt_text", multiline=True).strip()
+            new["alt_text"] = alt or None
+        if "event_at" in changes:
+            expires = new["expires_at"] if "expires_at" in changes else item.expires_at
+            new["event_at"], new["expires_at"] = _moved_event(
+                item.event_at, expires, changes["event_at"], "expires_at" in changes
+            )
+
+        def after(name: str) -> Any:
+            return new[name] if name in new else getattr(item, name)
+
+        if after("event_at") is not None and after("expires_at") is None:
+            new["expires_at"] = after("event_at")  # nothing about an event is posted after it
+        now = self._clock()
+        if after("publish_at") is not None and after("publish_at") != item.publish_at:
+            check_future(after("publish_at"), now, "publish_at", "pinned time")
+        if after("event_at") is not None and after("event_at") != item.event_at:
+            check_future(after("event_at"), now, "event_at", "event")
+        probe = NewItem(
+            url=after("url"),
+            channels=["-"],
+            title=after("title"),
+            text=after("text"),
+            category=after("category"),
+            tags=after("tags"),
+            priority=after("priority"),
+            not_before=after("not_before"),
+            expires_at=after("expires_at"),
+            source=item.source,
+            alt_text=after("alt_text"),
+            publish_at=after("publish_at"),
+            event_at=after("event_at"),
+        )
+        check_new_item(probe)
+        return new
 
     @staticmethod
-    def _move_event(item: Item, event_at: datetime | None, expiry_given: bool) -> None:
-        """Set the event date. Unless the same edit sets the expiry, an expiry that was the old
-        date (the default at add) moves with it, and one after the new date is brought back to
-        it (an expiry given in the same edit is checked instead: see check_editorial_times)."""
-        new = as_utc(event_at) if event_at else None
-        if not expiry_given:
-            if item.expires_at is not None and item.expires_at == item.event_at:
-                item.expires_at = new
-            if new is not None and item.expires_at is not None and item.expires_at > new:
-                item.expires_at = new
-        item.event_at = new
+    def _check_posts(item: ItemView, changing: set[str], url: str | None) -> None:
+        """AlreadyOut when the edit would change what a post out, or going out, says."""
+        out = [d for d in item.deliveries if d.state in OUT_STATES]
+        if not out:
+            return
+        if "url" in changing:
+            raise AlreadyOut.link(item.id, [(d.channel, d.state) for d in out], str(url))
+        going = [(d.channel, d.state) for d in out if d.state != DeliveryState.PUBLISHED]
+        if going and changing & POST_FIELDS:
+            raise AlreadyOut.going(item.id, going, sorted(changing & POST_FIELDS))
+
+    # -- internals -------------------------------------------------------------------------
 
     def _load(self, s: Session, item_id: int) -> Item:
         item = s.get(Item, item_id, options=[selectinload(Item.deliveries)])
@@ -372,21 +440,15 @@ class ContentQueue:
         return item
 
     def _duplicate_of(self, s: Session, canon: str) -> Item | None:
-        # A cancelled item no longer counts, unless it already went out on some channel:
-        # adding it again would post it there a second time.
-        published = exists().where(
-            Delivery.item_id == Item.id, Delivery.state == DeliveryState.PUBLISHED.value
-        )
-        query = (
-            select(Item)
-            .where(
-                Item.canonical_url == canon,
-                or_(Item.state != ItemState.CANCELLED.value, published),
-            )
-            .order_by(Item.id)
-            .limit(1)
-        )
-        return s.scalars(query).first()
+        """The item `canon` duplicates (the rule and its statements are in `duplicates`)."""
+
+        def first(sql: str, canonical: str) -> int | None:
+            found = s.execute(text(sql.replace("?", ":canonical")), {"canonical": canonical})
+            value = found.scalar()
+            return None if value is None else int(value)
+
+        item_id = duplicate_id(first, canon)
+        return None if item_id is None else self._load(s, item_id)
 
     def _insert(
         self,
@@ -424,3 +486,24 @@ class ContentQueue:
         s.flush()  # the id, for the audit entry
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)
         return item
+
+
+def _moved_event(
+    event_at: datetime | None, expires_at: datetime | None, new: datetime | None, expiry_given: bool
+) -> tuple[datetime | None, datetime | None]:
+    """The event date and expiry after moving the event to `new`. Unless the same edit sets
+    the expiry, an expiry that was the old date (the default at add) moves with it, and one
+    after the new date is brought back to it (an expiry given in the same edit is checked
+    instead: see check_editorial_times)."""
+    moved = as_utc(new) if new else None
+    if not expiry_given:
+        if expires_at is not None and expires_at == event_at:
+            expires_at = moved
+        if moved is not None and expires_at is not None and expires_at > moved:
+            expires_at = moved
+    return moved, expires_at
+
+
+def _described(change: Change) -> str:
+    """An edit's change as the audit log words it: `title -> New words`."""
+    return f"{change.name} -> {shorten(str(change.after))}"

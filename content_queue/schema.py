@@ -5,6 +5,8 @@ Four tables, each answering one question:
 - `items`: what could be posted (a URL with its words), and whether staff want it posted.
 - `deliveries`: one row per item and target channel: what happened to *that* item on *that*
   channel. Outcomes are independent, so one failing network never marks the others failed.
+  A published delivery keeps what went out (its `posted_*` columns), whatever the item
+  becomes afterwards: the record every report and export reads.
 - `slot_claims`: the slot ledger. One row per (channel, slot time) under a unique constraint:
   a slot is used at most once whatever restarts or replicas occur.
 - `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
@@ -197,6 +199,17 @@ class Delivery(Base):
     # A copy of the item's category, like sort_priority: the content mix asks for the best
     # pending delivery of one category, which `ix_deliveries_category` yields in rank order.
     sort_category: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # What went out, written with the state `published` in one transaction (migration 0008),
+    # and never changed after: the post's title, its text as rendered for the network, its
+    # link as posted (UTM parameters included) and that link's canonical form (a URL ever
+    # posted stays a duplicate: see `queue.ContentQueue`), its tags and its media (None: none).
+    # All None until the delivery is published.
+    posted_title: Mapped[str | None] = mapped_column(Text)
+    posted_text: Mapped[str | None] = mapped_column(Text)
+    posted_url: Mapped[str | None] = mapped_column(Text)
+    posted_canonical_url: Mapped[str | None] = mapped_column(Text)
+    posted_tags: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+    posted_media: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
 
     item: Mapped[Item] = relationship(back_populates="deliveries")
 
@@ -226,6 +239,8 @@ class Delivery(Base):
             "sort_created_at",
             "item_id",
         ),
+        # The duplicate check of `queue add` looks a URL up among those ever posted.
+        Index("ix_deliveries_posted_canonical_url", "posted_canonical_url"),
     )
 
 

@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
     from .schema import Delivery, Item
 
-__all__ = ["DeliveryView", "ItemView", "NewItem"]
+__all__ = ["OUT_STATES", "DeliveryView", "ItemView", "NewItem", "Posted"]
+
+OUT_STATES = frozenset({"publishing", "published", "unknown"})
+"""Delivery states in which the post is out, or may be (going out now, or a crash left it
+unclear): what went out there can no longer change, so edits leave such deliveries alone."""
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -48,6 +52,29 @@ class NewItem:
 
 
 @dataclass(frozen=True)
+class Posted:
+    """What one delivery put on the network, kept from the moment it was published: the title,
+    the text as rendered for that network, the link as posted (UTM parameters included), the
+    tags and the media (empty until posts carry media). Reports and exports read this, never
+    the item's current fields, which a later edit may change."""
+
+    title: str
+    text: str
+    url: str
+    tags: tuple[str, ...] = ()
+    media: tuple[Any, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "tags": list(self.tags),
+            "media": list(self.media),
+        }
+
+
+@dataclass(frozen=True)
 class DeliveryView:
     id: int
     item_id: int
@@ -61,6 +88,7 @@ class DeliveryView:
     published_at: datetime | None
     owner: str | None = None
     text_override: str | None = None  # staff's own words for this channel (see rendering)
+    posted: Posted | None = None  # what went out, once published
 
     @classmethod
     def of(cls, d: Delivery) -> DeliveryView:
@@ -77,6 +105,9 @@ class DeliveryView:
             published_at=d.published_at,
             owner=d.owner,
             text_override=d.text_override,
+            posted=posted_of(
+                d.posted_title, d.posted_text, d.posted_url, d.posted_tags, d.posted_media
+            ),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -90,7 +121,17 @@ class DeliveryView:
             "remote_url": self.remote_url,
             "published_at": _iso(self.published_at),
             "idempotency_key": self.idempotency_key,
+            "posted": self.posted.as_dict() if self.posted is not None else None,
         }
+
+
+def posted_of(
+    title: str | None, text: str | None, url: str | None, tags: Any, media: Any
+) -> Posted | None:
+    """The record of a delivery's `posted_*` columns (as stored; None: not published)."""
+    if url is None:
+        return None
+    return Posted(title or "", text or "", url, tuple(tags or ()), tuple(media or ()))
 
 
 @dataclass(frozen=True)
@@ -152,6 +193,18 @@ class ItemView:
 
     def delivery(self, channel: str) -> DeliveryView | None:
         return next((d for d in self.deliveries if d.channel == channel), None)
+
+    def out_on(self) -> tuple[str, ...]:
+        """The channels where the item is out, or may be (see OUT_STATES)."""
+        return tuple(d.channel for d in self.deliveries if d.state in OUT_STATES)
+
+    def to_go(self) -> tuple[str, ...]:
+        """The channels where it is not out: still to be posted, or failed (a retry posts it)."""
+        return tuple(d.channel for d in self.deliveries if d.state not in OUT_STATES)
+
+    def all_published(self) -> bool:
+        """Out on every channel it targets: nothing of it is left to post."""
+        return bool(self.deliveries) and all(d.state == "published" for d in self.deliveries)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -15,7 +15,8 @@ One slot, in order (each ledger step is its own committed transaction):
 3. (the lease is renewed before every retry, and a retry never starts once another process has
    taken the delivery over);
 4. `adapter.publish(post)`, the post carrying the delivery's idempotency key;
-5. mark it `published` with the remote id, and commit.
+5. mark it `published` with the remote id and what the post said (its title, text, link:
+   the record every report reads, whatever later edits do), and commit.
 
 A crash between 2 and 5 leaves the delivery `publishing`. Reconciliation (`reconcile.py`, run
 at start-up, and before each slot for that channel's expired leases and our own leftovers) asks
@@ -62,7 +63,7 @@ from .adapters.base import (
     TransientError,
 )
 from .editorial import SlotChooser
-from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, reconcile_in_flight
+from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, posted_record, reconcile_in_flight
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -302,7 +303,7 @@ class Publisher:
                 if maybe_out:
                     found = adapter.find_published(post, since=since)
                     if found is not None:
-                        return self._published(delivery, found, ilog, "found after an error")
+                        return self._published(delivery, post, found, ilog, "found after an error")
                     if not adapter.lookup_is_reliable:
                         error = f"{last_error}; not found, and {adapter.name} lookups cannot prove it is not out"
                         self.ledger.mark_unknown(delivery.id, error, owner=self.identity)
@@ -310,14 +311,16 @@ class Publisher:
                         return _Ended(_Done.FAILED, f"unknown: {error}")
                     maybe_out = False  # proved absent: sending again is safe
                 result = adapter.publish(post)
-                return self._published(delivery, result, ilog, None)
+                return self._published(delivery, post, result, ilog, None)
             except Rejected as exc:
                 if exc.duplicate:
                     # "Duplicate" may mean an earlier attempt (one whose answer was lost) made
                     # it: then it is published, not failed.
                     found = self._find_duplicate(adapter, post, since, ilog)
                     if found is not None:
-                        return self._published(delivery, found, ilog, "found after a duplicate")
+                        return self._published(
+                            delivery, post, found, ilog, "found after a duplicate"
+                        )
                 self.ledger.mark_failed(delivery.id, f"rejected: {exc}", owner=self.identity)
                 ilog.warning("post_rejected", reason=str(exc), duplicate=exc.duplicate)
                 return _Ended(_Done.REJECTED, str(exc))
@@ -378,7 +381,7 @@ class Publisher:
                 ilog.error("post_failed", reason=reason)
                 return _Ended(_Done.FAILED, reason)  # still `publishing`, under our lease
             if found is not None:
-                return self._published(delivery, found, ilog, "found after an error")
+                return self._published(delivery, post, found, ilog, "found after an error")
             if not adapter.lookup_is_reliable:
                 self.ledger.mark_unknown(delivery.id, reason, owner=self.identity)
                 ilog.error("post_unknown", reason=reason)
@@ -402,16 +405,19 @@ class Publisher:
     def _published(
         self,
         delivery: DeliveryView,
+        post: Post,
         result: PublishResult,
         ilog: Any,
         note: str | None,
     ) -> _Ended:
+        """Record the delivery published, with `post` as what went out (its record)."""
         recorded = self.ledger.mark_published(
             delivery.id,
             remote_id=result.remote_id,
             remote_url=result.remote_url,
             published_at=result.published_at,
             owner=self.identity,
+            posted=posted_record(post),
         )
         if not recorded:
             # Our lease ran out and another process took the delivery over: it settles it (its

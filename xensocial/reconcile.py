@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from content_queue import Ledger
-from content_queue.views import DeliveryView, ItemView
+from content_queue.views import DeliveryView, ItemView, Posted
 
 from .adapters.base import Adapter, AdapterError, Post
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
 
-__all__ = ["LOOKUP_MARGIN", "Reconciled", "make_post", "reconcile_in_flight"]
+__all__ = ["LOOKUP_MARGIN", "Reconciled", "make_post", "posted_record", "reconcile_in_flight"]
 
 LOOKUP_MARGIN = timedelta(minutes=5)
 """How far before the first try `find_published` looks (clock skew between us and the network)."""
@@ -68,7 +68,10 @@ class Reconciled:
 
 
 def make_post(
-    channel: ChannelConfig, adapter: Adapter, delivery: DeliveryView, item: ItemView
+    channel: ChannelConfig,
+    adapter: Adapter | type[Adapter],
+    delivery: DeliveryView,
+    item: ItemView,
 ) -> Post:
     """The post for one delivery: rendered for the channel (in the delivery's own words when
     staff gave it some), keyed by the delivery.
@@ -88,6 +91,11 @@ def make_post(
         tags=item.tags,
         category=item.category,
     )
+
+
+def posted_record(post: Post) -> Posted:
+    """What `post` put on the network, as its delivery records it once published."""
+    return Posted(title=post.title, text=post.text, url=post.url, tags=tuple(post.tags))
 
 
 def reconcile_in_flight(
@@ -146,8 +154,10 @@ def _settle(
         rlog.info("reconciled", action=action, detail=detail)
         return Reconciled(delivery.id, item.id, channel.name, action, detail)
 
+    rendered: Posted | None = None  # what was sent, as far as it can be made again
     try:
         post = make_post(channel, adapter, delivery, item)
+        rendered = posted_record(post)
     except ValueError:  # the lookup is by key (else URL): the text does not matter
         from .rendering import channel_url
 
@@ -167,6 +177,7 @@ def _settle(
             remote_url=found.remote_url,
             published_at=found.published_at,
             owner=owner,
+            posted=rendered,  # None: the item's fields stand in (`Ledger.mark_published`)
         )
         return done("published", f"found as {found.remote_id}", recorded)
     if adapter.lookup_is_reliable:

@@ -64,7 +64,7 @@ def test_pause_and_resume(cli: CliHarness) -> None:
     assert (demo["paused"], demo["pause_reason"], demo["paused_by"]) == (True, "still", "tester")
     assert "paused (still)" in cli.ok("channels", "list").stdout
     assert cli.ok("channels", "resume", "demo").stdout == "Resumed demo.\n"
-    assert cli.ok("channels", "resume", "demo").stdout == "demo was not paused.\n"
+    assert cli.ok("channels", "resume", "demo").stdout == "demo was not paused; nothing changed.\n"
     assert cli.ok("channels", "pause", "--all").stdout.splitlines() == [
         "Paused demo: paused by tester",
         "Paused fast: paused by tester",

@@ -150,7 +150,10 @@ def test_approve_and_cancel(cli: CliHarness) -> None:
         "Approved item 1: A -> demo, fast (approved)",
         "Approved item 2: B -> demo, fast (approved)",
     ]
-    assert cli.ok("queue", "approve", "1").stdout.strip() == "Item 1 was already approved."
+    assert (
+        cli.ok("queue", "approve", "1").stdout.strip()
+        == "Item 1 was already approved; nothing changed."
+    )
     assert cli.ok("queue", "cancel", "2").stdout.startswith("Cancelled item 2: B")
     assert cli.json("queue", "show", "2")["state"] == "cancelled"
     assert "cannot be approved" in cli.refused("queue", "approve", "2").stderr

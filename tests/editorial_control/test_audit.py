@@ -119,13 +119,16 @@ def test_a_channels_own_text_is_refused_where_it_cannot_apply(
 
 def test_own_text_is_set_and_cleared(queue: ContentQueue) -> None:
     item = queue.add(new_item("https://example.org/f"))
-    changed = queue.set_text(item.id, "fast", "  Words for fast only  ")
-    assert [(d.channel, d.text_override) for d in changed.deliveries] == [
+    changed, did = queue.set_text(item.id, "fast", "  Words for fast only  ")
+    assert did and [(d.channel, d.text_override) for d in changed.deliveries] == [
         ("demo", None),
         ("fast", "Words for fast only"),
     ]
-    cleared = queue.set_text(item.id, "fast", None)
-    assert all(d.text_override is None for d in cleared.deliveries)
+    # The same words again change nothing: no time stamp moves.
+    assert queue.set_text(item.id, "fast", "Words for fast only") == (changed, False)
+    cleared, did = queue.set_text(item.id, "fast", None)
+    assert did and all(d.text_override is None for d in cleared.deliveries)
+    assert queue.set_text(item.id, "fast", None) == (cleared, False)
 
 
 def test_publish_failure_unknown_retry_and_resolve_are_recorded(
@@ -162,10 +165,15 @@ def test_publish_failure_unknown_retry_and_resolve_are_recorded(
         ("resolve", "carol", c.id, "demo"),
     ]
     details = {e.action: e.detail for e in audit.entries(channel="demo")}
-    assert details["publish"] == "published: https://social.example/1"
+    # No record given: the item's link and (empty) text stand in for what went out.
+    assert (
+        details["publish"] == "published: https://social.example/1; posted: https://example.org/pa"
+    )
     assert details["fail"] == "failed: rejected: too long"
     assert details["unknown"] == "unknown: timeout; lookup cannot tell"
-    assert details["resolve"] == "recorded as published: https://social.example/3"
+    assert details["resolve"] == (
+        "recorded as published: https://social.example/3; posted: https://example.org/pc"
+    )
     resolved = queue.get(c.id).delivery("demo")
     assert resolved is not None and resolved.state == "published"
     assert resolved.remote_url == "https://social.example/3"

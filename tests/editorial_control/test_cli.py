@@ -144,7 +144,10 @@ def test_approve_several_at_once_and_all_or_nothing(cli: CliHarness) -> None:
     assert "no item with id 98, 99; nothing was approved" in result.stderr
     out = cli.ok("--as", "editor", "queue", "approve", str(a), str(b)).stdout.splitlines()
     assert out[0].startswith(f"Approved item {a}: ") and out[1].startswith(f"Approved item {b}: ")
-    assert cli.ok("queue", "approve", str(a)).stdout == f"Item {a} was already approved.\n"
+    assert (
+        cli.ok("queue", "approve", str(a)).stdout
+        == f"Item {a} was already approved; nothing changed.\n"
+    )
     approvals = [e for e in _log(cli) if e["action"] == "approve"]
     assert [(e["item_id"], e["actor"]) for e in approvals] == [(a, "editor"), (b, "editor")]
     assert "nothing was cancelled" in cli.refused("queue", "cancel", str(a), "97").stderr
@@ -300,7 +303,10 @@ def test_retry_and_resolve_through_the_cli_are_logged(cli: CliHarness) -> None:
         ("unknown", "daemon"),
         ("resolve", "ops"),
     ]
-    assert entries[-1]["detail"] == "recorded as published: https://social.example/9"
+    # What it said is recorded as the daemon renders it (here: the link alone, no title).
+    assert entries[-1]["detail"] == (
+        "recorded as published: https://social.example/9; posted: 'https://example.org/r'"
+    )
 
 
 @pytest.mark.parametrize(

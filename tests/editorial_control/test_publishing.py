@@ -232,7 +232,7 @@ def test_publishes_and_failures_are_audited_under_the_daemons_identity(
         ("pause", "daemon@host-a", None, "demo"),
     ]
     details = {e.action: e.detail for e in entries}
-    assert details["publish"] == "published: fake-1"
+    assert details["publish"].startswith("published: fake-1; posted: 'https://example.org/0-")
     assert details["fail"] == "failed: rejected: too long"
     assert details["unknown"].startswith("unknown: TransientError: read timeout; not found")
     assert details["pause"] == "paused: auth failed: token revoked"

@@ -37,6 +37,7 @@ def test_posts(export_cli: tuple[CliHarness, Seeded]) -> None:
         "tags": "xen;release",
         "remote_id": "alpha-release",
         "remote_url": "https://social.example/alpha/1",
+        "text": "What's new in 4.20",  # recorded without a rendering: the item's text
     }
     assert posts[3]["remote_url"] == ""  # none given: empty, not "None"
 

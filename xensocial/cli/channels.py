@@ -19,7 +19,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .output import echo, emit_json, local_time
+from .output import echo, emit_json, local_time, unchanged
 
 if TYPE_CHECKING:
     from ..config import ChannelConfig
@@ -150,8 +150,11 @@ def pause(app: App, name: str | None, all_: bool, reason: str | None) -> None:
     targets = _targets(app, name, all_)
     why = inert(reason, "--reason").strip() if reason else f"paused by {app.user}"
     for channel in targets:
+        before = app.ledger.status(channel)
         if app.ledger.pause(channel, why, by=app.user):
             echo(f"Paused {channel}: {why}")
+        elif before.paused and before.pause_reason == why:
+            unchanged(channel, f"was already paused: {why}")
         else:
             echo(f"{channel} was already paused; reason now: {why}")
     if all_ and targets:
@@ -168,4 +171,4 @@ def resume(app: App, name: str | None, all_: bool) -> None:
         if app.ledger.resume(channel, by=app.user):
             echo(f"Resumed {channel}.")
         else:
-            echo(f"{channel} was not paused.")
+            unchanged(channel, "was not paused")

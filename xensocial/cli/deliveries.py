@@ -9,13 +9,39 @@ is out: record it as published, so it is never posted again).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
 from .app import App, pass_app
 from .output import echo
 from .params import ITEM_ID
 from .queue import queue
+
+if TYPE_CHECKING:
+    from content_queue.views import Posted
+
+
+def _as_posted(app: App, item_id: int, channel: str) -> Posted | None:
+    """The post the daemon sent (or tried to) for the item on `channel`, rendered again as it
+    renders it: what `resolve` records as posted. Edits of what a post is made from are refused
+    while a delivery is unknown, so this is what went out, unless the channel's configuration
+    changed since. None when the channel is no longer configured or the item cannot be
+    rendered there: the ledger then records the item's own fields."""
+    from ..reconcile import make_post, posted_record
+    from .networks import adapter_class
+
+    if channel not in app.settings.channel_names:
+        return None
+    config = app.settings.channel(channel)
+    item = app.queue.get(item_id)
+    delivery = item.delivery(channel)
+    assert delivery is not None  # checked by _delivery_id
+    try:
+        return posted_record(make_post(config, adapter_class(app.settings, config), delivery, item))
+    except (ValueError, ConfigError):  # cannot be rendered there, or its adapter cannot load
+        return None
 
 
 def _delivery_id(app: App, item_id: int, channel: str, allowed: tuple[str, ...]) -> int:
@@ -57,7 +83,10 @@ def retry(app: App, item_id: int, channel: str) -> None:
 def resolve(app: App, item_id: int, channel: str, remote_url: str | None) -> None:
     """Record an unknown delivery as published: you found the post on the network."""
     delivery_id = _delivery_id(app, item_id, channel, ("unknown",))
-    moved = app.ledger.resolve(delivery_id, remote_url=remote_url, at=app.clock(), by=app.user)
+    posted = _as_posted(app, item_id, channel)
+    moved = app.ledger.resolve(
+        delivery_id, remote_url=remote_url, at=app.clock(), by=app.user, posted=posted
+    )
     if not moved:
         raise UsageError(
             f"item {item_id} on {channel} changed meanwhile; look again with queue show"

@@ -25,7 +25,7 @@ from content_queue.plaintext import json_visible, visible
 if TYPE_CHECKING:
     from content_queue import ItemView
 
-__all__ = ["echo", "emit_json", "item_summary", "local_time"]
+__all__ = ["echo", "emit_json", "item_summary", "local_time", "unchanged"]
 
 
 def echo(message: object = None, *, err: bool = False, nl: bool = True) -> None:
@@ -49,6 +49,12 @@ def item_summary(item: ItemView) -> str:
     channels = ", ".join(d.channel for d in item.deliveries) or "no channel"
     title = item.title or item.url
     return f"{item.id}: {title} -> {channels} ({item.state})"
+
+
+def unchanged(subject: str, why: str) -> None:
+    """Say that a command found nothing to change, and changed nothing (`content_queue.changes`):
+    `Item 3 was already cancelled; nothing changed.` One wording for every such command."""
+    echo(f"{subject} {why}; nothing changed.")
 
 
 def quiet_logger() -> Any:

@@ -17,7 +17,7 @@ from ..item_rules import NO_WORDS
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
-from .output import echo, emit_json, item_summary, local_time
+from .output import echo, emit_json, item_summary, local_time, unchanged
 from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
 from .queue_add import add
 from .queue_add import time_option as _when
@@ -25,7 +25,8 @@ from .queue_editorial import editorial_lines, editorial_options, read_editorial
 
 if TYPE_CHECKING:
     from content_queue.errors import RowError
-    from content_queue.views import NewItem
+    from content_queue.queue import Edited
+    from content_queue.views import ItemView, NewItem
 
 __all__ = ["queue"]
 
@@ -205,6 +206,27 @@ def show(app: App, item_id: int, as_json: bool) -> None:
     ]
     echo("")
     echo(format_table(("CHANNEL", "STATE", "ATTEMPTS", "PUBLISHED", "REMOTE", "LAST ERROR"), rows))
+    for line in _posted_lines(item, zone):
+        echo(line)
+
+
+def _posted_lines(item: ItemView, zone: str) -> list[str]:
+    """What went out on each channel where the item is published: the record the report and
+    the exports show, which a later edit of the item does not change."""
+    lines: list[str] = []
+    for d in item.deliveries:
+        if d.posted is None:
+            continue
+        text = d.posted.text.splitlines() or ["-"]
+        lines += [
+            "",
+            f"Posted on {d.channel} at {local_time(d.published_at, zone)}:",
+            f"  {'Title:':<7}{d.posted.title or '-'}",
+            f"  {'Link:':<7}{d.posted.url}",
+            f"  {'Text:':<7}{text[0]}",
+            *(f"  {'':<7}{rest}" for rest in text[1:]),
+        ]
+    return lines
 
 
 @queue.command()
@@ -232,11 +254,10 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
     approved = 0
     for item, changed in app.queue.approve_many(item_ids, by=app.user):
         approved += changed
-        echo(
-            f"Approved item {item_summary(item)}"
-            if changed
-            else f"Item {item.id} was already approved."
-        )
+        if changed:
+            echo(f"Approved item {item_summary(item)}")
+        else:
+            unchanged(f"Item {item.id}", "was already approved")
     if feed is not None:
         echo(f"Approved {approved} draft item(s) from feed {feed}.")
 
@@ -249,11 +270,17 @@ def cancel(app: App, item_ids: tuple[int, ...]) -> None:
     _check_ids(app, item_ids, "cancelled")
     for item_id in item_ids:
         item, changed = app.queue.cancel(item_id, by=app.user)
-        echo(
-            f"Cancelled item {item_summary(item)}"
-            if changed
-            else f"Item {item_id} was already cancelled."
-        )
+        out = ", ".join(d.channel for d in item.deliveries if d.state == "published")
+        if changed:
+            kept = f"; it stays published on {out}" if out else ""
+            echo(f"Cancelled item {item_summary(item)}{kept}")
+        elif item.state == "cancelled":
+            unchanged(f"Item {item_id}", "was already cancelled")
+        else:
+            unchanged(
+                f"Item {item_id}",
+                f"is already published on every channel ({out}): nothing was left to stop",
+            )
 
 
 @queue.command()
@@ -341,11 +368,26 @@ def edit(
         )
     _check_edit_rules(app, item_id, changes)
     _check_edit_fits(app, item_id, changes)
-    item = app.queue.edit(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
+    edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
     if as_json:
-        emit_json(item.as_dict())
+        emit_json(edited.item.as_dict())
+    elif not edited.changed:
+        unchanged(f"Item {item_id}", "already has these values")
     else:
-        echo(f"Changed {', '.join(sorted(changes))} of item {item_summary(item)}")
+        echo(f"Changed {', '.join(edited.changed)} of item {item_summary(edited.item)}")
+        if edited.kept:
+            echo(_reach(edited))
+
+
+def _reach(edited: Edited) -> str:
+    """Which channels an edit of a partly posted item reaches, and which keep their post."""
+    kept = ", ".join(edited.kept)
+    if not edited.applies_to:
+        return f"It is out on every channel ({kept}): those posts keep what they said."
+    return (
+        f"This applies to {', '.join(edited.applies_to)} (not posted yet), not to {kept}: "
+        "posts already out keep what they said."
+    )
 
 
 def _edit_channel_text(
@@ -367,9 +409,12 @@ def _edit_channel_text(
     if text is not None:
         counted, limit, unit = own_text_length(app.settings, item, channel, text.strip())
         note = f": {counted} of {limit} {unit}"
-    item = app.queue.set_text(item_id, channel, text, by=app.user)
+    item, changed = app.queue.set_text(item_id, channel, text, by=app.user)
     if as_json:
         emit_json(item.as_dict())
+    elif not changed:
+        words = "this text already" if text is not None else "no text of its own"
+        unchanged(f"Item {item_id} on {channel}", f"has {words}")
     elif text is None:
         echo(f"Item {item_id} on {channel} uses the item's own text again.")
     else:

@@ -5,11 +5,13 @@ on one channel, newest first:
 
 - `id`: a tag URI from the delivery's idempotency key (`tag:xensocial,2025:post/xs-...`), so
   a feed reader sees the same entry however often the feed is rebuilt, by whichever replica;
-- `title`: the item's title (its URL when it has none); `content`: the item's text. The text
-  as rendered for the network is not kept in the database, so the item's own words stand in;
-- links: the item's URL (`alternate`) and the post on the network (`related`, when the
-  network gave one; a post in the local outbox is named `outbox:CHANNEL#KEY`, never by its
-  file's path: `public_post_link`);
+- `title`: the post's title (its link when it had none); `content`: the text it went out with,
+  as rendered for the network. Both come from the delivery's record (`published.py`), so a later
+  `queue edit` of the item changes no entry (posts from before migration 0008 have their
+  item's words as the record, and no rendering);
+- links: the link as posted (`alternate`, UTM parameters included) and the post on the network
+  (`related`, when the network gave one; a post in the local outbox is named
+  `outbox:CHANNEL#KEY`, never by its file's path: `public_post_link`);
 - `published` and `updated`: when it was published; `category`: the channel.
 
 The feed's own `updated` is its newest entry's time, so an unchanged queue gives an unchanged

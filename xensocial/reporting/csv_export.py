@@ -1,6 +1,7 @@
 """`export csv`: posts, engagement samples or follower samples as CSV, for other tools.
 
-One row per published post, per engagement sample or per follower sample, with a header row;
+One row per published post (as it went out: the delivery's record of its title, link and text,
+see `published`), per engagement sample or per follower sample, with a header row;
 times in ISO 8601 UTC (`2026-03-02T09:30:00Z`); a figure the network did not give is an empty
 cell, never 0, so a spreadsheet's averages are not dragged down by counts nobody made. Rows are
 streamed from the database to the file (a server-side cursor on PostgreSQL), so a year of
@@ -72,6 +73,7 @@ def _post_row(row: AnyRow) -> Iterable[object]:
         ";".join(p.tags),
         p.remote_id,
         p.remote_url,
+        p.text,
     )
 
 
@@ -137,6 +139,7 @@ KINDS: dict[str, _Kind] = {
             "tags",
             "remote_id",
             "remote_url",
+            "text",
         ),
         _posts_query,
         _post_row,

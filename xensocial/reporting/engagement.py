@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
-from content_queue.schema import Delivery, EngagementSample, Item
+from content_queue.schema import Delivery, EngagementSample
 
 from .channels import ChannelList
 from .model import ChannelEngagement, Counters, EngagementSection, PostsSection, TopPost
@@ -97,15 +97,14 @@ def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[T
     query = (
         select(
             Delivery.channel,
-            Item.title,
-            Item.url,
+            Delivery.posted_title,  # what the post said, not what its item says now
+            Delivery.posted_url,
             Delivery.remote_url,
             Delivery.published_at,
             *_COUNTERS,
         )
         .select_from(Delivery)
         .join(_E, _latest_reading())
-        .join(Item, Item.id == Delivery.item_id)
         .where(
             published_in(period, posted),
             or_(*(c.is_not(None) for c in (_E.likes, _E.reposts, _E.replies, _E.quotes))),
@@ -119,7 +118,13 @@ def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[T
         rank = len(top) + 1
         top.append(
             TopPost(
-                rank, channel, title or url, url, remote_url, published_at, Counters.of(*counters)
+                rank,
+                channel,
+                title or url or "",
+                url or "",
+                remote_url,
+                published_at,
+                Counters.of(*counters),
             )
         )
     return tuple(top)

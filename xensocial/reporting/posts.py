@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.engine import Connection
 
-from content_queue.schema import Delivery, DeliveryState, Item
+from content_queue.schema import Delivery, DeliveryState
 
 from .channels import ChannelList
 from .model import CategoryCount, ChannelCount, PostsSection, text_order
@@ -76,18 +76,21 @@ def gather_posts(
     by_category = sorted(
         (
             CategoryCount(category, posts, items)
+            # The category each post went out in (a delivery's copy, which a later edit of
+            # the item leaves as it was for posts already out), not the item's current one.
             for category, posts, items in conn.execute(
-                select(Item.category, func.count(), func.count(distinct(Item.id)))
-                .join(Delivery, Delivery.item_id == Item.id)
+                select(Delivery.sort_category, func.count(), func.count(distinct(Delivery.item_id)))
                 .where(published_in(period, posted))
-                .group_by(Item.category)
+                .group_by(Delivery.sort_category)
             )
         ),
         key=lambda c: (-c.posts, text_order(c.category)),
     )
     return PostsSection(
         total=sum(c.posts for c in by_channel),
-        items=sum(c.items for c in by_category),  # an item has one category
+        # An item has one category (unless it was recategorised between two of its posts,
+        # when it counts in each category it went out in).
+        items=sum(c.items for c in by_category),
         previous_total=int(previous_total),
         by_channel=by_channel,
         by_category=tuple(by_category),

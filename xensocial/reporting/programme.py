@@ -5,7 +5,8 @@
 - activities of kind `press-release` whose date falls in the period;
 - items of category `announcement` first published in the period (on whichever channel went
   first: an announcement posted on five channels is one release, and it belongs to the period
-  of its first post, so it is never counted in two months).
+  of its first post, so it is never counted in two months), with the title and link that first
+  post went out with (the delivery's record: a later edit of the item changes nothing here).
 
 An activity whose URL is the announcement's URL (compared in canonical form, so tracking
 parameters or a trailing slash do not matter) is the same release: it counts once, as "both".
@@ -19,12 +20,12 @@ from __future__ import annotations
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from content_queue.coverage import ACTIVITY_KINDS
-from content_queue.schema import Activity, Delivery, DeliveryState, Item
+from content_queue.schema import Activity, Delivery, DeliveryState
 from content_queue.urls import canonical_url
 
 from .channels import ChannelList
@@ -64,7 +65,7 @@ def _announcements(
     conn: Connection, period: Period, posted: ChannelList
 ) -> list[tuple[date, str, str, str]]:
     """(local day of first post, title, url, canonical url) of announcements first published
-    in the period."""
+    in the period, as their first post said them (its record: `published.py`)."""
     earlier = aliased(Delivery)
     posted_before = (
         select(earlier.id)
@@ -75,21 +76,28 @@ def _announcements(
         )
         .exists()
     )
-    first = func.min(Delivery.published_at)  # none before the period: the first post
     rows = conn.execute(
-        select(Item.title, Item.url, Item.canonical_url, first)
-        .select_from(Delivery)
-        .join(Item, Item.id == Delivery.item_id)
-        .where(published_in(period, posted), Item.category == ANNOUNCEMENT, ~posted_before)
-        .group_by(Item.id)  # the primary key: the item's other columns follow from it
-        .order_by(first, Item.id)
+        select(
+            Delivery.item_id,
+            Delivery.posted_title,
+            Delivery.posted_url,
+            Delivery.posted_canonical_url,
+            Delivery.published_at,
+        )
+        .where(
+            published_in(period, posted),
+            Delivery.sort_category == ANNOUNCEMENT,  # the category it went out in
+            ~posted_before,
+        )
+        .order_by(Delivery.published_at, Delivery.item_id, Delivery.id)
     )
     zone = ZoneInfo(period.zone)
-    return [
-        (published.astimezone(zone).date(), title or url, url, canon)
-        for title, url, canon, published in rows
-        if published is not None
-    ]
+    first: dict[int, tuple[date, str, str, str]] = {}
+    for item_id, title, url, canon, published in rows:
+        if published is not None and item_id not in first:  # none before: the first post
+            day = published.astimezone(zone).date()
+            first[item_id] = (day, title or url or "", url or "", canon or "")
+    return list(first.values())
 
 
 def gather_programme(conn: Connection, period: Period, posted: ChannelList) -> ProgrammeSection:

@@ -1,8 +1,10 @@
 """Published posts as rows: the one query the Atom feed and the CSV export both read.
 
-A post is a delivery in state `published`, with its item's words. Both exports filter it the
-same way (a channel, a time window on `published_at`), so the query is written once here; the
-Atom feed reads the newest N of it, the CSV export streams all of it, oldest first.
+A post is a delivery in state `published`, with the words it went out with: its record
+(`deliveries.posted_*`, written when it was published), never its item's current fields, which
+a later `queue edit` may change. Both exports filter it the same way (a channel, a time window
+on `published_at`), so the query is written once here; the Atom feed reads the newest N of it,
+the CSV export streams all of it, oldest first. Only the delivery table is read.
 
 Also here: whether a channel name is worth exporting, since a channel removed from the
 configuration still has its history in the database.
@@ -17,7 +19,7 @@ from typing import Any, TypeAlias
 from sqlalchemy import Select, exists, select
 from sqlalchemy.engine import Connection, Row
 
-from content_queue.schema import Delivery, DeliveryState, FollowerSample, Item
+from content_queue.schema import Delivery, DeliveryState, FollowerSample
 
 __all__ = ["AnyRow", "AnySelect", "PublishedPost", "channel_has_history", "published_posts"]
 
@@ -27,7 +29,9 @@ AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 @dataclass(frozen=True)
 class PublishedPost:
-    """One post as it went out: the delivery's outcome and the item's words."""
+    """One post as it went out: the delivery's outcome and its record of what it said (`text`
+    as rendered for the network, `url` as posted, UTM parameters included); `category` is the
+    item's when it went out."""
 
     delivery_id: int
     idempotency_key: str
@@ -53,7 +57,7 @@ class PublishedPost:
             remote_id=m["remote_id"],
             remote_url=m["remote_url"],
             item_id=m["item_id"],
-            url=m["url"],
+            url=m["url"] or "",
             title=m["title"] or "",
             text=m["text"] or "",
             category=m["category"] or "",
@@ -71,24 +75,20 @@ def published_posts(
     """The published posts (of `channel`, published in [since, until)), ordered by time.
 
     Rows carry the columns `PublishedPost.of` reads."""
-    query = (
-        select(
-            Delivery.id.label("delivery_id"),
-            Delivery.idempotency_key,
-            Delivery.channel,
-            Delivery.published_at,
-            Delivery.remote_id,
-            Delivery.remote_url,
-            Item.id.label("item_id"),
-            Item.url,
-            Item.title,
-            Item.text,
-            Item.category,
-            Item.tags,
-        )
-        .join(Item, Item.id == Delivery.item_id)
-        .where(Delivery.state == DeliveryState.PUBLISHED.value, Delivery.published_at.is_not(None))
-    )
+    query = select(
+        Delivery.id.label("delivery_id"),
+        Delivery.idempotency_key,
+        Delivery.channel,
+        Delivery.published_at,
+        Delivery.remote_id,
+        Delivery.remote_url,
+        Delivery.item_id,
+        Delivery.posted_url.label("url"),
+        Delivery.posted_title.label("title"),
+        Delivery.posted_text.label("text"),
+        Delivery.sort_category.label("category"),
+        Delivery.posted_tags.label("tags"),
+    ).where(Delivery.state == DeliveryState.PUBLISHED.value, Delivery.published_at.is_not(None))
     if channel is not None:
         query = query.where(Delivery.channel == channel)
     if since is not None:
