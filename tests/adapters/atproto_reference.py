@@ -15,6 +15,7 @@ one process start.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -85,10 +86,8 @@ def _install(target: Path) -> str | None:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             return f"npm install @atproto/api@{ATPROTO_API_VERSION} failed: {last}"
         (staging / "reference.js").write_text(_SCRIPT, encoding="utf-8")
-        try:
+        with contextlib.suppress(OSError):  # another run installed it meanwhile: theirs will do
             staging.rename(target)
-        except OSError:  # another run installed it meanwhile: theirs is as good
-            pass
         return None
     except subprocess.TimeoutExpired:
         return f"npm install took over {_INSTALL_SECONDS} s (is the registry reachable?)"
