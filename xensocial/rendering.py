@@ -355,6 +355,8 @@ def render_post(
             values[name] = short
             return _fill(template, values)
         values[name] = ""  # not even its first word fits: leave room for the next field
+        if fits(_fill(template, values)):
+            return _fill(template, values)  # the room it leaves is enough: cut nothing else
     minimal = _fill(template, values)
     if fits(minimal):
         return minimal
