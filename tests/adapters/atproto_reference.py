@@ -26,20 +26,30 @@ from typing import Any
 
 __all__ = ["ATPROTO_API_VERSION", "Reference", "cache_dir", "unavailable"]
 
-ATPROTO_API_VERSION = "0.21.0"
+ATPROTO_API_VERSION = "0.21.0"  # needs node 18.20 or newer (import attributes)
 _INSTALL_SECONDS = 300
 
 _SCRIPT = r"""
 const { createRequire } = require('module');
 const path = require('path');
 const readline = require('readline');
-// Resolved as a package installed in the folder (its "exports" name the entry point).
-const { RichText } = createRequire(path.join(process.argv[2], 'reference.js'))('@atproto/api');
-const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on('line', (line) => {
-  const rt = new RichText({ text: JSON.parse(line) });
-  rt.detectFacetsWithoutResolution();  // mentions would need a network to resolve: unused
-  process.stdout.write(JSON.stringify(rt.facets || []) + '\n');
+const { pathToFileURL } = require('url');
+
+async function main() {
+  // The package as installed in this folder (an ES module: imported, not required).
+  const entry = createRequire(path.join(process.argv[2], 'reference.js')).resolve('@atproto/api');
+  const { RichText } = await import(pathToFileURL(entry).href);
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    const rt = new RichText({ text: JSON.parse(line) });
+    rt.detectFacetsWithoutResolution();  // mentions would need a network to resolve: unused
+    process.stdout.write(JSON.stringify(rt.facets || []) + '\n');
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
 });
 """
 
