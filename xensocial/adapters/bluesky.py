@@ -60,7 +60,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
-from ..text import measure
+from ..text import measure, utf8_size
 from ._bsky_errors import as_adapter_error, is_auth, sdk_errors
 from ._bsky_facets import facets
 from ._bsky_session import Session, SessionKeeper, client_class
@@ -175,7 +175,7 @@ class BlueskyAdapter(Adapter):
             raise Rejected(
                 f"posting to Bluesky: {length} graphemes, Bluesky allows {self.limits.max_length}"
             )
-        size = len(post.text.encode("utf-8"))
+        size = utf8_size(post.text)
         if self.limits.max_bytes is not None and size > self.limits.max_bytes:
             raise Rejected(
                 f"posting to Bluesky: {size:,} bytes, Bluesky allows {self.limits.max_bytes:,}"
