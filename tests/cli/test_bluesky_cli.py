@@ -58,12 +58,15 @@ def cli(tmp_path: Path, clock: FakeClock, pds: tuple[FakeServer, FakeBluesky]) -
 
 
 def test_queue_add_refuses_a_post_over_3000_bytes_naming_the_count(
-    cli: CliHarness, pds: tuple[FakeServer, FakeBluesky]
+    tmp_path: Path, clock: FakeClock, pds: tuple[FakeServer, FakeBluesky]
 ) -> None:
-    # The category is never cut: 170 graphemes fit the 300, their 3,060 bytes do not fit 3,000.
-    category = FAMILY * 170
-    result = cli.refused("queue", "add", URL, "--title", "Xen 4.21", "--category", category)
-    minimal = f"{category} {URL}"
+    # The template's own words are never cut: 170 graphemes fit the 300, 3,060 bytes do not.
+    fixed = FAMILY * 170
+    text = CONFIG.replace("URL", pds[0].url).replace("{{category}}", fixed)
+    cli = CliHarness(write_config(tmp_path, text=text), tmp_path / "data" / "queue.db", clock)
+    cli.ok("db", "upgrade")
+    result = cli.refused("queue", "add", URL, "--title", "Xen 4.21")
+    minimal = f"{fixed} {URL}"
     assert graphemes(minimal) <= 300
     assert (
         f"too long for channel 'bsky' (bluesky): even shortened it counts "
