@@ -5,10 +5,14 @@ One function decides the text (`render_post`), and the same function backs `queu
 
 The steps: the channel's template is filled (placeholders {title} {text} {body} {url}
 {hashtags} {category}; {body} is the text, or the title when there is no text), whitespace is
-folded, and the result is measured in the network's unit (`xensocial.text.measure`). When it is
-too long, hashtags are dropped from the end first; if that is not enough, the words ({text},
-{body}, then {title}) are cut at a word boundary and end with "…". The URL, the category and
-the template's own words are never cut: when they alone do not fit, `TextTooLong` says so.
+folded, and the result is measured in the network's unit (`xensocial.text.measure`), and in
+UTF-8 bytes where the network caps that too (`TextLimits.max_bytes`: Bluesky's 3,000). When it
+is too long, hashtags are dropped from the end first; if that is not enough, the words ({text},
+{body}, then {title}) are cut at a word boundary and end with "…". A field that gives way before
+another is dropped when not even its first word fits; the last one is cut inside its first word
+instead (a title that is one long word), so a post never loses all its words to one long one.
+The URL, the category and the template's own words are never cut: when they alone do not fit,
+`TextTooLong` says so.
 Neither is a channel's own text (`queue edit ID --channel NAME --text ...`): staff chose those
 words for that network, so they are checked when set and posted as written.
 
@@ -69,21 +73,31 @@ class TextTooLong(XensocialError, ValueError):
     """
 
     def __init__(
-        self, network: str, counted: int, limit: int, *, channel: str = "", own_text: bool = False
+        self,
+        network: str,
+        counted: int,
+        limit: int,
+        *,
+        channel: str = "",
+        own_text: bool = False,
+        unit: str = "",
     ) -> None:
         where = f"channel {channel!r} ({network})" if channel else network
+        # In the network's unit, as before; in a named unit ("bytes"), said with the number.
+        count, cap = (f"{counted:,} {unit}", f"{limit:,} {unit}") if unit else (counted, limit)
         if own_text:  # staff's own words for the channel: never cut, so they must fit as written
             message = (
                 f"the text for {where} is too long: with the link and the template it counts "
-                f"{counted}, over the limit of {limit}; shorten it (it is never cut)"
+                f"{count}, over the limit of {cap}; shorten it (it is never cut)"
             )
         else:
             message = (
-                f"too long for {where}: even shortened it counts {counted}, over the limit of "
-                f"{limit} (the URL and the template's fixed text alone do not fit)"
+                f"too long for {where}: even shortened it counts {count}, over the limit of "
+                f"{cap} (the URL and the template's fixed text alone do not fit)"
             )
         super().__init__(message)
         self.network, self.counted, self.limit, self.channel = network, counted, limit, channel
+        self.unit = unit
 
 
 class Renderable(Protocol):
@@ -227,9 +241,36 @@ def _shorten(text: str, cut: int) -> str:
     return head + ELLIPSIS if head else ""
 
 
-def _fit_field(value: str, fits: Callable[[str], bool]) -> str | None:
-    """The longest form of `value` cut at a word break that fits, or None when none does."""
-    candidates = [c for c in _cut_points(value) if _shorten(value, c)]
+def _inside_word_cuts(value: str) -> list[int]:
+    """Where `value` may be cut when not even its first word fits: after any grapheme of that
+    word, except inside a link (a link cut short would lead somewhere else)."""
+    import regex
+
+    from .text import find_urls
+
+    first = value.split(maxsplit=1)[0] if value.strip() else ""
+    start = len(value) - len(value.lstrip())
+    links = find_urls(first, require_protocol=True)
+    cuts = []
+    for m in regex.finditer(r"\X", first):
+        if not any(a < m.end() < b for a, b in links):
+            cuts.append(start + m.end())
+    return cuts[:-1]  # the whole word is no cut
+
+
+def _fit_field(
+    value: str, fits: Callable[[str], bool], *, inside_words: bool = False
+) -> str | None:
+    """The longest form of `value` cut at a word break that fits, or None when none does;
+    with `inside_words`, when no word break does, the longest cut inside its first word."""
+    short = _fit_at(value, [c for c in _cut_points(value) if _shorten(value, c)], fits)
+    if short is None and inside_words:
+        short = _fit_at(value, [c for c in _inside_word_cuts(value) if _shorten(value, c)], fits)
+    return short
+
+
+def _fit_at(value: str, candidates: list[int], fits: Callable[[str], bool]) -> str | None:
+    """The longest `_shorten(value, cut)` for a cut in `candidates` (ascending) that fits."""
     # Binary search on the cut (the length grows with the prefix), then step back in case a cut
     # changed what counts as a link.
     lo, hi, best = 0, len(candidates) - 1, -1
@@ -277,10 +318,11 @@ def render_post(
     template = channel.template if channel.template is not None else DEFAULT_TEMPLATE
     validate_template(template)
     count = _counter(channel.network, limits)
-    limit = limits.max_length
+    limit, max_bytes = limits.max_length, limits.max_bytes
+    from .text import utf8_size
 
     def fits(text: str) -> bool:
-        return count(text) <= limit
+        return count(text) <= limit and (max_bytes is None or utf8_size(text) <= max_bytes)
 
     # A title is one line whatever was pasted into it; a text keeps its paragraphs.
     title, body_text = _fold_line(item.title), _fold(item.text if own_text is None else own_text)
@@ -300,27 +342,34 @@ def render_post(
         if fits(text):
             return text
     used = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    for name in _SHORTENABLE if own_text is None else ("title",):
-        if name not in used or not values[name]:
-            continue
+    shortenable = _SHORTENABLE if own_text is None else ("title",)
+    names = [name for name in shortenable if name in used and values[name]]
+    for i, name in enumerate(names):
 
         def fits_with(value: str, name: str = name) -> bool:
             return fits(_fill(template, {**values, name: value}))
 
-        short = _fit_field(values[name], fits_with)
+        # The last field to give way is cut inside its first word rather than dropped.
+        short = _fit_field(values[name], fits_with, inside_words=i == len(names) - 1)
         if short is not None:
             values[name] = short
             return _fill(template, values)
         values[name] = ""  # not even its first word fits: leave room for the next field
+        if fits(_fill(template, values)):
+            return _fill(template, values)  # the room it leaves is enough: cut nothing else
     minimal = _fill(template, values)
     if fits(minimal):
         return minimal
+    counted, unit, cap = count(minimal), "", limit
+    if counted <= limit and max_bytes is not None:  # it is the size in bytes that is too big
+        counted, unit, cap = utf8_size(minimal), "bytes", max_bytes
     raise TextTooLong(
         channel.network,
-        count(minimal),
-        limit,
+        counted,
+        cap,
         channel=channel.name,
         own_text=own_text is not None,
+        unit=unit,
     )
 
 

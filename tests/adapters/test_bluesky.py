@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
@@ -43,14 +44,22 @@ def bsky(server: FakeServer, clock: FakeClock) -> FakeBluesky:
 
 
 def make(
-    url: str, fake: FakeBluesky, clock: FakeClock, *, private: bool = True, **options: object
+    url: str,
+    fake: FakeBluesky,
+    clock: FakeClock,
+    data_dir: Path,
+    *,
+    private: bool = True,
+    **options: object,
 ) -> BlueskyAdapter:
-    """The adapter against the fake; `private`: its card pages on 127.0.0.1 may be read."""
+    """The adapter against the fake, keeping its session in `data_dir`; `private`: its card
+    pages on 127.0.0.1 may be read."""
     return BlueskyAdapter(
         ChannelContext(
             name="bsky",
             options={"handle": fake.handle, "api_base_url": url, "link_cards": False, **options},
             secrets={"app_password": fake.password},
+            data_dir=data_dir,
             timeout_seconds=TIMEOUT,
             clock=clock,
             allow_private_addresses=private,
@@ -59,8 +68,10 @@ def make(
 
 
 @pytest.fixture
-def adapter(server: FakeServer, bsky: FakeBluesky, clock: FakeClock) -> Iterator[BlueskyAdapter]:
-    a = make(server.url, bsky, clock)
+def adapter(
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
+) -> Iterator[BlueskyAdapter]:
+    a = make(server.url, bsky, clock, tmp_path)
     yield a
     a.close()
 
@@ -99,18 +110,32 @@ def test_facets_are_utf8_byte_offsets() -> None:
     assert facets("no links, example.org is bare") == []  # a link needs its scheme
 
 
+def test_an_iri_and_an_ip_literal_are_linked_whole() -> None:
+    """The whole URL, to the next space, in UTF-8 bytes (it ended early at the first ß)."""
+    text = "Bücher: https://bücher.example/straße?q=ü, und http://[2001:db8::1]:8080/x."
+    raw = text.encode("utf-8")
+    held = [raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode() for f in facets(text)]
+    assert held == ["https://bücher.example/straße?q=ü", "http://[2001:db8::1]:8080/x"]
+    assert [f["features"][0]["uri"] for f in facets(text)] == held
+
+
 def test_publish_sends_a_post_with_link_facets_and_a_card(
     adapter: BlueskyAdapter, bsky: FakeBluesky, server: FakeServer, clock: FakeClock
 ) -> None:
-    text = "👨‍👩‍👧 Family release! https://xenproject.org/blog/1 #xen"
+    text = "👨‍👩‍👧 Family release! https://xenproject.org/blog/1 #xen #Xen日本"
     result = adapter.publish(post(1, text=text))
-    (created,) = bsky.posts
+    (created,) = bsky.posts  # the fake checked each facet's range holds its link or tag
     record = created.record
     assert record["text"] == text
-    [facet] = record["facets"]
+    link, tag, other = record["facets"]
     start = len("👨‍👩‍👧 Family release! ".encode())
-    assert facet["index"]["byteStart"] == start  # 18 bytes of emoji, not 5 code points
-    assert facet["index"]["byteEnd"] == start + len("https://xenproject.org/blog/1")
+    assert link["index"]["byteStart"] == start  # 18 bytes of emoji, not 5 code points
+    assert link["index"]["byteEnd"] == start + len("https://xenproject.org/blog/1")
+    tag_start = text.encode().index(b"#xen")
+    assert (tag["index"]["byteStart"], tag["index"]["byteEnd"]) == (tag_start, tag_start + 4)
+    assert tag["features"] == [{"$type": "app.bsky.richtext.facet#tag", "tag": "xen"}]
+    assert other["features"][0]["tag"] == "Xen日本"
+    assert other["index"]["byteEnd"] == len(text.encode()) == other["index"]["byteStart"] + 10
     assert record["embed"]["external"]["uri"] == "https://xenproject.org/blog/1"
     assert record["embed"]["external"]["title"] == "Release 1"
     assert "thumb" not in record["embed"]["external"]  # link_cards off: the page is not read
@@ -123,11 +148,11 @@ def test_publish_sends_a_post_with_link_facets_and_a_card(
 
 
 def test_the_card_takes_the_pages_open_graph_tags_and_image(
-    server: FakeServer, bsky: FakeBluesky, clock: FakeClock
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
 ) -> None:
     server.route("GET", "/news/4.20", lambda r: Reply(200, PAGE, {"Content-Type": "text/html"}))
     server.route("GET", "/og.png", lambda r: Reply(200, PNG, {"Content-Type": "image/png"}))
-    adapter = make(server.url, bsky, clock, link_cards=True)
+    adapter = make(server.url, bsky, clock, tmp_path, link_cards=True)
     url = f"{server.url}/news/4.20"
     adapter.publish(Post(key="k", channel="bsky", item_id=1, text=f"Out now: {url}", url=url))
     external = bsky.posts[0].record["embed"]["external"]
@@ -141,12 +166,12 @@ def test_the_card_takes_the_pages_open_graph_tags_and_image(
 
 
 def test_a_card_page_on_a_private_address_is_not_read_unless_allowed(
-    server: FakeServer, bsky: FakeBluesky, clock: FakeClock
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
 ) -> None:
     """An item's link must not steer the daemon into the local network: the page on
     127.0.0.1 is never requested, and the post still goes out, with a card from its words."""
     server.route("GET", "/news/4.20", lambda r: Reply(200, PAGE, {"Content-Type": "text/html"}))
-    adapter = make(server.url, bsky, clock, private=False, link_cards=True)
+    adapter = make(server.url, bsky, clock, tmp_path, private=False, link_cards=True)
     url = f"{server.url}/news/4.20"
     adapter.publish(
         Post(key="k", channel="bsky", item_id=1, text=f"Out now: {url}", url=url, title="Release")
@@ -158,13 +183,13 @@ def test_a_card_page_on_a_private_address_is_not_read_unless_allowed(
 
 
 def test_a_card_that_cannot_be_built_never_fails_the_post(
-    server: FakeServer, bsky: FakeBluesky, clock: FakeClock
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
 ) -> None:
     server.route("GET", "/slow", lambda r: Reply(200, PAGE, {"Content-Type": "text/html"}))
     server.fault("GET", "/slow", Fault.hang(HANG))
     server.route("GET", "/pic", lambda r: Reply(200, PAGE, {"Content-Type": "text/html"}))
     server.route("GET", "/og.png", lambda r: Reply(404, {"error": "gone"}))
-    adapter = make(server.url, bsky, clock, link_cards=True)
+    adapter = make(server.url, bsky, clock, tmp_path, link_cards=True)
     started = time.monotonic()
     adapter.publish(post(1, url=f"{server.url}/slow", text="slow page"))
     assert time.monotonic() - started < HANG  # the page's timeout, not the fault's hang
@@ -176,14 +201,43 @@ def test_a_card_that_cannot_be_built_never_fails_the_post(
     assert bsky.blobs == {}
 
 
-def test_graphemes_are_counted_before_sending(
+def test_graphemes_and_bytes_are_counted_before_sending(
     adapter: BlueskyAdapter, bsky: FakeBluesky, server: FakeServer
 ) -> None:
-    adapter.publish(post(1, text="👨‍👩‍👧" * 300, url=""))  # 300 graphemes, 5,400 bytes: fits
+    adapter.publish(post(1, text="👨‍👩‍👧" * 166, url=""))  # 166 graphemes, 2,988 bytes: fits
     with pytest.raises(Rejected, match="301 graphemes"):
         adapter.publish(post(2, text="a" * 301, url=""))
+    # 300 graphemes but 5,400 bytes: the lexicon's maxLength, which the PDS would refuse.
+    with pytest.raises(Rejected, match="5,400 bytes, Bluesky allows 3,000"):
+        adapter.publish(post(3, text="👨‍👩‍👧" * 300, url=""))
     assert creates(server) == 1
-    assert BlueskyAdapter.limits.max_length == 300
+    assert (BlueskyAdapter.limits.max_length, BlueskyAdapter.limits.max_bytes) == (300, 3000)
+
+
+def test_the_fake_refuses_what_the_lexicon_refuses(
+    adapter: BlueskyAdapter, bsky: FakeBluesky, server: FakeServer
+) -> None:
+    """The judge of the check above: 3,000 bytes is the PDS's own limit, in its own words."""
+    adapter.verify()
+    token = bsky._session()["accessJwt"]
+    for text, words in (
+        ("👨‍👩‍👧" * 167, "longer than 3000 characters"),
+        ("a" * 301, "300 graphemes"),
+    ):
+        body = {
+            "repo": bsky.did,
+            "collection": "app.bsky.feed.post",
+            "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": "2026-03-02"},
+        }
+        answer = httpx.post(
+            server.url + FakeBluesky.CREATE_RECORD,
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert answer.status_code == 400
+        assert answer.json()["error"] == "InvalidRequest"
+        assert words in answer.json()["message"]
+    assert bsky.posts == []
 
 
 def test_a_refused_record_is_rejected(adapter: BlueskyAdapter, server: FakeServer) -> None:
@@ -197,7 +251,9 @@ def test_a_refused_record_is_rejected(adapter: BlueskyAdapter, server: FakeServe
     assert not caught.value.duplicate
 
 
-def test_construction_checks_options_and_does_no_io(server: FakeServer, clock: FakeClock) -> None:
+def test_construction_checks_options_and_does_no_io(
+    server: FakeServer, clock: FakeClock, tmp_path: Path
+) -> None:
     with pytest.raises(ValueError, match="handle"):
         BlueskyAdapter(ChannelContext(name="b", secrets={"app_password": "p"}))
     with pytest.raises(ValueError, match="colour"):
@@ -213,7 +269,7 @@ def test_construction_checks_options_and_does_no_io(server: FakeServer, clock: F
     )
     assert (default.base_url, default.handle) == ("https://bsky.social", "a.b")
     FakeBluesky(server)
-    make(server.url, FakeBluesky(server), clock)
+    make(server.url, FakeBluesky(server), clock, tmp_path)
     assert server.log == []
 
 
@@ -262,9 +318,9 @@ def test_read_timeout_is_transient_and_maybe_posted(
 
 
 def test_connection_refused_is_transient_and_not_posted(
-    bsky: FakeBluesky, clock: FakeClock
+    bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
 ) -> None:
-    adapter = make(closed_url(), bsky, clock)
+    adapter = make(closed_url(), bsky, clock, tmp_path)
     with pytest.raises(TransientError) as caught:
         adapter.publish(post())
     assert not caught.value.maybe_posted
@@ -293,22 +349,22 @@ def test_a_spent_refresh_token_signs_in_again(
 
 
 def test_a_revoked_app_password_is_an_auth_error(
-    adapter: BlueskyAdapter, bsky: FakeBluesky, server: FakeServer
+    adapter: BlueskyAdapter, bsky: FakeBluesky, server: FakeServer, tmp_path: Path
 ) -> None:
     adapter.verify()
     bsky.revoke()
     with pytest.raises(AuthError, match="Invalid identifier or password"):
         adapter.publish(post())
     assert bsky.posts == []
-    fresh = make(server.url, bsky, FakeClock(datetime.now(UTC)))
+    fresh = make(server.url, bsky, FakeClock(datetime.now(UTC)), tmp_path / "other")
     with pytest.raises(AuthError):
         fresh.verify()
 
 
 def test_a_url_that_is_no_pds_is_an_auth_error(
-    server: FakeServer, bsky: FakeBluesky, clock: FakeClock
+    server: FakeServer, bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
 ) -> None:
-    adapter = make(server.url + "/nowhere", bsky, clock)  # every path answers 404
+    adapter = make(server.url + "/nowhere", bsky, clock, tmp_path)  # every path answers 404
     with pytest.raises(AuthError, match="api_base_url"):
         adapter.verify()
 

@@ -55,6 +55,7 @@ def test_limits_are_set(contract: Harness) -> None:
     assert isinstance(limits, TextLimits)
     assert limits.max_length > 0
     assert limits.url_length is None or 0 < limits.url_length <= limits.max_length
+    assert limits.max_bytes is None or limits.max_bytes > 0
     assert isinstance(type(contract.adapter).lookup_is_reliable, bool)
 
 

@@ -5,13 +5,19 @@ Endpoints (all under `/xrpc/`), with bodies shaped as the lexicons say:
 - `POST com.atproto.server.createSession` `{"identifier", "password"}` -> `{"accessJwt",
   "refreshJwt", "handle", "did", "didDoc", "active"}`; a wrong password (or a revoked app
   password) -> 401 `{"error": "AuthenticationRequired", "message": "Invalid identifier or
-  password"}`.
+  password"}`. `sessions_created` counts the sessions it made (the call bsky.social limits to
+  30 per 5 minutes and 300 a day per account).
 - `POST com.atproto.server.refreshSession` (Bearer refresh token) -> the same shape, new tokens;
   the old refresh token is spent. A spent or revoked one -> 400 `ExpiredToken`/`InvalidToken`.
+  `refreshes` counts the sessions it renewed.
+- `GET com.atproto.server.getSession` -> `{"handle", "did", "email", "emailConfirmed", "didDoc",
+  "active"}`: answered by the PDS itself, AppView or not.
 - `POST com.atproto.repo.createRecord` `{"repo", "collection", "record", "rkey"?}` -> `{"uri",
-  "cid", "commit": {"cid", "rev"}, "validationStatus": "valid"}`. A post above 300 graphemes or
-  with a facet whose byte range does not cut the UTF-8 text at a link -> 400 `InvalidRequest`;
-  an existing `rkey` -> 500 `InternalServerError`, as the reference PDS answers.
+  "cid", "commit": {"cid", "rev"}, "validationStatus": "valid"}`. A post above 3,000 bytes or
+  300 graphemes (the lexicon's `maxLength` and `maxGraphemes`, refused with the lexicon
+  validator's own words), or with a facet whose byte range does not cut the UTF-8 text at its
+  link or `#tag` -> 400 `InvalidRequest`; an existing `rkey` -> 500 `InternalServerError`, as
+  the reference PDS answers.
 - `POST com.atproto.repo.uploadBlob` (raw bytes) -> `{"blob": {"$type": "blob", "ref":
   {"$link": CID}, "mimeType", "size"}}`.
 - `GET com.atproto.repo.listRecords?repo&collection&limit&cursor` -> `{"records": [{"uri",
@@ -21,12 +27,17 @@ Endpoints (all under `/xrpc/`), with bodies shaped as the lexicons say:
   left out; more than 25 -> 400 `InvalidRequest`.
 - `GET app.bsky.actor.getProfile?actor` -> a ProfileViewDetailed with `followersCount`.
 
-Tokens are JWT-shaped (the SDK reads `exp` to refresh ahead of time): access tokens expire two
-hours of wall-clock time after they are issued, so the SDK never refreshes on its own in a test;
-`expire_tokens()` makes the server refuse the current access token as `ExpiredToken` (400, as
-the Bluesky PDS answers), `revoke()` refuses every token and the app password. Errors are XRPC
-errors: `{"error": NAME, "message": TEXT}`. `rate_limited(reset)` builds the 429 with
-`ratelimit-*` headers. `posts` is the fake's record of what was created (the judge).
+The `app.bsky.*` methods are the AppView's, which the PDS proxies to: with `appview = False`
+(a PDS with no AppView configured) they answer 501 `MethodNotImplemented`, as an XRPC server
+answers a method it does not serve.
+
+Tokens are JWT-shaped, their `iat` and `exp` from the fake's clock: an access token expires
+two hours after it is issued, a refresh token after 90 days, and the server refuses an expired
+one as `ExpiredToken` (400, as the Bluesky PDS answers), so a test moves the clock to expire
+them. `expire_tokens()` makes the server refuse every access token issued so far at once,
+`revoke()` refuses every token and the app password. Errors are XRPC errors: `{"error": NAME,
+"message": TEXT}`. `rate_limited(reset)` builds the 429 with `ratelimit-*` headers. `posts` is
+the fake's record of what was created (the judge).
 """
 
 from __future__ import annotations
@@ -38,7 +49,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import regex
@@ -119,6 +130,9 @@ class FakeBluesky:
     AUTHOR_FEED = _XRPC + "app.bsky.feed.getAuthorFeed"
     GET_POSTS = _XRPC + "app.bsky.feed.getPosts"
     GET_PROFILE = _XRPC + "app.bsky.actor.getProfile"
+    GET_SESSION = _XRPC + "com.atproto.server.getSession"
+    ACCESS_LIFETIME = timedelta(hours=2)
+    REFRESH_LIFETIME = timedelta(days=90)
 
     def __init__(
         self,
@@ -138,19 +152,23 @@ class FakeBluesky:
         self.posts: list[BskyPost] = []
         self.blobs: dict[str, bytes] = {}
         self.revoked = False
-        self._access: set[str] = set()
-        self._refresh: set[str] = set()
+        self.appview = True
+        self.sessions_created = 0
+        self.refreshes = 0
+        self._access: dict[str, datetime] = {}  # token -> when it expires
+        self._refresh: dict[str, datetime] = {}
         self._serial = itertools.count(1)
         self._clock_id = itertools.count(1)
         routes: list[tuple[str, str, Callable[[Request], Reply]]] = [
             ("POST", self.CREATE_SESSION, self._create_session),
             ("POST", self.REFRESH_SESSION, self._refresh_session),
+            ("GET", self.GET_SESSION, self._get_session),
             ("POST", self.CREATE_RECORD, self._create_record),
             ("POST", self.UPLOAD_BLOB, self._upload_blob),
             ("GET", self.LIST_RECORDS, self._list_records),
-            ("GET", self.AUTHOR_FEED, self._author_feed),
-            ("GET", self.GET_POSTS, self._get_posts),
-            ("GET", self.GET_PROFILE, self._get_profile),
+            ("GET", self.AUTHOR_FEED, self._appview(self._author_feed)),
+            ("GET", self.GET_POSTS, self._appview(self._get_posts)),
+            ("GET", self.GET_PROFILE, self._appview(self._get_profile)),
         ]
         for method, path, handler in routes:
             server.route(method, path, handler)
@@ -171,31 +189,39 @@ class FakeBluesky:
     # -- entities --------------------------------------------------------------------------
 
     def _session(self) -> dict[str, Any]:
-        now, n = int(time.time()), next(self._serial)
-        common = {"sub": self.did, "iat": now, "jti": f"t{n}"}
-        access = _jwt({**common, "scope": "com.atproto.appPass", "exp": now + 7200})
-        refresh = _jwt({**common, "scope": "com.atproto.refresh", "exp": now + 90 * 86400})
-        self._access.add(access)
-        self._refresh.add(refresh)
+        now, n = self.clock(), next(self._serial)
+        common = {"sub": self.did, "iat": int(now.timestamp()), "jti": f"t{n}"}
+        access_exp, refresh_exp = now + self.ACCESS_LIFETIME, now + self.REFRESH_LIFETIME
+        access = _jwt(
+            {**common, "scope": "com.atproto.appPass", "exp": int(access_exp.timestamp())}
+        )
+        refresh = _jwt(
+            {**common, "scope": "com.atproto.refresh", "exp": int(refresh_exp.timestamp())}
+        )
+        self._access[access] = access_exp
+        self._refresh[refresh] = refresh_exp
         return {
             "accessJwt": access,
             "refreshJwt": refresh,
             "handle": self.handle,
             "did": self.did,
-            "didDoc": {
-                "@context": ["https://www.w3.org/ns/did/v1"],
-                "id": self.did,
-                "alsoKnownAs": [f"at://{self.handle}"],
-                "verificationMethod": [],
-                "service": [
-                    {
-                        "id": "#atproto_pds",
-                        "type": "AtprotoPersonalDataServer",
-                        "serviceEndpoint": self.server.url,
-                    }
-                ],
-            },
+            "didDoc": self._did_doc(),
             "active": True,
+        }
+
+    def _did_doc(self) -> dict[str, Any]:
+        return {
+            "@context": ["https://www.w3.org/ns/did/v1"],
+            "id": self.did,
+            "alsoKnownAs": [f"at://{self.handle}"],
+            "verificationMethod": [],
+            "service": [
+                {
+                    "id": "#atproto_pds",
+                    "type": "AtprotoPersonalDataServer",
+                    "serviceEndpoint": self.server.url,
+                }
+            ],
         }
 
     def _author(self) -> dict[str, Any]:
@@ -231,9 +257,20 @@ class FakeBluesky:
             return xrpc_error(401, "AuthenticationRequired", "Authentication Required")
         if self.revoked:
             return xrpc_error(400, "InvalidToken", "Token has been revoked")
-        if token not in self._access:
+        expires = self._access.get(token)
+        if expires is None or self.clock() >= expires:
             return xrpc_error(400, "ExpiredToken", "Token has expired")
         return None
+
+    def _appview(self, handler: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
+        """`handler`, answered only while the PDS has an AppView to proxy to."""
+
+        def proxied(request: Request) -> Reply:
+            if not self.appview:
+                return xrpc_error(501, "MethodNotImplemented", "Method Not Implemented")
+            return handler(request)
+
+        return proxied
 
     def _create_session(self, request: Request) -> Reply:
         body = request.json() or {}
@@ -243,16 +280,34 @@ class FakeBluesky:
             or body.get("password") != self.password
         ):
             return xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
+        self.sessions_created += 1
         return Reply(200, self._session())
 
     def _refresh_session(self, request: Request) -> Reply:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if self.revoked:
             return xrpc_error(400, "InvalidToken", "Token has been revoked")
-        if token not in self._refresh:
+        expires = self._refresh.pop(token, None)  # spent, whatever the answer
+        if expires is None or self.clock() >= expires:
             return xrpc_error(400, "ExpiredToken", "Token has expired")
-        self._refresh.discard(token)
+        self.refreshes += 1
         return Reply(200, self._session())
+
+    def _get_session(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        return Reply(
+            200,
+            {
+                "handle": self.handle,
+                "did": self.did,
+                "email": "press@xenproject.example",
+                "emailConfirmed": True,
+                "didDoc": self._did_doc(),
+                "active": True,
+            },
+        )
 
     def _create_record(self, request: Request) -> Reply:
         denied = self._auth(request)
@@ -376,6 +431,8 @@ def _invalid_post(record: dict[str, Any]) -> str | None:
     text = record.get("text")
     if not isinstance(text, str):
         return "Record/text must be a string"
+    if len(text.encode("utf-8")) > 3000:
+        return "Record/text must not be longer than 3000 characters"  # the validator's words
     if len(regex.findall(r"\X", text)) > 300:
         return "Record/text must not be longer than 300 graphemes"
     if not isinstance(record.get("createdAt"), str):
@@ -387,10 +444,19 @@ def _invalid_post(record: dict[str, Any]) -> str | None:
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(raw)):
             return "Record/facets/index must lie within the text"
         for feature in facet.get("features") or []:
-            # The PDS does not check this; the fake does, so a wrong offset fails the test.
+            # The PDS does not check these; the fake does, so a wrong offset fails the test.
             held = raw[start:end].decode("utf-8", errors="replace")
-            if feature.get("$type") == "app.bsky.richtext.facet#link" and held != feature.get(
-                "uri"
-            ):
+            kind = feature.get("$type")
+            if kind == "app.bsky.richtext.facet#link" and held != feature.get("uri"):
                 return "Record/facets: the byte range does not hold the link"
+            if kind == "app.bsky.richtext.facet#tag":
+                tag = feature.get("tag")
+                if not isinstance(tag, str) or len(regex.findall(r"\X", tag)) > 64:
+                    return "Record/facets/tag must not be longer than 64 graphemes"
+                if tag.startswith("$"):  # a cashtag: the ticker as written, upper-cased
+                    holds = held.upper() == tag
+                else:
+                    holds = held[:1] in ("#", "＃") and held[1:] == tag
+                if not holds:
+                    return "Record/facets: the byte range does not hold the tag"
     return None

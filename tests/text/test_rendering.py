@@ -23,7 +23,7 @@ from xensocial.rendering import (
     validate_template,
     with_utm,
 )
-from xensocial.text import DEFAULT_LIMITS, find_urls, measure
+from xensocial.text import DEFAULT_LIMITS, find_urls, measure, utf8_size
 
 URL = "https://example.org/news/2026/xen-4-20-released"
 
@@ -280,6 +280,62 @@ def test_cjk_text_is_cut_between_characters() -> None:
     assert measure("x", got) <= 37
 
 
+LONG_WORD = "Donaudampfschifffahrtselektrizitätenhauptbetriebswerkbauunterbeamtengesellschaft"
+
+
+@pytest.mark.parametrize("template", [None, "{title} — {url}", "{category}: {title} {url}"])
+def test_a_title_that_is_one_long_word_is_cut_not_dropped(template: str | None) -> None:
+    got = render_post(item(title=LONG_WORD), channel(template=template), limits("outbox", 90))
+    head = got.split(URL)[0].rstrip(" —\n")
+    assert head.endswith("…") and len(head) > 10
+    assert LONG_WORD.startswith(head.removeprefix("news: ")[:-1])
+    assert len(got) <= 90
+    # and it is the longest such cut: one more letter would not fit
+    assert len(got.replace("…", LONG_WORD[len(head.removeprefix("news: ")) - 1] + "…")) > 90
+
+
+def test_a_long_word_gives_way_whole_when_a_title_comes_after_it() -> None:
+    """Only the last field to give way is cut inside a word: a text that is one long word is
+    dropped, as before, so that the title is kept whole rather than both cut to stubs."""
+    c = channel(template="{title}: {text} {url}")
+    got = render_post(item(title="Xen 4.21", text=LONG_WORD * 2), c, limits("outbox", 80))
+    assert got == f"Xen 4.21: {URL}"
+
+
+def test_a_link_in_a_title_is_never_cut_inside() -> None:
+    title = "https://example.org/" + "p" * 80
+    got = render_post(item(title=title), channel(template="{title} {url}"), limits("outbox", 90))
+    assert got == URL  # not "https://example.org/ppp…", a link to somewhere else
+
+
+def test_a_bytes_cap_cuts_what_the_length_alone_would_let_through() -> None:
+    """Bluesky: 300 graphemes and 3,000 bytes. 200 family emoji are 200 graphemes and 3,600
+    bytes: the title is cut inside its one word to fit both."""
+    family = "👨‍👩‍👧"
+    caps = TextLimits(max_length=300, max_bytes=3000)
+    got = render_post(item(title=family * 200), channel("bluesky"), caps)
+    head = got.split("\n\n")[0]
+    assert head == family * head.count(family) + "…"
+    assert measure("bluesky", got) <= 300 and len(got.encode()) <= 3000
+    assert len(got.encode()) + len(family.encode()) > 3000  # the longest that fits
+
+
+def test_a_bytes_cap_the_fixed_words_pass_is_named_in_bytes() -> None:
+    c = channel("bluesky", template="{category} {title} {url}")
+    caps = TextLimits(max_length=300, max_bytes=3000)
+    with pytest.raises(TextTooLong) as info:
+        render_post(item(title="Xen", category="👨‍👩‍👧" * 170), c, caps)
+    minimal = "👨‍👩‍👧" * 170 + " " + URL  # 220 graphemes, 3,110 bytes
+    assert (info.value.counted, info.value.limit, info.value.unit) == (
+        len(minimal.encode()),
+        3000,
+        "bytes",
+    )
+    assert f"it counts {len(minimal.encode()):,} bytes, over the limit of 3,000 bytes" in str(
+        info.value
+    )
+
+
 def test_a_long_url_fits_on_x_but_not_on_bluesky() -> None:
     long_url = "https://example.org/" + "a" * 400
     it = item(url=long_url, title="A title")
@@ -346,6 +402,7 @@ _TEMPLATES = {
     text=_TEXT,
     tags=st.lists(st.text(alphabet="abcXYZ é-", min_size=1, max_size=12), max_size=6),
     limit=st.integers(min_value=20, max_value=300),
+    max_bytes=st.none() | st.integers(min_value=40, max_value=1200),
     template=st.sampled_from(list(_TEMPLATES)),
     utm=st.booleans(),
 )
@@ -356,6 +413,7 @@ def test_rendered_text_always_fits_and_keeps_the_url_whole(
     text: str,
     tags: list[str],
     limit: int,
+    max_bytes: int | None,
     template: str | None,
     utm: bool,
 ) -> None:
@@ -367,14 +425,18 @@ def test_rendered_text_always_fits_and_keeps_the_url_whole(
     posted_url = f"{url_as_posted}{sep}utm_source=feed" if utm else url_as_posted
     minimal = _TEMPLATES[template].format(url=posted_url)
     try:
-        got = render_post(it, c, TextLimits(max_length=limit))
+        got = render_post(it, c, TextLimits(max_length=limit, max_bytes=max_bytes))
     except TextTooLong as exc:
         event("too long even shortened")
-        assert measure(network, minimal) > limit
-        assert exc.counted == measure(network, minimal)
+        if measure(network, minimal) > limit:
+            assert (exc.counted, exc.unit) == (measure(network, minimal), "")
+        else:
+            assert max_bytes is not None and utf8_size(minimal) > max_bytes
+            assert (exc.counted, exc.unit) == (utf8_size(minimal), "bytes")
         return
     event("shortened" if "…" in got else "whole")
     assert measure(network, got) <= limit
+    assert max_bytes is None or utf8_size(got) <= max_bytes
     assert posted_url in got.split()
     if network == "x":
         # X sees the whole URL as one link: nothing glued to it.

@@ -102,10 +102,14 @@ class TextLimits:
     """How long a post may be on a network, and how its length is counted.
 
     `max_length` is in the network's own unit (see `xensocial.text.measure`); `url_length` is
-    the fixed weight of a link when the network shortens links (X and Mastodon count 23)."""
+    the fixed weight of a link when the network shortens links (X and Mastodon count 23);
+    `max_bytes`, when set, is a second cap on the text's size in UTF-8 bytes, which a text of
+    emoji or CJK can reach within `max_length` (Bluesky's post lexicon: 300 graphemes and 3,000
+    bytes). Rendering, `queue add` and `preview` hold a text to both."""
 
     max_length: int
     url_length: int | None = None
+    max_bytes: int | None = None
 
 
 @dataclass(frozen=True)

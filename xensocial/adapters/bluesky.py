@@ -11,12 +11,17 @@ Configuration:
     [channels.secrets]
     app_password = "env:BLUESKY_APP_PASSWORD"  # Settings > Privacy and security > App passwords
 
-A post is an `app.bsky.feed.post` record: the text, a link facet per URL (Bluesky does not
-linkify on its own; facets address the text in UTF-8 *bytes*, so an emoji before a link moves
-it by four), and an `app.bsky.embed.external` card for the item's URL (title, description and a
-thumbnail uploaded with `uploadBlob`, from the page's Open Graph tags when `link_cards` is on and
-the page answers in time; a card that cannot be built is posted without them, never failing the
-post). Length is 300 graphemes (`xensocial.text.measure("bluesky", ...)`), checked before sending.
+A post is an `app.bsky.feed.post` record: the text; its facets, made by Bluesky's own rules
+(`_bsky_facets`, held to `RichText.detectFacets` of `@atproto/api` by a test): a link facet per
+`http(s)://` URL, covering it to the next space (internationalised URLs and IP-literal hosts
+included), and a tag facet per `#tag` (and `$CASHTAG`), so hashtags are clickable and
+searchable — Bluesky linkifies nothing on its own, and facets address the text in UTF-8
+*bytes*, so an emoji before a link moves it by four; and an `app.bsky.embed.external` card for
+the item's URL (title, description and a thumbnail uploaded with `uploadBlob`, from the page's
+Open Graph tags when `link_cards` is on and the page answers in time; a card that cannot be
+built is posted without them, never failing the post). Length: the lexicon allows 300 graphemes
+(`xensocial.text.measure("bluesky", ...)`) and 3,000 bytes of UTF-8 (`limits.max_bytes`), both
+checked by rendering and `queue add`, and again before sending.
 
 Never twice. Bluesky has no idempotency key, and a deterministic record key does not give one:
 the post lexicon's key type is `tid` (a time-ordered id), so a key derived from our delivery key
@@ -30,17 +35,20 @@ soon as it is written (unlike the AppView's `getAuthorFeed`), and matches the ke
 card's URI or a link facet, else the whole text. That makes a lookup that finds nothing good
 proof the post is not out (`lookup_is_reliable = True`).
 
-Session: `createSession` with the app password on first use, then the SDK's access token. A call
-refused as `ExpiredToken`/`InvalidToken` or 401 refreshes the session once (`refreshSession`,
+Session: kept in the data directory and shared by every process of the channel (`_bsky_session`:
+`credentials/bluesky-<channel>.json`, mode 0600), because `createSession` is limited per account.
+A call refused as `ExpiredToken`/`InvalidToken` or 401 renews the session once (`refreshSession`,
 and when that is refused too, a new `createSession`) and is retried once; if that fails, or the
 password itself is refused, AuthError (the channel pauses, its items wait). Retrying a refused
 create is safe: the PDS checks the token before it writes.
 
-Errors: 429 → RateLimited with the `ratelimit-reset` time; 5xx and transport failures →
-TransientError (`maybe_posted` when a create may have landed: a read timeout or a dropped
-connection, not a refused connection); 400 `InvalidRequest` and other 4xx → Rejected; a 404 from
-`createSession` → AuthError naming `api_base_url`.
+Errors (`_bsky_errors`): 429 → RateLimited with the `ratelimit-reset` time; 5xx and transport
+failures → TransientError (`maybe_posted` when a create may have landed: a read timeout or a
+dropped connection, not a refused connection); 400 `InvalidRequest` and other 4xx → Rejected; a
+404 from `createSession` → AuthError naming `api_base_url`.
 
+`verify` asks `com.atproto.server.getSession`, which the PDS answers alone, so a PDS without an
+AppView (or an AppView outage) still verifies; the follower count then reads as unknown.
 Engagement: `app.bsky.feed.getPosts`, 25 URIs a call: likes, reposts, replies, quotes
 (impressions and clicks are not given: None). Followers: `getProfile`'s `followersCount`.
 """
@@ -52,10 +60,14 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
-from ..text import find_urls, measure
+from ..text import measure, utf8_size
+from ._bsky_errors import as_adapter_error, is_auth, sdk_errors
+from ._bsky_facets import facets
+from ._bsky_session import Session, SessionKeeper, client_class
 from ._cards import Card, fetch_card
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
+from ._state import state_file
 from .base import (
     AccountInfo,
     Adapter,
@@ -65,7 +77,6 @@ from .base import (
     Engagement,
     Post,
     PublishResult,
-    RateLimited,
     Rejected,
     TextLimits,
     TransientError,
@@ -78,22 +89,11 @@ KEY_FIELD = "xensocialKey"  # the record field that carries our delivery key
 POST_COLLECTION = "app.bsky.feed.post"
 _GET_POSTS_BATCH = 25  # getPosts takes at most 25 URIs
 _LOOKUP_PAGES = 5  # of 100 records: 500 posts since the first try is more than any account makes
-_AUTH_ERRORS = frozenset(
-    {"ExpiredToken", "InvalidToken", "AuthenticationRequired", "AuthMissing", "BadJwt"}
-)
 _OPTIONS = ("handle", "api_base_url", "link_cards")
 T = TypeVar("T")
 
 # The SDK (its pydantic models are ~30 MB) and httpx are imported on first use (see `_lazy`).
-require("bluesky", "atproto_client", "atproto_core", "httpx")
-
-
-def _sdk_errors() -> tuple[type[BaseException], ...]:
-    """What an SDK call raises on failure (an `except` evaluates this only when one is raised)."""
-    import httpx
-    from atproto_core.exceptions import AtProtocolError  # type: ignore[import-untyped]
-
-    return (AtProtocolError, httpx.HTTPError)
+require("bluesky", "atproto_client", "atproto_core", "atproto_server", "httpx")
 
 
 def _model_as_dict(model: Any) -> dict[str, Any]:
@@ -103,25 +103,10 @@ def _model_as_dict(model: Any) -> dict[str, Any]:
     return result
 
 
-def facets(text: str) -> list[dict[str, Any]]:
-    """A link facet for every http(s) URL in `text`, addressed in UTF-8 byte offsets."""
-    out = []
-    for start, end in find_urls(text, require_protocol=True):
-        out.append(
-            {
-                "index": {
-                    "byteStart": len(text[:start].encode("utf-8")),
-                    "byteEnd": len(text[:end].encode("utf-8")),
-                },
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": text[start:end]}],
-            }
-        )
-    return out
-
-
 class BlueskyAdapter(Adapter):
     name: ClassVar[str] = "bluesky"
-    limits: ClassVar[TextLimits] = TextLimits(max_length=300)  # graphemes; links count in full
+    # 300 graphemes (links count in full) and 3,000 bytes: the post lexicon's two caps on text.
+    limits: ClassVar[TextLimits] = TextLimits(max_length=300, max_bytes=3000)
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
     engagement_batch: ClassVar[int] = _GET_POSTS_BATCH
 
@@ -141,8 +126,13 @@ class BlueskyAdapter(Adapter):
         password = context.secrets.get("app_password")
         if not password:
             raise AuthError(f"channel {context.name!r}: secret 'app_password' is missing")
-        self._password = password
-        self._did: str | None = None
+        self._sessions = SessionKeeper(
+            state_file(context.data_dir, "bluesky", context.name),
+            identifier=self.handle,
+            password=password,
+            service=self.base_url,
+            clock=context.clock,
+        )
 
     # -- calling the PDS -------------------------------------------------------------------
 
@@ -153,53 +143,29 @@ class BlueskyAdapter(Adapter):
 
         # From atproto_client, not the `atproto` package: that also loads crypto, firehose and
         # identity code we never use (~4 MB).
-        from atproto_client import Client  # type: ignore[import-untyped]  # no py.typed
         from atproto_client.request import Request  # type: ignore[import-untyped]
 
         seconds = self.context.timeout_seconds
         timeout = httpx.Timeout(seconds, connect=min(seconds, 10))
-        return Client(self.base_url, request=Request(timeout=timeout))
+        return client_class()(self.base_url, request=Request(timeout=timeout))
 
-    def _login(self) -> None:
-        try:
-            self._client.login(self.handle, self._password, fetch_bsky_profile=False)
-        except _sdk_errors() as exc:
-            error = _error(exc, f"signing in to Bluesky as {self.handle}", posting=False)
-            if _status(exc) == 404:
-                error = AuthError(
-                    f"signing in to Bluesky: {self.base_url} answers 404: "
-                    "is api_base_url a PDS or entryway?"
-                )
-            elif isinstance(error, Rejected):  # a refused password may come as a 400
-                error = AuthError(str(error))
-            raise error from exc
-        self._did = str(self._client._session.did)  # noqa: SLF001 - where the SDK keeps it
-
-    def _refresh(self) -> None:
-        """A new access token: refreshSession, else createSession. Raises AuthError."""
-        try:
-            self._client._refresh_and_set_session()  # noqa: SLF001 - no public refresh in the SDK
-            return
-        except _sdk_errors() as exc:
-            if not _is_auth(exc):
-                raise _error(exc, "refreshing the Bluesky session", posting=False) from exc
-        self._did = None
-        self._login()
+    def _session(self) -> Session:
+        """A usable session (held, stored or renewed: see `_bsky_session`)."""
+        return self._sessions.ensure(self._client)
 
     def _call(self, action: str, fn: Callable[[], T], *, posting: bool = False) -> T:
-        """`fn()` (one SDK call) in a session, refreshed once when the token is refused."""
-        if self._did is None:
-            self._login()
+        """`fn()` (one SDK call) in a session, renewed once when the token is refused."""
+        refused = self._session().access_jwt
         try:
             return fn()
-        except _sdk_errors() as exc:
-            if not _is_auth(exc):
-                raise _error(exc, action, posting) from exc
-        self._refresh()
+        except sdk_errors() as exc:
+            if not is_auth(exc):
+                raise as_adapter_error(exc, action, posting) from exc
+        self._sessions.renew(self._client, refused)
         try:
             return fn()
-        except _sdk_errors() as exc:
-            raise _error(exc, action, posting) from exc
+        except sdk_errors() as exc:
+            raise as_adapter_error(exc, action, posting) from exc
 
     # -- the interface ---------------------------------------------------------------------
 
@@ -209,8 +175,12 @@ class BlueskyAdapter(Adapter):
             raise Rejected(
                 f"posting to Bluesky: {length} graphemes, Bluesky allows {self.limits.max_length}"
             )
-        if self._did is None:
-            self._login()
+        size = utf8_size(post.text)
+        if self.limits.max_bytes is not None and size > self.limits.max_bytes:
+            raise Rejected(
+                f"posting to Bluesky: {size:,} bytes, Bluesky allows {self.limits.max_bytes:,}"
+            )
+        did = self._session().did
         created_at = _iso(self.context.clock())
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
@@ -218,15 +188,15 @@ class BlueskyAdapter(Adapter):
             "createdAt": created_at,
             KEY_FIELD: post.key,
         }
-        links = facets(post.text)
-        if links:
-            record["facets"] = links
+        found = facets(post.text)
+        if found:
+            record["facets"] = found
         if post.url:
             record["embed"] = self._embed(post)
         created = self._call(
             "posting to Bluesky",
             lambda: self._client.com.atproto.repo.create_record(
-                {"repo": self._did, "collection": POST_COLLECTION, "record": record}
+                {"repo": did, "collection": POST_COLLECTION, "record": record}
             ),
             posting=True,
         )
@@ -275,7 +245,7 @@ class BlueskyAdapter(Adapter):
         cursor: str | None = None
         for _ in range(_LOOKUP_PAGES):
             params: dict[str, Any] = {
-                "repo": self._did or self.handle,
+                "repo": self._session().did,
                 "collection": POST_COLLECTION,
                 "limit": 100,
             }
@@ -295,8 +265,6 @@ class BlueskyAdapter(Adapter):
         )
 
     def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
-        if self._did is None:
-            self._login()
         for record in self._records():
             value = _as_dict(record.value)
             created = _parse_time(value.get("createdAt"))
@@ -332,90 +300,30 @@ class BlueskyAdapter(Adapter):
     def _profile(self) -> Any:
         return self._call(
             "reading the profile",
-            lambda: self._client.app.bsky.actor.get_profile({"actor": self._did or self.handle}),
+            lambda: self._client.app.bsky.actor.get_profile({"actor": self._session().did}),
         )
 
     def fetch_followers(self) -> int | None:
         return _count(self._profile().followers_count)
 
     def verify(self) -> AccountInfo:
-        profile = self._profile()
-        handle = str(profile.handle)
+        # getSession is answered by the PDS itself; the profile (for the follower count) comes
+        # from the AppView, which a PDS may not have, or which may be down: then it is unknown.
+        session = self._call(
+            "checking the Bluesky session", lambda: self._client.com.atproto.server.get_session()
+        )
+        handle = str(session.handle)
+        try:
+            followers = self.fetch_followers()
+        except AdapterError:
+            followers = None
         return AccountInfo(
-            account=f"@{handle}",
-            followers=_count(profile.followers_count),
-            url=f"https://bsky.app/profile/{handle}",
+            account=f"@{handle}", followers=followers, url=f"https://bsky.app/profile/{handle}"
         )
 
     def close(self) -> None:
         if "_client" in self.__dict__:  # never built: nothing to close
             self._client.request.close()
-
-
-# -- errors ----------------------------------------------------------------------------------
-
-
-def _xrpc_error(exc: BaseException) -> str | None:
-    """The XRPC error name (`{"error": "ExpiredToken", ...}`) of a refused call, if any."""
-    response = getattr(exc, "response", None)
-    content = getattr(response, "content", None)
-    name = getattr(content, "error", None)
-    return name if isinstance(name, str) else None
-
-
-def _status(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
-def _is_auth(exc: BaseException) -> bool:
-    from atproto_client import exceptions as xrpc
-
-    return isinstance(exc, xrpc.UnauthorizedError) or _xrpc_error(exc) in _AUTH_ERRORS
-
-
-def _sent_nothing(exc: BaseException) -> bool:
-    """True when `exc` proves the request never left (it failed while connecting)."""
-    import httpx
-
-    cause = exc if isinstance(exc, httpx.HTTPError) else exc.__cause__
-    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
-
-
-def _error(exc: BaseException, action: str, posting: bool) -> AdapterError:
-    """`exc` (from the SDK or httpx, raised while `action`) as one of our errors."""
-    from atproto_client import exceptions as xrpc
-
-    status = _status(exc)
-    text = f"{action}: HTTP {exc}"  # the SDK's text: the status, the XRPC error and message
-    if isinstance(exc, xrpc.RateLimitExceededError) or status == 429:
-        reset = getattr(exc, "reset_at", None)
-        return RateLimited(f"{action}: rate limited (HTTP 429)", reset_at=reset)
-    if _is_auth(exc):
-        return AuthError(text)
-    if status is None:  # no answer: a transport failure, a timeout, an unreadable body
-        if _sent_nothing(exc):
-            return TransientError(f"{action}: cannot connect ({_cause_name(exc)})")
-        what = "no answer in time (read timeout)" if _timed_out(exc) else _cause_name(exc)
-        return TransientError(f"{action}: {what}", maybe_posted=posting)
-    if status >= 500:
-        return TransientError(text, maybe_posted=posting)
-    if status == 409:  # a conflicting concurrent write: the create did not happen
-        return TransientError(text)
-    return Rejected(text)
-
-
-def _timed_out(exc: BaseException) -> bool:
-    import httpx
-    from atproto_client import exceptions as xrpc
-
-    return isinstance(exc, xrpc.InvokeTimeoutError | httpx.TimeoutException)
-
-
-def _cause_name(exc: BaseException) -> str:
-    cause = exc.__cause__ if exc.__cause__ is not None else exc
-    return type(cause).__name__
 
 
 # -- records ---------------------------------------------------------------------------------

@@ -139,11 +139,13 @@ def own_text_length(
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one entry per channel.")
 @pass_app
 def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: bool) -> None:
-    """Show the exact text ID would be posted as, and its length against the channel's limit.
+    """Show the exact text ID would be posted as, and its length against the channel's limit
+    (and its size in bytes where the network caps that too: Bluesky's 3,000).
 
     No credentials and no network are needed: the text is rendered with the adapter's own
     limits, the same way the daemon renders it."""
     from ..rendering import TextTooLong, channel_url, render_post
+    from ..text import utf8_size
 
     item = app.queue.get(item_id)
     # By default the channels it targets that are still configured (a removed one has no rules).
@@ -172,6 +174,9 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "length": counted_length(channel.network, limits, text),
                 "limit": limits.max_length,
                 "unit": length_unit(channel.network, limits),
+                # The size in UTF-8, and the network's cap on it (None: no cap but the length).
+                "bytes": utf8_size(text),
+                "byte_limit": limits.max_bytes,
                 "own_text": own is not None,
             }
         )
@@ -187,6 +192,8 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(row["text"])
         echo("─" * 40)
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
+        if row["byte_limit"] is not None:
+            echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
 
 
 @click.command()

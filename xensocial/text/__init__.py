@@ -3,7 +3,9 @@
 Every network has its own unit: X weighs characters (twitter-text v3) and counts a link as 23,
 Mastodon counts graphemes with a link as 23 and a remote mention without its domain, Bluesky
 counts graphemes, Facebook and LinkedIn count characters. `measure` is the one place that knows
-this, so rendering, `queue add` and `preview` cannot disagree about whether a post fits.
+this, so rendering, `queue add` and `preview` cannot disagree about whether a post fits. Some
+networks also cap a text's size in bytes (Bluesky: 3,000 of UTF-8, `TextLimits.max_bytes`);
+`utf8_size` is that count.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import regex
 from ._urls import find_urls
 from ._weighted import URL_WEIGHT, weighted_length
 
-__all__ = ["DEFAULT_LIMITS", "NETWORKS", "find_urls", "graphemes", "measure"]
+__all__ = ["DEFAULT_LIMITS", "NETWORKS", "find_urls", "graphemes", "measure", "utf8_size"]
 
 # Posts' length limits, each in its network's unit (see `measure`). Mastodon's is the default of
 # an instance; an instance may allow more (its /api/v2/instance says how many).
@@ -36,6 +38,12 @@ _REMOTE_MENTION = regex.compile(
 def graphemes(text: str) -> int:
     """The number of user-perceived characters (extended grapheme clusters) in `text`."""
     return len(regex.findall(r"\X", text))
+
+
+def utf8_size(text: str) -> int:
+    """The size of `text` in bytes of UTF-8, the encoding every network's API carries it in (a
+    lone surrogate, which no network accepts, counts its 3 bytes rather than raising)."""
+    return len(text.encode("utf-8", errors="surrogatepass"))
 
 
 def _mastodon(text: str) -> int:
