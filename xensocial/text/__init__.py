@@ -1,8 +1,9 @@
 """How long a text is, counted the way each network counts it.
 
-Every network has its own unit: X weighs characters (twitter-text v3) and counts a link as 23,
-Mastodon counts graphemes with a link as 23 and a remote mention without its domain, Bluesky
-counts graphemes, Facebook and LinkedIn count characters. `measure` is the one place that knows
+Every network has its own unit: X weighs characters and counts a link as 23 (twitter-text v3,
+counted by twitter-text's own package: see `_x`), Mastodon counts graphemes with a link as 23
+and a remote mention without its domain, Bluesky counts graphemes, Facebook and LinkedIn count
+characters. `measure` is the one place that knows
 this, so rendering, `queue add` and `preview` cannot disagree about whether a post fits.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import regex
 
 from ._urls import find_urls
-from ._weighted import URL_WEIGHT, weighted_length
+from ._x import weighted_length
 
 __all__ = ["DEFAULT_LIMITS", "NETWORKS", "find_urls", "graphemes", "measure"]
 
@@ -27,6 +28,8 @@ DEFAULT_LIMITS: dict[str, int] = {
 # The networks `measure` knows; "outbox" (the built-in file adapter) counts characters.
 NETWORKS: tuple[str, ...] = ("x", "mastodon", "bluesky", "facebook", "linkedin", "outbox")
 
+# Mastodon counts every link as 23 characters, whatever its length.
+_MASTODON_URL_WEIGHT = 23
 # Mastodon counts "@user@example.social" as "@user": the domain is free.
 _REMOTE_MENTION = regex.compile(
     r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.\-]+[a-z0-9_]+)?)@[\w.\-]+\w", regex.IGNORECASE
@@ -43,7 +46,7 @@ def _mastodon(text: str) -> int:
     total = 0
     pos = 0
     for start, end in find_urls(text, require_protocol=True):
-        total += graphemes(text[pos:start]) + URL_WEIGHT
+        total += graphemes(text[pos:start]) + _MASTODON_URL_WEIGHT
         pos = end
     return total + graphemes(text[pos:])
 
