@@ -5,12 +5,22 @@ rule of twitter-text: the weight ranges (Latin 1, CJK, Arabic and Devanagari out
 emoji sequences (skin tones, ZWJ sequences older and newer than the reference's emoji data,
 flags, keycaps, tag sequences, stray joiners and selectors), links (with and without a
 protocol, international hosts and top-level domains, ports, paths with parentheses and
-trailing punctuation, queries, t.co), `@mentions`, `#hashtags`, `$cashtags`, every kind of
-space and line break, directional marks and decomposed accents (NFC). Pieces are glued together
-or separated by whitespace, so a link can touch a word, an emoji or punctuation.
+trailing punctuation, queries, t.co), `@mentions`, `#hashtags`, `$cashtags`, e-mail addresses,
+every kind of space and line break, directional marks and decomposed accents (NFC). Pieces are
+glued together or separated by whitespace, so a link can touch a word, an emoji or
+punctuation; a quarter of the posts start with a long plain text, so that many end near X's
+limit of 280.
+
+Hypothesis spends its time per choice, not per character, so the pieces come from pools made
+once (words drawn with a fixed seed from each script's letters, hosts, paths and queries
+combined from their parts): a word is one choice, a link six. What the 20,000 examples vary is
+which pieces meet, in what order and glued how.
 """
 
 from __future__ import annotations
+
+import itertools
+import random
 
 from hypothesis import strategies as st
 
@@ -71,87 +81,97 @@ _PATH_PIECES = [
 _QUERY_PIECES = ["q=ü", "id=42", "ref=feed&x=1", "a=b.c", "s=%20", "t=1;2", "u=(x)", "v=日本"]
 
 
+def _pool(alphabet: str, count: int, longest: int) -> list[str]:
+    rng = random.Random(alphabet)  # a str seed is stable across runs (not hash-randomised)
+    return sorted({"".join(rng.choices(alphabet, k=rng.randint(1, longest))) for _ in range(count)})
+
+
+def _joined(parts: list[str], most: int, sep: str, count: int) -> list[str]:
+    """`count` sequences of up to `most` of `parts` joined by `sep` (fixed seed), and ""."""
+    rng = random.Random(sep.join(parts))
+    made = {sep.join(rng.choices(parts, k=rng.randint(1, most))) for _ in range(count)}
+    return ["", *sorted(made)]
+
+
+_WORDS = [
+    *_pool(_LATIN, 120, 12),
+    *_pool(_CJK, 60, 6),
+    *_pool(_ARABIC, 40, 8),
+    *_pool(_DEVANAGARI, 40, 8),
+    *_pool(_CYRILLIC, 30, 8),
+    *_pool(_THAI, 20, 6),
+    *_DECOMPOSED,
+    *(a + b for a in _DECOMPOSED for b in ("x", "\u0301")),
+]
+_HOSTS = [
+    ".".join([*labels, tld])
+    for tld in _TLDS
+    for size in (1, 2)
+    for labels in itertools.product(_ASCII_LABELS + _IDN_LABELS, repeat=size)
+]
+_PATHS = ["/" + p if p else "" for p in _joined(_PATH_PIECES, 4, "/", 300)]
+_QUERIES = ["?" + q if q else "" for q in _joined(_QUERY_PIECES, 3, "&", 60)]
+# `@mention`, `#hashtag`, `$cashtag` (full-width signs too) and e-mail addresses.
+_ENTITIES = [
+    *(
+        sign + name
+        for sign in ("@", "#", "$", "＠", "＃")
+        for name in [*_WORDS[::9], "XEN", "1.50", "user_name", "x.y", "ユーザー"]
+    ),
+    *(f"{name}@{host}" for name, host in zip(_WORDS[::7], _HOSTS[::97], strict=False)),
+]
+_ATOMS = [*_WORDS, *_WORDS, *_WHOLE_EMOJI, *_PUNCTUATION, *_MARKS, *_ENTITIES]
+# Long plain openings: after one, the rest of the post decides whether it fits in 280.
+_OPENINGS = [
+    *[""] * 12,
+    " ".join(_pool(_LATIN, 40, 8))[:240],
+    "".join(_pool(_CJK, 40, 6))[:120],
+    " ".join(_pool(_ARABIC + _DEVANAGARI, 30, 8))[:130],
+    "Xen 4.20: " + "漢字 and text, " * 18,
+]
+
+
 def words() -> st.SearchStrategy[str]:
     """A run of letters from one script (or decomposed accents)."""
-    return st.one_of(
-        st.text(alphabet=_LATIN, min_size=1, max_size=12),
-        st.text(alphabet=_CJK, min_size=1, max_size=6),
-        st.text(alphabet=_ARABIC, min_size=1, max_size=8),
-        st.text(alphabet=_DEVANAGARI, min_size=1, max_size=8),
-        st.text(alphabet=_CYRILLIC, min_size=1, max_size=8),
-        st.text(alphabet=_THAI, min_size=1, max_size=6),
-        st.lists(st.sampled_from(_DECOMPOSED), min_size=1, max_size=3).map("".join),
-    )
+    return st.sampled_from(_WORDS)
 
 
 def emoji_sequences() -> st.SearchStrategy[str]:
     """Whole sequences as keyboards send them, and made-up ones: pictographs with optional
     presentation selectors and skin tones, joined by ZWJ (X's reference counts an unknown
     sequence as its parts)."""
-    element = st.tuples(
-        st.sampled_from(_SINGLE_EMOJI),
-        st.sampled_from(["", "", "\ufe0f"]),
-        st.sampled_from(["", "", *_SKIN_TONES]),
-    ).map("".join)
-    made_up = st.lists(element, min_size=1, max_size=4).map("\u200d".join)
+    elements = [
+        emoji + selector + tone
+        for emoji in _SINGLE_EMOJI
+        for selector in ("", "\ufe0f")
+        for tone in ("", *_SKIN_TONES)
+    ]
+    made_up = st.lists(st.sampled_from(elements), min_size=1, max_size=4).map("\u200d".join)
     return st.one_of(st.sampled_from(_WHOLE_EMOJI), made_up)
-
-
-def _host() -> st.SearchStrategy[str]:
-    labels = st.lists(
-        st.one_of(st.sampled_from(_ASCII_LABELS), st.sampled_from(_IDN_LABELS)),
-        min_size=1,
-        max_size=3,
-    )
-    return st.tuples(labels, st.sampled_from(_TLDS)).map(lambda p: ".".join([*p[0], p[1]]))
 
 
 def links() -> st.SearchStrategy[str]:
     """A link as people paste it: protocol or not, ASCII or international host, port, path,
-    query, fragment, and sometimes punctuation right after it."""
-    path = st.lists(st.sampled_from(_PATH_PIECES), max_size=4).map(
-        lambda parts: "/" + "/".join(parts) if parts else ""
-    )
-    query = st.lists(st.sampled_from(_QUERY_PIECES), max_size=3).map(
-        lambda parts: "?" + "&".join(parts) if parts else ""
-    )
+    query, fragment, and sometimes punctuation right after it; and t.co links."""
     general = st.tuples(
         st.sampled_from(["", "", "http://", "https://", "HTTPS://", "ftp://"]),
-        _host(),
-        st.sampled_from(["", "", ":8080", ":"]),
-        path,
-        query,
-        st.sampled_from(["", "", "", "#top", "#"]),
-        st.sampled_from(["", "", "", ".", ",", ")", "!", "?", "…", "'s", "。"]),
+        st.sampled_from(_HOSTS),
+        st.sampled_from(["", "", "", ":8080", ":"]),
+        st.sampled_from(_PATHS),
+        st.sampled_from(_QUERIES),
+        st.sampled_from(["", "", "", "", ".", ",", ")", "!", "?", "…", "'s", "。", "#top", "#"]),
     ).map("".join)
-    tco = st.text(alphabet="abcXYZ0189", min_size=1, max_size=45).map(lambda s: "https://t.co/" + s)
-    return st.one_of(general, tco)
-
-
-def _entity() -> st.SearchStrategy[str]:
-    """`@mention`, `#hashtag`, `$cashtag` (full-width signs too), or an e-mail address."""
-    sign = st.sampled_from(["@", "#", "$", "＠", "＃"])
-    name = st.one_of(words(), st.sampled_from(["XEN", "1.50", "user_name", "x.y", "ユーザー"]))
-    tagged = st.tuples(sign, name).map("".join)
-    email = st.tuples(words(), _host()).map(lambda p: f"{p[0]}@{p[1]}")
-    return st.one_of(tagged, email)
-
-
-def _piece() -> st.SearchStrategy[str]:
-    return st.one_of(
-        words(),
-        words(),
-        emoji_sequences(),
-        links(),
-        _entity(),
-        st.sampled_from(_PUNCTUATION),
-        st.sampled_from(_MARKS),
-    )
+    slugs = ["a", "abc123", "XYZ0189abc", "x" * 40, "y" * 41, "abc-def", "abc/def"]
+    return st.one_of(general, st.sampled_from(["https://t.co/" + s for s in slugs]))
 
 
 def posts(max_pieces: int = 24) -> st.SearchStrategy[str]:
-    """A post: pieces glued together or separated by whitespace, in any order."""
-    gap = st.one_of(st.just(""), st.sampled_from(_SPACES))
-    return st.lists(st.tuples(_piece(), gap), max_size=max_pieces).map(
-        lambda pairs: "".join(piece + sep for piece, sep in pairs)
+    """A post: pieces glued together or separated by whitespace, in any order, after an
+    opening that is usually empty and sometimes long."""
+    atoms = st.sampled_from(_ATOMS)
+    piece = st.one_of(atoms, atoms, atoms, emoji_sequences(), links())
+    gap = st.sampled_from(["", "", "", *_SPACES])
+    pieces = st.lists(st.tuples(piece, gap), max_size=max_pieces)
+    return st.tuples(st.sampled_from(_OPENINGS), pieces).map(
+        lambda p: p[0] + "".join(text + sep for text, sep in p[1])
     )
