@@ -1,10 +1,10 @@
 """How long a text is, counted the way each network counts it.
 
 Every network has its own unit: X weighs characters and counts a link as 23 (twitter-text v3,
-counted by twitter-text's own package: see `_x`), Mastodon counts graphemes with a link as 23
-and a remote mention without its domain, Bluesky counts graphemes, Facebook and LinkedIn count
-characters. `measure` is the one place that knows
-this, so rendering, `queue add` and `preview` cannot disagree about whether a post fits.
+counted by a port of twitter-text: see `_x`), Mastodon counts graphemes with a link as 23 and a
+remote mention without its domain, Bluesky counts graphemes, Facebook and LinkedIn count
+characters. `measure` is the one place that knows this, so rendering, `queue add` and `preview`
+cannot disagree about whether a post fits.
 """
 
 from __future__ import annotations
