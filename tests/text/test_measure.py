@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from twitter_text import parse_tweet
 
 from xensocial.text import DEFAULT_LIMITS, NETWORKS, find_urls, graphemes, measure
 
@@ -30,6 +31,8 @@ def test_unknown_network_is_refused_naming_the_known_ones() -> None:
 
 
 # -- X -------------------------------------------------------------------------------------------
+# X's rules in examples, each also checked against twitter-text itself (tests/text/test_x_length.py
+# compares the two on generated texts).
 
 
 @pytest.mark.parametrize(
@@ -40,7 +43,7 @@ def test_unknown_network_is_refused_naming_the_known_ones() -> None:
         (f"read {LONG_URL}.", 5 + 23 + 1),  # the full stop is not part of the link
         (f"({LONG_URL})", 1 + 23 + 1),
         ("see example.com now", 4 + 23 + 4),  # a bare domain is a link on X
-        ("Node.js and foo.de", len("Node.js and foo.de")),  # a one-label ccTLD needs a path
+        ("Node.js and foo.de", 7 + 5 + 23),  # "js" is no top-level domain, "de" is
         ("mail me@example.com", len("mail me@example.com")),  # an address is not a link
         ("http://localhost:8000/x", len("http://localhost:8000/x")),  # no top-level domain
         ("漢字", 4),
@@ -49,10 +52,22 @@ def test_unknown_network_is_refused_naming_the_known_ones() -> None:
         ("1\ufe0f\u20e3", 2),  # keycap
         ("A\u0301", 1),  # NFC makes it one "Á"
         ("\u2026", 2),  # the ellipsis is outside the light ranges
+        ("a\r\nb", 3),  # a Windows line break is one
+        # Newer than twitter-text's emoji data (Unicode 12.0): counted as its parts.
+        ("🧑🏿\u200d💻", 2 + 1 + 2),  # person with skin tone, ZWJ, laptop (Unicode 12.1)
+        ("🐦\u200d🔥", 2 + 1 + 2),  # phoenix (Unicode 15.1)
+        ("🫠", 2),  # a single newer code point weighs 2 like any outside the light ranges
+        # International hosts: the link ends where its characters stop being link characters.
+        ("https://пример.рф/путь", 23),
+        ("https://bücher.de/straße?q=ü", 23 + 1),  # "ü" cannot be in a query: it is text
+        ("https://例え.jp/パス", 23 + 4),  # nor a Japanese path: encode it (rendering does)
+        ("https://例え.jp/%E3%83%91%E3%82%B9", 23),
+        ("https://bücher.example/x", len("https://bücher.example/x")),  # no real TLD: no link
     ],
 )
 def test_x_weighted_length(text: str, expected: int) -> None:
     assert measure("x", text) == expected
+    assert parse_tweet(text).weightedLength == expected
 
 
 def test_link_spans_stop_before_trailing_punctuation() -> None:

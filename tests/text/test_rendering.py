@@ -9,14 +9,17 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
+from twitter_text import extract_urls_with_indices, parse_tweet
 
 from content_queue import ContentQueue, NewItem
 from tests.conftest import FakeClock
+from tests.text.mixed_text import posts
 from xensocial.adapters.base import TextLimits
 from xensocial.config import ChannelConfig, load_settings
 from xensocial.errors import ConfigError, XensocialError
 from xensocial.rendering import (
     TextTooLong,
+    channel_url,
     check_fits,
     hashtags_for,
     render_post,
@@ -209,6 +212,12 @@ def test_a_non_ascii_path_is_percent_encoded_so_the_link_stays_whole() -> None:
     posted = "https://例え.jp/%E3%83%91%E3%82%B9?q=%C3%A9#frag"
     assert got == posted
     assert find_urls(got) == [(0, len(posted))]
+    assert _x_links(got) == [(0, len(posted))]  # as X sees it
+
+
+def _x_links(text: str) -> list[tuple[int, int]]:
+    """The links in `text` as twitter-text finds them."""
+    return [(u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(text)]
 
 
 # -- hashtags ------------------------------------------------------------------------------------
@@ -440,4 +449,30 @@ def test_rendered_text_always_fits_and_keeps_the_url_whole(
     assert posted_url in got.split()
     if network == "x":
         # X sees the whole URL as one link: nothing glued to it.
-        assert any(got[s:e] == posted_url for s, e in find_urls(got))
+        assert any(got[s:e] == posted_url for s, e in _x_links(got))
+
+
+_X_URLS = [URL, "https://例え.jp/パス", "https://xn--bcher-kva.de/straße?q=ü", "https://a.co"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    url=st.sampled_from(_X_URLS),
+    title=posts(max_pieces=12),
+    text=posts(max_pieces=60),
+    limit=st.integers(min_value=40, max_value=280),
+)
+def test_what_we_cut_for_x_fits_as_x_counts_it(url: str, title: str, text: str, limit: int) -> None:
+    """Mixed scripts, emoji sequences and links in the words: the cut post is within the
+    limit as twitter-text counts it, and the item's link is whole."""
+    c = channel("x", template="{title}\n{text}\n{url}")
+    try:
+        got = render_post(item(url=url, title=title, text=text), c, TextLimits(max_length=limit))
+    except TextTooLong as exc:
+        event("too long even shortened")
+        assert exc.counted > limit
+        return
+    event("shortened" if "…" in got else "whole")
+    assert parse_tweet(got).weightedLength <= limit
+    posted_url = channel_url(url, c)
+    assert any(got[s:e] == posted_url for s, e in _x_links(got))

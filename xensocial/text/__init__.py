@@ -1,11 +1,11 @@
 """How long a text is, counted the way each network counts it.
 
-Every network has its own unit: X weighs characters (twitter-text v3) and counts a link as 23,
-Mastodon counts graphemes with a link as 23 and a remote mention without its domain, Bluesky
-counts graphemes, Facebook and LinkedIn count characters. `measure` is the one place that knows
-this, so rendering, `queue add` and `preview` cannot disagree about whether a post fits. Some
-networks also cap a text's size in bytes (Bluesky: 3,000 of UTF-8, `TextLimits.max_bytes`);
-`utf8_size` is that count.
+Every network has its own unit: X weighs characters and counts a link as 23 (twitter-text v3,
+counted by a port of twitter-text: see `_x`), Mastodon counts graphemes with a link as 23 and a
+remote mention without its domain, Bluesky counts graphemes, Facebook and LinkedIn count
+characters. `measure` is the one place that knows this, so rendering, `queue add` and `preview`
+cannot disagree about whether a post fits. Some networks also cap a text's size in bytes
+(Bluesky: 3,000 of UTF-8, `TextLimits.max_bytes`); `utf8_size` is that count.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import regex
 
 from ._urls import find_urls
-from ._weighted import URL_WEIGHT, weighted_length
+from ._x import weighted_length
 
 __all__ = ["DEFAULT_LIMITS", "NETWORKS", "find_urls", "graphemes", "measure", "utf8_size"]
 
@@ -29,6 +29,8 @@ DEFAULT_LIMITS: dict[str, int] = {
 # The networks `measure` knows; "outbox" (the built-in file adapter) counts characters.
 NETWORKS: tuple[str, ...] = ("x", "mastodon", "bluesky", "facebook", "linkedin", "outbox")
 
+# Mastodon counts every link as 23 characters, whatever its length.
+_MASTODON_URL_WEIGHT = 23
 # Mastodon counts "@user@example.social" as "@user": the domain is free.
 _REMOTE_MENTION = regex.compile(
     r"(?<![=/\w])@([a-z0-9_]+(?:[a-z0-9_.\-]+[a-z0-9_]+)?)@[\w.\-]+\w", regex.IGNORECASE
@@ -51,7 +53,7 @@ def _mastodon(text: str) -> int:
     total = 0
     pos = 0
     for start, end in find_urls(text, require_protocol=True):
-        total += graphemes(text[pos:start]) + URL_WEIGHT
+        total += graphemes(text[pos:start]) + _MASTODON_URL_WEIGHT
         pos = end
     return total + graphemes(text[pos:])
 
