@@ -50,7 +50,9 @@ def parse_imports(reader: FieldReader, table: Any) -> CsvLimits:
     def size(key: str, default: int, minimum: int) -> int:
         if key not in table:
             return default
-        value = reader.typed(table, key, (int, str), _EXPECTED, "imports.")
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise reader.fail(f"imports.{key}", f"expected {_EXPECTED}, got {value!r}")
         try:
             got = value if isinstance(value, int) else parse_size(value)
         except ValueError as exc:
