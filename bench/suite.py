@@ -58,6 +58,7 @@ BENCHMARKS: tuple[str, ...] = (
     "feeds",
     "report",
     "exports",
+    "imports",
     "scale",
     "slot_storm",
     "idle",

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -268,6 +268,15 @@ class CoverageImport(Generic[ViewT]):
     duplicates: list[tuple[int, DuplicateClip | DuplicateActivity]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
 
+    def on_added(self, line: int, view: ViewT) -> None:
+        self.added.append((line, view))
+
+    def on_duplicate(self, line: int, duplicate: DuplicateClip | DuplicateActivity) -> None:
+        self.duplicates.append((line, duplicate))
+
+    def on_refused(self, error: RowError) -> None:
+        self.refused.append(error)
+
 
 class _Store(ABC, Generic[NewT, RowT, ViewT]):
     """Adding rows that must not repeat: one by hand (a repeat is refused) or many at once (a
@@ -286,8 +295,16 @@ class _Store(ABC, Generic[NewT, RowT, ViewT]):
         """The stored row `new` would repeat."""
 
     @abstractmethod
-    def _duplicate(self, new: NewT, existing: RowT) -> DuplicateClip | DuplicateActivity:
-        """The error that names the stored row `new` repeats."""
+    def _key(self, new: NewT) -> Hashable:
+        """What a checked row and the rows it would repeat share."""
+
+    @abstractmethod
+    def _existing_many(self, s: Session, keys: Collection[Hashable]) -> dict[Hashable, RowT]:
+        """The stored rows with these `_key`s, by key: one query."""
+
+    @abstractmethod
+    def _duplicate(self, new: NewT, existing: RowT | ViewT) -> DuplicateClip | DuplicateActivity:
+        """The error that names the row `new` repeats (stored, or added by the same import)."""
 
     @abstractmethod
     def _row(self, new: NewT) -> RowT:
@@ -303,16 +320,21 @@ class _Store(ABC, Generic[NewT, RowT, ViewT]):
             return self._view(self._insert(s, checked))
 
     def add_many(
-        self, rows: Sequence[tuple[int, NewT]], *, skip_bad: bool = False, path: str = "<rows>"
+        self,
+        rows: Iterable[tuple[int, NewT] | RowError],
+        *,
+        skip_bad: bool = False,
+        path: str = "<rows>",
     ) -> CoverageImport[ViewT]:
-        """Add rows (each with its line number) in one transaction. Repeats, of the database
-        or of an earlier row, are skipped and reported. A bad row aborts everything with
-        ImportFailed, unless `skip_bad`: then it is reported and the good rows go in."""
+        """Add rows (each with its line number; a RowError is a row the reader refused) in one
+        transaction, read as they come (`bulk.add_rows`). Repeats, of the database or of an
+        earlier row, are skipped and reported. A bad row aborts everything with ImportFailed,
+        unless `skip_bad`: then it is reported and the good rows go in."""
         result: CoverageImport[ViewT] = CoverageImport()
         add_rows(
             self._sessions,
             rows,
-            lambda s, new: self._view(self._insert(s, self._check(new))),
+            _StoreRows(self),
             (DuplicateClip, DuplicateActivity),
             result,
             skip_bad=skip_bad,
@@ -337,6 +359,36 @@ class _Store(ABC, Generic[NewT, RowT, ViewT]):
         return row
 
 
+class _StoreRows(Generic[NewT, RowT, ViewT]):
+    """A store's rows as `bulk.add_rows` adds them (a `bulk.BulkKind`)."""
+
+    def __init__(self, store: _Store[NewT, RowT, ViewT]) -> None:
+        self._store: _Store[NewT, RowT, ViewT] = store
+
+    def check(self, new: NewT) -> NewT:
+        return self._store._check(new)
+
+    def key(self, new: NewT) -> Hashable:
+        return self._store._key(new)
+
+    def stored(
+        self, s: Session, batch: Sequence[NewT], keys: Sequence[Hashable | None]
+    ) -> list[DuplicateClip | DuplicateActivity | None]:
+        store = self._store
+        found = store._existing_many(s, {key for key in keys if key is not None})
+        out: list[DuplicateClip | DuplicateActivity | None] = []
+        for new, key in zip(batch, keys, strict=True):
+            existing = found.get(key)
+            out.append(None if existing is None else store._duplicate(new, existing))
+        return out
+
+    def insert(self, s: Session, new: NewT) -> ViewT:
+        return self._store._view(self._store._insert(s, new))
+
+    def repeat_of(self, new: NewT, earlier: ViewT) -> DuplicateClip | DuplicateActivity:
+        return self._store._duplicate(new, earlier)
+
+
 def _between(column: Any, start: date | None, end: date | None) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if start is not None:
@@ -356,7 +408,17 @@ class ClipStore(_Store[NewClip, Clip, ClipView]):
         canon = canonical_url(new.url)
         return s.scalars(select(Clip).where(Clip.canonical_url == canon)).first()
 
-    def _duplicate(self, new: NewClip, existing: Clip) -> DuplicateClip:
+    def _key(self, new: NewClip) -> Hashable:
+        return canonical_url(new.url)
+
+    def _existing_many(self, s: Session, keys: Collection[Hashable]) -> dict[Hashable, Clip]:
+        canons = {str(key) for key in keys}
+        return {
+            c.canonical_url: c
+            for c in s.scalars(select(Clip).where(Clip.canonical_url.in_(canons)))
+        }
+
+    def _duplicate(self, new: NewClip, existing: Clip | ClipView) -> DuplicateClip:
         return DuplicateClip(new.url, existing.id, existing.title)
 
     def _row(self, new: NewClip) -> Clip:
@@ -423,7 +485,18 @@ class ActivityStore(_Store[NewActivity, Activity, ActivityView]):
             )
         ).first()
 
-    def _duplicate(self, new: NewActivity, existing: Activity) -> DuplicateActivity:
+    def _key(self, new: NewActivity) -> Hashable:
+        return (new.kind, new.happened_on, new.title)
+
+    def _existing_many(self, s: Session, keys: Collection[Hashable]) -> dict[Hashable, Activity]:
+        if not keys:
+            return {}
+        same = tuple_(Activity.kind, Activity.happened_on, Activity.title).in_(set(keys))
+        return {
+            (a.kind, a.happened_on, a.title): a for a in s.scalars(select(Activity).where(same))
+        }
+
+    def _duplicate(self, new: NewActivity, existing: Activity | ActivityView) -> DuplicateActivity:
         return DuplicateActivity(new.kind, new.happened_on, new.title, existing.id)
 
     def _row(self, new: NewActivity) -> Activity:

@@ -1,6 +1,6 @@
 """CSV files of press clips and programme activities -> `NewClip`s and `NewActivity`s.
 
-Read by `csvimport.read_rows`, so these files follow every rule of the item import (a header
+Read by `csvimport.iter_rows`, so these files follow every rule of the item import (a header
 row, any column order, a UTF-8 byte-order mark and CRLF accepted, the line number of every bad
 row); each row is checked here as the store will check it, so a file's every problem is shown
 at once, before anything is written.
@@ -15,11 +15,13 @@ spreadsheets export them) counts as the date written in it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 from .coverage import ACTIVITY_KINDS, NewActivity, NewClip, check_activity, check_clip
-from .csvimport import read_rows
+from .csvimport import iter_rows
+from .csvrecords import DEFAULT_LIMITS, CsvLimits
 from .errors import InvalidItem, RowError
 
 __all__ = [
@@ -50,10 +52,11 @@ def parse_day(value: str, name: str = "date") -> date:
 
 
 def parse_clips_csv(
-    path: Path, *, today: date, created_by: str
-) -> tuple[list[tuple[int, NewClip]], list[RowError]]:
-    """The clips of the CSV file at `path` with their line numbers, and the bad rows.
-    `today` (in the configuration's zone) is the date of a row without one."""
+    path: Path, *, today: date, created_by: str, limits: CsvLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[int, NewClip] | RowError]:
+    """The clips of the CSV file at `path` with their line numbers, or a RowError for each bad
+    row, read as they are asked for (`csvimport.iter_rows`). `today` (in the configuration's
+    zone) is the date of a row without one."""
 
     def build(record: dict[str, str]) -> NewClip:
         if not record["url"]:
@@ -70,13 +73,14 @@ def parse_clips_csv(
         )
         return check_clip(new, today)
 
-    return read_rows(path, columns=CLIP_COLUMNS, required=("url",), build=build)
+    return iter_rows(path, columns=CLIP_COLUMNS, required=("url",), build=build, limits=limits)
 
 
 def parse_activities_csv(
-    path: Path, *, created_by: str
-) -> tuple[list[tuple[int, NewActivity]], list[RowError]]:
-    """The activities of the CSV file at `path` with their line numbers, and the bad rows."""
+    path: Path, *, created_by: str, limits: CsvLimits = DEFAULT_LIMITS
+) -> Iterator[tuple[int, NewActivity] | RowError]:
+    """The activities of the CSV file at `path` with their line numbers, or a RowError for
+    each bad row, read as they are asked for (`csvimport.iter_rows`)."""
 
     def build(record: dict[str, str]) -> NewActivity:
         for name in ("kind", "date", "title"):
@@ -95,6 +99,10 @@ def parse_activities_csv(
         )
         return check_activity(new)
 
-    return read_rows(
-        path, columns=ACTIVITY_COLUMNS, required=("kind", "date", "title"), build=build
+    return iter_rows(
+        path,
+        columns=ACTIVITY_COLUMNS,
+        required=("kind", "date", "title"),
+        build=build,
+        limits=limits,
     )

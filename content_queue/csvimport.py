@@ -1,8 +1,9 @@
 """Reading a CSV file of items into `NewItem`s, with every bad row reported by its line number.
 
-Parsing is separate from adding (`ContentQueue.add_many`) so that a caller can show every problem
-of a file at once, before anything touches the database, and so the CLI and the daemon's
-`import_at_start` read files the same way.
+Parsing is separate from adding (`ContentQueue.add_many`) so that the CLI and the daemon's
+`import_at_start` read files the same way. The rows are read as a stream (`iter_csv`), so an
+import holds one row at a time whatever the file's size (within `csvrecords.CsvLimits`), and
+a bad row is named with every other one before anything is kept.
 
 The format (a header row is required; only `url` is mandatory):
 
@@ -17,20 +18,20 @@ The format (a header row is required; only `url` is mandatory):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from .csvrecords import Record, read_records
+from .csvrecords import DEFAULT_LIMITS, CsvLimits, Record, read_records
 from .errors import InvalidItem, RowError
 from .queue import check_new_item
 from .timeutil import as_utc
 from .urls import validate_url
 from .views import NewItem
 
-__all__ = ["COLUMNS", "parse_csv", "read_rows"]
+__all__ = ["COLUMNS", "iter_csv", "iter_rows", "parse_csv", "read_rows"]
 
 T = TypeVar("T")
 
@@ -108,15 +109,40 @@ def parse_csv(
     created_by: str,
     known_channels: Sequence[str] | None = None,
     timezone: str = "UTC",
+    limits: CsvLimits = DEFAULT_LIMITS,
 ) -> tuple[list[tuple[int, NewItem]], list[RowError]]:
-    """The good rows (with their line numbers) and the bad ones of the CSV file at `path`.
+    """The good rows (with their line numbers) and the bad ones of the CSV file at `path`, all
+    at once (`iter_csv` hands them out one at a time).
 
     `known_channels` (default: `default_channels`) are the channel names a row may name.
     A problem with the file as a whole (unreadable, no header, unknown columns) is reported as
-    one RowError on line 1 and no rows."""
+    one RowError on line 1 and no rows; a file beyond `limits` raises FileRefused."""
+    return _gathered(
+        iter_csv(
+            path,
+            default_channels=default_channels,
+            created_by=created_by,
+            known_channels=known_channels,
+            timezone=timezone,
+            limits=limits,
+        )
+    )
+
+
+def iter_csv(
+    path: Path,
+    *,
+    default_channels: Sequence[str],
+    created_by: str,
+    known_channels: Sequence[str] | None = None,
+    timezone: str = "UTC",
+    limits: CsvLimits = DEFAULT_LIMITS,
+) -> Iterator[tuple[int, NewItem] | RowError]:
+    """The rows of the CSV file at `path` as `parse_csv` reads them, in the file's order, each
+    a (line, NewItem) or a RowError, read as they are asked for (see `iter_rows`)."""
     known = list(known_channels if known_channels is not None else default_channels)
     zone = ZoneInfo(timezone)
-    return read_rows(
+    return iter_rows(
         path,
         columns=COLUMNS,
         required=("url",),
@@ -127,6 +153,7 @@ def parse_csv(
             created_by=created_by,
             zone=zone,
         ),
+        limits=limits,
     )
 
 
@@ -136,20 +163,53 @@ def read_rows(
     columns: Sequence[str],
     required: Sequence[str],
     build: Callable[[dict[str, str]], T],
+    limits: CsvLimits = DEFAULT_LIMITS,
 ) -> tuple[list[tuple[int, T]], list[RowError]]:
-    """Every row of the CSV file at `path` built by `build`, with its line number, and a
-    RowError for each row `build` refused (by raising InvalidItem).
+    """The rows of `iter_rows`, all at once: the good ones and the bad ones."""
+    return _gathered(
+        iter_rows(path, columns=columns, required=required, build=build, limits=limits)
+    )
+
+
+def iter_rows(
+    path: Path,
+    *,
+    columns: Sequence[str],
+    required: Sequence[str],
+    build: Callable[[dict[str, str]], T],
+    limits: CsvLimits = DEFAULT_LIMITS,
+) -> Iterator[tuple[int, T] | RowError]:
+    """Every row of the CSV file at `path` built by `build`, with its line number, or a
+    RowError for each row `build` refused (by raising InvalidItem), in the file's order.
 
     The file's rules are those of the module docstring, whatever the rows become: a header row
     of names among `columns`, including every one of `required`; `build` gets each row as
     {column: stripped value}, with "" for columns the file does not have. Shared by the item
-    import and the coverage imports (`coverage_csv`), so every CSV file is read the same way."""
+    import and the coverage imports (`coverage_csv`), so every CSV file is read the same way.
+
+    The file is read as the rows are asked for, within `limits` (`csvrecords`): a consumer that
+    handles each row before asking for the next holds one row at a time, whatever the file's
+    size. A file beyond the limits, or not CSV text, raises FileRefused when it is found out:
+    at the first row for a regular file too large, and for a file that is not text."""
     try:
-        return _parse(read_records(path), columns, required, build)
+        yield from _parse(read_records(path, limits), columns, required, build)
     except FileNotFoundError:
-        return [], [RowError(1, f"{path}: no such file")]
+        yield RowError(1, f"{path}: no such file")
     except OSError as exc:
-        return [], [RowError(1, f"{path}: cannot be read ({exc.strerror or exc})")]
+        yield RowError(1, f"{path}: cannot be read ({exc.strerror or exc})")
+
+
+def _gathered(
+    entries: Iterable[tuple[int, T] | RowError],
+) -> tuple[list[tuple[int, T]], list[RowError]]:
+    good: list[tuple[int, T]] = []
+    bad: list[RowError] = []
+    for entry in entries:
+        if isinstance(entry, RowError):
+            bad.append(entry)
+        else:
+            good.append(entry)
+    return good, bad
 
 
 def _header_problem(
@@ -174,16 +234,15 @@ def _parse(
     columns: Sequence[str],
     required: Sequence[str],
     build: Callable[[dict[str, str]], T],
-) -> tuple[list[tuple[int, T]], list[RowError]]:
-    good: list[tuple[int, T]] = []
-    bad: list[RowError] = []
+) -> Iterator[tuple[int, T] | RowError]:
     header: list[str] | None = None
     header_line = 0
     for line, fields, problem in ((r.line, r.fields, r.problem) for r in records):
         if problem is not None:  # named, and the rest of the file is still checked
             if header is None:
-                return [], [RowError(line, f"the header: {problem}")]
-            bad.append(RowError(line, problem))
+                yield RowError(line, f"the header: {problem}")
+                return
+            yield RowError(line, problem)
             continue
         if not any(field.strip() for field in fields):
             continue  # blank lines carry nothing
@@ -192,19 +251,19 @@ def _parse(
             header_line = line
             problem = _header_problem(header, columns, required)
             if problem is not None:
-                return [], [RowError(line, problem)]
+                yield RowError(line, problem)
+                return
             continue
         if len(fields) > len(header):
-            bad.append(RowError(line, f"{len(fields)} fields, the header has {len(header)}"))
+            yield RowError(line, f"{len(fields)} fields, the header has {len(header)}")
             continue
         record = dict.fromkeys(columns, "")
         record.update(zip(header, (field.strip() for field in fields), strict=False))
         try:
-            good.append((line, build(record)))
+            built = build(record)
         except InvalidItem as exc:
-            bad.append(RowError(line, str(exc)))
+            yield RowError(line, str(exc))
+            continue
+        yield line, built
     if header is None:
-        return [], [
-            RowError(header_line or 1, f"empty file; expected a header {','.join(columns)}")
-        ]
-    return good, bad
+        yield RowError(header_line or 1, f"empty file; expected a header {','.join(columns)}")

@@ -6,7 +6,8 @@
     ├── InvalidItem           a field is missing or malformed (names the field)
     ├── InvalidTransition     the item's state does not allow the change
     ├── AlreadyOut            the change would rewrite what a post out (or going out) says
-    └── ImportFailed          a CSV import had bad rows; carries every row error with its line
+    ├── ImportFailed          a CSV import had bad rows; carries every row error with its line
+    └── FileRefused           a CSV file refused as a whole before its rows (too large, not text)
 
 Messages are built here, from the ids involved, so every caller reports the same words.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 __all__ = [
     "AlreadyOut",
     "DuplicateItem",
+    "FileRefused",
     "ImportFailed",
     "InvalidItem",
     "InvalidTransition",
@@ -124,3 +126,15 @@ class ImportFailed(QueueError):
             f"{path}: {len(self.errors)} bad row(s); nothing was imported "
             f"(fix them, or use --skip-bad to import the good rows)\n{lines}"
         )
+
+
+class FileRefused(QueueError):
+    """A file an import will not read as rows: larger than the import's limit, or not a CSV
+    text file at all (its first line far too long, or binary). One line, naming the file, what
+    is wrong and the setting that decides it, so `/dev/zero` costs a read of 64 KiB, not the
+    machine's memory."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")

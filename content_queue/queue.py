@@ -9,7 +9,7 @@ side (slot claims, delivery outcomes, pauses) is in `ledger`; the choice of the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from .audit import Action, record, shorten
-from .bulk import add_rows
+from .bulk import BATCH, BulkOutcome, add_rows
 from .changes import Change, assign
 from .db import make_sessionmaker
 from .duplicates import duplicate_id
@@ -98,11 +98,21 @@ class Edited:
 
 @dataclass
 class ImportResult:
-    """What a bulk add did: rows added, rows skipped as duplicates, rows refused."""
+    """What a bulk add did: rows added, rows skipped as duplicates, rows refused (a
+    `bulk.BulkOutcome` that keeps every row)."""
 
     added: list[tuple[int, ItemView]] = field(default_factory=list)
     duplicates: list[tuple[int, DuplicateItem]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
+
+    def on_added(self, line: int, view: ItemView) -> None:
+        self.added.append((line, view))
+
+    def on_duplicate(self, line: int, duplicate: DuplicateItem) -> None:
+        self.duplicates.append((line, duplicate))
+
+    def on_refused(self, error: RowError) -> None:
+        self.refused.append(error)
 
 
 class ContentQueue:
@@ -187,28 +197,59 @@ class ContentQueue:
 
     def add_many(
         self,
-        rows: Sequence[tuple[int, NewItem]],
+        rows: Iterable[tuple[int, NewItem] | RowError],
         *,
         skip_bad: bool = False,
         allow_duplicate: bool = False,
         path: str = "<rows>",
+        admit: Callable[[NewItem], str | None] | None = None,
     ) -> ImportResult:
-        """Add several items in one transaction, each row with its line number.
+        """Add several items in one transaction, each row with its line number (a RowError
+        among them is a row the reader refused).
 
         Duplicates (of the database or of an earlier row) are skipped and reported. A bad row
-        aborts the whole import with ImportFailed unless `skip_bad`, when it is reported and the
-        good rows go in."""
-
-        def add_one(s: Session, new: NewItem) -> ItemView:
-            check_new_item(new)
-            with s.begin_nested():
-                item = self._insert(s, new, allow_duplicate=allow_duplicate)
-                s.flush()
-            return ItemView.of(item)
-
+        (`admit(item)`: why an item that is no duplicate cannot be added, or None) aborts the
+        whole import with ImportFailed unless `skip_bad`, when it is reported and the good rows
+        go in."""
         result = ImportResult()
-        add_rows(self._sessions, rows, add_one, DuplicateItem, result, skip_bad=skip_bad, path=path)
+        self.import_rows(
+            rows,
+            result,
+            skip_bad=skip_bad,
+            allow_duplicate=allow_duplicate,
+            path=path,
+            admit=admit,
+        )
         return result
+
+    def import_rows(
+        self,
+        rows: Iterable[tuple[int, NewItem] | RowError],
+        outcome: BulkOutcome[ItemView, DuplicateItem],
+        *,
+        skip_bad: bool = False,
+        allow_duplicate: bool = False,
+        path: str = "<rows>",
+        admit: Callable[[NewItem], str | None] | None = None,
+        commit_each_batch: bool = False,
+        stop: Callable[[], bool] | None = None,
+        batch: int = BATCH,
+    ) -> bool:
+        """`add_many`, telling `outcome` about each row as it goes (see `bulk.add_rows` for
+        batches, `admit`, `commit_each_batch` and `stop`); False when `stop` cut it short."""
+        return add_rows(
+            self._sessions,
+            rows,
+            _ItemRows(self, allow_duplicate),
+            DuplicateItem,
+            outcome,
+            skip_bad=skip_bad,
+            path=path,
+            admit=admit,
+            commit_each_batch=commit_each_batch,
+            stop=stop,
+            batch=batch,
+        )
 
     def approve(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
         """Approve a draft. Returns the item and whether anything changed (False: was approved)."""
@@ -450,6 +491,28 @@ class ContentQueue:
         item_id = duplicate_id(first, canon)
         return None if item_id is None else self._load(s, item_id)
 
+    @staticmethod
+    def _duplicates_of(s: Session, canons: Collection[str]) -> dict[str, tuple[int, str]]:
+        """`duplicates`' rule for many canonical URLs at once (an import's batch, one query per
+        lookup): each of `canons` that is a duplicate -> the (id, state) of the oldest item it
+        repeats. The same two lookups as `duplicates.DUPLICATE_QUERIES`: a live item's URL, and
+        a link recorded on a published delivery."""
+        wanted = set(canons)
+        live = select(Item.canonical_url, Item.id, Item.state).where(
+            Item.canonical_url.in_(wanted), Item.state != ItemState.CANCELLED.value
+        )
+        posted = (
+            select(Delivery.posted_canonical_url, Item.id, Item.state)
+            .join(Item, Item.id == Delivery.item_id)
+            .where(Delivery.posted_canonical_url.in_(wanted))
+        )
+        found: dict[str, tuple[int, str]] = {}
+        for query in (live, posted):
+            for canon, item_id, state in s.execute(query):
+                if canon is not None and (canon not in found or item_id < found[canon][0]):
+                    found[canon] = (item_id, state)
+        return found
+
     def _insert(
         self,
         s: Session,
@@ -507,3 +570,36 @@ def _moved_event(
 def _described(change: Change) -> str:
     """An edit's change as the audit log words it: `title -> New words`."""
     return f"{change.name} -> {shorten(str(change.after))}"
+
+
+class _ItemRows:
+    """Items as `bulk.add_rows` adds them (a `bulk.BulkKind`): the same checks, rule for
+    duplicates and rows as `ContentQueue.add`, the duplicates of a batch found in one query."""
+
+    def __init__(self, queue: ContentQueue, allow_duplicate: bool) -> None:
+        self._queue = queue
+        self._allow_duplicate = allow_duplicate
+
+    def check(self, new: NewItem) -> NewItem:
+        check_new_item(new)
+        return new
+
+    def key(self, new: NewItem) -> Hashable | None:
+        return None if self._allow_duplicate else canonical_url(new.url)
+
+    def stored(
+        self, s: Session, batch: Sequence[NewItem], keys: Sequence[Hashable | None]
+    ) -> list[DuplicateItem | None]:
+        canons = [str(key) for key in keys if key is not None]
+        found = self._queue._duplicates_of(s, canons) if canons else {}
+        return [
+            DuplicateItem(new.url, *found[key]) if key in found else None
+            for new, key in zip(batch, keys, strict=True)
+        ]
+
+    def insert(self, s: Session, new: NewItem) -> ItemView:
+        # Duplicates were looked for, for the whole batch, by `stored`.
+        return ItemView.of(self._queue._insert(s, new, allow_duplicate=True))
+
+    def repeat_of(self, new: NewItem, earlier: ItemView) -> DuplicateItem:
+        return DuplicateItem(new.url, earlier.id, earlier.state)

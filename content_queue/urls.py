@@ -9,6 +9,7 @@ those strings.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import InvalidItem
@@ -42,6 +43,11 @@ TRACKING_PARAMETERS = frozenset(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _BLANK_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+# The functions below are pure and each row of an import asks them about its URL several times
+# (read, checked, compared for duplicates, stored): the answers for the latest URLs are kept
+# (an import of 50,000 rows spent most of its time re-parsing them). A refusal is not kept.
+_REMEMBERED = 4096
+_split = lru_cache(maxsize=_REMEMBERED)(urlsplit)
 
 
 def _is_tracking(name: str) -> bool:
@@ -49,10 +55,11 @@ def _is_tracking(name: str) -> bool:
     return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def validate_url(url: str) -> str:
     """Return the URL stripped of surrounding space, or raise InvalidItem if it is not http(s)."""
     cleaned = url.strip()
-    parts = urlsplit(cleaned)
+    parts = _split(cleaned)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise InvalidItem("url", f"{url!r} is not an http:// or https:// address")
     if _BLANK_OR_CONTROL.search(cleaned):
@@ -67,9 +74,10 @@ def validate_url(url: str) -> str:
     return cleaned
 
 
+@lru_cache(maxsize=_REMEMBERED)
 def canonical_url(url: str) -> str:
     """The form of `url` used to compare two links for dedupe (never shown or posted)."""
-    parts = urlsplit(validate_url(url))
+    parts = _split(validate_url(url))
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if ":" in host:  # an IPv6 literal: urlsplit drops its brackets, the URL needs them back

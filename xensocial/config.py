@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from content_queue.csvrecords import CsvLimits
+
 try:  # the standard library's tomllib as released on its own, but compiled: 3x faster
     import tomli as _toml  # (70 -> 22 ms for 1,000 channels, bench/config_load.py)
 except ImportError:  # pragma: no cover - the same parser and messages, only slower
@@ -44,6 +46,7 @@ from .config_editorial import EditorialConfig, parse_editorial
 from .config_feeds import FeedConfig, check_feed_category, parse_feeds
 from .config_health import HealthConfig, parse_health
 from .config_http import HttpConfig, parse_http
+from .config_imports import parse_imports
 from .config_intake import IntakeConfig, parse_intake
 from .config_metrics import MetricsConfig, parse_metrics
 from .config_paths import DEFAULT_DATA_DIR, DEMO_DATA_DIR, backend, data_dir, database_url
@@ -91,6 +94,7 @@ _TOP_KEYS = {
     "blackouts",
     "editorial",
     "categories",
+    "imports",
 }
 _PUBLISHING_KEYS = {
     "max_attempts",
@@ -148,6 +152,7 @@ class Settings:
     editorial: EditorialConfig = EditorialConfig()  # [editorial]: see config_editorial.py
     categories: tuple[str, ...] = ()  # `categories`: besides the built-in ones (item_rules.py)
     demo: bool = False  # the embedded demo, chosen because no file was named
+    imports: CsvLimits = CsvLimits()  # [imports]: how much of a CSV file is read (config_imports)
 
     @property
     def channel_names(self) -> list[str]:
@@ -358,6 +363,7 @@ class _Parser:
             editorial=parse_editorial(self, raw.get("editorial", {})),
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,
+            imports=parse_imports(self, raw.get("imports", {})),
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]
             ),

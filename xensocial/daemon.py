@@ -38,6 +38,8 @@ from .filemodes import config_file_warning, private_dir
 from .heartbeat import Beat, Heartbeat, heartbeat_path
 from .logs import bind_process, configure_logging
 from .publishing import Publisher
+from .start_imports import EXECUTOR as IMPORTS_EXECUTOR
+from .start_imports import StartImports
 from .stopping import SignalWatcher
 
 if TYPE_CHECKING:
@@ -116,6 +118,7 @@ class Daemon:
         self.replica: Any = None  # replicas.Replica: identity lock, solo jobs
         self.endpoint: Any = None  # reporting.http.Endpoint while serving, if any
         self.heartbeat: Heartbeat | None = None  # once the database is open
+        self.imports: StartImports | None = None  # the import_at_start job, once prepared
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -157,8 +160,8 @@ class Daemon:
             read_only=self.dry_run,
         )
         queue = ContentQueue(self.engine, evergreen_categories=s.editorial.evergreen_categories)
-        if s.import_at_start:
-            self._import(queue)
+        # Imported by a job once the scheduler runs (start_imports): never before the first slot.
+        self.imports = StartImports(s, queue, stop=self.stop, dry_run=self.dry_run)
         ledger = Ledger(self.engine)
         from .replicas import Replica, SoloFeedJobs
 
@@ -212,31 +215,6 @@ class Daemon:
                 f"needs {head} ({why}); run `xensocial db upgrade` first"
             )
 
-    def _import(self, queue: ContentQueue) -> None:
-        from content_queue.csvimport import parse_csv
-
-        names = [c.name for c in self.settings.channels]
-        for path in self.settings.import_at_start:
-            rows, errors = parse_csv(
-                path,
-                default_channels=names,
-                created_by=f"import_at_start@{self.settings.identity}",
-                timezone=self.settings.timezone,
-            )
-            if self.dry_run:
-                log.info("dry_run_would_import", file=str(path), rows=len(rows), bad=len(errors))
-                continue
-            result = queue.add_many(rows, skip_bad=True, path=str(path))
-            log.info(
-                "imported",
-                file=str(path),
-                added=len(result.added),
-                already_queued=len(result.duplicates),
-                bad=len(errors) + len(result.refused),
-            )
-            for error in [*errors, *result.refused][:10]:
-                log.warning("import_row_refused", file=str(path), detail=str(error))
-
     def _build_adapters(self) -> dict[str, Adapter]:
         from .adapters.factory import build_adapter
 
@@ -266,6 +244,7 @@ class Daemon:
             executors={
                 "default": ThreadPoolExecutor(max_workers=DEFAULT_WORKERS),
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
+                IMPORTS_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # import_at_start
                 **self.limits.executors(),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -279,6 +258,8 @@ class Daemon:
             self.feeds.schedule(self.scheduler)
         if self.coverage is not None:
             self.coverage.schedule(self.scheduler)
+        if self.imports is not None:
+            self.imports.schedule(self.scheduler)
         if not self.dry_run and self.channels:
             self.scheduler.add_job(
                 self._metrics_job,
@@ -478,6 +459,8 @@ class Daemon:
             while self._running and time.monotonic() < deadline:
                 self._running_cv.wait(deadline - time.monotonic())
             unfinished = self._running
+        if self.imports is not None:  # it stops within a batch of rows once `stop` is set
+            self.imports.wait(deadline - time.monotonic())
         if self.endpoint is not None:
             self.endpoint.stop()
         for adapter in self.adapters.values():

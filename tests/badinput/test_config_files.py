@@ -29,6 +29,7 @@ from xensocial.config_channels import CHANNEL_KEYS
 from xensocial.config_feeds import FEED_KEYS
 from xensocial.config_health import HEALTH_KEYS
 from xensocial.config_http import HTTP_KEYS
+from xensocial.config_imports import IMPORTS_KEYS
 from xensocial.config_intake import INTAKE_KEYS
 from xensocial.config_metrics import METRICS_KEYS
 from xensocial.config_report import COVERAGE_FEED_KEYS, REPORT_KEYS
@@ -84,6 +85,7 @@ BASE: dict[str, Any] = {
     },
     "http": {"listen": "127.0.0.1:9464", "enabled": True},
     "health": {"crashed_slots": 3, "stale_after": "90s"},
+    "imports": {"max_file_size": "50 MB", "max_row_length": "64 KB"},
     "coverage_feeds": [
         {
             "name": "news-xen",
@@ -145,6 +147,7 @@ CLOSED_TABLES: dict[Path_, set[str]] = {
     ("report",): set(REPORT_KEYS),
     ("http",): set(HTTP_KEYS),
     ("health",): set(HEALTH_KEYS),
+    ("imports",): set(IMPORTS_KEYS),
     ("coverage_feeds", 0): set(COVERAGE_FEED_KEYS),
     ("feeds", 0): set(FEED_KEYS),
     ("channels", 0): set(CHANNEL_KEYS),
@@ -203,6 +206,8 @@ def kind(value: Any) -> str:
 
 # Keys that accept more than the kind of their value in BASE.
 ALSO_ACCEPTED = {
+    ("imports", "max_file_size"): {"int"},  # a size in bytes, or text with a unit
+    ("imports", "max_row_length"): {"int"},
     **{("report", "competitors", name): {"str"} for name in BASE["report"]["competitors"]},
     **{("report", "themes", name): {"str"} for name in BASE["report"]["themes"]},
 }
@@ -295,6 +300,8 @@ BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
         [":9464", "localhost", "127.0.0.1:0", "127.0.0.1:70000", "::1:9464", "[nope]:1"]
     ),
     "intake.user_agent": st.sampled_from(["", " ", "two\nlines"]),
+    "imports.max_file_size": st.sampled_from(["", "lots", "50 TB", "-5 MB", "1 KB", "5 MB!"]),
+    "imports.max_row_length": st.sampled_from(["", "10", "64 kilobytes", "0 KB", "1.5"]),
 }
 
 

@@ -123,11 +123,12 @@ def test_csv_is_long_form_and_reads_back(report: Report) -> None:
 
 
 def test_a_text_that_looks_like_a_formula_is_defused() -> None:
-    from xensocial.reporting.render_csv import _cell
+    from xensocial.reporting.csv_writer import cell
 
-    assert _cell(FORMULA) == "'" + FORMULA
-    assert _cell(-3) == "-3"  # numbers are numbers
-    assert _cell(None) == "" and _cell(12.3456) == "12.35"
+    assert cell(FORMULA) == "'" + FORMULA
+    assert cell(-3) == "-3" and cell(-1.5) == "-1.50"  # numbers are numbers
+    assert cell("-3") == "'-3"  # a text is a text, whatever it looks like
+    assert cell(None) == "" and cell(12.3456) == "12.35"
 
 
 def test_json_is_the_dataclass(report: Report) -> None:

@@ -128,11 +128,11 @@ def import_(app: App, file: Path, skip_bad: bool, as_json: bool) -> None:
     from content_queue.coverage import ActivityStore
     from content_queue.coverage_csv import parse_activities_csv
 
-    parsed = parse_activities_csv(file, created_by=app.user)
+    rows = parse_activities_csv(file, created_by=app.user, limits=app.settings.imports)
     store = ActivityStore(app.engine, clock=app.clock)
     run_import(
         file,
-        parsed,
+        rows,
         store.add_many,
         noun="activity",
         skip_bad=skip_bad,

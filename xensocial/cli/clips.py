@@ -10,7 +10,7 @@ The helpers for days, months and CSV imports at the top are shared with `activit
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -112,7 +112,7 @@ def month_range(month: str | None) -> tuple[date | None, date | None]:
 
 def run_import(
     file: Path,
-    parsed: tuple[list[tuple[int, _Row]], list[RowError]],
+    rows: Iterable[tuple[int, _Row] | RowError],
     add_many: Callable[..., CoverageImport[Any]],
     *,
     noun: str,
@@ -120,15 +120,15 @@ def run_import(
     as_json: bool,
     describe: Callable[[Any], str],
 ) -> None:
-    """Add the parsed rows of a CSV file all at once (or the good ones, with `skip_bad`) and
-    say what was added, skipped as already there, and refused, each with its line number."""
+    """Add the rows of a CSV file, read as a stream, all at once (or the good ones, with
+    `skip_bad`; a file with no good row at all is refused either way) and say what was added,
+    skipped as already there, and refused, each with its line number."""
     from content_queue.errors import ImportFailed
 
-    rows, bad = parsed
-    if bad and (not skip_bad or not rows):
-        raise ImportFailed(str(file), bad)
     result = add_many(rows, skip_bad=skip_bad, path=str(file))
-    refused = sorted([*bad, *result.refused], key=lambda e: e.line)
+    refused = sorted(result.refused, key=lambda e: e.line)
+    if refused and not result.added and not result.duplicates:
+        raise ImportFailed(str(file), refused)  # nothing was written: no row was good
     if as_json:
         emit_json(
             {
@@ -328,11 +328,13 @@ def import_(app: App, file: Path, skip_bad: bool, as_json: bool) -> None:
     from content_queue.coverage import ClipStore
     from content_queue.coverage_csv import parse_clips_csv
 
-    parsed = parse_clips_csv(file, today=local_today(app), created_by=app.user)
+    rows = parse_clips_csv(
+        file, today=local_today(app), created_by=app.user, limits=app.settings.imports
+    )
     store = ClipStore(app.engine, clock=app.clock)
     run_import(
         file,
-        parsed,
+        rows,
         store.add_many,
         noun="clip",
         skip_bad=skip_bad,

@@ -6,7 +6,7 @@ leaves the database exactly as it was, then makes one call to the queue API.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -422,35 +422,54 @@ def _edit_channel_text(
 
 
 def _checked_rows(
-    app: App, rows: list[tuple[int, NewItem]], *, draft: bool
-) -> tuple[list[tuple[int, NewItem]], list[RowError], list[int]]:
-    """The rows that may go in, a RowError for each other row, and the lines made drafts for
-    having no words. A row may go in when its category is known (`item_rules`) and its item fits
-    every channel it targets; it goes in as a draft when `draft`, or when it has neither title
-    nor text (the daemon never posts a bare link)."""
+    app: App,
+    rows: Iterable[tuple[int, NewItem] | RowError],
+    *,
+    draft: bool,
+    no_words: set[int],
+) -> Iterator[tuple[int, NewItem] | RowError]:
+    """The rows as read, one at a time: a row whose category is not a known one (`item_rules`)
+    made a RowError, the others with their category as known, and as a draft when `draft` or
+    when it has neither title nor text (the daemon never posts a bare link; its line is added to
+    `no_words`). Whether an item fits its channels is `_unfit`'s, asked of new rows only."""
     from dataclasses import replace
 
     from content_queue.errors import InvalidItem, RowError
 
     from ..item_rules import check_category, known_categories, wordless
-    from ..rendering import TextTooLong
 
     known = known_categories(app.settings)
-    good: list[tuple[int, NewItem]] = []
-    bad: list[RowError] = []
-    no_words: list[int] = []
-    for line, new in rows:
+    for entry in rows:
+        if isinstance(entry, RowError):
+            yield entry
+            continue
+        line, new = entry
         try:
-            new = replace(new, category=check_category(new.category, known))
-            check_fits_channels(app.settings, new, new.channels)
-        except (InvalidItem, TextTooLong) as exc:
-            bad.append(RowError(line, str(exc)))
+            category = check_category(new.category, known)
+        except InvalidItem as exc:
+            yield RowError(line, str(exc))
             continue
         bare = not draft and wordless(new.title, new.text)
         if bare:
-            no_words.append(line)
-        good.append((line, replace(new, draft=True) if draft or bare else new))
-    return good, bad, no_words
+            no_words.add(line)
+        if category != new.category or draft or bare:  # (replace costs: 50,000 rows a file)
+            new = replace(new, category=category, draft=new.draft or draft or bare)
+        yield line, new
+
+
+def _unfit(app: App) -> Callable[[NewItem], str | None]:
+    """Why a row's item does not fit every channel it targets, or None: asked of each row
+    about to be added (not of a duplicate, which nothing renders)."""
+    from ..rendering import TextTooLong
+
+    def problem(new: NewItem) -> str | None:
+        try:
+            check_fits_channels(app.settings, new, new.channels)
+        except TextTooLong as exc:
+            return str(exc)
+        return None
+
+    return problem
 
 
 @queue.command("import")
@@ -475,26 +494,29 @@ def import_(
     always refused). Duplicates are skipped and reported. A row with neither title nor text is
     imported as a draft (the daemon never posts a bare link), and so is every row with --draft.
     """
-    from content_queue.csvimport import parse_csv
+    from content_queue.csvimport import iter_csv
     from content_queue.errors import ImportFailed
 
     names = app.settings.channel_names
-    rows, bad = parse_csv(
+    rows = iter_csv(  # read as it is added: one batch of rows in memory at a time
         file,
         default_channels=names,
         known_channels=names,
         created_by=app.user,
         timezone=app.settings.timezone,
+        limits=app.settings.imports,
     )
-    rows, unfit, bare = _checked_rows(app, rows, draft=draft)
-    no_words = set(bare)
-    bad = sorted([*bad, *unfit], key=lambda e: e.line)
-    if bad and (not skip_bad or not rows):
-        raise ImportFailed(str(file), bad)
+    no_words: set[int] = set()
     result = app.queue.add_many(
-        rows, skip_bad=skip_bad, allow_duplicate=allow_duplicate, path=str(file)
+        _checked_rows(app, rows, draft=draft, no_words=no_words),
+        skip_bad=skip_bad,
+        allow_duplicate=allow_duplicate,
+        path=str(file),
+        admit=_unfit(app),
     )
-    refused = sorted([*bad, *result.refused], key=lambda e: e.line)
+    refused = sorted(result.refused, key=lambda e: e.line)
+    if refused and not result.added and not result.duplicates:
+        raise ImportFailed(str(file), refused)  # nothing was written: no row was good
     if as_json:
         emit_json(
             {

@@ -6,12 +6,13 @@ times in ISO 8601 UTC (`2026-03-02T09:30:00Z`); a figure the network did not giv
 cell, never 0, so a spreadsheet's averages are not dragged down by counts nobody made. Rows are
 streamed from the database to the file (a server-side cursor on PostgreSQL), so a year of
 samples never sits in memory. Filters: a channel, and a window [since, until) on the time the
-row is about (published, or taken).
+row is about (published, or taken). Written by `csv_writer.CsvWriter`, the program's one CSV
+writer: a text cell that a spreadsheet would run as a formula (a title from a feed starting with
+`=`, `+`, `-` or `@`) is prefixed with `'`.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from content_queue.schema import Delivery, EngagementSample, FollowerSample
 
+from .csv_writer import CsvWriter
 from .published import AnyRow, AnySelect, PublishedPost, published_posts
 
 __all__ = ["KINDS", "Window", "export_csv"]
@@ -172,11 +174,11 @@ KINDS: dict[str, _Kind] = {
 def export_csv(conn: Connection, what: str, out: IO[str], window: Window = Window()) -> int:
     """Write the `what` rows within `window` to `out` as CSV; the number of rows written."""
     kind = KINDS[what]
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(kind.header)
     written = 0
     for row in _stream(conn, kind.query(window)):
-        # csv writes None as an empty cell: a count the network did not give stays empty.
+        # None is an empty cell: a count the network did not give stays empty.
         writer.writerow(kind.row(row))
         written += 1
     return written

@@ -4,40 +4,23 @@ One table, `section,key,metric,value`, so that every section fits the same four 
 spreadsheet's pivot table can rebuild any view: `section` names the table (`posts_by_channel`,
 `engagement_by_channel`, `followers`, `voice`, ...), `key` the row inside it (a channel, a
 category, a rank...), `metric` the figure and `value` the figure itself. A missing figure is an
-empty value, never 0. A text that a spreadsheet would take for a formula (starting with `=`,
-`+`, `-`, `@`) is prefixed with `'`, since titles come from feeds. docs/reports.md lists the
-sections and their metrics.
+empty value, never 0. Cells are written by `csv_writer.CsvWriter`, the program's one CSV writer:
+a text a spreadsheet would take for a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is
+prefixed with `'`, since titles come from feeds. docs/reports.md lists the sections and their
+metrics.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
-from datetime import date, datetime
 from typing import Any
 
+from .csv_writer import CsvWriter
 from .model import Counters, Report
 
 __all__ = ["csv_rows", "render_csv"]
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.2f}"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value)
-    if isinstance(value, str) and text.startswith(_FORMULA):
-        return "'" + text
-    return text
 
 
 def _flat(record: Any, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, object]]:
@@ -112,8 +95,8 @@ def csv_rows(report: Report) -> Iterator[Row]:
 
 def render_csv(report: Report) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = CsvWriter(out)
     writer.writerow(("section", "key", "metric", "value"))
-    for section, key, metric, value in csv_rows(report):
-        writer.writerow((section, _cell(key), metric, _cell(value)))
+    for row in csv_rows(report):
+        writer.writerow(row)
     return out.getvalue()

@@ -1,0 +1,166 @@
+"""The daemon's `import_at_start`: the configuration's CSV files added to the queue by a job of
+their own, once the scheduler runs.
+
+Why a job, and not a step of the start-up: a large file (50,000 rows) then held up the first
+slot for minutes, and as the signal handlers were not installed yet, a SIGTERM meanwhile killed
+the process (exit 143). Now the job runs in a thread of its own (the scheduler's `imports`
+executor, `EXECUTOR`) while slots run in theirs; it commits a batch of rows at a time (a slot
+waits at most one batch for SQLite's write lock), and it looks at the stop flag between
+batches: a stop ends it within one batch, keeping what was committed (the next start skips
+those rows as already queued), and the daemon waits for it before it closes the database.
+
+Files are read as a stream within `[imports]` (`content_queue.csvrecords`): a file too large or
+not CSV text is refused as a whole; bad rows are skipped. The rows' duplicates are looked for a
+batch at a time, so importing the same file at every start stays cheap.
+
+Log lines: `importing` (a file begins), `imported` (file, added, already_queued, bad),
+`import_row_refused` (the first 10 bad rows of a file), `import_refused` (a file refused as a
+whole), `import_stopped` (a stop cut it short), `import_failed` (an unexpected error: the
+daemon goes on), `dry_run_would_import`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from content_queue.errors import DuplicateItem, FileRefused, RowError
+
+if TYPE_CHECKING:
+    from content_queue.queue import ContentQueue
+    from content_queue.views import ItemView
+
+    from .config import Settings
+
+__all__ = ["BATCH", "EXECUTOR", "StartImports"]
+
+EXECUTOR = "imports"  # the scheduler executor (one thread) the job runs in
+BATCH = 100  # rows per transaction: how long a slot may wait for the write lock
+_SHOWN_ERRORS = 10  # bad rows logged per file (the rest are counted)
+
+log = structlog.get_logger("xensocial.imports")
+
+
+class _Tally:
+    """What an import did, counted (a `bulk.BulkOutcome` that keeps no rows: a 50,000-row file
+    costs the daemon no memory it keeps), with the first bad rows to log."""
+
+    def __init__(self) -> None:
+        self.added = 0
+        self.duplicates = 0
+        self.refused = 0
+        self.first_errors: list[RowError] = []
+
+    def on_added(self, line: int, view: ItemView) -> None:
+        self.added += 1
+
+    def on_duplicate(self, line: int, duplicate: DuplicateItem) -> None:
+        self.duplicates += 1
+
+    def on_refused(self, error: RowError) -> None:
+        self.refused += 1
+        if len(self.first_errors) < _SHOWN_ERRORS:
+            self.first_errors.append(error)
+
+
+class StartImports:
+    """The `import_at_start` job (see the module docstring): `schedule` it, `wait` for it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        queue: ContentQueue,
+        *,
+        stop: threading.Event,
+        dry_run: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.queue = queue
+        self.stop = stop
+        self.dry_run = dry_run
+        self._done = threading.Event()
+        if not settings.import_at_start:
+            self._done.set()
+
+    def schedule(self, scheduler: Any) -> None:
+        """One `date` job, due now, in the `EXECUTOR` pool (which the scheduler must have)."""
+        if self.settings.import_at_start:
+            scheduler.add_job(self.run, "date", id="import_at_start", executor=EXECUTOR)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the job to end (or never to start); whether it did."""
+        return self._done.wait(max(timeout, 0.0))
+
+    def run(self) -> None:
+        """Import each file in turn, until done or stopped; never raises."""
+        try:
+            for path in self.settings.import_at_start:
+                if self.stop.is_set():
+                    log.info("import_stopped", file=str(path), reason="stop requested")
+                    return
+                self._file(path)
+        except Exception:
+            log.exception("import_failed")
+        finally:
+            self._done.set()
+
+    def _rows(self, path: Path) -> Iterator[tuple[int, Any] | RowError]:
+        from content_queue.csvimport import iter_csv
+
+        names = [c.name for c in self.settings.channels]
+        return iter_csv(
+            path,
+            default_channels=names,
+            created_by=f"import_at_start@{self.settings.identity}",
+            timezone=self.settings.timezone,
+            limits=self.settings.imports,
+        )
+
+    def _file(self, path: Path) -> None:
+        shown = str(path)
+        log.info("importing", file=shown)
+        tally = _Tally()
+        try:
+            if self.dry_run:
+                rows, bad = self._count(self._rows(path))
+                log.info("dry_run_would_import", file=shown, rows=rows, bad=bad)
+                return
+            finished = self.queue.import_rows(
+                self._rows(path),
+                tally,
+                skip_bad=True,
+                path=shown,
+                commit_each_batch=True,
+                stop=self.stop.is_set,
+                batch=BATCH,
+            )
+        except FileRefused as exc:
+            log.warning("import_refused", file=shown, reason=exc.problem)
+            return
+        counts = {
+            "added": tally.added,
+            "already_queued": tally.duplicates,
+            "bad": tally.refused,
+        }
+        if finished:
+            log.info("imported", file=shown, **counts)
+        else:
+            log.info("import_stopped", file=shown, reason="stop requested", **counts)
+        for error in tally.first_errors:
+            log.warning("import_row_refused", file=shown, detail=str(error))
+
+    def _count(self, rows: Iterable[tuple[int, Any] | RowError]) -> tuple[int, int]:
+        """Good and bad rows, read without keeping them (a dry run writes nothing)."""
+        good = bad = 0
+        for n, entry in enumerate(rows):
+            if n % 1000 == 0 and self.stop.is_set():
+                break
+            if isinstance(entry, RowError):
+                bad += 1
+            else:
+                good += 1
+        return good, bad
