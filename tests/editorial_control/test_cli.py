@@ -303,9 +303,9 @@ def test_retry_and_resolve_through_the_cli_are_logged(cli: CliHarness) -> None:
         ("unknown", "daemon"),
         ("resolve", "ops"),
     ]
-    # What it said is recorded as the daemon renders it (here: the link alone, no title).
+    # What it said is recorded as the daemon renders it (the title, then the link).
     assert entries[-1]["detail"] == (
-        "recorded as published: https://social.example/9; posted: 'https://example.org/r'"
+        "recorded as published: https://social.example/9; posted: 'Title https://example.org/r'"
     )
 
 
