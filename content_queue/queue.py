@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import exists, func, select, text
+from sqlalchemy import exists, func, select, text, union_all
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -495,8 +495,8 @@ class ContentQueue:
     def _duplicates_of(s: Session, canons: Collection[str]) -> dict[str, tuple[int, str]]:
         """`duplicates`' rule for many canonical URLs at once (an import's batch, one query per
         lookup): each of `canons` that is a duplicate -> the (id, state) of the oldest item it
-        repeats. The same two lookups as `duplicates.DUPLICATE_QUERIES`: a live item's URL, and
-        a link recorded on a published delivery."""
+        repeats. The same two lookups as `duplicates.DUPLICATE_QUERIES` (a live item's URL, and
+        a link recorded on a published delivery), in one statement per batch."""
         wanted = set(canons)
         live = select(Item.canonical_url, Item.id, Item.state).where(
             Item.canonical_url.in_(wanted), Item.state != ItemState.CANCELLED.value
@@ -507,10 +507,11 @@ class ContentQueue:
             .where(Delivery.posted_canonical_url.in_(wanted))
         )
         found: dict[str, tuple[int, str]] = {}
-        for query in (live, posted):
-            for canon, item_id, state in s.execute(query):
-                if canon is not None and (canon not in found or item_id < found[canon][0]):
-                    found[canon] = (item_id, state)
+        # One statement; the union's column types are lost on the way, so they are said here.
+        rows = cast("list[tuple[str | None, int, str]]", s.execute(union_all(live, posted)).all())
+        for canon, item_id, state in rows:
+            if canon is not None and (canon not in found or item_id < found[canon][0]):
+                found[canon] = (item_id, state)
         return found
 
     def _insert(
