@@ -92,7 +92,8 @@ _COMMANDS = {
     ),
     "preview": Lazy(
         _from("networks", "preview"),
-        "Show the exact text ID would be posted as, and its length against the channel's limit.",
+        "Show the exact text ID would be posted as, and its length against the channel's limit "
+        "(and its size in bytes where the network caps that too: Bluesky's 3,000).",
     ),
     "queue": Lazy(_queue, "Add, review and change the items waiting to be posted."),
     "report": Lazy(
