@@ -118,14 +118,22 @@ def populate(engine: Engine, channels: int, posts: int, year: int = 0) -> dict[s
     def published(i: int) -> datetime:
         return begin + step * (i - first)
 
+    def words(i: int) -> tuple[str, str]:
+        """Item `i`'s title and text (its own generator: a delivery's record repeats them)."""
+        own = random.Random(f"{year}:{i}")
+        return f"Post {i}: " + " ".join(own.sample(WORDS, 3)), "Notes on " + " ".join(
+            own.sample(WORDS, 4)
+        )
+
     def items() -> Iterator[dict[str, Any]]:
         for i in range(first + 1, first + posts + 1):
             url = f"https://xenproject.org/bench/{i}"
             at = published(i) - timedelta(hours=2)
+            title, text = words(i)
             yield {
                 "id": i, "url": url, "canonical_url": canonical_url(url),
-                "title": f"Post {i}: " + " ".join(rng.sample(WORDS, 3)),
-                "text": "Notes on " + " ".join(rng.sample(WORDS, 4)),
+                "title": title,
+                "text": text,
                 "category": "announcement" if i % 10 == 0 else rng.choice(("news", "event")),
                 "tags": ["xen"], "source": "csv", "priority": 0, "not_before": None,
                 "expires_at": None, "state": "approved", "created_at": at, "created_by": "bench",
@@ -145,7 +153,20 @@ def populate(engine: Engine, channels: int, posts: int, year: int = 0) -> dict[s
                 "remote_url": None if failed else f"https://net.example/{i}",
                 "published_at": None if failed else at, "sort_priority": 0,
                 "sort_created_at": at, "updated_at": at,
+                **posted(i, failed),
             }  # fmt: skip
+
+    def posted(i: int, failed: bool) -> dict[str, Any]:
+        """A published delivery's record of what went out (migration 0008); a failed one has
+        none (every row of one insert has the same keys)."""
+        if failed:
+            return dict.fromkeys(("posted_title", "posted_text", "posted_url",
+                                  "posted_canonical_url", "posted_tags"))  # fmt: skip
+        title, text = words(i)
+        url = f"https://xenproject.org/bench/{i}?utm_source=bench"
+        return {"posted_title": title, "posted_text": f"{text}\n\n{url}\n\n#xen",
+                "posted_url": url, "posted_canonical_url": canonical_url(url),
+                "posted_tags": ["xen"]}  # fmt: skip
 
     def samples() -> Iterator[dict[str, Any]]:
         for i in range(first + 1, first + posts + 1):

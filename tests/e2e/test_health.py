@@ -138,6 +138,7 @@ def test_with_its_data_directory_moved_away_health_creates_nothing(tmp_path: Pat
     data.mkdir()
     site, port = Site(data, "0s"), free_port()
     serving(site, port)
+    site.config.write_text(site.config.read_text() + FAST)  # a tick every 10 s
     config = shutil.copy(site.config, tmp_path / "xensocial.toml")  # it goes with the folder
     base = f"http://127.0.0.1:{port}"
     site.add_items(0)  # a migrated database, nothing to post
@@ -154,11 +155,20 @@ def test_with_its_data_directory_moved_away_health_creates_nothing(tmp_path: Pat
         )
         assert not data.exists()  # no folder, no database, no heartbeat made
 
-        status, _, body = get(base + "/healthz")  # the daemon: unhealthy, and why
-        answer = json.loads(body)
+        answers: list[tuple[int, dict[str, object]]] = []
+
+        def heartbeat_has_nowhere_to_go() -> bool:
+            status, _, body = get(base + "/healthz")  # the daemon: unhealthy, and why
+            answers.append((status, json.loads(body)))
+            return "cannot be written" in str(answers[-1][1]["reason"])
+
+        # The daemon finds out at its next write of the heartbeat: its next tick, a third of
+        # `stale_after` at most; until then /healthz already says the database does not answer.
+        assert site.wait_for(heartbeat_has_nowhere_to_go, 30, 0.2), answers[-1:]
+        status, answer = answers[-1]
         assert status == 503 and answer["database"] == "unreachable", answer
-        assert "the database does not answer" in answer["reason"], answer
-        assert "cannot be written" in answer["reason"], answer  # its heartbeat has nowhere to go
+        assert "the database does not answer" in str(answer["reason"]), answer
+        assert all(s == 503 and a["database"] == "unreachable" for s, a in answers), answers
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(15) == 0, (moved / "run-1.log").read_text()[-3000:]
         assert not data.exists()

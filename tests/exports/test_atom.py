@@ -113,3 +113,25 @@ def test_text_xml_cannot_carry_is_dropped_not_fatal(engine: Engine, clock: FakeC
     feed = parse(atom_feed(posts, channel=None, now=clock()))
     [entry] = feed.entries
     assert (entry.title, entry.content[0].value) == ("Bell and <tags> & ümlauts", "formfeed")
+
+
+def test_a_post_without_a_record_still_makes_an_entry(engine: Engine, clock: FakeClock) -> None:
+    """A published delivery whose record holds no words or link (a row written by hand, or by
+    a tool that skipped the record) is an entry titled by its channel, not a failed feed."""
+    from sqlalchemy import update
+
+    from content_queue.schema import Delivery
+
+    queue, ledger = ContentQueue(engine, clock), Ledger(engine, clock)
+    item = queue.add(NewItem(url="https://example.org/bare", channels=["alpha"], title="Bare"))
+    [delivery] = item.deliveries
+    ledger.begin_publish(delivery.id, "test", utc(2030, 1, 1))
+    ledger.mark_published(delivery.id, remote_id="1", remote_url=None, published_at=clock())
+    with engine.begin() as conn:
+        conn.execute(update(Delivery).values(posted_title=None, posted_text=None, posted_url=None))
+        posts = latest_posts(conn, channel=None, limit=50)
+    feed = feedparser.parse(atom_feed(posts, channel=None, now=clock()))
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    [entry] = feed.entries
+    assert entry.title == entry.content[0].value == "A post on alpha", entry
+    assert not entry.get("links"), entry

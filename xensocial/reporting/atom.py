@@ -132,10 +132,14 @@ def _add_entry(fg: Any, post: PublishedPost) -> None:  # feedgen has no type hin
     # order="append": the default, "prepend", would reverse our newest-first order.
     entry = fg.add_entry(_entry_class()(), order="append")
     entry.id(f"{TAG_AUTHORITY}:post/{post.idempotency_key}")
-    entry.title(_xml_text(post.title) or post.url)
-    if post.text:
-        entry.content(_xml_text(post.text), type="text")
-    entry.link(href=post.url, rel="alternate", title="The linked page")
+    # A record without words or link (none is written so, but a feed must not fail on one
+    # row) still makes an entry: feedgen refuses an entry without a title.
+    title = _xml_text(post.title) or post.url or f"A post on {post.channel}"
+    entry.title(title)
+    if post.text or not post.url:  # Atom: an entry has content, or an alternate link
+        entry.content(_xml_text(post.text) or title, type="text")
+    if post.url:
+        entry.link(href=post.url, rel="alternate", title="The linked page")
     related = public_post_link(post.remote_url, post.channel)
     if related:
         entry.link(href=related, rel="related", title=f"The post on {post.channel}")
@@ -158,7 +162,7 @@ def _entry_class() -> type[Any]:
     class WholeLinksEntry(FeedEntry):  # type: ignore[misc]  # feedgen is untyped
         def atom_entry(self, extensions: bool = True) -> Any:
             element = super().atom_entry(extensions)
-            for link_element, link in zip(element.findall("link"), self.link(), strict=True):
+            for link_element, link in zip(element.findall("link"), self.link() or [], strict=True):
                 for key in ("rel", "type", "hreflang", "title", "length"):
                     if link.get(key):
                         link_element.set(key, str(link[key]))
