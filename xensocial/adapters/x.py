@@ -22,12 +22,11 @@ usage cap reached: ..."), on posts and reads alike, so the channel pauses until 
 matches the item's URL against each post's expanded links (X wraps every link in t.co), then
 the exact text. `lookup_is_reliable` is False: the timeline is eventually consistent (a post
 just created can be missing from it for a while), so "not found" right after an attempt does
-not prove "not posted". `lookup_settles` is True: once the settle period (`[publishing]
-settle`, 5 minutes) has passed since the attempt and at least two reads found nothing, the
-post is taken as absent and sent again (`xensocial.in_doubt`; the residual risk is in
-docs/reliability.md). A timeline the app's access tier may not read (403) raises
-`LookupUnavailable`: such a delivery goes to a person. (X's own duplicate-content check is a
-second line of defence, not one we rely on.)
+not prove "not posted". `lookup_settles` is True: once `[publishing] settle` has passed since
+the attempt and two reads found nothing, the post is taken as absent (`xensocial.in_doubt`;
+the residual risk is in docs/reliability.md). A timeline the access tier may not read (403)
+raises `LookupUnavailable`: the delivery goes to a person. (X's own duplicate-content check is
+a second line of defence, not one we rely on.)
 
 Engagement: `GET /2/tweets`, up to 100 ids a call, which X bills per post read: the metrics
 budget counts one read per id (`engagement_reads`), one per follower count. Reposts are
@@ -240,11 +239,8 @@ class XAdapter(Adapter):
             text = _messages(exc)
             if private:
                 raise _FieldsRefused(text) from None
-            if lookup:
-                raise LookupUnavailable(
-                    f"{action}: X refused access (403), the app's access level may not read "
-                    f"the account's posts: {text}"
-                ) from None
+            if lookup:  # the access tier may not read timelines: asking again will not help
+                raise LookupUnavailable(f"{action}: X refused access (403): {text}") from None
             if not posting:
                 raise AuthError(
                     f"{action}: X refused access (403), the app's access level or permissions "
