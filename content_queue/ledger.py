@@ -17,6 +17,7 @@ slot or delivery cannot both win:
   `mark_published` (and `resolve`) write what went out (`views.Posted`) in the same statement
   that sets `published`, so a published delivery never lacks its record;
 - `count_attempt` renews the lease before each retry, only while the owner still holds it;
+- `note_absent` counts a lookup that did not find a post in doubt (`xensocial.in_doubt`);
 - `take_over` moves an abandoned delivery (its lease expired) to a new owner, so the
   reconciling process then finishes it as that owner (a row another process is taking over at
   that instant is skipped, not waited for).
@@ -29,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -46,6 +47,7 @@ from .views import DeliveryView, ItemView, Posted
 
 __all__ = [
     "ChannelStatus",
+    "InDoubt",
     "InFlight",
     "Ledger",
     "SlotRecord",
@@ -172,6 +174,15 @@ class InFlight:
 
     delivery: DeliveryView
     item: ItemView
+
+
+@dataclass(frozen=True)
+class InDoubt:
+    """What a delivery in doubt holds: when its latest attempt began, and how many lookups
+    since read the network without finding its post (`Ledger.note_absent`)."""
+
+    attempted_at: datetime
+    absent_reads: int
 
 
 @dataclass(frozen=True)
@@ -354,6 +365,8 @@ class Ledger(ChannelPauses, ChannelBlackouts):
                 lease_expires_at=lease_until,
                 attempts=Delivery.attempts + 1,
                 updated_at=self._clock(),
+                attempted_at=self._clock(),
+                absent_reads=0,
             )
         )
         if getattr(result, "rowcount", 0) != 1:
@@ -372,7 +385,13 @@ class Ledger(ChannelPauses, ChannelBlackouts):
         `lease_until`: a retry after a long wait must not start a network call on a delivery
         another process has taken over since. Whether it did."""
         conditions = [Delivery.id == delivery_id]
-        values: dict[str, Any] = {"attempts": Delivery.attempts + 1, "updated_at": self._clock()}
+        now = self._clock()
+        values: dict[str, Any] = {
+            "attempts": Delivery.attempts + 1,
+            "updated_at": now,
+            "attempted_at": now,  # a post this attempt makes is newer: lookups start over
+            "absent_reads": 0,
+        }
         if owner is not None:
             conditions += [
                 Delivery.owner == owner,
@@ -447,6 +466,30 @@ class Ledger(ChannelPauses, ChannelBlackouts):
             audit=(Action.UNKNOWN, owner, f"unknown: {error}"),
             last_error=error,
         )
+
+    def note_absent(self, delivery_id: int, *, owner: str, at: datetime) -> InDoubt | None:
+        """Count one lookup, made at `at` by `owner`, that read the network and did not find
+        the delivery's post; what the delivery now holds (None: `owner` no longer holds it).
+
+        A delivery from before migration 0009 has no attempt time: `at` stands in, which only
+        makes the wait longer."""
+        with self._sessions.begin() as s:
+            row = s.execute(
+                update(Delivery)
+                .where(
+                    Delivery.id == delivery_id,
+                    Delivery.state == DeliveryState.PUBLISHING.value,
+                    Delivery.owner == owner,
+                )
+                .values(
+                    absent_reads=Delivery.absent_reads + 1,
+                    attempted_at=func.coalesce(
+                        Delivery.attempted_at, literal(at, Delivery.attempted_at.type)
+                    ),
+                )
+                .returning(Delivery.attempted_at, Delivery.absent_reads)
+            ).one_or_none()
+        return None if row is None else InDoubt(attempted_at=row[0] or at, absent_reads=row[1])
 
     def take_over(
         self, delivery_id: int, owner: str, *, now: datetime, lease_until: datetime

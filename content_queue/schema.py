@@ -189,6 +189,11 @@ class Delivery(Base):
     # process may reconcile it once the lease has expired).
     owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None]
+    # A post in doubt (migration 0009): when the latest attempt began (its post, if any, was
+    # made after this), and how many lookups since read the account's posts without finding
+    # it. A network whose lookup settles proves absence only with both (`xensocial.in_doubt`).
+    attempted_at: Mapped[datetime | None]
+    absent_reads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Copies of the item's ordering fields, so one index walks a channel's pending deliveries
     # in selection order; the queue API keeps them equal to the item's.
     sort_priority: Mapped[int] = mapped_column(Integer, default=0)

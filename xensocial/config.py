@@ -101,6 +101,7 @@ _PUBLISHING_KEYS = {
     "backoff",
     "backoff_max",
     "lease",
+    "settle",
     "timeout",
     "max_items_per_slot",
     "posts_at_once",
@@ -115,6 +116,9 @@ class PublishingConfig:
     backoff: timedelta = timedelta(seconds=2)  # first wait between tries; doubles each time
     backoff_max: timedelta = timedelta(seconds=30)
     lease: timedelta = timedelta(minutes=5)  # how long a publishing delivery is ours alone
+    # How long after an attempt a network whose lookup settles (X) surely shows its post: a
+    # post still not found then (and read at least twice) was not made. See `in_doubt`.
+    settle: timedelta = timedelta(minutes=5)
     timeout: timedelta = timedelta(seconds=10)  # network connect/read timeout per request
     max_items_per_slot: int = 5  # items a slot may try when the network rejects them
     # Posts this process sends to one network at the same time (a slot storm: many channels
@@ -417,7 +421,7 @@ class _Parser:
                     f"publishing.{key}", f"expected a whole number of at least 1, got {value!r}"
                 )
         positive = {}
-        for key, default in (("lease", d.lease), ("timeout", d.timeout)):
+        for key, default in (("lease", d.lease), ("settle", d.settle), ("timeout", d.timeout)):
             positive[key] = self.duration(table, key, default, "publishing.")
             if positive[key] <= timedelta(0):  # every post would fail, or lose its owner at once
                 raise self.fail(
@@ -428,6 +432,7 @@ class _Parser:
             backoff=self.duration(table, "backoff", d.backoff, "publishing."),
             backoff_max=self.duration(table, "backoff_max", d.backoff_max, "publishing."),
             lease=positive["lease"],
+            settle=positive["settle"],
             timeout=positive["timeout"],
             max_items_per_slot=per_slot,
             posts_at_once=self.posts_at_once(

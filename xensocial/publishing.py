@@ -20,9 +20,12 @@ One slot, in order (each ledger step is its own committed transaction):
 
 A crash between 2 and 5 leaves the delivery `publishing`. Reconciliation (`reconcile.py`, run
 at start-up, and before each slot for that channel's expired leases and our own leftovers) asks
-the adapter whether the post is out: found -> published; not found and the adapter's lookup is
-reliable -> back to pending (safe to retry); not found otherwise -> `unknown`, for a person. A
-delivery is never sent again blindly.
+the adapter whether the post is out: found -> published; proved absent -> back to pending (safe
+to retry); cannot tell -> `unknown`, for a person. A delivery is never sent again blindly. What
+a "not found" proves (at once for a reliable lookup, after a settle period and two reads for
+X's, never for the others) is decided in one place, `in_doubt.py`, for reconciliation and for
+a lost answer within a slot alike; too early to tell, the delivery stays `publishing` under our
+lease and is asked again at the channel's next slot.
 
 Errors within a slot: transient ones are retried with exponential backoff (and when the failed
 try may have reached the network, the post is looked up before it is sent again); a rejection
@@ -63,6 +66,7 @@ from .adapters.base import (
     TransientError,
 )
 from .editorial import SlotChooser
+from .in_doubt import Outcome, look_up
 from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, posted_record, reconcile_in_flight
 
 if TYPE_CHECKING:
@@ -301,14 +305,9 @@ class Publisher:
                 return _Ended(_Done.FAILED, f"taken over by another process; last: {last_error}")
             try:
                 if maybe_out:
-                    found = adapter.find_published(post, since=since)
-                    if found is not None:
-                        return self._published(delivery, post, found, ilog, "found after an error")
-                    if not adapter.lookup_is_reliable:
-                        error = f"{last_error}; not found, and {adapter.name} lookups cannot prove it is not out"
-                        self.ledger.mark_unknown(delivery.id, error, owner=self.identity)
-                        ilog.error("post_unknown", reason=error)
-                        return _Ended(_Done.FAILED, f"unknown: {error}")
+                    ended = self._in_doubt(adapter, delivery, post, since, last_error, ilog)
+                    if ended is not None:
+                        return ended
                     maybe_out = False  # proved absent: sending again is safe
                 result = adapter.publish(post)
                 return self._published(delivery, post, result, ilog, None)
@@ -374,21 +373,58 @@ class Publisher:
         reason = f"{attempts} attempt(s) failed; last: {last_error}"
         if maybe_out:
             try:
-                found = adapter.find_published(post, since=since)
+                ended = self._in_doubt(adapter, delivery, post, since, reason, ilog)
             except AdapterError as exc:
                 reason += f"; lookup failed ({exc}): left for reconciliation"
                 self._left.add(delivery.id)
                 ilog.error("post_failed", reason=reason)
                 return _Ended(_Done.FAILED, reason)  # still `publishing`, under our lease
-            if found is not None:
-                return self._published(delivery, post, found, ilog, "found after an error")
-            if not adapter.lookup_is_reliable:
-                self.ledger.mark_unknown(delivery.id, reason, owner=self.identity)
-                ilog.error("post_unknown", reason=reason)
-                return _Ended(_Done.FAILED, f"unknown: {reason}")
+            if ended is not None:
+                return ended
         self.ledger.release(delivery.id, reason, owner=self.identity)
         ilog.error("post_failed", reason=reason, released=True)
         return _Ended(_Done.FAILED, reason)
+
+    def _in_doubt(
+        self,
+        adapter: Adapter,
+        delivery: DeliveryView,
+        post: Post,
+        since: datetime,
+        error: str,
+        ilog: Any,
+    ) -> _Ended | None:
+        """A try may have posted (`error`): look the post up (`in_doubt.look_up`) and settle
+        the delivery by what that proves; None when it proved the post absent (sending it
+        again is safe). Raises the adapter's error when the lookup fails for now."""
+        verdict = look_up(
+            adapter,
+            post,
+            since=since,
+            ledger=self.ledger,
+            delivery_id=delivery.id,
+            owner=self.identity,
+            now=self.clock(),
+            settle=self.settings.publishing.settle,
+        )
+        reason = f"{error}; {verdict.detail}"
+        match verdict.outcome:
+            case Outcome.FOUND:
+                assert verdict.found is not None
+                return self._published(delivery, post, verdict.found, ilog, "found after an error")
+            case Outcome.ABSENT:
+                return None
+            case Outcome.UNKNOWN:
+                self.ledger.mark_unknown(delivery.id, reason, owner=self.identity)
+                ilog.error("post_unknown", reason=reason)
+                return _Ended(_Done.FAILED, f"unknown: {reason}")
+            case Outcome.WAITING:  # ours, under our lease: asked again at the next slot
+                self._left.add(delivery.id)
+                ilog.warning("post_in_doubt", reason=reason)
+                return _Ended(_Done.FAILED, f"in doubt: {reason}")
+            case Outcome.LOST:
+                ilog.warning("delivery_taken_over", reason=reason)
+                return _Ended(_Done.FAILED, f"taken over by another process; last: {error}")
 
     @staticmethod
     def _find_duplicate(

@@ -6,9 +6,14 @@ This module asks it (`Adapter.find_published`, by the delivery's idempotency key
 guesses:
 
 - found -> `published`, with the remote id the network reports;
-- not found, and the adapter's lookup is reliable -> back to `pending`: safe to send again;
-- not found, and the lookup may miss posts -> `unknown`: a person decides;
+- proved not found -> back to `pending`: safe to send again (a reliable lookup at once; a
+  settling one, X, only once its settle period has passed and two reads agree: until then the
+  delivery is "waiting", held under our lease and asked again at the channel's next slot);
+- not found, and the lookup may miss posts, or can never be made -> `unknown`: a person decides;
 - the lookup itself failed -> left as it is, and asked again next time.
+
+What a "not found" proves is decided in `in_doubt.py`, which the publisher's lost-answer path
+uses too.
 
 Only deliveries whose lease has expired (their owner died, or is gone for longer than a lease),
 or that this identity owns (a previous run of the same replica), are taken over, so a live
@@ -37,6 +42,7 @@ from content_queue import Ledger
 from content_queue.views import DeliveryView, ItemView, Posted
 
 from .adapters.base import Adapter, AdapterError, Post
+from .in_doubt import Outcome, look_up
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -54,10 +60,11 @@ class Reconciled:
     """What reconciliation did with one delivery left `publishing`.
 
     `action`: "published" (found out there), "released" (proved absent: back to pending),
-    "unknown" (cannot tell: a person decides), "left" (the lookup failed, or another process
-    holds the delivery: next time). `held`: "left" and still ours, under our fresh lease (the
-    lookup failed after we took it over): we try again at the channel's next slot, since no
-    one else may before that lease runs out."""
+    "unknown" (cannot tell: a person decides), "waiting" (not found yet on a network whose
+    lookup settles: too early to believe), "left" (the lookup failed, or another process
+    holds the delivery: next time). `held`: still ours, under our fresh lease ("waiting", or
+    "left" after a failed lookup): we ask again at the channel's next slot, since no one else
+    may before that lease runs out."""
 
     delivery_id: int
     item_id: int
@@ -131,7 +138,12 @@ def reconcile_in_flight(
             rlog.info("reconcile_skipped", reason=detail)
             out.append(Reconciled(f.delivery.id, f.item.id, name, "left", detail))
             continue
-        out.append(_settle(ledger, config, adapter, f.delivery, f.item, identity, rlog))
+        settle = settings.publishing.settle
+        out.append(
+            _settle(
+                ledger, config, adapter, f.delivery, f.item, identity, rlog, now=now, settle=settle
+            )
+        )
     return out
 
 
@@ -143,6 +155,9 @@ def _settle(
     item: ItemView,
     owner: str,
     rlog: Any,
+    *,
+    now: datetime,
+    settle: timedelta,
 ) -> Reconciled:
     """Look the delivery up and record the outcome, as `owner` (who has just taken it over)."""
 
@@ -166,24 +181,42 @@ def _settle(
     # The post cannot predate its item: the widest window that is still bounded.
     since = item.created_at - LOOKUP_MARGIN
     try:
-        found = adapter.find_published(post, since=since)
+        verdict = look_up(
+            adapter,
+            post,
+            since=since,
+            ledger=ledger,
+            delivery_id=delivery.id,
+            owner=owner,
+            now=now,
+            settle=settle,
+        )
     except AdapterError as exc:
         rlog.warning("reconcile_lookup_failed", reason=str(exc))
         return Reconciled(delivery.id, item.id, channel.name, "left", str(exc), held=True)
-    if found is not None:
-        recorded = ledger.mark_published(
-            delivery.id,
-            remote_id=found.remote_id,
-            remote_url=found.remote_url,
-            published_at=found.published_at,
-            owner=owner,
-            posted=rendered,  # None: the item's fields stand in (`Ledger.mark_published`)
-        )
-        return done("published", f"found as {found.remote_id}", recorded)
-    if adapter.lookup_is_reliable:
-        recorded = ledger.release(
-            delivery.id, "interrupted before it was sent; safe to retry", owner=owner
-        )
-        return done("released", "not found; safe to retry", recorded)
-    reason = f"interrupted mid-post and {adapter.name} lookups cannot prove it is not out"
-    return done("unknown", reason, ledger.mark_unknown(delivery.id, reason, owner=owner))
+    match verdict.outcome:
+        case Outcome.FOUND:
+            assert verdict.found is not None
+            recorded = ledger.mark_published(
+                delivery.id,
+                remote_id=verdict.found.remote_id,
+                remote_url=verdict.found.remote_url,
+                published_at=verdict.found.published_at,
+                owner=owner,
+                posted=rendered,  # None: the item's fields stand in (`Ledger.mark_published`)
+            )
+        case Outcome.ABSENT:
+            recorded = ledger.release(
+                delivery.id, f"interrupted before it was sent ({verdict.detail})", owner=owner
+            )
+        case Outcome.UNKNOWN:
+            reason = f"interrupted mid-post: {verdict.detail}"
+            recorded = ledger.mark_unknown(delivery.id, reason, owner=owner)
+        case Outcome.WAITING:  # still ours, under the lease `take_over` just gave us
+            rlog.info("reconcile_waiting", detail=verdict.detail)
+            return Reconciled(
+                delivery.id, item.id, channel.name, "waiting", verdict.detail, held=True
+            )
+        case Outcome.LOST:
+            recorded = False
+    return done(verdict.outcome.value, verdict.detail, recorded)

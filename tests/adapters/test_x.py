@@ -26,6 +26,7 @@ from xensocial.adapters._http import make_session
 from xensocial.adapters.base import (
     AuthError,
     ChannelContext,
+    LookupUnavailable,
     Post,
     RateLimited,
     Rejected,
@@ -230,7 +231,8 @@ def test_a_post_created_but_unanswered_is_found_by_the_lookup(
 def test_find_published_answers_none_for_a_post_never_sent(adapter, fake_x, clock):
     adapter.publish(post(1))
     assert adapter.find_published(post(2), since=clock() - SINCE) is None
-    assert XAdapter.lookup_is_reliable is False  # "not found" is not proof (module docstring)
+    assert XAdapter.lookup_is_reliable is False  # "not found" is not proof at once...
+    assert XAdapter.lookup_settles is True  # ...only after the settle period (in_doubt.py)
 
 
 def test_find_published_ignores_posts_before_since_and_reads_every_page(
@@ -397,8 +399,9 @@ def test_a_403_for_private_fields_falls_back_to_public_ones(adapter, server, fak
     assert len(server.requests("GET", "/2/tweets")) == 2
 
 
-def test_a_403_on_the_timeline_is_an_auth_error_not_a_guess(adapter, server, fake_x, clock):
-    # The app's access tier may not read timelines: find_published cannot tell, so it says so.
+def test_a_403_on_the_timeline_says_the_lookup_cannot_be_made(adapter, server, fake_x, clock):
+    # The app's access tier may not read timelines: find_published can never tell, so it says
+    # so (a post in doubt then goes to a person), without pausing the channel as a 401 would.
     body = {
         "title": "Forbidden",
         "detail": "client-not-enrolled",
@@ -406,8 +409,9 @@ def test_a_403_on_the_timeline_is_an_auth_error_not_a_guess(adapter, server, fak
         "status": 403,
     }
     server.fault("GET", "/2/users/:id/tweets", Fault.respond(403, body))
-    with pytest.raises(AuthError, match="403"):
+    with pytest.raises(LookupUnavailable, match="403") as caught:
         adapter.find_published(post(1), since=clock() - SINCE)
+    assert not isinstance(caught.value, AuthError)
 
 
 def test_an_answer_that_is_not_json_may_have_posted(adapter, server):

@@ -57,6 +57,7 @@ BASE: dict[str, Any] = {
         "backoff": "2s",
         "backoff_max": "30s",
         "lease": "5m",
+        "settle": "5m",
         "timeout": "10s",
         "max_items_per_slot": 5,
     },
@@ -256,6 +257,7 @@ BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "publishing.backoff": _BAD_DURATION,
     "publishing.backoff_max": _BAD_DURATION,
     "publishing.lease": _NOT_POSITIVE,
+    "publishing.settle": _NOT_POSITIVE,
     "publishing.timeout": _NOT_POSITIVE,
     "intake.connect_timeout": _NOT_POSITIVE,
     "intake.read_timeout": _NOT_POSITIVE,
@@ -419,9 +421,10 @@ def test_a_blank_or_falsy_top_level_text_is_refused(
     check_refused(harness, with_change((key,), value), key)
 
 
-@pytest.mark.parametrize("key", ["lease", "timeout"])
+@pytest.mark.parametrize("key", ["lease", "settle", "timeout"])
 def test_a_zero_lease_or_timeout_is_refused(harness: CliHarness, key: str) -> None:
-    # Was accepted: every request timed out at once, or every delivery lost its owner.
+    # Was accepted: every request timed out at once, or every delivery lost its owner (a zero
+    # settle would believe X's "not found" the moment after the attempt).
     check_refused(harness, with_change(("publishing", key), "0s"), f"publishing.{key}")
 
 

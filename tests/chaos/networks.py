@@ -1,9 +1,14 @@
-"""The networks of a chaos run: a fake Mastodon and a fake Bluesky with random faults, and the
-outbox file; and the judge, which reads only what the networks themselves recorded.
+"""The networks of a chaos run: a fake Mastodon, a fake Bluesky and a fake X with random
+faults, and the outbox file; and the judge, which reads only what the networks themselves
+recorded.
 
-Both fakes have an authoritative lookup (Mastodon's own statuses, the PDS's records), which is
-what lets the protocol settle every crash without a person: a network whose lookup can miss a
-post (X, Facebook, LinkedIn) turns such a crash into an `unknown` delivery by design.
+Mastodon and Bluesky have an authoritative lookup (Mastodon's own statuses, the PDS's records),
+which settles a crash at once. X's timeline is eventually consistent, as the real one is: the
+fake shows a post only `X_TIMELINE_LAG` after making it, so a lookup right after a lost answer
+finds nothing although the post is out, and the protocol must wait for the settle period
+(`xensocial.in_doubt`) instead of posting again or asking a person. The fake X accepts a
+repeated text, unlike the real one, so that a second post would show in the judge's count
+rather than be hidden by X's duplicate check.
 """
 
 from __future__ import annotations
@@ -22,13 +27,16 @@ from tests.fakes.bluesky import rate_limited as bluesky_429
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.mastodon import rate_limited as mastodon_429
 from tests.fakes.server import Chaos, FakeServer, Fault
+from tests.fakes.x import FakeX
+from tests.fakes.x import rate_limited as x_429
 
 from .cluster import json_lines
 
-__all__ = ["FAULT_KINDS", "Networks", "Rates"]
+__all__ = ["FAULT_KINDS", "X_TIMELINE_LAG", "Networks", "Rates"]
 
 FAULT_KINDS = ("5xx", "timeout", "429", "accept_then_lose")
 _URL = re.compile(r"https?://[^\s<>\"]+")
+X_TIMELINE_LAG = timedelta(seconds=2)  # below the chaos configuration's settle period
 
 
 @dataclass(frozen=True)
@@ -44,7 +52,8 @@ class Rates:
 
 
 class Networks:
-    """Two fake servers (Mastodon, Bluesky) on 127.0.0.1 with random faults, and the outbox."""
+    """Three fake servers (Mastodon, Bluesky, X) on 127.0.0.1 with random faults, and the
+    outbox."""
 
     MASTODON_TOKEN = "chaos-masto-token"
     BLUESKY_PASSWORD = "chaos-bsky-app-pass"
@@ -53,13 +62,16 @@ class Networks:
     def __init__(self, seed: int, outbox: Path, rates: Rates = Rates()) -> None:
         self.rates, self.outbox = rates, outbox
         self._masto_server, self._bsky_server = FakeServer(), FakeServer()
+        self._x_server = FakeServer()
         self.mastodon = FakeMastodon(self._masto_server, token=self.MASTODON_TOKEN)
         self.bluesky = FakeBluesky(
             self._bsky_server, handle=self.BLUESKY_HANDLE, password=self.BLUESKY_PASSWORD
         )
+        self.x = FakeX(self._x_server, timeline_lag=X_TIMELINE_LAG, refuse_duplicates=False)
         self.policies = [
             self._policy(random.Random(seed * 2 + 1), mastodon_429),
             self._policy(random.Random(seed * 2 + 2), bluesky_429),
+            self._policy(random.Random(seed * 2 + 3), x_429),
         ]
         self.queued: Counter[str] = Counter()  # faults queued up front (see `_queue_faults`)
 
@@ -81,9 +93,7 @@ class Networks:
         )
 
     def __enter__(self) -> Networks:
-        for server, policy in zip(
-            (self._masto_server, self._bsky_server), self.policies, strict=True
-        ):
+        for server, policy in zip(self._servers, self.policies, strict=True):
             server.start()
             server.chaos(policy)
         self._queue_faults()
@@ -96,6 +106,7 @@ class Networks:
         for server, create, limited in (
             (self._masto_server, FakeMastodon.STATUSES, mastodon_429),
             (self._bsky_server, FakeBluesky.CREATE_RECORD, bluesky_429),
+            (self._x_server, "/2/tweets", x_429),
         ):
             for kind, fault in (
                 ("accept_then_lose", Fault.accept_then_lose()),
@@ -113,8 +124,16 @@ class Networks:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._masto_server.stop()
-        self._bsky_server.stop()
+        for server in self._servers:
+            server.stop()
+
+    @property
+    def _servers(self) -> tuple[FakeServer, ...]:
+        return (self._masto_server, self._bsky_server, self._x_server)
+
+    @property
+    def x_url(self) -> str:
+        return self._x_server.url
 
     @property
     def mastodon_url(self) -> str:
@@ -133,7 +152,7 @@ class Networks:
         return total
 
     def requests(self) -> int:
-        return len(self._masto_server.log) + len(self._bsky_server.log)
+        return sum(len(server.log) for server in self._servers)
 
     # -- the judge ---------------------------------------------------------------------------
 
@@ -147,5 +166,10 @@ class Networks:
         return {
             "masto": [first_url(s.text) for s in list(self.mastodon.statuses)],
             "bsky": [first_url(p.text) for p in list(self.bluesky.posts)],
+            # X shows links as t.co: the link posted is the entity's expanded URL.
+            "x": [
+                str(p.urls[0]["expanded_url"]) if p.urls else f"<no link in {p.text!r}>"
+                for p in list(self.x.posts.values())
+            ],
             "outbox": [str(line["url"]) for line in json_lines(self.outbox)],
         }

@@ -55,6 +55,7 @@ max_attempts = 5
 backoff = "500ms"
 backoff_max = "1m"
 lease = "10m"
+settle = "90s"
 timeout = "15s"
 max_items_per_slot = 2
 
@@ -106,6 +107,7 @@ catch_up_grace = "0s"
         timedelta(seconds=15),
         2,
     )
+    assert p.settle == timedelta(seconds=90)
     m, fast = s.channels
     assert m.slots == (time(9, 30, 15), time(15, 0))
     assert m.days == frozenset({0, 1, 4})

@@ -10,7 +10,11 @@
 
 Errors follow X's problem format: `{"title", "detail", "type", "status"}`; partial errors in a
 200 carry `value`, `resource_type`, `parameter`. Duplicate text -> 403 "You are not allowed to
-create a Tweet with duplicate content."; more than 100 ids -> 400.
+create a Tweet with duplicate content." (unless `refuse_duplicates=False`, so that a test can
+count a second post); more than 100 ids -> 400.
+
+The timeline is eventually consistent, like X's: with `timeline_lag`, a post appears in
+`GET /2/users/:id/tweets` only that long (by the fake's clock) after it was created.
 
 Every request must carry a valid OAuth 1.0a HMAC-SHA1 signature for the fake's consumer and
 token (verified with oauthlib against the URL the fake was actually called on, so a client that
@@ -161,6 +165,8 @@ class FakeX:
         private_metrics: bool = True,
         legacy_metrics: bool = False,
         counts_available: bool = True,
+        timeline_lag: timedelta = timedelta(0),
+        refuse_duplicates: bool = True,
     ) -> None:
         self.server = server
         self.clock = clock or (lambda: datetime.now(UTC))
@@ -170,6 +176,8 @@ class FakeX:
         self.private_metrics = private_metrics
         self.legacy_metrics = legacy_metrics
         self.counts_available = counts_available
+        self.timeline_lag = timeline_lag
+        self.refuse_duplicates = refuse_duplicates
         self.posts: dict[str, XPost] = {}  # by id, in creation order
         self.public: list[tuple[datetime, str, bool]] = []  # others' posts: (at, text, retweet)
         self.revoked = False
@@ -273,7 +281,7 @@ class FakeX:
                 400, "Invalid Request", "One or more parameters to your request was invalid."
             )
         with self._lock:
-            if any(self._raw(p) == text for p in self.posts.values()):
+            if self.refuse_duplicates and any(self._raw(p) == text for p in self.posts.values()):
                 return _problem(403, "Forbidden", DUPLICATE)
             post = self._store(text, self.clock())
         self.bill.request("Post: Create (with URL)" if post.urls else "Post: Create")
@@ -316,8 +324,13 @@ class FakeX:
         if not 5 <= size <= 100:
             return _problem(400, "Invalid Request", "max_results must be between 5 and 100")
         offset = int(request.arg("pagination_token") or 0)
+        shown_before = self.clock() - self.timeline_lag  # newer posts are not in it yet
         with self._lock:
-            posts = [p for p in self.posts.values() if since is None or p.created_at >= since]
+            posts = [
+                p
+                for p in self.posts.values()
+                if (since is None or p.created_at >= since) and p.created_at <= shown_before
+            ]
         posts.sort(key=lambda p: int(p.id), reverse=True)  # newest first, as X lists them
         page = posts[offset : offset + size]
         fields = self._fields(request)

@@ -12,6 +12,8 @@ Errors (every adapter raises only these, whatever its client library raises):
     ├── ChannelBlocked        the network will refuse every post until a person acts (out of
     │   │                     credits, a usage cap, a retired API version): pause the channel
     │   └── AuthError         credentials missing, revoked or expired: pause the channel
+    ├── LookupUnavailable     `find_published` cannot read the account's posts at all (the app's
+    │                         access tier lacks the endpoint): a post in doubt goes to a person
     └── Rejected              the network refused this post for good (`duplicate` when it was
                               refused as a repeat of an earlier post)
 """
@@ -37,6 +39,7 @@ __all__ = [
     "ChannelBlocked",
     "ChannelContext",
     "Engagement",
+    "LookupUnavailable",
     "Post",
     "PublishResult",
     "RateLimited",
@@ -87,6 +90,12 @@ class ChannelBlocked(AdapterError):
 
 class AuthError(ChannelBlocked):
     """The credentials are missing, revoked or expired. The channel pauses; items wait."""
+
+
+class LookupUnavailable(AdapterError):
+    """`find_published` cannot answer, and asking again will not change that: the app's access
+    tier may not read the account's posts (X's 403 "client-not-enrolled"). Not a pause: the
+    channel may still post; only a post in doubt cannot be settled, so a person decides."""
 
 
 class Rejected(AdapterError):
@@ -191,6 +200,11 @@ class Adapter(ABC):
     """True when `find_published` answering None proves the post is not out, so a delivery
     left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`
     for a person to decide."""
+    lookup_settles: ClassVar[bool] = False
+    """For a network whose lookup is not reliable at once but settles (X: a new post shows in
+    the timeline after a while): `find_published` answering None proves the post is not out
+    once the settle period (`[publishing] settle`) has passed since the attempt and at least
+    two reads found nothing (`xensocial.in_doubt`). Ignored when `lookup_is_reliable`."""
     engagement_batch: ClassVar[int] = 100
     """At most this many ids per `fetch_engagement` call. Set it to the network's batch size
     (1 for a network read one post per request)."""
@@ -212,7 +226,7 @@ class Adapter(ABC):
         """Look for `post` (by its key, else its URL) among the account's posts since `since`.
 
         Returns the post if it is out, None if it is not. Raises TransientError, RateLimited or
-        AuthError when it cannot tell."""
+        AuthError when it cannot tell now, LookupUnavailable when it never can."""
 
     @abstractmethod
     def fetch_engagement(self, remote_ids: Sequence[str]) -> list[Engagement]:

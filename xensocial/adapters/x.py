@@ -21,10 +21,12 @@ usage cap reached: ..."), on posts and reads alike, so the channel pauses until 
 `find_published` reads the account's posts since `since` (`GET /2/users/:id/tweets`) and
 matches the item's URL against each post's expanded links (X wraps every link in t.co), then
 the exact text. `lookup_is_reliable` is False: the timeline is eventually consistent (a post
-just created can be missing from it for a while), it may be unavailable to the app's access
-tier, and it cannot see a post whose link X rewrote past recognition; so "not found" does not
-prove "not posted", and such a delivery goes to a person rather than being sent again. (X's own
-duplicate-content check is a second line of defence, not one we rely on.)
+just created can be missing from it for a while), so "not found" right after an attempt does
+not prove "not posted". `lookup_settles` is True: once `[publishing] settle` has passed since
+the attempt and two reads found nothing, the post is taken as absent (`xensocial.in_doubt`;
+the residual risk is in docs/reliability.md). A timeline the access tier may not read (403)
+raises `LookupUnavailable`: the delivery goes to a person. (X's own duplicate-content check is
+a second line of defence, not one we rely on.)
 
 Engagement: `GET /2/tweets`, up to 100 ids a call, which X bills per post read: the metrics
 budget counts one read per id (`engagement_reads`), one per follower count. Reposts are
@@ -72,6 +74,7 @@ from .base import (
     AuthError,
     ChannelContext,
     Engagement,
+    LookupUnavailable,
     Post,
     PublishResult,
     RateLimited,
@@ -158,6 +161,7 @@ class XAdapter(Adapter):
     name: ClassVar[str] = "x"
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    lookup_settles: ClassVar[bool] = True
     engagement_batch: ClassVar[int] = BATCH
     followers_reads: ClassVar[int] = FOLLOWERS_READS
 
@@ -201,11 +205,18 @@ class XAdapter(Adapter):
         return client
 
     def _call(
-        self, action: str, call: Callable[[], T], *, posting: bool = False, private: bool = False
+        self,
+        action: str,
+        call: Callable[[], T],
+        *,
+        posting: bool = False,
+        private: bool = False,
+        lookup: bool = False,
     ) -> T:
         """Run one tweepy call, turning whatever it raises into our error tree.
 
-        `private`: the call asks for private metrics, and a 403 means "not those fields"."""
+        `private`: the call asks for private metrics, and a 403 means "not those fields".
+        `lookup`: the timeline read of `find_published`, which a 403 shows can never answer."""
         import requests
         import tweepy
 
@@ -228,6 +239,8 @@ class XAdapter(Adapter):
             text = _messages(exc)
             if private:
                 raise _FieldsRefused(text) from None
+            if lookup:  # the access tier may not read timelines: asking again will not help
+                raise LookupUnavailable(f"{action}: X refused access (403): {text}") from None
             if not posting:
                 raise AuthError(
                     f"{action}: X refused access (403), the app's access level or permissions "
@@ -302,6 +315,7 @@ class XAdapter(Adapter):
             body = self._call(
                 "reading recent X posts",
                 lambda p=params: self._client.get_users_tweets(user_id, **p),  # type: ignore[misc]
+                lookup=True,
             )
             yield from body.get("data") or []
             token = (body.get("meta") or {}).get("next_token")
