@@ -31,8 +31,8 @@ its items; a rate limit is waited out when it ends soon, else the item waits for
 When the lookup cannot tell whether a post is out, the delivery stays `publishing` for
 reconciliation rather than guessing.
 
-`dry_run` runs the same decisions read-only: nothing is written to the ledger and no adapter is
-called; the rendered text is logged instead.
+`dry_run` runs the same decisions read-only (`xensocial.dry_run`): nothing is written to the
+ledger and no adapter is called; the rendered text is logged instead.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ from .adapters.base import (
     Rejected,
     TransientError,
 )
+from .dry_run import dry_run_slot
 from .editorial import SlotChooser
 from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, posted_record, reconcile_in_flight
-from .slot_gate import SlotFacts, held, local_day_start, slot_gate
+from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -84,18 +85,6 @@ Sleep = Callable[[float], bool]
 """Wait up to `seconds`; False when a stop was requested (like `not threading.Event.wait`)."""
 
 log = structlog.get_logger("xensocial.publishing")
-
-
-@dataclass(frozen=True)
-class SlotResult:
-    """What one slot did. `outcome` is None when the slot had been claimed already (by a
-    replica or an earlier run) and nothing was done; otherwise it is what the ledger records."""
-
-    channel: str
-    slot_at: datetime
-    outcome: SlotOutcome | None
-    item_id: int | None = None
-    detail: str | None = None
 
 
 class _Done(Enum):
@@ -173,7 +162,18 @@ class Publisher:
         slot_at = slot_at.astimezone(UTC)
         with self._locks.setdefault(channel.name, threading.Lock()):
             if self.dry_run:
-                return self._dry_run_slot(channel, slot_at, pinned)
+                assert self.queue is not None  # checked in __init__
+                return dry_run_slot(
+                    self.ledger,
+                    self.chooser,
+                    self.queue,
+                    self.adapters[channel.name],
+                    channel,
+                    slot_at,
+                    now=self.clock(),
+                    gate=lambda: self._gate(channel, slot_at, pinned),
+                    pinned=pinned,
+                )
             return self._run_slot(channel, slot_at, pinned)
 
     def _run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
@@ -474,40 +474,3 @@ class Publisher:
         self._left.difference_update(r.delivery_id for r in done if not r.held)
         self._left.update(r.delivery_id for r in done if r.held)
         return done
-
-    # -- dry run -----------------------------------------------------------------------------
-
-    def _dry_run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
-        name = channel.name
-        slog = log.bind(channel=name, slot=slot_at.isoformat(), dry_run=True)
-        if slot_at in self.ledger.slots_claimed(name, slot_at):
-            slog.info("slot_already_claimed")
-            return SlotResult(name, slot_at, None, detail="already claimed")
-        reason = self._gate(channel, slot_at, pinned)
-        if reason is not None:
-            slog.info("dry_run_would_skip", reason=reason)
-            return SlotResult(name, slot_at, SlotOutcome.SKIPPED, None, reason)
-        choice = self.chooser.choose(channel, self.clock(), pinned=pinned)
-        if choice is None:
-            slog.info("dry_run_nothing_to_post")
-            return SlotResult(name, slot_at, SlotOutcome.EMPTY, None, "no eligible item")
-        if choice.candidate is None:  # a recycle or a reminder: the item is made at the slot
-            slog.info("dry_run_would_make", item_id=choice.item_id, reason=choice.reason)
-            return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, choice.item_id, "dry run")
-        assert self.queue is not None  # checked in __init__
-        item = self.queue.get(choice.candidate.item_id)
-        delivery = item.delivery(name)
-        assert delivery is not None
-        try:
-            post = self._post(channel, delivery, item)
-        except ValueError as exc:
-            slog.warning("dry_run_would_reject", item_id=item.id, reason=str(exc))
-            return SlotResult(name, slot_at, SlotOutcome.FAILED, item.id, str(exc))
-        slog.info(
-            "dry_run_would_post",
-            item_id=item.id,
-            text=post.text,
-            url=post.url,
-            reason=choice.reason,
-        )
-        return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, item.id, "dry run")

@@ -9,7 +9,8 @@ a person chose the time, so the cap and the gap do not hold it back.
 Why one pure function: the publisher (`xensocial.publishing`) gathers the facts from the
 ledger when a slot comes, and the forecast (`xensocial.forecast`) from the state it plays
 forward; both ask `slot_gate`, so what `schedule` shows is what the daemon will do, in the
-same words (tests/daemon/test_forecast_equals_daemon.py holds the two to it).
+same words (tests/daemon/test_forecast_equals_daemon.py holds the two to it). `SlotResult` is
+what a slot then did, as the publisher reports it.
 
 "now" is the moment the slot is acted on: the daemon's clock (a slot caught up or jittered
 later is acted on after its nominal time), the slot's own time in the forecast. The minimum
@@ -26,11 +27,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from content_queue.blackouts import Period, blackout_note, covering
+from content_queue.schema import SlotOutcome
 
 if TYPE_CHECKING:
     from .config import ChannelConfig
 
-__all__ = ["SlotFacts", "held", "local_day_start", "slot_gate"]
+__all__ = ["SlotFacts", "SlotResult", "held", "local_day_start", "slot_gate"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,19 @@ class SlotFacts:
     blackouts: Iterable[Period]
     posted_today: int
     last_post: datetime | None
+
+
+@dataclass(frozen=True)
+class SlotResult:
+    """What one slot did (`Publisher.run_slot`). `outcome` is None when the slot had been
+    claimed already (by a replica or an earlier run) and nothing was done; otherwise it is what
+    the ledger records, with `detail` the gate's reason when the slot was skipped."""
+
+    channel: str
+    slot_at: datetime
+    outcome: SlotOutcome | None
+    item_id: int | None = None
+    detail: str | None = None
 
 
 def local_day_start(zone: ZoneInfo, instant: datetime) -> datetime:
