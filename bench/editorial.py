@@ -44,8 +44,8 @@ from content_queue.editorial_store import EditorialStore  # noqa: E402
 from content_queue.mix import Mix  # noqa: E402
 from content_queue.recycling import RecycleRules  # noqa: E402
 from content_queue.selection import Rules  # noqa: E402
-from xensocial.cli.schedule import plan_channel  # noqa: E402
 from xensocial.config import ChannelConfig  # noqa: E402
+from xensocial.forecast import plan_channel  # noqa: E402
 
 MIX = Mix.of({"news": 0.4, "resource": 0.3, "article": 0.2, "event": 0.1})
 RULES = Rules(mix=MIX, recycle=RecycleRules(), reminders=(timedelta(days=7), timedelta(days=1)))

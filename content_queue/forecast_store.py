@@ -33,10 +33,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, or_, select, text, type_coerce
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .channel_reads import channel_events, channel_evergreens, chunks
 from .forecast import Snapshot
+from .ledger import Ledger
 from .pauses import ChannelStatus
 from .recycling import Evergreen
 from .schema import ChannelState, Delivery, DeliveryState, Item, ItemState, UTCDateTime
@@ -74,7 +75,7 @@ class ChannelData:
 
 
 def load_forecasts(
-    sessions: sessionmaker[Session], asks: Sequence[ForecastAsk], now: datetime
+    ledger: Ledger, asks: Sequence[ForecastAsk], now: datetime
 ) -> dict[str, ChannelData]:
     """What the forecast of each channel of `asks` at `now` needs (see the module docstring),
     all read in one read session, but the evergreen items: a channel whose rules recycle them
@@ -83,7 +84,7 @@ def load_forecasts(
     if not asks:
         return {}
     names = sorted({a.channel for a in asks})
-    with sessions() as s:
+    with ledger._sessions() as s:
         if s.get_bind().dialect.name == "postgresql":
             # One snapshot for every statement. And the planner's default cost of a random
             # read (4.0, for spinning disks) makes it hash every item ever queued rather than
@@ -246,10 +247,10 @@ def _claims(s: Session, names: Sequence[str], now: datetime) -> dict[str, set[da
 
 
 def load_evergreens(
-    sessions: sessionmaker[Session], names: Sequence[str], now: datetime
+    ledger: Ledger, names: Sequence[str], now: datetime
 ) -> dict[str, list[Evergreen]]:
     """Each channel's evergreen originals, as `EditorialStore.evergreens` reads them."""
     if not names:
         return {}
-    with sessions() as s:
+    with ledger._sessions() as s:
         return channel_evergreens(s, names, now)

@@ -3,10 +3,10 @@
 One slot, in order (each ledger step is its own committed transaction):
 
 1. claim the slot in the ledger (unique per channel and slot time: a second claim, by a restart
-   or a replica, does nothing). A paused channel, the daily cap (counted over the channel's
-   *local* calendar day), `min_gap` and a blackout (`blackout: <reason>`: so the slot is used
-   up, and nothing is caught up when the blackout ends) still claim the slot, as `skipped`
-   with the reason, so every decision is visible in the ledger;
+   or a replica, does nothing). A slot the rules say no to (`xensocial.slot_gate`, which the
+   `schedule` forecast asks too: paused, blackout, the daily cap of the *local* day, `min_gap`)
+   is still claimed, as `skipped` with the reason, so every decision is visible in the ledger
+   (and a slot in a blackout is used up: nothing is caught up when it ends);
 2. choose the next item, by the editorial rules (`xensocial.editorial`: pinned, announcement,
    reminder, the content mix, evergreen fill; the reason is logged with the post: `slot_chose`,
    `post_published`), and mark its delivery `publishing` with our identity and a lease, in one
@@ -34,8 +34,8 @@ its items; a rate limit is waited out when it ends soon, else the item waits for
 When the lookup cannot tell whether a post is out, the delivery stays `publishing` for
 reconciliation rather than guessing.
 
-`dry_run` runs the same decisions read-only: nothing is written to the ledger and no adapter is
-called; the rendered text is logged instead.
+`dry_run` runs the same decisions read-only (`xensocial.dry_run`): nothing is written to the
+ledger and no adapter is called; the rendered text is logged instead.
 """
 
 from __future__ import annotations
@@ -43,14 +43,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
-from content_queue.blackouts import Period, blackout_note, covering
+from content_queue.blackouts import Period
 from content_queue.timeutil import Clock, system_clock
 from content_queue.views import DeliveryView, ItemView
 
@@ -65,9 +65,11 @@ from .adapters.base import (
     Rejected,
     TransientError,
 )
+from .dry_run import dry_run_slot
 from .editorial import SlotChooser
 from .in_doubt import Outcome, look_up
 from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, posted_record, reconcile_in_flight
+from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -87,18 +89,6 @@ Sleep = Callable[[float], bool]
 """Wait up to `seconds`; False when a stop was requested (like `not threading.Event.wait`)."""
 
 log = structlog.get_logger("xensocial.publishing")
-
-
-@dataclass(frozen=True)
-class SlotResult:
-    """What one slot did. `outcome` is None when the slot had been claimed already (by a
-    replica or an earlier run) and nothing was done; otherwise it is what the ledger records."""
-
-    channel: str
-    slot_at: datetime
-    outcome: SlotOutcome | None
-    item_id: int | None = None
-    detail: str | None = None
 
 
 class _Done(Enum):
@@ -176,7 +166,18 @@ class Publisher:
         slot_at = slot_at.astimezone(UTC)
         with self._locks.setdefault(channel.name, threading.Lock()):
             if self.dry_run:
-                return self._dry_run_slot(channel, slot_at, pinned)
+                assert self.queue is not None  # checked in __init__
+                return dry_run_slot(
+                    self.ledger,
+                    self.chooser,
+                    self.queue,
+                    self.adapters[channel.name],
+                    channel,
+                    slot_at,
+                    now=self.clock(),
+                    gate=lambda: self._gate(channel, slot_at, pinned),
+                    pinned=pinned,
+                )
             return self._run_slot(channel, slot_at, pinned)
 
     def _run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
@@ -192,7 +193,7 @@ class Publisher:
             self.ledger.finish_slot(claim, outcome, item_id=item_id, detail=detail)
             return SlotResult(name, slot_at, outcome, item_id, detail)
 
-        reason = self.held(name, slot_at) if pinned else self._skip_reason(channel, slot_at)
+        reason = self._gate(channel, slot_at, pinned)
         if reason is not None:
             slog.info("slot_skipped", reason=reason)
             return finish(SlotOutcome.SKIPPED, None, reason)
@@ -231,44 +232,31 @@ class Publisher:
         slog.info("slot_empty", reason="no eligible item")
         return finish(SlotOutcome.EMPTY, None, "no eligible item")
 
-    def _skip_reason(self, channel: ChannelConfig, slot_at: datetime) -> str | None:
-        """Why the rules say no to this slot (paused, blackout, daily cap, minimum gap), or
-        None."""
-        held = self.held(channel.name, slot_at)
-        if held is not None:
-            return held
-        day_start = _local_day_start(channel, slot_at)
-        posted = self.ledger.published_since(channel.name, day_start)
-        if posted >= channel.max_per_day:
-            local_day = slot_at.astimezone(channel.zone).date().isoformat()
-            return (
-                f"daily cap: {posted} of max {channel.max_per_day} already published "
-                f"on {local_day} ({channel.timezone})"
-            )
-        if channel.min_gap > timedelta(0):
-            last = self.ledger.last_published_at(channel.name)
-            now = self.clock()
-            if last is not None and now - last < channel.min_gap:
-                return f"min_gap: last post at {last.isoformat()}, less than {channel.min_gap} ago"
-        return None
+    def _gate(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> str | None:
+        """`slot_gate` (paused, blackout, daily cap, minimum gap; a pinned time the first two)
+        on the facts the ledger holds now: why the rules say no to this slot, or None."""
+        now, name = self.clock(), channel.name
+        facts = SlotFacts(
+            pause_note=self.ledger.status(name).note,
+            blackouts=self._blackouts(slot_at, now),
+            posted_today=self.ledger.published_since(name, local_day_start(channel.zone, slot_at)),
+            # Without a minimum gap the latest post does not matter: not read.
+            last_post=self.ledger.last_published_at(name) if channel.min_gap else None,
+        )
+        return slot_gate(channel, slot_at, now, facts, pinned=pinned)
 
     def held(self, channel: str, slot_at: datetime) -> str | None:
         """Why `channel` posts nothing at `slot_at` whatever its queue holds (`paused: ...`,
-        `blackout: ...`), or None: what the daemon's log and `schedule` show."""
-        return self.ledger.status(channel).note or self._blackout(channel, slot_at)
-
-    def _blackout(self, channel: str, slot_at: datetime) -> str | None:
-        """`blackout: <reason>` when a blackout (configured or stored) covers the slot, or
-        the moment it is acted on: a slot from before a blackout, caught up or jittered into
-        it, does not post inside it either. Pinned posts come through here too."""
+        `blackout: ...`; `slot_gate.held`), or None: what the daemon's log and `schedule`
+        show."""
         now = self.clock()
-        stored = self.ledger.blackouts(ending_after=min(slot_at, now))
-        periods: list[Period] = [*self.settings.blackouts, *stored]
-        for at in (slot_at, now):
-            found = covering(periods, channel, at)
-            if found is not None:
-                return blackout_note(found)
-        return None
+        note = self.ledger.status(channel).note
+        return held(channel, slot_at, now, note, self._blackouts(slot_at, now))
+
+    def _blackouts(self, slot_at: datetime, now: datetime) -> list[Period]:
+        """The blackouts that may hold a slot acted on at `now`: configured, and stored ones
+        that end after the slot or now."""
+        return [*self.settings.blackouts, *self.ledger.blackouts(ending_after=min(slot_at, now))]
 
     # -- one delivery ------------------------------------------------------------------------
 
@@ -522,46 +510,3 @@ class Publisher:
         self._left.difference_update(r.delivery_id for r in done if not r.held)
         self._left.update(r.delivery_id for r in done if r.held)
         return done
-
-    # -- dry run -----------------------------------------------------------------------------
-
-    def _dry_run_slot(self, channel: ChannelConfig, slot_at: datetime, pinned: bool) -> SlotResult:
-        name = channel.name
-        slog = log.bind(channel=name, slot=slot_at.isoformat(), dry_run=True)
-        if slot_at in self.ledger.slots_claimed(name, slot_at):
-            slog.info("slot_already_claimed")
-            return SlotResult(name, slot_at, None, detail="already claimed")
-        reason = self.held(name, slot_at) if pinned else self._skip_reason(channel, slot_at)
-        if reason is not None:
-            slog.info("dry_run_would_skip", reason=reason)
-            return SlotResult(name, slot_at, SlotOutcome.SKIPPED, None, reason)
-        choice = self.chooser.choose(channel, self.clock(), pinned=pinned)
-        if choice is None:
-            slog.info("dry_run_nothing_to_post")
-            return SlotResult(name, slot_at, SlotOutcome.EMPTY, None, "no eligible item")
-        if choice.candidate is None:  # a recycle or a reminder: the item is made at the slot
-            slog.info("dry_run_would_make", item_id=choice.item_id, reason=choice.reason)
-            return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, choice.item_id, "dry run")
-        assert self.queue is not None  # checked in __init__
-        item = self.queue.get(choice.candidate.item_id)
-        delivery = item.delivery(name)
-        assert delivery is not None
-        try:
-            post = self._post(channel, delivery, item)
-        except ValueError as exc:
-            slog.warning("dry_run_would_reject", item_id=item.id, reason=str(exc))
-            return SlotResult(name, slot_at, SlotOutcome.FAILED, item.id, str(exc))
-        slog.info(
-            "dry_run_would_post",
-            item_id=item.id,
-            text=post.text,
-            url=post.url,
-            reason=choice.reason,
-        )
-        return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, item.id, "dry run")
-
-
-def _local_day_start(channel: ChannelConfig, instant: datetime) -> datetime:
-    """The UTC instant the channel's local calendar day containing `instant` began."""
-    local_day = instant.astimezone(channel.zone).date()
-    return datetime.combine(local_day, time(0), tzinfo=channel.zone).astimezone(UTC)

@@ -104,7 +104,11 @@ def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarn
     assert _slots(cli, "--days", "2") == [
         ("2026-03-02T14:00:00+00:00", 1, None),
         ("2026-03-03T08:30:00+00:00", 2, None),  # b is embargoed until 11:00 UTC
-        ("2026-03-03T14:00:00+00:00", None, "daily cap of 1 reached on 2026-03-03"),
+        (
+            "2026-03-03T14:00:00+00:00",
+            None,
+            "daily cap: 1 of max 1 already published on 2026-03-03 (Europe/Amsterdam)",
+        ),
         ("2026-03-04T08:30:00+00:00", 3, None),
     ]
     (plan,) = cli.json("schedule", "--channel", "demo", "--days", "1")
@@ -122,7 +126,11 @@ def test_schedule_counts_todays_posts_claims_and_pauses(cli: CliHarness) -> None
     cli.ok("queue", "add", "https://example.org/b", "--title", "B")
     _publish(cli, 1, "demo", datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
     assert _slots(cli, "--days", "1") == [
-        ("2026-03-02T14:00:00+00:00", None, "daily cap of 1 reached on 2026-03-02"),
+        (
+            "2026-03-02T14:00:00+00:00",
+            None,
+            "daily cap: 1 of max 1 already published on 2026-03-02 (Europe/Amsterdam)",
+        ),
         ("2026-03-03T08:30:00+00:00", 2, None),
     ]
     assert (

@@ -21,9 +21,10 @@ from content_queue.metrics_store import DueSample, EngagementReading, MetricsSto
 from content_queue.mix import Mix
 from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
-from xensocial.cli.schedule import _as_dict, plan_channel, plan_channels
+from xensocial.cli.schedule import _as_dict
 from xensocial.config import ChannelConfig
 from xensocial.config_editorial import EditorialConfig
+from xensocial.forecast import plan_channel, plan_channels
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
