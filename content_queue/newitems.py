@@ -59,15 +59,18 @@ def plain_item(new: NewItem) -> NewItem:
     text's line breaks kept); InvalidItem naming the field that is not valid Unicode.
 
     Every check and every row is made from this, so a title that is only an escape sequence is
-    an empty title, and a category that is only one is refused as empty."""
-    return replace(
-        new,
-        title=inert(new.title, "title"),
-        text=inert(new.text, "text", multiline=True),
-        category=inert(new.category, "category"),
-        tags=clean_tags(new.tags),
-        alt_text=None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True),
-    )
+    an empty title, and a category that is only one is refused as empty. An item with nothing
+    to clean (nearly every one) is returned as it is: `replace` cost an import of 50,000 rows
+    about a second."""
+    title = inert(new.title, "title")
+    text = inert(new.text, "text", multiline=True)
+    category = inert(new.category, "category")
+    tags = clean_tags(new.tags)
+    alt_text = None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True)
+    same = (title, text, category, alt_text) == (new.title, new.text, new.category, new.alt_text)
+    if same and tags == list(new.tags):
+        return new
+    return replace(new, title=title, text=text, category=category, tags=tags, alt_text=alt_text)
 
 
 def evergreen_set(categories: Collection[str]) -> frozenset[str]:
