@@ -341,14 +341,14 @@ def countable(text: str, limit: int, *, link: int = 0, max_bytes: int | None = N
 def check_sizes(item: Renderable, channel: ChannelConfig, *, own_text: str | None = None) -> None:
     """Raise TextTooLong naming the field when `item`'s words (or `own_text`) are larger than
     the queue allows (`content_queue.limits.size_problem`): only lengths are measured, so an
-    item of any size is refused at once, before `render_post` reads a word of it."""
+    item of any size is refused at once, before `render_post` reads a word of it. (Not the
+    category: it is posted whole, never counted when too long, and the queue caps it anyway.)"""
     from content_queue.limits import MAX_TEXT, size_problem
 
     found = size_problem(
         url=item.url,
         title=item.title,
         text=item.text,
-        category=item.category,
         tags=item.tags,
         alt_text=own_text,
     )
