@@ -59,6 +59,7 @@ BENCHMARKS: tuple[str, ...] = (
     "report",
     "exports",
     "imports",
+    "limits",
     "scale",
     "slot_storm",
     "idle",

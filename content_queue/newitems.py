@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from .errors import InvalidItem
-from .limits import MAX_CATEGORY, nul_problem, priority_problem
+from .limits import MAX_TEXT, MAX_TITLE, nul_problem, priority_problem, size_problem
 from .plaintext import inert
 from .timeutil import as_utc
 from .urls import validate_url
@@ -39,8 +39,6 @@ __all__ = [
     "plain_item",
 ]
 
-MAX_TITLE = 1000
-MAX_TEXT = 10_000
 # The values of schema.ItemSource (schema imports SQLAlchemy; a test checks they are equal).
 SOURCES = ("manual", "csv", "feed")
 
@@ -61,15 +59,18 @@ def plain_item(new: NewItem) -> NewItem:
     text's line breaks kept); InvalidItem naming the field that is not valid Unicode.
 
     Every check and every row is made from this, so a title that is only an escape sequence is
-    an empty title, and a category that is only one is refused as empty."""
-    return replace(
-        new,
-        title=inert(new.title, "title"),
-        text=inert(new.text, "text", multiline=True),
-        category=inert(new.category, "category"),
-        tags=clean_tags(new.tags),
-        alt_text=None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True),
-    )
+    an empty title, and a category that is only one is refused as empty. An item with nothing
+    to clean (nearly every one) is returned as it is: `replace` cost an import of 50,000 rows
+    about a second."""
+    title = inert(new.title, "title")
+    text = inert(new.text, "text", multiline=True)
+    category = inert(new.category, "category")
+    tags = clean_tags(new.tags)
+    alt_text = None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True)
+    same = (title, text, category, alt_text) == (new.title, new.text, new.category, new.alt_text)
+    if same and tags == list(new.tags):
+        return new
+    return replace(new, title=title, text=text, category=category, tags=tags, alt_text=alt_text)
 
 
 def evergreen_set(categories: Collection[str]) -> frozenset[str]:
@@ -84,21 +85,22 @@ def check_new_item(new: NewItem) -> None:
     raw, new = new, plain_item(new)
     if not new.channels:
         raise InvalidItem("channels", "at least one target channel is needed")
-    if len(new.title) > MAX_TITLE:
-        raise InvalidItem("title", f"{len(new.title)} characters, at most {MAX_TITLE}")
-    if len(new.text) > MAX_TEXT:
-        raise InvalidItem("text", f"{len(new.text)} characters, at most {MAX_TEXT}")
+    too_big = size_problem(
+        title=new.title,
+        text=new.text,
+        category=new.category,
+        tags=new.tags,
+        alt_text=new.alt_text,
+    )  # (the URL's length is validate_url's)
+    if too_big is not None and too_big[0] != "category":
+        raise InvalidItem(*too_big)
     if not new.category.strip():
         raise InvalidItem("category", "must not be empty")
-    if len(new.category.strip()) > MAX_CATEGORY:
-        raise InvalidItem(
-            "category", f"{len(new.category.strip())} characters, at most {MAX_CATEGORY}"
-        )
+    if too_big is not None:
+        raise InvalidItem(*too_big)
     problem = priority_problem(new.priority)
     if problem is not None:
         raise InvalidItem("priority", problem)
-    if new.alt_text is not None and len(new.alt_text) > MAX_TEXT:
-        raise InvalidItem("alt_text", f"{len(new.alt_text)} characters, at most {MAX_TEXT}")
     # A NUL is refused rather than removed: it says the input is a binary file.
     texts = [("title", raw.title), ("text", raw.text), ("category", raw.category)]
     if raw.alt_text is not None:

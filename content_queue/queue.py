@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import exists, func, select, text, union_all
+from sqlalchemy import String, any_, bindparam, exists, func, select, text, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -497,14 +498,22 @@ class ContentQueue:
         lookup): each of `canons` that is a duplicate -> the (id, state) of the oldest item it
         repeats. The same two lookups as `duplicates.DUPLICATE_QUERIES` (a live item's URL, and
         a link recorded on a published delivery), in one statement per batch."""
-        wanted = set(canons)
+        wanted = sorted(set(canons))
+        among: Callable[[Any], Any]
+        if s.get_bind().dialect.name == "postgresql":
+            # One array parameter: an IN list of a batch's 500 URLs, twice, made psycopg parse
+            # a query of 1,000 placeholders per batch (a third of a 50,000-row import's time).
+            array = bindparam("canons", wanted, type_=ARRAY(String))
+            among = lambda column: column == any_(array)  # noqa: E731
+        else:
+            among = lambda column: column.in_(wanted)  # noqa: E731
         live = select(Item.canonical_url, Item.id, Item.state).where(
-            Item.canonical_url.in_(wanted), Item.state != ItemState.CANCELLED.value
+            among(Item.canonical_url), Item.state != ItemState.CANCELLED.value
         )
         posted = (
             select(Delivery.posted_canonical_url, Item.id, Item.state)
             .join(Item, Item.id == Delivery.item_id)
-            .where(Delivery.posted_canonical_url.in_(wanted))
+            .where(among(Delivery.posted_canonical_url))
         )
         found: dict[str, tuple[int, str]] = {}
         # One statement; the union's column types are lost on the way, so they are said here.

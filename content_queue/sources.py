@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_sessionmaker
 from .errors import DuplicateItem, InvalidItem, QueueError
+from .limits import MAX_TEXT, MAX_TITLE
 from .plaintext import inert
 from .queue import ContentQueue
 from .schema import Delivery, DeliveryState, Feed, FeedEntry, Item, ItemSource, ItemState
@@ -42,8 +43,6 @@ __all__ = [
     "entry_key_digest",
 ]
 
-_MAX_TITLE = 1000
-_MAX_TEXT = 10_000
 # Once a delivery is in one of these states the item may be out (or going out): its words are
 # frozen, an edit of the entry changes nothing any more.
 _FROZEN = (
@@ -430,8 +429,8 @@ class FeedStore:
         new = NewItem(
             url=entry.url,
             channels=targets,
-            title=entry.title[:_MAX_TITLE],
-            text=entry.text[:_MAX_TEXT],
+            title=entry.title[:MAX_TITLE],
+            text=entry.text[:MAX_TEXT],
             category=feed.category,
             tags=list(feed.tags),
             source=ItemSource.FEED.value,
@@ -464,8 +463,8 @@ def _follow_edit(s: Session, item_id: int, entry: EntryData, now: datetime) -> b
     )
     if frozen:
         return False
-    title = inert(entry.title, "title", strict=False)[:_MAX_TITLE]
-    text = inert(entry.text, "text", multiline=True, strict=False)[:_MAX_TEXT]
+    title = inert(entry.title, "title", strict=False)[:MAX_TITLE]
+    text = inert(entry.text, "text", multiline=True, strict=False)[:MAX_TEXT]
     item.title, item.text, item.updated_at = title, text, now
     return True
 

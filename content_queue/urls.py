@@ -13,6 +13,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import InvalidItem
+from .limits import MAX_URL
 
 __all__ = ["TRACKING_PARAMETERS", "canonical_url", "validate_url"]
 
@@ -58,6 +59,8 @@ def _is_tracking(name: str) -> bool:
 @lru_cache(maxsize=_REMEMBERED)
 def validate_url(url: str) -> str:
     """Return the URL stripped of surrounding space, or raise InvalidItem if it is not http(s)."""
+    if len(url) > MAX_URL:  # first: the checks below read it, and the messages quote it
+        raise InvalidItem("url", f"{len(url)} characters, at most {MAX_URL}")
     cleaned = url.strip()
     parts = _split(cleaned)
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:

@@ -16,6 +16,14 @@ The URL, the category and the template's own words are never cut: when they alon
 Neither is a channel's own text (`queue edit ID --channel NAME --text ...`): staff chose those
 words for that network, so they are checked when set and posted as written.
 
+Limits first, then work: before anything is rendered, the item's words are held to the queue's
+size limits (`content_queue.limits.size_problem`: a title of 1,000 characters, a text of 10,000,
+...), which only measures lengths; and a text is counted in a network's unit only when it is
+short enough that it might fit (`countable`): X's counter (twitter-text) is quadratic on some
+input ("a.a.a…": 3 s at 800 characters), so a text more than a few times the limit is taken as
+too long without being counted. Every caller (`queue add`, `edit` and `import`, `preview`, the
+daemon) goes through `render_post`, so none can do the slow work first.
+
 An event reminder is an item whose text is `reminder_text` (`[editorial] reminder_text`,
 "Reminder: {title} — {date}" by default, the date in the configuration's zone), made when the
 reminder is due; the channel's template then renders it like any other item's text.
@@ -46,6 +54,8 @@ __all__ = [
     "TextTooLong",
     "channel_url",
     "check_fits",
+    "check_sizes",
+    "countable",
     "hashtags_for",
     "event_date",
     "reminder_text",
@@ -81,11 +91,14 @@ class TextTooLong(XensocialError, ValueError):
         channel: str = "",
         own_text: bool = False,
         unit: str = "",
+        problem: str = "",
     ) -> None:
         where = f"channel {channel!r} ({network})" if channel else network
         # In the network's unit, as before; in a named unit ("bytes"), said with the number.
         count, cap = (f"{counted:,} {unit}", f"{limit:,} {unit}") if unit else (counted, limit)
-        if own_text:  # staff's own words for the channel: never cut, so they must fit as written
+        if problem:  # a field too big to be rendered at all (see `check_sizes`)
+            message = f"too long for {where}: {problem}"
+        elif own_text:  # staff's own words for the channel: never cut, so they must fit as written
             message = (
                 f"the text for {where} is too long: with the link and the template it counts "
                 f"{count}, over the limit of {cap}; shorten it (it is never cut)"
@@ -306,6 +319,51 @@ def _counter(network: str, limits: TextLimits) -> Callable[[str], int]:
     return count
 
 
+# A text longer than this many times a network's limit (in code points, besides the post's link)
+# is too long without being counted: no network counts a character as less than one, except
+# within links (23 on X and Mastodon) and graphemes of several code points. Room for a post with
+# a long link or two in its words; small enough that X's quadratic counter stays under a second.
+OVER_LIMIT = 2
+
+
+def countable(text: str, limit: int, *, link: int = 0, max_bytes: int | None = None) -> bool:
+    """Whether `text` is short enough to be worth counting against `limit` (in a network's
+    unit): at most `OVER_LIMIT` times the limit in code points, plus `link`, the length of the
+    post's own link (which X and Mastodon count as 23 whatever its length). A longer text
+    cannot fit; counting it could take minutes (see the module's docstring). Where the network
+    also caps the size in bytes (`max_bytes`), that cap is the bound instead: a code point is
+    at least one byte, so it is exact, and such networks count graphemes, which is cheap."""
+    if max_bytes is not None:
+        return len(text) <= max_bytes
+    return len(text) <= OVER_LIMIT * limit + link
+
+
+def check_sizes(item: Renderable, channel: ChannelConfig, *, own_text: str | None = None) -> None:
+    """Raise TextTooLong naming the field when `item`'s words (or `own_text`) are larger than
+    the queue allows (`content_queue.limits.size_problem`): only lengths are measured, so an
+    item of any size is refused at once, before `render_post` reads a word of it. (Not the
+    category: it is posted whole, never counted when too long, and the queue caps it anyway.)"""
+    from content_queue.limits import MAX_TEXT, size_problem
+
+    found = size_problem(
+        url=item.url,
+        title=item.title,
+        text=item.text,
+        tags=item.tags,
+        alt_text=own_text,
+    )
+    if found is not None:
+        field, problem = found
+        if field == "alt_text":  # `own_text` is the channel's own text
+            field, problem = (
+                "the channel's text",
+                f"{len(own_text or '')} characters, at most {MAX_TEXT}",
+            )
+        raise TextTooLong(
+            channel.network, 0, 0, channel=channel.name, problem=f"{field}: {problem}"
+        )
+
+
 def render_post(
     item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
 ) -> str:
@@ -315,14 +373,21 @@ def render_post(
     the item's text in {text} and {body}; it is never cut, only hashtags and the title may
     give way. Raises TextTooLong when even the shortest form does not fit, and ValueError
     when the channel's template is not valid."""
+    check_sizes(item, channel, own_text=own_text)  # first: it reads no more than lengths
     template = channel.template if channel.template is not None else DEFAULT_TEMPLATE
     validate_template(template)
     count = _counter(channel.network, limits)
     limit, max_bytes = limits.max_length, limits.max_bytes
     from .text import utf8_size
 
+    url = channel_url(item.url, channel)
+
     def fits(text: str) -> bool:
-        return count(text) <= limit and (max_bytes is None or utf8_size(text) <= max_bytes)
+        return (
+            countable(text, limit, link=len(url), max_bytes=max_bytes)
+            and count(text) <= limit
+            and (max_bytes is None or utf8_size(text) <= max_bytes)
+        )
 
     # A title is one line whatever was pasted into it; a text keeps its paragraphs.
     title, body_text = _fold_line(item.title), _fold(item.text if own_text is None else own_text)
@@ -330,7 +395,7 @@ def render_post(
         "title": title,
         "text": body_text,
         "body": body_text or title,
-        "url": channel_url(item.url, channel),
+        "url": url,
         "category": _fold_line(item.category),
         "hashtags": "",
     }
@@ -360,9 +425,21 @@ def render_post(
     minimal = _fill(template, values)
     if fits(minimal):
         return minimal
-    counted, unit, cap = count(minimal), "", limit
-    if counted <= limit and max_bytes is not None:  # it is the size in bytes that is too big
+    if countable(minimal, limit, link=len(url)):  # worth counting (the bytes are checked after)
+        counted, unit, cap = count(minimal), "", limit
+        if counted <= limit and max_bytes is not None:  # it is the size in bytes that is too big
+            counted, unit, cap = utf8_size(minimal), "bytes", max_bytes
+    elif max_bytes is not None:  # far too long: its size in bytes says so exactly, and cheaply
         counted, unit, cap = utf8_size(minimal), "bytes", max_bytes
+    else:  # far too long: counting it could take minutes (see `countable`)
+        words = "its own text" if own_text is not None else "even shortened it"
+        raise TextTooLong(
+            channel.network,
+            len(minimal),
+            limit,
+            channel=channel.name,
+            problem=f"{words} has {len(minimal):,} characters, far over the limit of {limit:,}",
+        )
     raise TextTooLong(
         channel.network,
         counted,

@@ -95,6 +95,10 @@ def test_times_are_stored_and_returned_as_aware_utc(queue: ContentQueue) -> None
         ({"channels": ()}, "channels"),
         ({"title": "x" * 1001}, "title"),
         ({"text": "x" * 10_001}, "text"),
+        ({"alt_text": "x" * 10_001}, "alt_text"),
+        ({"url": "https://example.org/" + "x" * 8173}, "url"),  # 8,193 characters
+        ({"tags": ["t"] * 101}, "tags"),
+        ({"tags": ["t" * 201]}, "tags"),
         ({"category": "  "}, "category"),
         ({"source": "carrier-pigeon"}, "source"),
         (

@@ -73,8 +73,16 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
     """Refuse an edit that would leave the item unable to fit a channel it is still to be
     posted on (posts already out, failed or cancelled are not re-rendered), or an alternate
     text that cannot fit a channel it may be posted again on."""
-    if not changes.keys() & {"url", "title", "text", "category", "tags", "alt_text"}:
+    from content_queue.errors import InvalidItem
+    from content_queue.limits import size_problem
+
+    words = {"url", "title", "text", "category", "tags", "alt_text"}
+    if not changes.keys() & words:
         return
+    # Sizes first (lengths only): a huge field is refused before anything renders it.
+    too_big = size_problem(**{k: v for k, v in changes.items() if k in words and v is not None})
+    if too_big is not None:
+        raise InvalidItem(*too_big)
     item = app.queue.get(item_id)
     known = app.settings.channel_names
     alt = (changes.get("alt_text") or "").strip()

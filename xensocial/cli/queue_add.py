@@ -177,6 +177,7 @@ def add(
     """
     from dataclasses import replace
 
+    from content_queue.newitems import check_new_item
     from content_queue.views import NewItem
 
     targets = _channels(app, channels)
@@ -214,6 +215,7 @@ def add(
         publish_at=ed.at,
         event_at=ed.event_at,
     )
+    check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
     unread = ""
     if not title:  # after every other check: a refused command fetches nothing
         new, unread = _with_page_words(app, new, allow_duplicate=allow_duplicate)

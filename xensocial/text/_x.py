@@ -21,6 +21,9 @@ imported on the first X count only. Counting takes about 10 µs a character (2.5
 and its link pattern backtracks on a long run of dotted labels with no space in it
 ("a.a.a…": 0.3 s at 200 characters, 3 s at 800, and growing with the square of the length).
 Results are cached, since rendering one item for many channels measures the same text again.
+So rendering asks for a count only of a text that might fit (`rendering.countable`: at most
+twice the limit plus the post's link), and the item's sizes are checked before it renders at
+all (`content_queue.limits.size_problem`): this never sees more than a few hundred characters.
 """
 
 from __future__ import annotations
