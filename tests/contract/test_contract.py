@@ -120,4 +120,3 @@ def test_verify_names_the_account(contract: Harness) -> None:
     assert isinstance(info.account, str) and info.account
     assert info.followers == contract.followers
     assert contract.remote_ids() == []  # verifying posted nothing
-

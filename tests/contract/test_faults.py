@@ -179,4 +179,3 @@ def test_a_failed_lookup_is_transient_not_an_answer(
     assert time.monotonic() - started < TIMEOUT * 3
     assert not isinstance(caught.value, RateLimited)
     assert contract.adapter.find_published(make_post(contract, 1), since=since) is not None
-

@@ -62,9 +62,7 @@ def facebook(ctx: HarnessContext) -> Iterator[Harness]:
                 publish=("POST", FakeFacebook.FEED),
                 lookup=("GET", FakeFacebook.POSTS),
                 rate_limited=_limiter(ctx, fake.page_id),
-                server_error=Fault.respond(
-                    503, graph_error(2, "Service temporarily unavailable")
-                ),
+                server_error=Fault.respond(503, graph_error(2, "Service temporarily unavailable")),
                 revoke=fake.revoke,
             ),
         )
