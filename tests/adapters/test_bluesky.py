@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import SlotOutcome
-from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
+from tests.adapters.conftest import HANG, TIMEOUT, slot_publisher
 from tests.conftest import FakeClock
 from tests.fakes.bluesky import BskyPost, FakeBluesky, rate_limited, tid
 from tests.fakes.server import FakeServer, Fault, Reply
@@ -315,15 +315,6 @@ def test_read_timeout_is_transient_and_maybe_posted(
     assert caught.value.maybe_posted
     assert "timeout" in str(caught.value)
     assert bsky.posts == []
-
-
-def test_connection_refused_is_transient_and_not_posted(
-    bsky: FakeBluesky, clock: FakeClock, tmp_path: Path
-) -> None:
-    adapter = make(closed_url(), bsky, clock, tmp_path)
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert not caught.value.maybe_posted
 
 
 def test_an_expired_token_is_refreshed_once_and_the_call_retried(

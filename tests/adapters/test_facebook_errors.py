@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import Ledger, SlotOutcome
-from tests.adapters.conftest import HANG, TIMEOUT, closed_url, slot_publisher
+from tests.adapters.conftest import HANG, slot_publisher
 from tests.adapters.test_facebook import feed_posts, make, post
 from tests.conftest import FakeClock
 from tests.fakes.facebook import LATEST, FakeFacebook, graph_error
@@ -25,7 +25,6 @@ from tests.fakes.server import FakeServer, Fault
 from xensocial.adapters.base import (
     AuthError,
     ChannelBlocked,
-    ChannelContext,
     RateLimited,
     Rejected,
     TransientError,
@@ -364,21 +363,6 @@ def test_read_timeout_is_transient_and_maybe_posted(
         adapter.publish(post())
     assert caught.value.maybe_posted
     assert "timeout" in str(caught.value)
-
-
-def test_connection_refused_is_transient_and_not_posted(fb: FakeFacebook, clock: FakeClock) -> None:
-    adapter = FacebookPageAdapter(
-        ChannelContext(
-            name="fb",
-            options={"page_id": fb.page_id, "api_base_url": closed_url()},
-            secrets={"access_token": fb.token},
-            timeout_seconds=TIMEOUT,
-            clock=clock,
-        )
-    )
-    with pytest.raises(TransientError) as caught:
-        adapter.publish(post())
-    assert not caught.value.maybe_posted
 
 
 def test_expired_token_is_an_auth_error(adapter: FacebookPageAdapter, fb: FakeFacebook) -> None:

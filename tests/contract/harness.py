@@ -1,8 +1,9 @@
 """Harnesses: how the contract suite gets an adapter wired to its fake network, per adapter.
 
-The suite (`test_contract.py`) runs every test once per registered harness. A harness is an
-adapter instance talking to a fake of its network, plus a way to read what that fake holds
-(read from the fake itself, never through the adapter), and what the network reports.
+The suite (`test_contract.py`, and `test_faults.py` for failures) runs every test once per
+registered harness. A harness is an adapter instance talking to a fake of its network, plus a
+way to read what that fake holds (read from the fake itself, never through the adapter), what
+the network reports, and a way to make the network fail (`fault`).
 
 Adding a built-in network (e.g. facebook, mastodon): create `tests/contract/harnesses/NAME.py`
 with one factory decorated `@harness("NAME")`; every module in that folder is imported, so no
@@ -15,11 +16,20 @@ manager yielding a `Harness`; the fake server lives as long as the context:
         with FakeServer() as server:
             fake = FakeMastodon(server, clock=ctx.clock)
             adapter = MastodonAdapter(ChannelContext("m", options={"api_base_url": server.url},
-                                      secrets={...}, clock=ctx.clock, timeout_seconds=2))
+                                      secrets={...}, clock=ctx.clock, timeout_seconds=TIMEOUT))
             yield Harness("mastodon", adapter, remote_ids=lambda: list(fake.statuses),
                           missing_id="999999", counters=frozenset({"likes", "reposts", "replies"}),
-                          followers=fake.followers, revoke=fake.revoke)
+                          followers=fake.followers,
+                          fault=on_fake_server(server, ctx.clock, publish=..., lookup=...,
+                                               rate_limited=..., server_error=...,
+                                               revoke=fake.revoke))
             adapter.close()
+
+`fault(kind)` makes the network fail the adapter's next call in one of the ways `faults.py`
+lists (a 429 with a reset, a 5xx, a read timeout, a refused connection, a repeat, a lost answer,
+revoked credentials, and the lookup's own failures); the suite (`test_faults.py`) asserts what
+the adapter must raise for each. `on_fake_server` is that hook for a fake on `FakeServer`. A
+kind the network cannot have goes in `cannot`, with the reason: the suite skips it saying so.
 
 Running the suite against a third-party adapter: install the plugin (its entry point in the
 `xensocial.adapters` group) and write a factory like the one above in an importable module, then
@@ -38,13 +48,15 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import FakeClock
 from xensocial.adapters.base import Adapter
+
+from .faults import KINDS, FaultHook
 
 __all__ = [
     "ENV_HARNESS",
@@ -79,11 +91,14 @@ class Harness:
     missing_id: str  # a well-formed id of a post the network does not have
     counters: frozenset[str] = frozenset()  # Engagement fields it reports; the others are None
     followers: int | None = None  # what fetch_followers and verify must report
-    revoke: Callable[[], None] | None = None  # make the credentials invalid (None: no credentials)
+    fault: FaultHook | None = None  # make the network fail the next call (see `faults.py`)
+    cannot: Mapping[str, str] = field(default_factory=dict)  # fault kinds it cannot have: why
 
     def __post_init__(self) -> None:
         if not self.counters <= COUNTERS:
             raise ValueError(f"unknown counters: {sorted(self.counters - COUNTERS)}")
+        if unknown := sorted(set(self.cannot) - set(KINDS)):
+            raise ValueError(f"unknown fault kinds in cannot: {unknown}; the kinds: {KINDS}")
 
 
 HarnessFactory = Callable[[HarnessContext], AbstractContextManager[Harness]]

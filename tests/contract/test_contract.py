@@ -2,7 +2,9 @@
 
 Each test runs once per harness (`harness.py`: the built-ins, plus third-party adapters named
 by $XENSOCIAL_CONTRACT_HARNESS). What the network holds is read from its fake, never through
-the adapter under test, so an adapter cannot pass by agreeing with itself.
+the adapter under test, so an adapter cannot pass by agreeing with itself. Its failures (rate
+limits, 5xx, timeouts, refused connections, repeats, lost answers, revoked credentials) are
+`test_faults.py`'s.
 """
 
 from __future__ import annotations
@@ -10,12 +12,9 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import timedelta
 
-import pytest
-
 from tests.conftest import FakeClock
 from xensocial.adapters.base import (
     AccountInfo,
-    AuthError,
     Engagement,
     Post,
     PublishResult,
@@ -121,14 +120,3 @@ def test_verify_names_the_account(contract: Harness) -> None:
     assert isinstance(info.account, str) and info.account
     assert info.followers == contract.followers
     assert contract.remote_ids() == []  # verifying posted nothing
-
-
-def test_revoked_credentials_are_an_auth_error(contract: Harness) -> None:
-    if contract.revoke is None:
-        pytest.skip(f"{contract.name} has no credentials to revoke")
-    contract.revoke()
-    with pytest.raises(AuthError):
-        contract.adapter.verify()
-    with pytest.raises(AuthError):
-        contract.adapter.publish(make_post(contract, 1))
-    assert contract.remote_ids() == []

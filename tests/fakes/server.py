@@ -28,6 +28,9 @@ next N requests to that route, in order; once the queue is empty the route answe
   than the client's read timeout the client times out. Either way the response never arrives.
 - `Fault.drop()`: close without answering and without running the handler.
 
+`refuse()` stops listening for good and closes every open connection: from then on a client's
+connection is refused at once (nothing was sent), as by a host where the service is down.
+
 Random faults, for chaos tests: `server.chaos(Chaos(rng, error=0.12, timeout=0.08, ...))` makes
 every routed request that has no queued fault draw one fault from the policy (a 5xx, a hang past
 the client's timeout, the network's own 429 with a reset time, or accept-then-lose), each at its
@@ -49,9 +52,11 @@ test sees the concurrency a client really used, whatever the client believes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
+import socket
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -216,6 +221,7 @@ class FakeServer:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._chaos: Chaos | None = None
+        self._connections: set[Any] = set()  # open client sockets, for `refuse`
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -225,6 +231,16 @@ class FakeServer:
         class _Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # the request log is the record; stderr noise helps nobody
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server._connections.add(self.connection)
+
+            def finish(self) -> None:
+                with server._lock:
+                    server._connections.discard(self.connection)
+                super().finish()
 
             def _serve(self) -> None:
                 server._dispatch(self)
@@ -246,6 +262,20 @@ class FakeServer:
             self._httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def refuse(self) -> None:
+        """Refuse every connection from now on (see the module docstring).
+
+        The listening socket is closed, so the kernel refuses a connection to its port
+        (ECONNREFUSED); kept-alive connections are shut too, or a client could send on one."""
+        assert self._httpd is not None, "the server is not started"
+        self._httpd.shutdown()
+        self._httpd.socket.close()
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for sock in connections:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> FakeServer:
         return self.start()

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
-from tests.fakes.bluesky import FakeBluesky
-from tests.fakes.server import FakeServer
+from tests.fakes.bluesky import FakeBluesky, rate_limited, xrpc_error
+from tests.fakes.server import FakeServer, Fault
 from xensocial.adapters.base import ChannelContext
 from xensocial.adapters.bluesky import BlueskyAdapter
 
+from ..faults import TIMEOUT, on_fake_server
 from ..harness import Harness, HarnessContext, harness
+
+
+def _limited(reset: datetime) -> tuple[Fault, datetime | None]:
+    """A PDS's 429: `ratelimit-reset` in whole epoch seconds."""
+    return rate_limited(reset), datetime.fromtimestamp(int(reset.timestamp()), UTC)
+
+
+_DOWN = xrpc_error(502, "UpstreamFailure", "Upstream service unreachable")
 
 
 @harness("bluesky")
@@ -25,7 +35,7 @@ def bluesky(ctx: HarnessContext) -> Iterator[Harness]:
                 options={"handle": fake.handle, "api_base_url": server.url, "link_cards": False},
                 secrets={"app_password": fake.password},
                 data_dir=ctx.tmp_path,
-                timeout_seconds=2.0,
+                timeout_seconds=TIMEOUT,
                 clock=ctx.clock,
             )
         )
@@ -36,6 +46,19 @@ def bluesky(ctx: HarnessContext) -> Iterator[Harness]:
             missing_id=f"at://{fake.did}/app.bsky.feed.post/3zzzzzzzzzzzz",
             counters=frozenset({"likes", "reposts", "replies", "quotes"}),
             followers=654,
-            revoke=fake.revoke,
+            fault=on_fake_server(
+                server,
+                ctx.clock,
+                publish=("POST", FakeBluesky.CREATE_RECORD),
+                lookup=("GET", FakeBluesky.LIST_RECORDS),
+                rate_limited=_limited,
+                server_error=Fault.respond(_DOWN.status, _DOWN.body),
+                revoke=fake.revoke,
+            ),
+            cannot={
+                "duplicate": "Bluesky refuses no repeat and has no idempotency key: the PDS "
+                "creates the same text twice; exactly-once rests on find_published, which "
+                "matches the delivery key the record carries",
+            },
         )
         adapter.close()
