@@ -15,8 +15,10 @@ One module per part of the file, each named for what it parses:
 
 They import downwards only: `fields` imports none of the others, each table module imports
 `fields` (and `channels` imports `editorial` for the mix), `settings` imports the tables'
-types, `load` imports them all. Nothing here imports the rest of the service beyond its
-small leaf modules (`errors`, `durations`, `redaction`), so any part of it may import the
+types, `load` imports them all. Of the rest of the service, only its leaf modules
+(`errors`, `durations`, `redaction`) are imported at the top; `timeinput`, `rendering` and
+`intake.fetch` only inside the functions that need them, so a file without blackouts,
+templates or fetches never pays for them. So any part of the service may import the
 configuration (tests/test_import_cycles.py keeps it so). What the rest of the code needs is
 re-exported here: `from xensocial.config import Settings, load_settings`.
 """
