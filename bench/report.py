@@ -292,7 +292,7 @@ def check_report(path: Path, engine: Engine, channels: int) -> str:
 def time_sections(engine: Engine, channels: int) -> float:
     """build_report's sections one by one in this process (printed), and the whole of
     build_report (the median of 5, returned in ms)."""
-    from xensocial.config_report import ReportConfig
+    from xensocial.config.report import ReportConfig
     from xensocial.reporting import engagement, followers, posts, press, problems, programme
     from xensocial.reporting.build import begin_snapshot, build_report
     from xensocial.reporting.channels import channels_with_rows

@@ -122,7 +122,7 @@ def measure_choose(url: str, config: Path, calls: int) -> dict[str, Any]:
     from content_queue import make_engine
     from content_queue.editorial_store import EditorialStore
     from xensocial.config import load_settings
-    from xensocial.config_editorial import rules_for
+    from xensocial.config.editorial import rules_for
 
     settings = load_settings(config)
     engine = make_engine(url)

@@ -26,7 +26,7 @@ from content_queue.schema import Delivery
 from content_queue.selection import Choice, Rules
 from content_queue.views import DeliveryView, ItemView
 
-from .config_editorial import rules_for
+from .config.editorial import rules_for
 from .rendering import reminder_text
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from content_queue.files import (
     PRIVATE_DIR,
@@ -30,8 +29,7 @@ from content_queue.files import (
     private_file,
 )
 
-if TYPE_CHECKING:
-    from .config import Settings
+from .config import Settings, demo_config_path
 
 __all__ = [
     "PRIVATE_DIR",
@@ -64,8 +62,6 @@ def exposure(path: Path, what: str) -> str | None:
 def config_file_warning(settings: Settings) -> str | None:
     """The warning for the configuration file, if it needs one (the embedded demo never does:
     it is part of the installed package and holds no secret)."""
-    from .config import demo_config_path
-
     source = Path(settings.source)
     if source.resolve() == demo_config_path().resolve():
         return None

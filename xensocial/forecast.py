@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from content_queue.selection import Choice, Rules
 
     from .config import ChannelConfig
-    from .config_editorial import EditorialConfig
+    from .config.editorial import EditorialConfig
 
 __all__ = [
     "ALREADY_USED",
@@ -110,7 +110,7 @@ def plan_channel(
     from content_queue.editorial_store import EditorialStore
     from content_queue.forecast_store import ChannelData
 
-    from .config_editorial import EditorialConfig, rules_for
+    from .config.editorial import EditorialConfig, rules_for
 
     times, truncated = _times(channel, now, until, max_slots)
     rules = rules_for(editorial or EditorialConfig(), channel.mix)
@@ -142,7 +142,7 @@ def plan_channels(
     from content_queue.forecast import EvergreensNeeded
     from content_queue.forecast_store import ForecastAsk, load_evergreens, load_forecasts
 
-    from .config_editorial import EditorialConfig, rules_for
+    from .config.editorial import EditorialConfig, rules_for
 
     settings = editorial or EditorialConfig()
     prepared = []

@@ -1,4 +1,5 @@
 """Secret references: `env:NAME` or `file:PATH`, resolved only when an adapter needs them.
+Their form (`SECRET_REF`) is checked when the configuration is read, in `config.channels`.
 
 A file reference works with Docker secrets (/run/secrets/...) and systemd credentials
 ($CREDENTIALS_DIRECTORY/...). Errors name the reference, never a value.
@@ -11,11 +12,11 @@ log line and error (a one-letter secret turns each of its letters into `[redacte
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .config.channels import SECRET_REF
 from .errors import SecretError, ShortSecret
 from .filemodes import exposure
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MIN_SECRET_LENGTH", "SECRET_REF", "resolve_secrets"]
 
-SECRET_REF = re.compile(r"^(env|file):(.+)$")
 MIN_SECRET_LENGTH = 8
 
 

@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 from tests.cli.conftest import CliHarness
 from tests.conftest import FakeClock
 from xensocial import config
-from xensocial.config_channels import CHANNEL_KEYS
-from xensocial.config_feeds import FEED_KEYS
-from xensocial.config_health import HEALTH_KEYS
-from xensocial.config_http import HTTP_KEYS
-from xensocial.config_imports import IMPORTS_KEYS
-from xensocial.config_intake import INTAKE_KEYS
-from xensocial.config_metrics import METRICS_KEYS
-from xensocial.config_report import COVERAGE_FEED_KEYS, REPORT_KEYS
+from xensocial.config.channels import CHANNEL_KEYS
+from xensocial.config.feeds import FEED_KEYS
+from xensocial.config.health import HEALTH_KEYS
+from xensocial.config.http import HTTP_KEYS
+from xensocial.config.imports import IMPORTS_KEYS
+from xensocial.config.intake import INTAKE_KEYS
+from xensocial.config.metrics import METRICS_KEYS
+from xensocial.config.report import COVERAGE_FEED_KEYS, REPORT_KEYS
 from xensocial.errors import ConfigError
 from xensocial.rendering import UTM_KEYS
 

@@ -6,7 +6,7 @@ import pytest
 
 from content_queue.csvrecords import CsvLimits
 from xensocial.config import load_settings
-from xensocial.config_imports import parse_size
+from xensocial.config.imports import parse_size
 from xensocial.errors import ConfigError
 
 from .conftest import CHANNEL, WriteConfig

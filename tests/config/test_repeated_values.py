@@ -75,8 +75,8 @@ def test_a_value_passed_on_one_channel_is_checked_again_when_it_differs(
 
 
 def test_the_adapters_are_looked_up_in_the_registrys_group() -> None:
-    # config_channels names the group itself, so reading a configuration imports no adapter code.
+    # config.channels names the group itself, so reading a configuration imports no adapter code.
     from xensocial.adapters.registry import ENTRY_POINT_GROUP
-    from xensocial.config_channels import ADAPTER_GROUP
+    from xensocial.config.channels import ADAPTER_GROUP
 
     assert ADAPTER_GROUP == ENTRY_POINT_GROUP

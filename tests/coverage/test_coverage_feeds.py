@@ -20,7 +20,7 @@ from tests.cli.conftest import CliHarness
 from tests.conftest import FakeClock
 from tests.fakes.server import Reply
 from tests.intake.test_feeds_ingest import OPEN, FeedSite
-from xensocial.config_report import CoverageFeedConfig
+from xensocial.config.report import CoverageFeedConfig
 from xensocial.intake.coverage import CoveragePoller, PollState
 
 from .conftest import news_search

@@ -27,8 +27,8 @@ from tests.fakes.x_billing import payment_required
 from xensocial.adapters.base import AuthError, ChannelContext
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.adapters.x import XAdapter
-from xensocial.config_metrics import MetricsConfig
-from xensocial.config_report import ReportConfig
+from xensocial.config.metrics import MetricsConfig
+from xensocial.config.report import ReportConfig
 from xensocial.metrics.collector import Collector
 from xensocial.metrics.keyword_counts import (
     KeywordCounts,

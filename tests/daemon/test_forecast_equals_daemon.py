@@ -28,7 +28,7 @@ from tests.conftest import FakeClock
 from xensocial.adapters.base import ChannelContext
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.config import ChannelConfig, Settings
-from xensocial.config_blackouts import BlackoutConfig
+from xensocial.config.blackouts import BlackoutConfig
 from xensocial.forecast import ALREADY_USED, NOTHING_QUEUED, ChannelPlan, PlannedSlot, plan_channels
 from xensocial.publishing import Publisher, SlotResult
 

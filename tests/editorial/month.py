@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from content_queue.metrics_store import MetricsStore
-from xensocial.config_metrics import MetricsConfig
+from xensocial.config.metrics import MetricsConfig
 from xensocial.metrics.collector import Collector
 from xensocial.publishing import SlotResult
 from xensocial.slots import slot_times

@@ -24,7 +24,7 @@ from tests.conftest import FakeClock
 from tests.daemon.conftest import FakeNetwork, Sleeps, make_settings
 from xensocial.adapters.base import ChannelContext, Engagement
 from xensocial.config import ChannelConfig, Settings
-from xensocial.config_editorial import EditorialConfig
+from xensocial.config.editorial import EditorialConfig
 from xensocial.publishing import Publisher, SlotResult
 
 __all__ = ["EditorialRig", "Post", "ScoringNetwork"]

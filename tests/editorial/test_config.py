@@ -11,7 +11,7 @@ import pytest
 from content_queue.mix import Mix
 from tests.packaging.test_example_config import EXAMPLE, documented_keys
 from xensocial.config import load_settings
-from xensocial.config_editorial import EDITORIAL_KEYS, EditorialConfig, rules_for
+from xensocial.config.editorial import EDITORIAL_KEYS, EditorialConfig, rules_for
 from xensocial.errors import ConfigError
 
 CHANNEL = """

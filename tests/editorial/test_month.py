@@ -26,8 +26,8 @@ from content_queue.mix import Mix
 from content_queue.schema import SlotOutcome
 from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
-from xensocial.config_blackouts import BlackoutConfig
-from xensocial.config_editorial import EditorialConfig
+from xensocial.config.blackouts import BlackoutConfig
+from xensocial.config.editorial import EditorialConfig
 
 from .month import Action, Month, Ran
 from .rig import EditorialRig, Post, days

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from content_queue import SlotOutcome
 from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
-from xensocial.config_editorial import EditorialConfig
+from xensocial.config.editorial import EditorialConfig
 
 from .rig import EditorialRig, days
 

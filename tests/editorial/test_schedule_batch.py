@@ -23,7 +23,7 @@ from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
 from xensocial.cli.schedule import _as_dict
 from xensocial.config import ChannelConfig
-from xensocial.config_editorial import EditorialConfig
+from xensocial.config.editorial import EditorialConfig
 from xensocial.forecast import plan_channel, plan_channels
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)

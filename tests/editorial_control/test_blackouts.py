@@ -12,7 +12,7 @@ from content_queue.blackouts import BlackoutNotFound, InvalidBlackout, blackout_
 from tests.cli.conftest import CONFIG, write_config
 from tests.conftest import FakeClock
 from xensocial.config import load_settings
-from xensocial.config_blackouts import BlackoutConfig
+from xensocial.config.blackouts import BlackoutConfig
 from xensocial.errors import ConfigError
 
 T0 = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from tests.daemon.conftest import (
 )
 from xensocial.adapters.base import AuthError, ChannelContext, Rejected, TransientError
 from xensocial.config import ChannelConfig
-from xensocial.config_blackouts import BlackoutConfig
+from xensocial.config.blackouts import BlackoutConfig
 from xensocial.daemon import first_slot
 from xensocial.publishing import Publisher
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xensocial.config_http import HttpConfig
+from xensocial.config.http import HttpConfig
 from xensocial.errors import ConfigError
 
 from .conftest import settings_for

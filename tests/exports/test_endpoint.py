@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 
 from tests.conftest import FakeClock
 from xensocial.config import Settings
-from xensocial.config_http import HttpConfig
+from xensocial.config.http import HttpConfig
 from xensocial.heartbeat import Beat
 from xensocial.reporting.http import Endpoint, start_endpoint
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from xensocial.config import load_settings
-from xensocial.config_feeds import default_feed_name
+from xensocial.config.feeds import default_feed_name
 from xensocial.errors import ConfigError
 
 BASE = """\

@@ -21,7 +21,7 @@ from tests.fakes.x import CREDENTIALS, FakeX
 from xensocial.adapters.base import ChannelContext, Post
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.adapters.x import XAdapter
-from xensocial.config_metrics import MetricsConfig
+from xensocial.config.metrics import MetricsConfig
 from xensocial.metrics.collector import Collector
 
 from .conftest import published

@@ -27,7 +27,7 @@ from content_queue.coverage import (
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
 from content_queue.views import ItemView
 from tests.conftest import FakeClock
-from xensocial.config_report import ReportConfig
+from xensocial.config.report import ReportConfig
 
 __all__ = ["CHANNELS", "CONFIG", "ZONE", "Data", "at", "march_2026"]
 

@@ -21,7 +21,7 @@ from .output import echo, emit_json, local_time
 if TYPE_CHECKING:
     from content_queue.blackouts import BlackoutView
 
-    from ..config_blackouts import BlackoutConfig
+    from ..config.blackouts import BlackoutConfig
 
 __all__ = ["blackout"]
 
@@ -45,7 +45,7 @@ class _BlackoutId(click.types.IntParamType):
 
 def _period(app: App, start: str, end: str) -> tuple[datetime, datetime]:
     """The UTC period `--from`/`--to` name; a date alone as `--to` includes that whole day."""
-    from ..config_blackouts import end_of
+    from ..config.blackouts import end_of
     from ..timeinput import parse_when
 
     zone, now = app.settings.timezone, app.clock()

@@ -106,7 +106,7 @@ def add(
 
     from content_queue.sources import FeedSpec
 
-    from ..config_feeds import (
+    from ..config.feeds import (
         MIN_INTERVAL,
         check_feed_category,
         check_feed_name,

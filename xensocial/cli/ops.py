@@ -54,7 +54,7 @@ def status(app: App, as_json: bool) -> None:
     the schema revision, and how many items the database holds by state."""
     from sqlalchemy.engine import make_url
 
-    from ..config_paths import sqlite_file
+    from ..config.paths import sqlite_file
 
     settings = app.settings
     config = str(Path(settings.source).resolve())

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ..config import Settings
-    from ..config_report import CoverageFeedConfig
+    from ..config.report import CoverageFeedConfig
     from .fetch import FetchLimits
 
 __all__ = [

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ..config import Settings
-    from ..config_feeds import FeedConfig
+    from ..config.feeds import FeedConfig
     from .fetch import FetchLimits
 
 __all__ = [

@@ -28,7 +28,7 @@ from content_queue.timeutil import Clock, system_clock
 
 from ..adapters.base import Adapter, AdapterError
 from ..config import ChannelConfig
-from ..config_metrics import MetricsConfig
+from ..config.metrics import MetricsConfig
 from .budget import month_start, plan_round, reads_available
 from .keyword_counts import KeywordCounts, KeywordRound
 

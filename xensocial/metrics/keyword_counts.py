@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from ..adapters.base import Adapter
     from ..config import ChannelConfig, Settings
-    from ..config_metrics import MetricsConfig
+    from ..config.metrics import MetricsConfig
 
 __all__ = [
     "KeywordCounts",

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from content_queue.schema import Delivery
 
-from ..config_report import ReportConfig
+from ..config.report import ReportConfig
 from .channels import channels_with_rows
 from .engagement import gather_engagement
 from .followers import gather_followers

@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from .. import __version__
-from ..config_health import HealthConfig
+from ..config.health import HealthConfig
 from ..heartbeat import Beat, describe
 from .readonly import read_only_engine
 

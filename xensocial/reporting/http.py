@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
     from ..config import Settings
-    from ..config_http import HttpConfig
+    from ..config.http import HttpConfig
 
 __all__ = ["Endpoint", "Exports", "Limits", "Response", "start_endpoint"]
 

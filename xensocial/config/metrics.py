@@ -8,7 +8,7 @@
     [metrics.budget]                   # reads per calendar month, per network (absent: no limit)
     x = 100
 
-Kept apart from `config.py` so the collector's knobs read as one idea.
+A module of its own so the collector's knobs read as one idea.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from .config_channels import FieldReader
-from .durations import parse_duration
+from ..durations import parse_duration
+from .fields import FieldReader
 
 __all__ = ["METRICS_KEYS", "MetricsConfig", "parse_metrics"]
 

@@ -24,8 +24,8 @@ from content_queue.errors import InvalidItem
 from content_queue.limits import MAX_CATEGORY, priority_problem
 from content_queue.urls import validate_url
 
-from .durations import parse_duration
-from .errors import ConfigError
+from ..durations import parse_duration
+from ..errors import ConfigError
 
 __all__ = [
     "DEFAULT_INTERVAL",

@@ -20,7 +20,7 @@ from typing import Any
 
 from content_queue.csvrecords import CsvLimits
 
-from .config_channels import FieldReader
+from .fields import FieldReader
 
 __all__ = ["IMPORTS_KEYS", "parse_imports", "parse_size"]
 

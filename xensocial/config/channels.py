@@ -1,10 +1,10 @@
 """The `[[channels]]` tables of the configuration -> validated, frozen `ChannelConfig`s.
 
-Split from `config.py` because a channel is most of what can be wrong in a configuration (slots,
+A module of its own because a channel is most of what can be wrong in a configuration (slots,
 cron, days, templates, UTM, hashtags, secret references) and reads as one idea on its own. The
-generic field checks (types, durations, zones, unknown keys) stay with the top-level parser in
-`config.py`, which this module reaches through the small `FieldReader` protocol, so the error
-messages name the file and key the same way everywhere. Nothing here imports a network or
+generic field checks (types, durations, zones, unknown keys) are reached through the small
+`FieldReader` protocol (`fields.py`), so the error messages name the file and key the same way
+everywhere. Nothing here imports a network or
 scheduler library: cron is checked lightly, APScheduler parses it for real at start-up.
 """
 
@@ -14,16 +14,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from .errors import ConfigError
-from .secrets import SECRET_REF as _SECRET_REF
+from .editorial import parse_mix
+from .fields import FieldReader
 
 if TYPE_CHECKING:
     from content_queue.mix import Mix
 
-__all__ = ["CHANNEL_KEYS", "DAY_NAMES", "ChannelConfig", "ChannelParser", "FieldReader"]
+__all__ = ["CHANNEL_KEYS", "DAY_NAMES", "SECRET_REF", "ChannelConfig", "ChannelParser"]
 
 _T = TypeVar("_T")
 
@@ -51,6 +51,9 @@ CHANNEL_KEYS = {
 # `adapters.registry.ENTRY_POINT_GROUP` (a test keeps them equal): importing the registry would
 # import the adapters' base classes, 3 ms of every command that only reads the configuration.
 ADAPTER_GROUP = "xensocial.adapters"
+# The form of a secret reference: checked here, resolved by `xensocial.secrets` (which imports
+# it from here) when an adapter is built.
+SECRET_REF = re.compile(r"^(env|file):(.+)$")
 _CRON_FIELD = re.compile(r"^[0-9a-z*?/,\-#LW]+$", re.IGNORECASE)
 _SLOT = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
@@ -74,7 +77,7 @@ class ChannelConfig:
     secrets: Mapping[str, str] = field(default_factory=dict)  # name -> "env:X" / "file:Y"
     utm: Mapping[str, str] = field(default_factory=dict)  # "utm_source" -> "x"; empty: no UTM
     hashtags: Mapping[str, str] = field(default_factory=dict)  # item tag -> hashtag text
-    mix: Mix | None = None  # target shares by category (see config_editorial); None: no mix
+    mix: Mix | None = None  # target shares by category (see editorial.py); None: no mix
 
     @property
     def zone(self) -> ZoneInfo:
@@ -89,29 +92,6 @@ class ChannelConfig:
             "every day" if self.days is None else ", ".join(DAY_NAMES[d] for d in sorted(self.days))
         )
         return f"{when} ({self.timezone}; {days}; max {self.max_per_day}/day)"
-
-
-class FieldReader(Protocol):
-    """The generic checks of the top-level parser (`config._Parser`) a channel table needs."""
-
-    def fail(self, key: str, expected: str) -> ConfigError: ...
-
-    def check_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None: ...
-
-    def typed(
-        self,
-        table: Mapping[str, Any],
-        key: str,
-        kind: type | tuple[type, ...],
-        expected: str,
-        prefix: str = "",
-    ) -> Any: ...
-
-    def duration(
-        self, table: Mapping[str, Any], key: str, default: timedelta, prefix: str = ""
-    ) -> timedelta: ...
-
-    def zone(self, value: Any, key: str) -> str: ...
 
 
 class ChannelParser:
@@ -221,8 +201,6 @@ class ChannelParser:
         )
 
     def mix(self, table: Mapping[str, Any], prefix: str) -> Mix | None:
-        from .config_editorial import parse_mix  # it imports this module's FieldReader
-
         return parse_mix(self.r, table, prefix)
 
     def template(self, template: Any, key: str) -> str | None:
@@ -230,7 +208,7 @@ class ChannelParser:
             return None
         if not isinstance(template, str):
             raise self.r.fail(key, f"expected a text template, got {template!r}")
-        from .rendering import validate_template
+        from ..rendering import validate_template  # 5 ms to import: only for a template
 
         try:
             validate_template(template)
@@ -239,7 +217,7 @@ class ChannelParser:
         return template
 
     def utm(self, table: Any, key: str) -> dict[str, str]:
-        from .rendering import UTM_KEYS
+        from ..rendering import UTM_KEYS  # 5 ms to import: only when a channel has [utm]
 
         if not isinstance(table, dict):
             raise self.r.fail(key, 'expected a [channels.utm] table such as source = "mastodon"')
@@ -312,7 +290,7 @@ class ChannelParser:
             raise self.r.fail(key, "expected a [channels.secrets] table")
         out = {}
         for name, ref in table.items():
-            if not isinstance(ref, str) or not _SECRET_REF.match(ref):
+            if not isinstance(ref, str) or not SECRET_REF.match(ref):
                 # Never echo the value: it may be the secret itself, written inline by mistake.
                 raise self.r.fail(
                     f"{key}.{name}",

@@ -31,8 +31,8 @@ from content_queue.mix import DEFAULT_WINDOW, Mix
 from content_queue.recycling import RecycleRules
 from content_queue.selection import ANNOUNCEMENT, Rules
 
-from .config_channels import FieldReader
-from .durations import parse_duration
+from ..durations import parse_duration
+from .fields import FieldReader
 
 __all__ = [
     "DEFAULT_REMINDER_TEXT",

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from .redaction import add_secrets
+from ..redaction import add_secrets
 
 __all__ = [
     "DEFAULT_DATA_DIR",

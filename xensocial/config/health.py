@@ -6,8 +6,8 @@
 
 The daemon renews its heartbeat after each slot and each tick (every third of `stale_after`)
 that completed its database work; `xensocial health`, `/healthz` and `/metrics` judge it by
-these two numbers (see `xensocial.reporting.health`). Kept apart from `config.py` so the health
-rule's knobs read as one idea.
+these two numbers (see `xensocial.reporting.health`). A module of its own so the
+health rule's knobs read as one idea.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from .config_channels import FieldReader
+from .fields import FieldReader
 
 __all__ = ["HEALTH_KEYS", "MIN_STALE_AFTER", "HealthConfig", "parse_health"]
 

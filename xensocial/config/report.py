@@ -20,8 +20,8 @@
     interval = "6h"
     topic = "xen"
 
-Keywords are matched as whole words, ignoring case (`xensocial.reporting.keywords`). Kept apart
-from `config.py` so what the report counts reads as one idea.
+Keywords are matched as whole words, ignoring case (`xensocial.reporting.keywords`). A module of
+its own so what the report counts reads as one idea.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .config_channels import FieldReader
-from .config_feeds import check_feed_name, check_feed_url
+from .feeds import check_feed_name, check_feed_url
+from .fields import FieldReader
 
 __all__ = [
     "COVERAGE_FEED_KEYS",

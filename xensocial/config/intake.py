@@ -1,8 +1,8 @@
 """The `[intake]` table of the configuration -> `IntakeConfig`: the limits of every fetch.
 
 Feeds and curated links fetch untrusted URLs; how long a fetch may take, how many bytes it may
-read, and whether it may reach private addresses are set once here and applied to both. Kept
-apart from `config.py` so the fetcher's knobs read as one idea, and so that loading the
+read, and whether it may reach private addresses are set once here and applied to both. A
+module of its own so the fetcher's knobs read as one idea, and so that loading the
 configuration imports no HTTP library: `IntakeConfig.fetch_limits()` builds the fetcher's
 `FetchLimits` (and imports httpx) only when something is about to be fetched.
 
@@ -31,10 +31,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config_channels import FieldReader
+from .fields import FieldReader
 
 if TYPE_CHECKING:
-    from .intake.fetch import FetchLimits
+    from ..intake.fetch import FetchLimits
 
 __all__ = ["INTAKE_KEYS", "IntakeConfig", "parse_intake"]
 
@@ -72,7 +72,7 @@ class IntakeConfig:
 
     def fetch_limits(self, **overrides: Any) -> FetchLimits:
         """The fetcher's limits for these settings (imports the fetcher, and so httpx)."""
-        from .intake.fetch import FetchLimits
+        from ..intake.fetch import FetchLimits
 
         values: dict[str, Any] = {
             "connect_timeout": self.connect_timeout,

@@ -8,8 +8,8 @@ The endpoint (`/metrics`, `/healthz`, the Atom feeds; see `xensocial.reporting.h
 anyone who can reach it what the queue holds, so it binds to loopback unless the file says
 otherwise; another address is accepted (a Prometheus on another host needs it) and the daemon
 logs a warning when it binds there. The host must be written out (`0.0.0.0:9464`, not `:9464`),
-so listening on every interface is always a visible choice. Kept apart from `config.py` so the
-endpoint's knobs read as one idea.
+so listening on every interface is always a visible choice. A module of its own so the endpoint's
+knobs read as one idea.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .config_channels import FieldReader
+from .fields import FieldReader
 
 __all__ = ["DEFAULT_LISTEN", "HTTP_KEYS", "HttpConfig", "parse_http", "parse_listen"]
 
