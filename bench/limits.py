@@ -130,9 +130,8 @@ def in_process(runs: int) -> list[Figure]:
 
     from xensocial.adapters.outbox import OutboxAdapter
     from xensocial.adapters.x import XAdapter
-    from xensocial.cli.networks import Draft
     from xensocial.config.channels import ChannelConfig
-    from xensocial.rendering import TextTooLong, render_post
+    from xensocial.rendering import Draft, TextTooLong, render_post
     from xensocial.text import measure
     from xensocial.text._x import weighted_length
 

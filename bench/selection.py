@@ -8,7 +8,8 @@ For each backend it builds the real schema (`xensocial.migrate.upgrade`), bulk-i
 with SQLAlchemy Core (about 2 deliveries each over 4 channels, in a realistic mix of states),
 then reports:
 
-- `Ledger.next_for_channel` (what every slot does): median and p95 over many calls; target < 5 ms;
+- choosing a slot's item as the daemon does for a channel without editorial rules
+  (`EditorialStore.choose`, through `SlotChooser`): median and p95 over many calls; target < 5 ms;
 - `xensocial queue list --state approved --json` (first page of 50) as a whole process, wall
   time, and whether it imported SQLAlchemy (on SQLite it reads through `content_queue.fastread`,
   plain sqlite3); target < 300 ms;
@@ -59,8 +60,10 @@ from _support import (  # noqa: E402
 )
 
 from content_queue import ContentQueue, Ledger, make_engine  # noqa: E402
+from content_queue.editorial_store import EditorialStore  # noqa: E402
 from content_queue.fastread import FastReader, sqlite_file  # noqa: E402
 from content_queue.schema import Delivery, Item  # noqa: E402
+from content_queue.selection import Rules  # noqa: E402
 from content_queue.urls import canonical_url  # noqa: E402
 from xensocial.migrate import upgrade  # noqa: E402
 
@@ -169,18 +172,20 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure
     backend = engine.dialect.name
     sizes = f"{args.items:,} items"
 
-    ledger = Ledger(engine, clock=lambda: NOW)
-    chosen = ledger.next_for_channel(CHANNELS[0], NOW)
-    if chosen is None:
+    store = EditorialStore.of(Ledger(engine, clock=lambda: NOW))
+    no_rules = Rules()  # no mix, no evergreen recycling, no reminders (bench/editorial.py has them)
+    chosen = store.choose(CHANNELS[0], NOW, no_rules)
+    if chosen is None or chosen.candidate is None:
         raise SystemExit("broken: the benchmark data has nothing eligible for a slot")
     rotation = iter(range(10**9))
 
     def one_choice() -> None:
-        ledger.next_for_channel(CHANNELS[next(rotation) % len(CHANNELS)], NOW)
+        store.choose(CHANNELS[next(rotation) % len(CHANNELS)], NOW, no_rules)
 
     times = time_call(one_choice, args.calls)
-    print(f"   Ledger.next_for_channel          {summary_ms(times)}   target < 5 ms")
-    figures = [timed("next item for a slot (Ledger.next_for_channel)", times, backend, sizes, 5)]
+    print(f"   EditorialStore.choose, no rules  {summary_ms(times)}   target < 5 ms")
+    label = "next item for a slot (EditorialStore.choose, no editorial rules)"
+    figures = [timed(label, times, backend, sizes, 5)]
 
     queue = ContentQueue(engine, clock=lambda: NOW)
     listings = max(10, args.calls // 10)
@@ -225,8 +230,8 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure
             )
 
     with captured_sql(engine) as seen:
-        ledger.candidates(CHANNELS[0], NOW)
-    print("   plan of the selection query (Ledger.candidates):")
+        store.choose(CHANNELS[0], NOW, no_rules)
+    print("   plan of the selection query (EditorialStore.choose, no rules):")
     print_plan(engine, *seen[0])
     with captured_sql(engine) as seen:
         ContentQueue(engine).list_items(state="approved", limit=50)

@@ -40,7 +40,7 @@ from .blackouts import ChannelBlackouts
 from .db import make_sessionmaker
 from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState, SlotClaim, SlotOutcome
-from .selection import Candidate, choose
+from .selection import Candidate
 from .timeutil import Clock, system_clock
 from .urls import canonical_url
 from .views import DeliveryView, ItemView, Posted
@@ -294,10 +294,6 @@ class Ledger(ChannelPauses, ChannelBlackouts):
         with self._sessions() as s:
             return [candidate_of(d, i) for d, i in s.execute(query)]
 
-    def next_for_channel(self, channel: str, now: datetime) -> Candidate | None:
-        """The candidate a slot of `channel` at `now` takes (see `selection.choose`)."""
-        return choose(self.candidates(channel, now), now)
-
     # -- delivery transitions --------------------------------------------------------------
 
     def claim_next(
@@ -309,9 +305,9 @@ class Ledger(ChannelPauses, ChannelBlackouts):
         *,
         where: Sequence[ColumnElement[bool]] = (),
     ) -> tuple[DeliveryView, ItemView] | None:
-        """The delivery a slot of `channel` at `now` takes (what `next_for_channel` names),
-        moved pending -> publishing for `owner` in the same transaction; None when nothing is
-        eligible (or every eligible row is being claimed by another process right now).
+        """The best eligible delivery of `channel` at `now` (in rank order), moved pending ->
+        publishing for `owner` in the same transaction; None when nothing is eligible (or every
+        eligible row is being claimed by another process right now).
 
         The row is chosen with `FOR UPDATE SKIP LOCKED` (PostgreSQL): a delivery another
         replica is claiming at this instant is passed over, not waited for, and can never be

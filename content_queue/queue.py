@@ -252,10 +252,6 @@ class ContentQueue:
             batch=batch,
         )
 
-    def approve(self, item_id: int, *, by: str = "") -> tuple[ItemView, bool]:
-        """Approve a draft. Returns the item and whether anything changed (False: was approved)."""
-        return self.approve_many([item_id], by=by)[0]
-
     def approve_many(self, item_ids: Sequence[int], *, by: str = "") -> list[tuple[ItemView, bool]]:
         """Approve drafts in one transaction: every one of them, or none when an id is unknown
         (ItemNotFound) or an item is cancelled (InvalidTransition). Records who approved them

@@ -8,7 +8,7 @@ can be read in one place and tested without a database:
    pinned to a later time (`publish_at`), and its delivery on this channel is still pending
    (not yet published, failed or under way);
 2. among the eligible, the highest priority first, then the oldest, then the lowest id (so the
-   choice is total and repeatable): `choose`.
+   choice is total and repeatable): `rank_key`.
 
 Editorial control (`pick`, docs/editorial.md) decides *which* eligible items a slot looks at,
 in this order, and says why it took what it took:
@@ -33,7 +33,7 @@ Evergreen recycling (steps 4 and 5) happens only with `[editorial] fill_with_eve
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -48,11 +48,9 @@ __all__ = [
     "Choice",
     "Rules",
     "Supply",
-    "choose",
     "ineligible_reason",
     "is_eligible",
     "pick",
-    "plan",
     "rank_key",
 ]
 
@@ -107,28 +105,6 @@ def is_eligible(c: Candidate, now: datetime) -> bool:
 def rank_key(c: Candidate) -> tuple[int, datetime, int]:
     """Sort key: smaller goes first (highest priority, then oldest, then lowest id)."""
     return (-c.priority, c.created_at, c.item_id)
-
-
-def choose(candidates: Iterable[Candidate], now: datetime) -> Candidate | None:
-    """The candidate a slot at `now` takes, or None when nothing is eligible."""
-    eligible = [c for c in candidates if is_eligible(c, now)]
-    return min(eligible, key=rank_key) if eligible else None
-
-
-def plan(candidates: Iterable[Candidate], slot_times: Sequence[datetime]) -> list[Candidate | None]:
-    """Which candidate each coming slot would take if nothing changed in the meantime.
-
-    Each slot takes the best candidate eligible at its own time (an embargoed item can fill a
-    later slot) and no candidate is used twice.
-    """
-    remaining = sorted(candidates, key=rank_key)
-    taken: list[Candidate | None] = []
-    for at in slot_times:
-        pick_ = next((c for c in remaining if is_eligible(c, at)), None)
-        if pick_ is not None:
-            remaining.remove(pick_)
-        taken.append(pick_)
-    return taken
 
 
 # -- editorial control ------------------------------------------------------------------------

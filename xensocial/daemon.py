@@ -194,7 +194,7 @@ class Daemon:
             self.keyword_counts = KeywordCounts.for_settings(s, self.engine, self.adapters)
 
     def _migrate(self, engine: Engine) -> None:
-        from .cli.app import database_revision, script_head
+        from .migrate import database_revision, script_head
 
         # At head (every start but the first after an upgrade), Alembic is not even imported:
         # with Mako and Pygments it would stay in the daemon's memory for good (~12 MB).

@@ -16,7 +16,7 @@ import structlog
 
 from content_queue.schema import SlotOutcome
 
-from .reconcile import make_post
+from .rendering import make_post
 from .slot_gate import SlotResult
 
 if TYPE_CHECKING:

@@ -68,7 +68,8 @@ from .adapters.base import (
 from .dry_run import dry_run_slot
 from .editorial import SlotChooser
 from .in_doubt import Outcome, look_up
-from .reconcile import LOOKUP_MARGIN, Reconciled, make_post, posted_record, reconcile_in_flight
+from .reconcile import LOOKUP_MARGIN, Reconciled, reconcile_in_flight
+from .rendering import make_post, posted_record
 from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
 
 if TYPE_CHECKING:

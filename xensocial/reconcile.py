@@ -43,11 +43,12 @@ from content_queue.views import DeliveryView, ItemView, Posted
 
 from .adapters.base import Adapter, AdapterError, Post
 from .in_doubt import Outcome, look_up
+from .rendering import channel_url, make_post, posted_record
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
 
-__all__ = ["LOOKUP_MARGIN", "Reconciled", "make_post", "posted_record", "reconcile_in_flight"]
+__all__ = ["LOOKUP_MARGIN", "Reconciled", "reconcile_in_flight"]
 
 LOOKUP_MARGIN = timedelta(minutes=5)
 """How far before the first try `find_published` looks (clock skew between us and the network)."""
@@ -72,37 +73,6 @@ class Reconciled:
     action: str
     detail: str | None = None
     held: bool = False
-
-
-def make_post(
-    channel: ChannelConfig,
-    adapter: Adapter | type[Adapter],
-    delivery: DeliveryView,
-    item: ItemView,
-) -> Post:
-    """The post for one delivery: rendered for the channel (in the delivery's own words when
-    staff gave it some), keyed by the delivery.
-
-    Raises ValueError (e.g. `rendering.TextTooLong`) when the item cannot be posted there."""
-    from .rendering import channel_url, render_post
-
-    return Post(
-        key=delivery.idempotency_key,
-        channel=channel.name,
-        item_id=item.id,
-        text=render_post(item, channel, adapter.limits, own_text=delivery.text_override),
-        # The link as the post carries it (UTM parameters included), so link fields and
-        # lookups by URL see the same link as the text.
-        url=channel_url(item.url, channel),
-        title=item.title,
-        tags=item.tags,
-        category=item.category,
-    )
-
-
-def posted_record(post: Post) -> Posted:
-    """What `post` put on the network, as its delivery records it once published."""
-    return Posted(title=post.title, text=post.text, url=post.url, tags=tuple(post.tags))
 
 
 def reconcile_in_flight(
@@ -174,8 +144,6 @@ def _settle(
         post = make_post(channel, adapter, delivery, item)
         rendered = posted_record(post)
     except ValueError:  # the lookup is by key (else URL): the text does not matter
-        from .rendering import channel_url
-
         url = channel_url(item.url, channel)
         post = Post(delivery.idempotency_key, channel.name, item.id, "", url, item.title)
     # The post cannot predate its item: the widest window that is still bounded.

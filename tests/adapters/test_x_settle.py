@@ -27,7 +27,7 @@ from xensocial.adapters.base import ChannelContext
 from xensocial.adapters.x import XAdapter
 from xensocial.config import ChannelConfig
 from xensocial.publishing import Publisher
-from xensocial.reconcile import make_post
+from xensocial.rendering import make_post
 
 LAG = timedelta(minutes=2)  # how long the fake X's timeline takes to show a new post
 CREATE = ("POST", "/2/tweets")

@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
+from tests.choosing import next_candidate
 from xensocial.adapters.base import ChannelContext, Post, Rejected, TransientError
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.publishing import Publisher
@@ -63,7 +64,7 @@ def test_reconciliation_looks_up_the_link_as_posted(engine, clock, tmp_path):
     net = FakeNetwork(ChannelContext("demo", data_dir=tmp_path, clock=clock))
     pub, channel = _publisher(engine, clock, tmp_path, net, utm=UTM)
     ledger = Ledger(engine, clock)
-    candidate = ledger.next_for_channel("demo", clock())
+    candidate = next_candidate(ledger, "demo", clock())
     assert candidate is not None
     assert ledger.begin_publish(
         candidate.delivery_id, "host-a", clock() + pub.settings.publishing.lease

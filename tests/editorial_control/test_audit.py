@@ -31,7 +31,7 @@ def test_each_queue_change_is_recorded_with_who_and_what(
     clock.advance(minutes=1)
     queue.edit(item.id, {"title": "New title", "priority": 3}, by="bob")
     clock.advance(minutes=1)
-    queue.approve(item.id, by="carol")
+    queue.approve_many([item.id], by="carol")
     clock.advance(minutes=1)
     queue.set_text(item.id, "demo", "Our own words", by="dave")
     clock.advance(minutes=1)
@@ -61,7 +61,7 @@ def test_approval_records_who_and_when_on_the_item(
     from content_queue.schema import Item
 
     item = queue.add(new_item("https://example.org/b", draft=True))
-    queue.approve(item.id, by="carol")
+    queue.approve_many([item.id], by="carol")
     with Session(engine) as s:
         row = s.get_one(Item, item.id)
         assert (row.state, row.approved_by, row.approved_at) == ("approved", "carol", clock())
@@ -72,7 +72,9 @@ def test_nothing_is_recorded_for_what_did_not_change(
 ) -> None:
     item = queue.add(new_item("https://example.org/c", title="Same"))
     before = _count(engine)
-    assert queue.approve(item.id, by="x") == (queue.get(item.id), False)  # already approved
+    assert queue.approve_many([item.id], by="x") == [
+        (queue.get(item.id), False)
+    ]  # already approved
     queue.edit(item.id, {"title": "Same"}, by="x")  # the same value
     queue.cancel(item.id, by="x")
     queue.cancel(item.id, by="x")  # already cancelled

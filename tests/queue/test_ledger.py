@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, DeliveryState, Ledger, SlotOutcome, make_engine
+from tests.choosing import next_candidate
 from tests.conftest import FakeClock
 
 from .conftest import new_item
@@ -159,15 +160,15 @@ def test_begin_publish(
     # It is no longer pending: nobody may begin it again, not even its owner.
     assert ledger.begin_publish(delivery_id, "host-a", clock() + LEASE) is None
     assert ledger.begin_publish(delivery_id, "host-b", clock() + LEASE) is None
-    assert ledger.next_for_channel("mastodon", clock()) is None
-    chosen = ledger.next_for_channel("bluesky", clock())
+    assert next_candidate(ledger, "mastodon", clock()) is None
+    chosen = next_candidate(ledger, "bluesky", clock())
     assert chosen is not None and chosen.item_id == item.id
 
 
 def test_begin_publish_refuses_an_item_cancelled_after_the_choice(
     ledger: Ledger, queue: ContentQueue, delivery_id: int, clock: FakeClock
 ) -> None:
-    chosen = ledger.next_for_channel("mastodon", clock())
+    chosen = next_candidate(ledger, "mastodon", clock())
     assert chosen is not None and chosen.delivery_id == delivery_id
     queue.cancel(chosen.item_id)
     assert ledger.begin_publish(delivery_id, "me", clock() + LEASE) is None
@@ -247,10 +248,10 @@ def test_retry_and_attempts(
     ledger.begin_publish(delivery_id, "me", clock() + LEASE)
     ledger.count_attempt(delivery_id)
     ledger.mark_failed(delivery_id, "refused")
-    assert ledger.next_for_channel("mastodon", clock()) is None
+    assert next_candidate(ledger, "mastodon", clock()) is None
     assert ledger.retry(delivery_id) is True
     assert _state(queue, delivery_id) == ("pending", 2, None, None)
-    chosen = ledger.next_for_channel("mastodon", clock())
+    chosen = next_candidate(ledger, "mastodon", clock())
     assert chosen is not None and chosen.delivery_id == delivery_id
     assert ledger.begin_publish(delivery_id, "me", clock() + LEASE) is not None
     assert _state(queue, delivery_id)[:2] == ("publishing", 3)

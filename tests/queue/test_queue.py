@@ -20,6 +20,7 @@ from content_queue import (
     Ledger,
 )
 from content_queue.schema import Delivery, Item
+from tests.choosing import next_candidate
 from tests.conftest import FakeClock
 
 from .conftest import CHANNELS, new_item
@@ -192,10 +193,10 @@ def test_different_pages_are_not_duplicates(queue: ContentQueue) -> None:
 def test_approve_a_draft(queue: ContentQueue, clock: FakeClock) -> None:
     item = queue.add(new_item("https://example.org/a", draft=True))
     clock.advance(minutes=5)
-    approved, changed = queue.approve(item.id)
+    [(approved, changed)] = queue.approve_many([item.id])
     assert changed and approved.state == ItemState.APPROVED
     assert approved.updated_at == clock() and approved.created_at == item.created_at
-    again, changed = queue.approve(item.id)
+    [(again, changed)] = queue.approve_many([item.id])
     assert not changed and again.state == ItemState.APPROVED
 
 
@@ -205,7 +206,7 @@ def test_cancel_then_nothing_more(queue: ContentQueue) -> None:
     assert changed and cancelled.state == ItemState.CANCELLED
     assert queue.cancel(item.id)[1] is False
     with pytest.raises(InvalidTransition) as info:
-        queue.approve(item.id)
+        queue.approve_many([item.id])
     assert "cancelled" in str(info.value) and str(item.id) in str(info.value)
     with pytest.raises(InvalidTransition):
         queue.edit(item.id, {"title": "new"})
@@ -219,7 +220,7 @@ def test_cancel_keeps_the_record_of_posts_already_out(
     _publish(ledger, item.deliveries[0].id, clock)
     cancelled, _ = queue.cancel(item.id)
     assert [d.state for d in cancelled.deliveries] == ["published", "pending"]
-    assert ledger.next_for_channel(item.deliveries[1].channel, clock()) is None
+    assert next_candidate(ledger, item.deliveries[1].channel, clock()) is None
 
 
 @pytest.mark.parametrize("action", ["get", "approve", "cancel", "edit"])
@@ -227,6 +228,8 @@ def test_missing_item(queue: ContentQueue, action: str) -> None:
     with pytest.raises(ItemNotFound, match="no item with id 4242"):
         if action == "edit":
             queue.edit(4242, {"title": "x"})
+        elif action == "approve":  # as `queue approve` does, for one id or many
+            queue.approve_many([4242])
         else:
             getattr(queue, action)(4242)
 
@@ -248,10 +251,10 @@ def test_each_channel_has_its_own_outcome(
         "c": ("pending", None),
     }
     assert queue.get(item.id).state == ItemState.APPROVED
-    chosen = ledger.next_for_channel("c", clock())
+    chosen = next_candidate(ledger, "c", clock())
     assert chosen is not None and chosen.item_id == item.id
-    assert ledger.next_for_channel("a", clock()) is None
-    assert ledger.next_for_channel("b", clock()) is None
+    assert next_candidate(ledger, "a", clock()) is None
+    assert next_candidate(ledger, "b", clock()) is None
 
 
 # -- edit --------------------------------------------------------------------------------------
@@ -317,10 +320,10 @@ def test_edit_priority_changes_the_order(
     old = queue.add(new_item("https://example.org/old"))
     clock.advance(minutes=1)
     young = queue.add(new_item("https://example.org/young"))
-    first = ledger.next_for_channel("mastodon", clock())
+    first = next_candidate(ledger, "mastodon", clock())
     assert first is not None and first.item_id == old.id
     queue.edit(young.id, {"priority": 5})
-    first = ledger.next_for_channel("mastodon", clock())
+    first = next_candidate(ledger, "mastodon", clock())
     assert first is not None and first.item_id == young.id and first.priority == 5
 
 

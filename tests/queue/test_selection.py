@@ -1,5 +1,7 @@
-"""The selection policy: unit tests of the pure functions, and a property test that the indexed
-SQL query (`Ledger.next_for_channel`) always picks what `selection.choose` picks."""
+"""The selection policy: unit tests of eligibility and rank, through the forecast's choice from
+memory (`tests.choosing`: `selection.pick` over `Forecast`, as `schedule` runs it), and a
+property test that the daemon's choice from the database (`EditorialStore.choose`, indexed SQL)
+always picks what the forecast picks."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from content_queue import Candidate, ContentQueue, DeliveryState, ItemState, Ledger
-from content_queue.selection import choose, ineligible_reason, is_eligible, plan, rank_key
+from content_queue.selection import ineligible_reason, is_eligible, rank_key
+from tests.choosing import forecast, next_candidate, next_in_memory
 from tests.conftest import FakeClock
 
 from .conftest import new_item
@@ -74,19 +77,19 @@ def test_highest_priority_first() -> None:
     low_old = cand(1, priority=0, created_at=NOW - 3 * HOUR)
     high_young = cand(2, priority=5, created_at=NOW - HOUR)
     negative = cand(3, priority=-1, created_at=NOW - 9 * HOUR)
-    assert choose([low_old, high_young, negative], NOW) == high_young
+    assert next_in_memory([low_old, high_young, negative], NOW) == high_young
 
 
 def test_then_oldest() -> None:
     young = cand(1, created_at=NOW - HOUR)
     old = cand(2, created_at=NOW - 2 * HOUR)
-    assert choose([young, old], NOW) == old
+    assert next_in_memory([young, old], NOW) == old
 
 
 def test_then_lowest_id() -> None:
     same = NOW - HOUR
     a, b, c = cand(7, created_at=same), cand(3, created_at=same), cand(5, created_at=same)
-    assert choose([a, b, c], NOW) == b
+    assert next_in_memory([a, b, c], NOW) == b
     assert sorted([a, b, c], key=rank_key) == [b, c, a]
 
 
@@ -97,56 +100,51 @@ def test_ineligible_candidates_are_passed_over() -> None:
     best_but_posted = cand(4, priority=6, delivery_state="published")
     fine = cand(5, priority=0)
     pool = [best_but_draft, best_but_embargoed, best_but_expired, best_but_posted, fine]
-    assert choose(pool, NOW) == fine
-    assert choose(pool[:4], NOW) is None
-    assert choose([], NOW) is None
+    assert next_in_memory(pool, NOW) == fine
+    assert next_in_memory(pool[:4], NOW) is None
+    assert next_in_memory([], NOW) is None
 
 
-def test_choose_does_not_depend_on_input_order() -> None:
+def test_the_choice_does_not_depend_on_input_order() -> None:
     pool = [
         cand(i, priority=i % 3, created_at=NOW - timedelta(minutes=i % 4)) for i in range(1, 13)
     ]
-    expected = choose(pool, NOW)
+    expected = next_in_memory(pool, NOW)
     for perm in itertools.islice(itertools.permutations(pool), 0, 2000, 97):
-        assert choose(perm, NOW) == expected
+        assert next_in_memory(perm, NOW) == expected
 
 
-# -- planning ----------------------------------------------------------------------------------
+# -- the forecast, slot after slot -------------------------------------------------------------
 
 
-def test_plan_gives_each_slot_a_different_candidate_in_rank_order() -> None:
+def test_forecast_gives_each_slot_a_different_candidate_in_rank_order() -> None:
     a, b, c = cand(1, priority=2), cand(2, priority=1), cand(3)
     slots = [NOW, NOW + HOUR, NOW + 2 * HOUR, NOW + 3 * HOUR]
-    assert plan([c, a, b], slots) == [a, b, c, None]
+    assert forecast([c, a, b], slots) == [a, b, c, None]
 
 
-def test_plan_lets_an_embargoed_item_fill_a_later_slot() -> None:
+def test_forecast_lets_an_embargoed_item_fill_a_later_slot() -> None:
     embargoed = cand(1, priority=9, not_before=NOW + 90 * timedelta(minutes=1))
     plain = cand(2)
     other = cand(3)
     slots = [NOW, NOW + HOUR, NOW + 2 * HOUR]
-    assert plan([embargoed, plain, other], slots) == [plain, other, embargoed]
+    assert forecast([embargoed, plain, other], slots) == [plain, other, embargoed]
 
 
-def test_plan_skips_an_item_once_it_has_expired() -> None:
+def test_forecast_skips_an_item_once_it_has_expired() -> None:
     expiring = cand(1, priority=1, expires_at=NOW + 30 * timedelta(minutes=1))
     plain = cand(2)
-    assert plan([expiring, plain], [NOW + HOUR, NOW + 2 * HOUR]) == [plain, None]
-    assert plan([expiring, plain], [NOW, NOW + HOUR]) == [expiring, plain]
+    assert forecast([expiring, plain], [NOW + HOUR, NOW + 2 * HOUR]) == [plain, None]
+    assert forecast([expiring, plain], [NOW, NOW + HOUR]) == [expiring, plain]
 
 
-def test_plan_leaves_its_input_alone() -> None:
+def test_forecast_leaves_its_input_alone() -> None:
     pool = [cand(2), cand(1)]
-    plan(pool, [NOW])
+    forecast(pool, [NOW])
     assert [c.item_id for c in pool] == [2, 1]
 
 
-def test_plan_of_the_first_slot_is_choose() -> None:
-    pool = [cand(i, priority=(i * 7) % 5, not_before=NOW + (i % 3 - 1) * HOUR) for i in range(9)]
-    assert plan(pool, [NOW])[0] == choose(pool, NOW)
-
-
-# -- the SQL query agrees with the policy ------------------------------------------------------
+# -- the database's choice agrees with the forecast's ------------------------------------------
 
 _ITEM_STATES = st.sampled_from([ItemState.APPROVED, ItemState.APPROVED, ItemState.DRAFT, "cancel"])
 _DELIVERY_STATES = st.sampled_from(
@@ -176,7 +174,7 @@ _example_counter = itertools.count()
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(items=st.lists(_ITEM, min_size=0, max_size=12), probe=_OFFSET)
-def test_next_for_channel_agrees_with_choose(
+def test_the_database_choice_agrees_with_the_forecast(
     queue: ContentQueue,
     ledger: Ledger,
     clock: FakeClock,
@@ -240,8 +238,8 @@ def test_next_for_channel_agrees_with_choose(
         if dv.channel == channel
     ]
     assert len(everything) == len(items)
-    expected = choose(everything, at)
-    got = ledger.next_for_channel(channel, at)
+    expected = next_in_memory(everything, at)
+    got = next_candidate(ledger, channel, at)
     if expected is None:
         assert got is None
     else:

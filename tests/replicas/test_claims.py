@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from content_queue import ContentQueue, Ledger, NewItem, make_engine
+from tests.choosing import next_candidate
 from tests.conftest import FakeClock
 from tests.queue.test_ledger import race
 
@@ -64,7 +65,7 @@ def test_claim_next_takes_the_next_in_selection_order(
     ledger = Ledger(engine, clock)
     low = add(queue, 2)
     [high] = add(queue, 1, tag="high", priority=5)
-    chosen = ledger.next_for_channel("m", clock())
+    chosen = next_candidate(ledger, "m", clock())
     assert chosen is not None and chosen.delivery_id == high
     assert drain(ledger, "host-a", clock) == [high, *low]
     assert ledger.begin_publish(low[0], "x", clock() + LEASE) is None  # claimed once

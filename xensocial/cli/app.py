@@ -13,7 +13,6 @@ without importing Alembic, to keep `queue list` fast; Alembic is loaded only to 
 from __future__ import annotations
 
 import getpass
-import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import click
+
+from ..migrate import database_revision, script_head
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,15 +39,10 @@ __all__ = [
     "NotMigrated",
     "actor_option",
     "current_user",
-    "database_revision",
     "pass_app",
-    "script_head",
 ]
 
 _MAX_ACTOR = 100  # content_queue.audit.MAX_ACTOR, without importing SQLAlchemy for --help
-
-_REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*(?:None|['\"]([^'\"]+)['\"])", re.MULTILINE)
 
 
 class NotMigrated(click.ClickException):
@@ -81,36 +77,6 @@ def actor_option(ctx: click.Context, param: click.Parameter, value: str | None) 
             f"expected a name of at most {_MAX_ACTOR} printable characters", ctx, param
         )
     return name
-
-
-def script_head() -> str | None:
-    """The newest migration's revision id, read from the scripts without importing Alembic.
-
-    Falls back to Alembic when the scripts are not one straight line of revisions."""
-    from ..migrate import head_revision, script_location
-
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for script in sorted((script_location() / "versions").glob("*.py")):
-        source = script.read_text(encoding="utf-8")
-        rev, down = _REVISION.search(source), _DOWN.search(source)
-        if rev is None or down is None:
-            return head_revision()
-        revisions.add(rev.group(1))
-        if down.group(1):
-            parents.add(down.group(1))
-    heads = revisions - parents
-    return next(iter(heads)) if len(heads) == 1 else head_revision()
-
-
-def database_revision(engine: Engine) -> str | None:
-    """The revision the database is at, or None for a database never migrated."""
-    from sqlalchemy import inspect, text
-
-    with engine.connect() as conn:
-        if not inspect(conn).has_table("alembic_version"):
-            return None
-        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 @dataclass

@@ -29,8 +29,7 @@ def _as_posted(app: App, item_id: int, channel: str) -> Posted | None:
     while a delivery is unknown, so this is what went out, unless the channel's configuration
     changed since. None when the channel is no longer configured or the item cannot be
     rendered there: the ledger then records the item's own fields."""
-    from ..reconcile import make_post, posted_record
-    from .networks import adapter_class
+    from ..rendering import adapter_class, make_post, posted_record
 
     if channel not in app.settings.channel_names:
         return None

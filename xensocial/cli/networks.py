@@ -1,10 +1,12 @@
-"""The commands about networks: `preview`, `channels verify`, `adapters`, and the fit check.
+"""The commands about networks: `preview`, `channels verify` and `adapters`.
 
 They share one question, "what does this network make of this item?", answered without
-credentials or network I/O wherever possible: `preview` and the fit check of `queue add`,
-`queue edit` and `queue import` use the adapter CLASS's `limits` and the same
-`rendering.render_post` the daemon uses, so what staff are told fits is what is sent. Only
-`channels verify` builds a live adapter, because checking credentials is its whole point.
+credentials or network I/O wherever possible: `preview` uses the adapter CLASS's `limits` and
+the same `rendering.render_post` the daemon uses, counted as the fit check of `queue add`,
+`queue edit` and `queue import` counts (`xensocial.rendering.fit`, which those commands call),
+so what staff are told fits is what is sent. Only `channels verify` builds a live adapter,
+because checking credentials is its whole point. This module parses and prints; the rules are
+in the rendering layer.
 
 Loading an adapter class imports its network library; that happens here, inside the commands
 that need it, never for `--help` or `queue list`.
@@ -12,120 +14,24 @@ that need it, never for `--help` or `queue list`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from ..errors import ConfigError, UsageError
+from ..errors import UsageError
 from ..tables import format_table
 from .app import App, pass_app
 from .output import echo, emit_json
 from .params import ITEM_ID
 
-if TYPE_CHECKING:
-    from ..adapters.base import Adapter, TextLimits
-    from ..config import ChannelConfig, Settings
-    from ..rendering import Renderable
-
-__all__ = [
-    "Draft",
-    "adapter_class",
-    "adapters",
-    "check_fits_channels",
-    "counted_length",
-    "length_unit",
-    "own_text_length",
-    "preview",
-    "verify",
-]
+__all__ = ["adapters", "preview", "verify"]
 
 
 class VerifyFailed(click.ClickException):
     """The credentials were refused, or the network could not be asked (a run-time failure)."""
 
     exit_code = 1
-
-
-@dataclass(frozen=True)
-class Draft:
-    """An item as it would be after an edit: what rendering reads (see `rendering.Renderable`)."""
-
-    url: str
-    title: str
-    text: str
-    category: str
-    tags: Sequence[str]
-
-
-def adapter_class(settings: Settings, channel: ChannelConfig) -> type[Adapter]:
-    """The adapter class of `channel`, imported; ConfigError naming the channel if it cannot be."""
-    from ..adapters.registry import AdapterLoadError, UnknownAdapter, load
-
-    try:
-        return load(channel.network)
-    except (UnknownAdapter, AdapterLoadError) as exc:
-        raise ConfigError(settings.source, f"channel {channel.name!r}", str(exc)) from None
-
-
-def counted_length(network: str, limits: TextLimits, text: str) -> int:
-    """`text`'s length on `network`: `xensocial.text.measure` for the networks it knows; for a
-    third-party network, characters with each link at the adapter's `url_length` when it sets
-    one (the rule `rendering.render_post` applies to such networks)."""
-    from ..text import NETWORKS, find_urls, measure
-
-    if network in NETWORKS:
-        return measure(network, text)
-    if limits.url_length is None:
-        return len(text)
-    spans = find_urls(text, require_protocol=True)
-    return len(text) - sum(end - start for start, end in spans) + limits.url_length * len(spans)
-
-
-def length_unit(network: str, limits: TextLimits) -> str:
-    """How `counted_length` counts on `network`, in words (shown next to the count)."""
-    if network == "x":
-        return "weighted characters (twitter-text v3: CJK and emoji 2, each link 23)"
-    if network == "mastodon":
-        return "characters, each link 23 (Mastodon's default limit; an instance may allow more)"
-    if network == "bluesky":
-        return "graphemes"
-    if limits.url_length is not None:
-        return f"characters, each link {limits.url_length}"
-    return "characters"
-
-
-def check_fits_channels(
-    settings: Settings,
-    item: Renderable,
-    channels: Iterable[str],
-    own_texts: Mapping[str, str] | None = None,
-) -> None:
-    """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
-    unless `item` can be posted on every one of `channels` (in a channel's own words where
-    `own_texts` has some)."""
-    from ..rendering import check_fits
-
-    for name in channels:
-        channel = settings.channel(name)
-        own = (own_texts or {}).get(name)
-        check_fits(item, channel, adapter_class(settings, channel).limits, own_text=own)
-
-
-def own_text_length(
-    settings: Settings, item: Renderable, name: str, text: str
-) -> tuple[int, int, str]:
-    """How long `item` is on channel `name` in the words `text`: its counted length, the limit
-    and the unit, with the rendering and the counter `preview` uses. Raises TextTooLong (naming
-    the count and the limit) when it does not fit: own words are never cut."""
-    from ..rendering import render_post
-
-    channel = settings.channel(name)
-    limits = adapter_class(settings, channel).limits
-    rendered = render_post(item, channel, limits, own_text=text)
-    counted = counted_length(channel.network, limits, rendered)
-    return counted, limits.max_length, length_unit(channel.network, limits)
 
 
 @click.command()
@@ -144,7 +50,14 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
 
     No credentials and no network are needed: the text is rendered with the adapter's own
     limits, the same way the daemon renders it."""
-    from ..rendering import TextTooLong, channel_url, render_post
+    from ..rendering import (
+        TextTooLong,
+        adapter_class,
+        channel_url,
+        counted_length,
+        length_unit,
+        render_post,
+    )
     from ..text import utf8_size
 
     item = app.queue.get(item_id)

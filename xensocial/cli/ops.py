@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from .app import App, database_revision, pass_app, script_head
+from ..migrate import database_revision, script_head
+from .app import App, pass_app
 from .output import echo, emit_json
 
 __all__ = ["db", "health", "run"]

@@ -16,7 +16,6 @@ from ..errors import UsageError
 from ..item_rules import NO_WORDS
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .networks import Draft, check_fits_channels
 from .output import echo, emit_json, item_summary, local_time, unchanged
 from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
 from .queue_add import add
@@ -75,6 +74,8 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
     text that cannot fit a channel it may be posted again on."""
     from content_queue.errors import InvalidItem
     from content_queue.limits import size_problem
+
+    from ..rendering import Draft, check_fits_channels
 
     words = {"url", "title", "text", "category", "tags", "alt_text"}
     if not changes.keys() & words:
@@ -402,7 +403,7 @@ def _edit_channel_text(
     app: App, item_id: int, channel: str | None, text: str | None, clear: bool, as_json: bool
 ) -> None:
     """`queue edit ID --channel NAME --text ... | --clear-text`: checked, then one call."""
-    from .networks import own_text_length
+    from ..rendering import own_text_length
 
     if channel is None:
         raise UsageError("--clear-text needs --channel NAME: the channel whose own text to remove")
@@ -468,7 +469,7 @@ def _checked_rows(
 def _unfit(app: App) -> Callable[[NewItem], str | None]:
     """Why a row's item does not fit every channel it targets, or None: asked of each row
     about to be added (not of a duplicate, which nothing renders)."""
-    from ..rendering import TextTooLong
+    from ..rendering import TextTooLong, check_fits_channels
 
     def problem(new: NewItem) -> str | None:
         try:

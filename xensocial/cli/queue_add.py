@@ -18,7 +18,6 @@ import click
 from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
 from .app import App, pass_app
-from .networks import Draft, check_fits_channels
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
 from .queue_editorial import editorial_options, editorial_summary, read_editorial
@@ -179,6 +178,8 @@ def add(
 
     from content_queue.newitems import check_new_item
     from content_queue.views import NewItem
+
+    from ..rendering import Draft, check_fits_channels
 
     targets = _channels(app, channels)
     begins = time_option(app, not_before, "--not-before")

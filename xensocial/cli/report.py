@@ -117,8 +117,8 @@ def _reading_engine(app: App) -> Engine:
         return app.engine
     from sqlalchemy.exc import OperationalError
 
+    from ..migrate import database_revision, script_head
     from ..reporting.readonly import read_only_engine
-    from .app import database_revision, script_head
 
     reader = read_only_engine(settings.database_url, pooled=False)
     try:

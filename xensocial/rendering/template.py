@@ -1,7 +1,8 @@
 """Item -> the exact text one channel posts: template, UTM parameters, hashtags, length rules.
 
 One function decides the text (`render_post`), and the same function backs `queue add`'s check
-(`check_fits`), `preview` and the daemon, so what staff are told fits is what is sent.
+(`xensocial.rendering.fit`), `preview` and the daemon (`xensocial.rendering.posts`), so what
+staff are told fits is what is sent.
 
 The steps: the channel's template is filled (placeholders {title} {text} {body} {url}
 {hashtags} {category}; {body} is the text, or the title when there is no text), whitespace is
@@ -39,11 +40,11 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from .errors import XensocialError
+from ..errors import XensocialError
 
 if TYPE_CHECKING:
-    from .adapters.base import TextLimits
-    from .config import ChannelConfig
+    from ..adapters.base import TextLimits
+    from ..config import ChannelConfig
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -53,10 +54,10 @@ __all__ = [
     "Renderable",
     "TextTooLong",
     "channel_url",
-    "check_fits",
     "check_sizes",
     "countable",
     "hashtags_for",
+    "length_counter",
     "event_date",
     "reminder_text",
     "render_post",
@@ -259,7 +260,7 @@ def _inside_word_cuts(value: str) -> list[int]:
     word, except inside a link (a link cut short would lead somewhere else)."""
     import regex
 
-    from .text import find_urls
+    from ..text import find_urls
 
     first = value.split(maxsplit=1)[0] if value.strip() else ""
     start = len(value) - len(value.lstrip())
@@ -300,10 +301,13 @@ def _fit_at(value: str, candidates: list[int], fits: Callable[[str], bool]) -> s
     return None
 
 
-def _counter(network: str, limits: TextLimits) -> Callable[[str], int]:
+def length_counter(network: str, limits: TextLimits) -> Callable[[str], int]:
+    """How `network` counts a text's length: `xensocial.text.measure` for the networks it
+    knows; for a third-party one, characters with each link at the adapter's `url_length` when
+    it sets one. The one counter: `render_post` fits with it, `preview` shows its count."""
     # Imported here: the counting rules load `regex`, which reading the configuration (that
     # validates templates with this module) does not need.
-    from .text import NETWORKS, find_urls, measure
+    from ..text import NETWORKS, find_urls, measure
 
     if network in NETWORKS:
         return lambda text: measure(network, text)
@@ -376,9 +380,9 @@ def render_post(
     check_sizes(item, channel, own_text=own_text)  # first: it reads no more than lengths
     template = channel.template if channel.template is not None else DEFAULT_TEMPLATE
     validate_template(template)
-    count = _counter(channel.network, limits)
+    count = length_counter(channel.network, limits)
     limit, max_bytes = limits.max_length, limits.max_bytes
-    from .text import utf8_size
+    from ..text import utf8_size
 
     url = channel_url(item.url, channel)
 
@@ -448,15 +452,6 @@ def render_post(
         own_text=own_text is not None,
         unit=unit,
     )
-
-
-def check_fits(
-    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
-) -> None:
-    """Raise TextTooLong (or ValueError for a bad template) unless `item` can be posted on
-    `channel`; `queue add` calls it so that an item that cannot fit is refused up front, and
-    `queue edit --channel` so that a channel's own text that cannot fit is refused."""
-    render_post(item, channel, limits, own_text=own_text)
 
 
 def event_date(at: datetime, zone: str) -> str:

@@ -1,0 +1,73 @@
+"""The rendering layer: an item -> the text, and the post, a channel's network accepts.
+
+- `template.py`: `render_post`, the one function that decides a post's text (template, UTM
+  parameters, hashtags, folding, cutting to the network's limit, `TextTooLong`);
+- `fit.py`: the fit check staff get when they add, edit or import an item (`Draft`,
+  `check_fits_channels`), and the counted length `preview` shows;
+- `posts.py`: a delivery's `Post` (`make_post`) and what its delivery records once published
+  (`posted_record`), for the publisher, the dry run, reconciliation and `deliveries resolve`.
+
+Every caller, the CLI and the daemon alike, comes here for these, so what staff are told fits
+is what is sent; `xensocial.text` holds the networks' counting rules it measures with. Nothing
+here imports the CLI, the publisher or reconciliation (`tests/test_layers.py`). The names are
+re-exported here: import them from `xensocial.rendering`.
+"""
+
+from __future__ import annotations
+
+from .fit import (
+    Draft,
+    adapter_class,
+    check_fits,
+    check_fits_channels,
+    counted_length,
+    length_unit,
+    own_text_length,
+)
+from .posts import make_post, posted_record
+from .template import (
+    DEFAULT_TEMPLATE,
+    ELLIPSIS,
+    PLACEHOLDERS,
+    UTM_KEYS,
+    Renderable,
+    TextTooLong,
+    channel_url,
+    check_sizes,
+    countable,
+    event_date,
+    hashtags_for,
+    length_counter,
+    reminder_text,
+    render_post,
+    validate_template,
+    with_utm,
+)
+
+__all__ = [
+    "DEFAULT_TEMPLATE",
+    "ELLIPSIS",
+    "PLACEHOLDERS",
+    "UTM_KEYS",
+    "Draft",
+    "Renderable",
+    "TextTooLong",
+    "adapter_class",
+    "channel_url",
+    "check_fits",
+    "check_fits_channels",
+    "check_sizes",
+    "countable",
+    "counted_length",
+    "event_date",
+    "hashtags_for",
+    "length_counter",
+    "length_unit",
+    "make_post",
+    "own_text_length",
+    "posted_record",
+    "reminder_text",
+    "render_post",
+    "validate_template",
+    "with_utm",
+]

@@ -1,0 +1,53 @@
+"""A delivery -> the `Post` an adapter sends, and the record its delivery keeps once published.
+
+The publisher, the dry run, reconciliation (which looks a post up by what it would have said)
+and `deliveries resolve` (which records what went out) all make a delivery's post here, with
+`render_post`, so the text sent, the text logged by a dry run and the text recorded are one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .template import channel_url, render_post
+
+if TYPE_CHECKING:
+    from content_queue.views import DeliveryView, ItemView, Posted
+
+    from ..adapters.base import Adapter, Post
+    from ..config import ChannelConfig
+
+__all__ = ["make_post", "posted_record"]
+
+
+def make_post(
+    channel: ChannelConfig,
+    adapter: Adapter | type[Adapter],
+    delivery: DeliveryView,
+    item: ItemView,
+) -> Post:
+    """The post for one delivery: rendered for the channel (in the delivery's own words when
+    staff gave it some), keyed by the delivery.
+
+    Raises ValueError (e.g. `TextTooLong`) when the item cannot be posted there."""
+    from ..adapters.base import Post
+
+    return Post(
+        key=delivery.idempotency_key,
+        channel=channel.name,
+        item_id=item.id,
+        text=render_post(item, channel, adapter.limits, own_text=delivery.text_override),
+        # The link as the post carries it (UTM parameters included), so link fields and
+        # lookups by URL see the same link as the text.
+        url=channel_url(item.url, channel),
+        title=item.title,
+        tags=item.tags,
+        category=item.category,
+    )
+
+
+def posted_record(post: Post) -> Posted:
+    """What `post` put on the network, as its delivery records it once published."""
+    from content_queue.views import Posted
+
+    return Posted(title=post.title, text=post.text, url=post.url, tags=tuple(post.tags))
