@@ -21,9 +21,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .audit import MAX_ACTOR, Action, record
+from .audit import Action, record
 from .errors import QueueError
-from .limits import nul_problem
+from .limits import MAX_ACTOR, nul_problem
 from .plaintext import inert
 from .schema import Blackout
 from .timeutil import Clock, as_utc
