@@ -19,35 +19,55 @@ if TYPE_CHECKING:
     from .db import make_engine, make_sessionmaker
     from .errors import (
         AlreadyOut,
+        BlackoutNotFound,
+        DuplicateActivity,
+        DuplicateClip,
         DuplicateItem,
+        EvergreensNeeded,
+        FeedExists,
+        FeedNotFound,
+        FileRefused,
         ImportFailed,
+        InvalidBlackout,
         InvalidItem,
         InvalidTransition,
         ItemNotFound,
         QueueError,
         RowError,
     )
+    from .interfaces import QueueReader, QueueWriter
     from .ledger import ChannelStatus, InFlight, Ledger, SlotRecord
     from .queue import EDITABLE_FIELDS, ContentQueue, ImportResult
-    from .schema import Base, DeliveryState, ItemSource, ItemState, SlotOutcome
+    from .schema import Base
     from .selection import Candidate
-    from .sources import FeedExists, FeedNotFound, FeedSpec, FeedStore, FeedView
+    from .sources import FeedSpec, FeedStore, FeedView
     from .timeutil import Clock, as_utc, system_clock
     from .urls import canonical_url
     from .views import DeliveryView, ItemView, NewItem
+    from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 # Each public name -> the submodule that defines it.
 _WHERE = {
     "make_engine": "db",
     "make_sessionmaker": "db",
     "AlreadyOut": "errors",
+    "BlackoutNotFound": "errors",
+    "DuplicateActivity": "errors",
+    "DuplicateClip": "errors",
     "DuplicateItem": "errors",
+    "EvergreensNeeded": "errors",
+    "FeedExists": "errors",
+    "FeedNotFound": "errors",
+    "FileRefused": "errors",
     "ImportFailed": "errors",
+    "InvalidBlackout": "errors",
     "InvalidItem": "errors",
     "InvalidTransition": "errors",
     "ItemNotFound": "errors",
     "QueueError": "errors",
     "RowError": "errors",
+    "QueueReader": "interfaces",
+    "QueueWriter": "interfaces",
     "ChannelStatus": "ledger",
     "InFlight": "ledger",
     "Ledger": "ledger",
@@ -56,13 +76,7 @@ _WHERE = {
     "ContentQueue": "queue",
     "ImportResult": "queue",
     "Base": "schema",
-    "DeliveryState": "schema",
-    "ItemSource": "schema",
-    "ItemState": "schema",
-    "SlotOutcome": "schema",
     "Candidate": "selection",
-    "FeedExists": "sources",
-    "FeedNotFound": "sources",
     "FeedSpec": "sources",
     "FeedStore": "sources",
     "FeedView": "sources",
@@ -73,27 +87,37 @@ _WHERE = {
     "DeliveryView": "views",
     "ItemView": "views",
     "NewItem": "views",
+    "DeliveryState": "vocabulary",
+    "ItemSource": "vocabulary",
+    "ItemState": "vocabulary",
+    "SlotOutcome": "vocabulary",
 }
 
 __all__ = [
     "EDITABLE_FIELDS",
     "AlreadyOut",
     "Base",
+    "BlackoutNotFound",
     "Candidate",
     "ChannelStatus",
     "Clock",
     "ContentQueue",
     "DeliveryState",
     "DeliveryView",
+    "DuplicateActivity",
+    "DuplicateClip",
     "DuplicateItem",
+    "EvergreensNeeded",
     "FeedExists",
     "FeedNotFound",
     "FeedSpec",
     "FeedStore",
     "FeedView",
+    "FileRefused",
     "ImportFailed",
     "ImportResult",
     "InFlight",
+    "InvalidBlackout",
     "InvalidItem",
     "InvalidTransition",
     "ItemNotFound",
@@ -103,6 +127,8 @@ __all__ = [
     "Ledger",
     "NewItem",
     "QueueError",
+    "QueueReader",
+    "QueueWriter",
     "RowError",
     "SlotOutcome",
     "SlotRecord",

@@ -23,12 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_sessionmaker
+from .limits import MAX_ACTOR, MAX_DETAIL
 from .schema import AuditEntry, Delivery
 
-__all__ = ["MAX_ACTOR", "Action", "AuditLog", "AuditRecord", "record", "shorten"]
-
-MAX_ACTOR = 100  # audit_log.actor is String(100); so are created_by and paused_by
-_MAX_DETAIL = 2000
+__all__ = ["Action", "AuditLog", "AuditRecord", "record", "shorten"]
 
 
 class Action(enum.StrEnum):
@@ -73,7 +71,7 @@ def record(
             action=action.value,
             item_id=item_id,
             channel=channel,
-            detail=detail[:_MAX_DETAIL],
+            detail=detail[:MAX_DETAIL],
         )
     )
 

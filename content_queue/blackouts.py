@@ -21,9 +21,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from .audit import MAX_ACTOR, Action, record
-from .errors import QueueError
-from .limits import nul_problem
+from .audit import Action, record
+from .errors import BlackoutNotFound, InvalidBlackout
+from .limits import MAX_ACTOR, nul_problem
 from .plaintext import inert
 from .schema import Blackout
 from .timeutil import Clock, as_utc
@@ -39,18 +39,6 @@ __all__ = [
 ]
 
 _MAX_REASON = 1000
-
-
-class BlackoutNotFound(QueueError):
-    def __init__(self, blackout_id: int) -> None:
-        self.blackout_id = blackout_id
-        super().__init__(f"no blackout with id {blackout_id} (see `xensocial blackout list`)")
-
-
-class InvalidBlackout(QueueError):
-    def __init__(self, problem: str) -> None:
-        self.problem = problem
-        super().__init__(f"blackout: {problem}")
 
 
 class Period(Protocol):

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bulk import add_rows
 from .db import make_sessionmaker
-from .errors import InvalidItem, QueueError, RowError
+from .errors import DuplicateActivity, DuplicateClip, InvalidItem, RowError
 from .plaintext import inert
 from .schema import Activity, Clip, KeywordCount
 from .timeutil import Clock, as_utc, system_clock
@@ -68,22 +68,6 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # A clip dated after tomorrow is a typo: an article is not published in the future (one day's
 # grace, because the article's own zone may be ahead of ours).
 _FUTURE_GRACE = timedelta(days=1)
-
-
-class DuplicateClip(QueueError):
-    def __init__(self, url: str, existing_id: int, existing_title: str) -> None:
-        self.url = url
-        self.existing_id = existing_id
-        named = f" ({existing_title})" if existing_title else ""
-        super().__init__(f"{url} is already clip {existing_id}{named}")
-
-
-class DuplicateActivity(QueueError):
-    def __init__(self, kind: str, day: date, title: str, existing_id: int) -> None:
-        self.existing_id = existing_id
-        super().__init__(
-            f"the {kind} {title!r} of {day.isoformat()} is already activity {existing_id}"
-        )
 
 
 def month_bounds(text: str) -> tuple[date, date]:

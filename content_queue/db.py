@@ -15,11 +15,11 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .dbapi import SQLITE_BUSY_TIMEOUT_MS, SQLITE_SETUP
 from .files import private_dir, private_file
 
 __all__ = ["POOL_OVERFLOW", "SQLITE_BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker"]
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 POOL_OVERFLOW = 5  # connections opened for a moment beyond `connections`, closed once returned
 
 
@@ -61,10 +61,8 @@ def _configure_sqlite(engine: Engine) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN, instead of pysqlite's own deferred one.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        for pragma in SQLITE_SETUP:  # the plain path's connections run the same (`dbapi`)
+            cursor.execute(pragma)
         cursor.close()
 
     @event.listens_for(engine, "begin")

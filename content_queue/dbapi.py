@@ -12,10 +12,11 @@ the two drivers is here, and only here:
   URL gives None, and the caller takes the ORM way;
 - parameter marks: statements are written with `?` (sqlite3's qmark style), and psycopg gets
   them as `%s` (so no statement may hold a literal `?` or `%`);
-- transactions: SQLite is set up as `content_queue.db` sets it up (WAL, a busy timeout, foreign
-  keys, `BEGIN IMMEDIATE` to write; a `mode=ro` connection to read, which refuses any write).
-  PostgreSQL reads in one REPEATABLE READ, READ ONLY transaction (one snapshot, like SQLite's
-  read transaction) and writes in READ COMMITTED, SQLAlchemy's default;
+- transactions: SQLite is set up as `content_queue.db` sets it up (`SQLITE_SETUP`, which both
+  run: WAL, a busy timeout, foreign keys; `BEGIN IMMEDIATE` to write; a `mode=ro` connection
+  to read, which refuses any write). PostgreSQL reads in one REPEATABLE READ, READ ONLY
+  transaction (one snapshot, like SQLite's read transaction) and writes in READ COMMITTED,
+  SQLAlchemy's default;
 - values: timestamps are written as `schema.UTCDateTime` and SQLAlchemy write them (naive UTC;
   on SQLite the text `YYYY-MM-DD HH:MM:SS.ffffff`) and read back as aware UTC datetimes (sqlite3
   returns that text, psycopg naive datetimes); JSON is written as `json.dumps` text, as
@@ -39,6 +40,8 @@ from urllib.parse import parse_qsl, quote, quote_plus, unquote
 from .timeutil import as_utc
 
 __all__ = [
+    "SQLITE_BUSY_TIMEOUT_MS",
+    "SQLITE_SETUP",
     "PlainDatabase",
     "at_revision",
     "PostgresDatabase",
@@ -52,7 +55,14 @@ __all__ = [
     "sqlite_file",
 ]
 
-BUSY_TIMEOUT_S = 30.0  # content_queue.db.SQLITE_BUSY_TIMEOUT_MS: wait for a writer, never fail
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # a writer waits for another to finish, instead of failing
+SQLITE_SETUP = (
+    "PRAGMA journal_mode=WAL",
+    f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+"""What every SQLite connection that writes runs first, here and in `db` (the ORM's engine)."""
 _SQLITE_FILE_URL = re.compile(r"sqlite(?:\+\w+)?:///(?P<path>[^?]+)")
 # SQLAlchemy's URL grammar (sqlalchemy.engine.url._parse_url), for the psycopg driver only.
 _PSYCOPG_URL = re.compile(
@@ -297,12 +307,11 @@ class SqliteDatabase(PlainDatabase):
     def _connect(self) -> sqlite3.Connection:
         # mode=rw: never create a file (the ORM way creates and migrates a new one).
         uri = f"file:{quote(str(self.path))}?mode={'rw' if self.writable else 'ro'}"
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
         if self.writable:  # as content_queue.db configures every connection it opens
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            for pragma in SQLITE_SETUP:
+                conn.execute(pragma)
         return conn
 
     def _begin(self, *, write: bool) -> str:

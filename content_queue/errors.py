@@ -1,26 +1,46 @@
-"""The queue's error tree: every error the queue API raises on purpose.
+"""The queue's error tree: every exception class of `content_queue`, drawn here and defined here.
 
-    QueueError
-    ├── ItemNotFound          no item with that id
-    ├── DuplicateItem         the URL is already queued or published (names the existing item)
-    ├── InvalidItem           a field is missing or malformed (names the field)
-    ├── InvalidTransition     the item's state does not allow the change
-    ├── AlreadyOut            the change would rewrite what a post out (or going out) says
-    ├── ImportFailed          a CSV import had bad rows; carries every row error with its line
-    └── FileRefused           a CSV file refused as a whole before its rows (too large, not text)
+    QueueError                  an error the queue raises on purpose (the CLI: exit 2, its message)
+    ├── ItemNotFound            no item with that id
+    ├── DuplicateItem           the URL is already queued or published (names the existing item)
+    ├── InvalidItem             a field is missing or malformed (names the field)
+    ├── InvalidTransition       the item's state does not allow the change
+    ├── AlreadyOut              the change would rewrite what a post out (or going out) says
+    ├── ImportFailed            a CSV import had bad rows; carries every row error with its line
+    ├── FileRefused             a CSV file refused as a whole before its rows (too large, not text)
+    ├── FeedNotFound            no feed of that name (sources)
+    ├── FeedExists              a feed of that name is already there, managed by someone (sources)
+    ├── BlackoutNotFound        no blackout with that id (blackouts)
+    ├── InvalidBlackout         a blackout's period or reason cannot be used (blackouts)
+    ├── DuplicateClip           the press clip's URL is already recorded (coverage)
+    └── DuplicateActivity       the same activity, day and title is already recorded (coverage)
+    EvergreensNeeded            not an error: the forecast asks to be played again with the
+                                channel's evergreen items (forecast; its caller catches it)
 
-Messages are built here, from the ids involved, so every caller reports the same words.
+Messages are built here, from the ids involved, so every caller reports the same words. The
+modules that raise an error also re-export it (`sources.FeedNotFound`), as before.
+tests/test_error_trees.py finds every exception class defined in the package and fails when
+one is missing from this drawing or drawn under the wrong parent; private ones (`_Name`), which
+never leave their module, are not drawn. Light on purpose: the plain DB-API path raises these.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 __all__ = [
     "AlreadyOut",
+    "BlackoutNotFound",
+    "DuplicateActivity",
+    "DuplicateClip",
     "DuplicateItem",
+    "EvergreensNeeded",
+    "FeedExists",
+    "FeedNotFound",
     "FileRefused",
+    "InvalidBlackout",
     "ImportFailed",
     "InvalidItem",
     "InvalidTransition",
@@ -138,3 +158,54 @@ class FileRefused(QueueError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+class FeedNotFound(QueueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no feed named {name!r} (see `xensocial feeds list`)")
+
+
+class FeedExists(QueueError):
+    def __init__(self, name: str, managed_by: str) -> None:
+        self.name = name
+        super().__init__(f"a feed named {name!r} already exists (managed by {managed_by})")
+
+
+class BlackoutNotFound(QueueError):
+    def __init__(self, blackout_id: int) -> None:
+        self.blackout_id = blackout_id
+        super().__init__(f"no blackout with id {blackout_id} (see `xensocial blackout list`)")
+
+
+class InvalidBlackout(QueueError):
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"blackout: {problem}")
+
+
+class DuplicateClip(QueueError):
+    def __init__(self, url: str, existing_id: int, existing_title: str) -> None:
+        self.url = url
+        self.existing_id = existing_id
+        named = f" ({existing_title})" if existing_title else ""
+        super().__init__(f"{url} is already clip {existing_id}{named}")
+
+
+class DuplicateActivity(QueueError):
+    def __init__(self, kind: str, day: date, title: str, existing_id: int) -> None:
+        self.existing_id = existing_id
+        super().__init__(
+            f"the {kind} {title!r} of {day.isoformat()} is already activity {existing_id}"
+        )
+
+
+class EvergreensNeeded(Exception):
+    """The forecast of `channel` asks for evergreen items its snapshot was read without.
+
+    A signal, not an error (so not a QueueError, which the CLI reports as bad input): the caller
+    reads the channel's evergreen items and plays its forecast again (`xensocial.forecast`)."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__(f"the forecast of {channel!r} needs its evergreen items")
+        self.channel = channel

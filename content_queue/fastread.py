@@ -28,21 +28,15 @@ from .dbapi import read_time as _at
 from .dbapi import sqlite_file as sqlite_file
 from .errors import InvalidItem, ItemNotFound
 from .views import DeliveryView, ItemView, posted_of
+from .vocabulary import DELIVERY_STATES, ITEM_STATES
 
 __all__ = [
-    "DELIVERY_STATES",
     "ITEM_COLUMNS",
-    "ITEM_STATES",
     "FastReader",
     "item_views",
     "reader_for",
     "sqlite_file",
 ]
-
-# The values of schema.ItemState and schema.DeliveryState, repeated here because schema imports
-# SQLAlchemy; a test checks they are equal.
-ITEM_STATES = frozenset({"draft", "approved", "cancelled"})
-DELIVERY_STATES = frozenset({"pending", "publishing", "published", "failed", "unknown"})
 
 _CHUNK = 500  # ids per IN (...) when loading deliveries: far below either database's limit
 ITEM_COLUMNS = (

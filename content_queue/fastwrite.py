@@ -25,16 +25,13 @@ from .dbapi import PlainDatabase, Transaction, at_revision
 from .duplicates import duplicate_id
 from .errors import DuplicateItem
 from .fastread import ITEM_COLUMNS, item_views
+from .limits import MAX_ACTOR, MAX_DETAIL
 from .newitems import check_new_item, check_times_to_come, evergreen_set, item_rows
 from .timeutil import Clock, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
 
-__all__ = ["MAX_ACTOR", "MAX_DETAIL", "FastWriter", "writer_for"]
-
-# audit.MAX_ACTOR and audit._MAX_DETAIL (audit imports SQLAlchemy; a test checks they are equal).
-MAX_ACTOR = 100
-MAX_DETAIL = 2000
+__all__ = ["FastWriter", "writer_for"]
 
 
 def writer_for(

@@ -17,6 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from .errors import EvergreensNeeded
 from .events import Event, ReminderDue, reminder_due
 from .recycling import Evergreen, RecycleRules, best
 from .selection import Candidate, Choice, is_eligible, rank_key
@@ -37,14 +38,6 @@ class Snapshot:
     evergreens: tuple[Evergreen, ...] | None = ()
     events: tuple[Event, ...] = ()
     posts: tuple[tuple[datetime, str], ...] = ()  # (published at, category) within the window
-
-
-class EvergreensNeeded(Exception):
-    """The forecast of `channel` asks for evergreen items its snapshot was read without."""
-
-    def __init__(self, channel: str) -> None:
-        super().__init__(f"the forecast of {channel!r} needs its evergreen items")
-        self.channel = channel
 
 
 @dataclass

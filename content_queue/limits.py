@@ -4,7 +4,9 @@ SQLite stores almost anything; PostgreSQL refuses a category longer than its col
 outside a 32-bit integer and a NUL character in any text, with a database error (exit 1) instead
 of a clear refusal (exit 2). The queue checks these limits for every item it adds or edits, and
 the CLI declares its options with the same bounds, so bad input is refused the same way on both
-backends. Light on purpose (no SQLAlchemy): the CLI reads these numbers when it starts.
+backends. Light on purpose (no SQLAlchemy): the CLI reads these numbers when it starts, and
+the plain DB-API path (`fastwrite`) writes with them, so the ORM and the plain path share one
+number for each size instead of copies (the words, such as states, are in `vocabulary`).
 
 The sizes of an item's words (`size_problem`) are also what keeps the work on them bounded:
 rendering a post and counting it the way a network counts (X's counter is quadratic on some
@@ -19,7 +21,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "MAX_ACTOR",
     "MAX_CATEGORY",
+    "MAX_DETAIL",
     "MAX_ITEM_ID",
     "MAX_TAG",
     "MAX_TAGS",
@@ -45,6 +49,10 @@ MAX_TEXT = 10_000  # the text, the alternate text (`alt_text`) and a channel's o
 MAX_URL = 8192
 MAX_TAGS = 100  # tags of one item (each becomes a hashtag: a post shows a handful)
 MAX_TAG = 200  # characters of one tag
+# Who did something, as the audit log, created_by and paused_by store it: String(100) columns,
+# so a longer name is cut to fit rather than refused (the CLI refuses a longer `--as` NAME).
+MAX_ACTOR = 100
+MAX_DETAIL = 2000  # characters of an audit entry's detail, cut to fit
 
 
 def priority_problem(priority: int) -> str | None:

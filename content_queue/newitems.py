@@ -22,11 +22,11 @@ from .plaintext import inert
 from .timeutil import as_utc
 from .urls import validate_url
 from .views import NewItem
+from .vocabulary import SOURCES, DeliveryState, ItemState
 
 __all__ = [
     "MAX_TEXT",
     "MAX_TITLE",
-    "SOURCES",
     "ItemRows",
     "check_editorial_times",
     "check_future",
@@ -38,9 +38,6 @@ __all__ = [
     "new_idempotency_key",
     "plain_item",
 ]
-
-# The values of schema.ItemSource (schema imports SQLAlchemy; a test checks they are equal).
-SOURCES = ("manual", "csv", "feed")
 
 
 def new_idempotency_key() -> str:
@@ -197,7 +194,7 @@ def item_rows(
         "priority": new.priority,
         "not_before": as_utc(new.not_before) if new.not_before else None,
         "expires_at": expires_at,
-        "state": "draft" if new.draft else "approved",
+        "state": ItemState.DRAFT.value if new.draft else ItemState.APPROVED.value,
         "created_at": now,
         "created_by": new.created_by,
         "updated_at": now,
@@ -210,7 +207,7 @@ def item_rows(
     deliveries = [
         {
             "channel": channel,
-            "state": "pending",
+            "state": DeliveryState.PENDING.value,
             "idempotency_key": keys[n] if n < len(keys) else new_idempotency_key(),
             "attempts": 0,
             "sort_priority": new.priority,

@@ -48,7 +48,8 @@ from .plaintext import inert
 from .schema import Delivery, DeliveryState, Item, ItemState
 from .timeutil import Clock, as_utc, system_clock
 from .urls import canonical_url, validate_url
-from .views import OUT_STATES, ItemView, NewItem
+from .views import ItemView, NewItem
+from .vocabulary import OUT_STATES
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -299,7 +300,7 @@ class ContentQueue:
         Words it has already change nothing (no time stamp, no audit entry).
 
         Refused (InvalidItem, InvalidTransition) for a channel the item does not target, a
-        delivery that is out or may be (see `views.OUT_STATES`), a cancelled item, or an empty
+        delivery that is out or may be (see `vocabulary.OUT_STATES`), a cancelled item, or an empty
         or oversized text."""
         words = None if text is None else inert(text, "text", multiline=True).strip()
         if text is not None and words is not None:
@@ -363,7 +364,7 @@ class ContentQueue:
         """Change some of an item's fields (see EDITABLE_FIELDS), for the posts still to go out.
 
         A post already out keeps what it said (its delivery's record), so an edit reaches only
-        the deliveries not out (`views.OUT_STATES`). Refused (AlreadyOut) when it cannot be
+        the deliveries not out (`vocabulary.OUT_STATES`). Refused (AlreadyOut) when it cannot be
         true to that: a new URL once the item is out anywhere (the link went out; a new link is
         a new item), and a change of what a post is made from (POST_FIELDS) while one may be
         going out (its record and the lookup after a crash are made from them). Values equal

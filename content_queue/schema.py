@@ -19,12 +19,13 @@ Four tables, each answering one question:
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
 
-Channels are plain names here: the queue knows nothing of networks.
+Channels are plain names here: the queue knows nothing of networks. The words stored in the
+state, source and outcome columns are `vocabulary`'s enums (re-exported here), which the plain
+DB-API path imports without SQLAlchemy.
 """
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from .timeutil import as_utc
+from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
     "Activity",
@@ -69,34 +71,6 @@ __all__ = [
     "SlotOutcome",
     "UTCDateTime",
 ]
-
-
-class ItemState(enum.StrEnum):
-    DRAFT = "draft"
-    APPROVED = "approved"
-    CANCELLED = "cancelled"
-
-
-class ItemSource(enum.StrEnum):
-    MANUAL = "manual"
-    CSV = "csv"
-    FEED = "feed"
-
-
-class DeliveryState(enum.StrEnum):
-    PENDING = "pending"  # waiting for a slot
-    PUBLISHING = "publishing"  # committed before the network call: a crash leaves this behind
-    PUBLISHED = "published"
-    FAILED = "failed"  # the network refused it for good; the reason is in last_error
-    UNKNOWN = "unknown"  # may or may not be out; the adapter cannot tell, a person must
-
-
-class SlotOutcome(enum.StrEnum):
-    CLAIMED = "claimed"  # taken, the publish is under way (or the process died during it)
-    PUBLISHED = "published"
-    EMPTY = "empty"  # nothing eligible to post
-    SKIPPED = "skipped"  # a rule said no (paused, daily cap, minimum gap); detail says which
-    FAILED = "failed"  # every attempt failed; detail says why
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -41,6 +41,7 @@ from typing import Protocol
 from .events import ReminderDue, describe_offset
 from .mix import Mix, due_order
 from .recycling import Evergreen, RecycleRules
+from .vocabulary import DeliveryState, ItemState
 
 __all__ = [
     "ANNOUNCEMENT",
@@ -56,11 +57,6 @@ __all__ = [
 
 ANNOUNCEMENT = "announcement"
 """The category that goes ahead of the mix at every target channel's next slot."""
-
-# The values of schema.ItemState.APPROVED and schema.DeliveryState.PENDING: this module stays
-# free of SQLAlchemy (schema imports it), so the forecast and the configuration can use it cheaply.
-_APPROVED = "approved"
-_PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -85,9 +81,9 @@ class Candidate:
 
 def ineligible_reason(c: Candidate, now: datetime) -> str | None:
     """Why `c` cannot be posted at `now`, or None when it can."""
-    if c.item_state != _APPROVED:
+    if c.item_state != ItemState.APPROVED:
         return f"item is {c.item_state}"
-    if c.delivery_state != _PENDING:
+    if c.delivery_state != DeliveryState.PENDING:
         return f"delivery is {c.delivery_state}"
     if c.not_before is not None and c.not_before > now:
         return f"not before {c.not_before.isoformat()}"

@@ -24,13 +24,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from .db import make_sessionmaker
-from .errors import DuplicateItem, InvalidItem, QueueError
+from .errors import DuplicateItem, FeedExists, FeedNotFound, InvalidItem
 from .limits import MAX_TEXT, MAX_TITLE
 from .plaintext import inert
 from .queue import ContentQueue
-from .schema import Delivery, DeliveryState, Feed, FeedEntry, Item, ItemSource, ItemState
+from .schema import Delivery, Feed, FeedEntry, Item, ItemSource, ItemState
 from .timeutil import Clock, system_clock
 from .views import NewItem
+from .vocabulary import OUT_STATES
 
 __all__ = [
     "EntryData",
@@ -42,26 +43,6 @@ __all__ = [
     "IngestResult",
     "entry_key_digest",
 ]
-
-# Once a delivery is in one of these states the item may be out (or going out): its words are
-# frozen, an edit of the entry changes nothing any more.
-_FROZEN = (
-    DeliveryState.PUBLISHING.value,
-    DeliveryState.PUBLISHED.value,
-    DeliveryState.UNKNOWN.value,
-)
-
-
-class FeedNotFound(QueueError):
-    def __init__(self, name: str) -> None:
-        self.name = name
-        super().__init__(f"no feed named {name!r} (see `xensocial feeds list`)")
-
-
-class FeedExists(QueueError):
-    def __init__(self, name: str, managed_by: str) -> None:
-        self.name = name
-        super().__init__(f"a feed named {name!r} already exists (managed by {managed_by})")
 
 
 def entry_key_digest(key: str) -> str:
@@ -458,8 +439,11 @@ def _follow_edit(s: Session, item_id: int, entry: EntryData, now: datetime) -> b
     item = s.get(Item, item_id)
     if item is None or item.state == ItemState.CANCELLED.value:
         return False
+    # Out, or going out, on a channel: its words are frozen, an edit of the entry changes nothing.
     frozen = s.scalar(
-        select(func.count()).where(Delivery.item_id == item_id, Delivery.state.in_(_FROZEN))
+        select(func.count()).where(
+            Delivery.item_id == item_id, Delivery.state.in_(sorted(OUT_STATES))
+        )
     )
     if frozen:
         return False

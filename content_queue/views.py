@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .vocabulary import OUT_STATES, DeliveryState
+
 if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
     from .schema import Delivery, Item
 
-__all__ = ["OUT_STATES", "DeliveryView", "ItemView", "NewItem", "Posted"]
-
-OUT_STATES = frozenset({"publishing", "published", "unknown"})
-"""Delivery states in which the post is out, or may be (going out now, or a crash left it
-unclear): what went out there can no longer change, so edits leave such deliveries alone."""
+__all__ = ["DeliveryView", "ItemView", "NewItem", "Posted"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -204,7 +202,9 @@ class ItemView:
 
     def all_published(self) -> bool:
         """Out on every channel it targets: nothing of it is left to post."""
-        return bool(self.deliveries) and all(d.state == "published" for d in self.deliveries)
+        return bool(self.deliveries) and all(
+            d.state == DeliveryState.PUBLISHED for d in self.deliveries
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

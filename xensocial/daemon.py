@@ -33,7 +33,7 @@ from content_queue.timeutil import system_clock
 from . import sdnotify, slots
 from .adapters.base import Adapter, AuthError
 from .concurrency import DEFAULT_WORKERS, NetworkLimits
-from .errors import ConfigError
+from .errors import ConfigError, XensocialError
 from .filemodes import config_file_warning, private_dir
 from .heartbeat import Beat, Heartbeat, heartbeat_path
 from .logs import bind_process, configure_logging
@@ -57,7 +57,7 @@ STOP_TIMEOUT = 9.0  # seconds to wait for the post in flight: inside systemd's/D
 log = structlog.get_logger("xensocial.daemon")
 
 
-class StartupFailed(Exception):
+class StartupFailed(XensocialError):
     """The daemon cannot start for a run-time reason (not the configuration): exit 1."""
 
 

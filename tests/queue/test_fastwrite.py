@@ -26,12 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, NewItem, QueueError
-from content_queue.audit import _MAX_DETAIL, MAX_ACTOR
 from content_queue.dbapi import plain_database
-from content_queue.fastwrite import MAX_ACTOR as FAST_MAX_ACTOR
-from content_queue.fastwrite import MAX_DETAIL, FastWriter, writer_for
-from content_queue.newitems import SOURCES
-from content_queue.schema import Base, ItemSource
+from content_queue.fastwrite import FastWriter, writer_for
+from content_queue.schema import Base
+from content_queue.vocabulary import SOURCES
 from tests.conftest import BACKENDS, FakeClock, _postgres_engine, _sqlite_engine
 from xensocial.migrate import head_revision, upgrade
 
@@ -200,11 +198,6 @@ def test_an_add_is_one_transaction(pair: tuple[Engine, Engine], clock: FakeClock
         fast.add(NewItem(url="https://example.org/x", channels=channels, title="T"))
     fast.close()
     assert _dump(engine) == before
-
-
-def test_the_copied_constants_are_the_originals() -> None:
-    assert (FAST_MAX_ACTOR, MAX_DETAIL) == (MAX_ACTOR, _MAX_DETAIL)
-    assert tuple(s.value for s in ItemSource) == SOURCES
 
 
 def test_writer_for_only_answers_at_the_head_revision(tmp_path: Path) -> None:

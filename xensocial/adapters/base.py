@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from content_queue.timeutil import Clock, system_clock
 
+from ..errors import XensocialError
 from ..redaction import redact_text
 
 __all__ = [
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 
-class AdapterError(Exception):
+class AdapterError(XensocialError):
     """Base class of every error an adapter raises.
 
     Its message is redacted as it is made (`xensocial.redaction`): it is recorded in the

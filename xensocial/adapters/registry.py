@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
+from ..errors import XensocialError
 from .base import Adapter
 
 __all__ = [
@@ -26,7 +27,7 @@ __all__ = [
 ENTRY_POINT_GROUP = "xensocial.adapters"
 
 
-class UnknownAdapter(LookupError):
+class UnknownAdapter(XensocialError, LookupError):
     def __init__(self, name: str, known: list[str]) -> None:
         self.name = name
         super().__init__(
@@ -34,7 +35,7 @@ class UnknownAdapter(LookupError):
         )
 
 
-class AdapterLoadError(ImportError):
+class AdapterLoadError(XensocialError, ImportError):
     """The entry point exists but does not load, or is not an Adapter subclass."""
 
 

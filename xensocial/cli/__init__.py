@@ -213,9 +213,9 @@ def _is_bad_input(exc: Exception) -> bool:
     # not pay for.
     from content_queue.errors import QueueError
 
-    from ..errors import XensocialError
+    from ..errors import BadInput
 
-    return isinstance(exc, QueueError | XensocialError)
+    return isinstance(exc, QueueError | BadInput)
 
 
 def _describe(exc: Exception) -> str:

@@ -27,8 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from content_queue import ContentQueue, Ledger
-    from content_queue.fastread import FastReader
-    from content_queue.fastwrite import FastWriter
+    from content_queue.interfaces import QueueReader, QueueWriter
     from content_queue.timeutil import Clock
 
     from ..adapters.base import Adapter
@@ -128,7 +127,7 @@ class App:
         )
 
     @cached_property
-    def reader(self) -> ContentQueue | FastReader:
+    def reader(self) -> QueueReader:
         """What read-only commands (`queue list`, `queue show`) read through.
 
         A database already at the scripts' head (a SQLite file, or PostgreSQL through psycopg)
@@ -144,7 +143,7 @@ class App:
         return self.queue
 
     @cached_property
-    def writer(self) -> ContentQueue | FastWriter:
+    def writer(self) -> QueueWriter:
         """What `queue add` adds through (and looks for duplicates with): on a database already
         at the scripts' head, its plain driver (`fastwrite`, the same checks and rows as the
         queue's, without SQLAlchemy); otherwise the queue, as `reader`."""

@@ -105,12 +105,12 @@ def _warnings(app: App, channel: ChannelConfig) -> list[str]:
     by a listing."""
     from ..adapters.base import AdapterError
     from ..adapters.factory import build_adapter
-    from ..errors import XensocialError
+    from ..errors import BadInput
 
     name = channel.name
     try:
         adapter = build_adapter(app.settings, channel, clock=app.clock, warn=lambda _: None)
-    except (AdapterError, XensocialError, ValueError, ImportError) as exc:
+    except (AdapterError, BadInput, ValueError, ImportError) as exc:
         text = _one_line(exc)
         return [text if repr(name) in text else f"channel {name!r}: {text}"]
     try:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import xml.parsers.expat
 
+from ..errors import IntakeError
+
 __all__ = [
     "MAX_TAGS",
     "EntitiesDeclaredError",
@@ -45,11 +47,11 @@ _TAG = re.compile(rb"<[A-Za-z_:/!?]|&lt;[A-Za-z/!]|&#0*60;[A-Za-z/!]|&#x0*3c;[A-
 _DECLARED = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY\s+(?:%\s+)?([^\s>]+)", re.I)
 
 
-class MarkupTooComplexError(ValueError):
+class MarkupTooComplexError(IntakeError, ValueError):
     """The document has more tags than any feed needs; the message says how many."""
 
 
-class EntitiesDeclaredError(ValueError):
+class EntitiesDeclaredError(IntakeError, ValueError):
     """The document declares entities in its DOCTYPE; the message names the first."""
 
     def __init__(self, name: str) -> None:

@@ -33,6 +33,8 @@ from content_queue.plaintext import inert
 from content_queue.sources import EntryData
 from content_queue.urls import canonical_url
 
+from ..errors import IntakeError
+
 __all__ = [
     "FeedParseError",
     "NotPlainText",
@@ -52,11 +54,11 @@ _ENTITY_REF = re.compile(r"&[A-Za-z_:][\w.:-]*;")
 _TAG = re.compile(r"<[A-Za-z/!?]")
 
 
-class FeedParseError(Exception):
+class FeedParseError(IntakeError):
     """The document is not a feed feedparser can read, or is refused; the message says why."""
 
 
-class NotPlainText(ValueError):
+class NotPlainText(IntakeError, ValueError):
     """A title that is not plain text once cleaned; the message says what it still holds."""
 
 

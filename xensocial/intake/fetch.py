@@ -44,6 +44,7 @@ from typing import Any
 import httpx
 
 from .. import __version__
+from ..errors import IntakeError
 from .netguard import AddressRefusedError, ResolutionError, refusal_reason
 from .transport import GuardedTransport, fetch_deadline
 
@@ -115,7 +116,7 @@ class FetchResult:
     truncated: bool = False
 
 
-class FetchError(Exception):
+class FetchError(IntakeError):
     """A fetch that failed; `reason` is one line. `refused`: the address guard said no."""
 
     def __init__(self, reason: str, *, status: int | None = None, refused: bool = False) -> None:

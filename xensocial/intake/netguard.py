@@ -22,6 +22,8 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+from ..errors import IntakeError
+
 __all__ = [
     "AddressRefusedError",
     "IPAddress",
@@ -36,7 +38,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
-class AddressRefusedError(Exception):
+class AddressRefusedError(IntakeError):
     """The host resolves to an address intake must not connect to; the message says which."""
 
     def __init__(self, host: str, address: str, reason: str) -> None:
@@ -50,7 +52,7 @@ class AddressRefusedError(Exception):
         )
 
 
-class ResolutionError(Exception):
+class ResolutionError(IntakeError):
     """The host name does not resolve."""
 
 

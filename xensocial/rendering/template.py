@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from ..errors import XensocialError
+from ..errors import BadInput
 
 if TYPE_CHECKING:
     from ..adapters.base import TextLimits
@@ -75,11 +75,11 @@ _UNSPACED = r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303F\uFF01-\uFF65]"
 _SHORTENABLE = ("text", "body", "title")
 
 
-class TextTooLong(XensocialError, ValueError):
+class TextTooLong(BadInput, ValueError):
     """An item cannot be made to fit a channel, even with its words cut to nothing.
 
     `counted` is the length of the shortest text it could make, in `network`'s unit. It is a
-    `XensocialError` (the CLI answers exit 2 with the message: `queue add` refuses the item) and
+    `BadInput` (the CLI answers exit 2 with the message: `queue add` refuses the item) and
     a `ValueError` (the daemon fails the delivery: the item cannot be rendered for this network).
     """
 
