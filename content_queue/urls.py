@@ -59,7 +59,10 @@ def _is_tracking(name: str) -> bool:
 def validate_url(url: str) -> str:
     """Return the URL stripped of surrounding space, or raise InvalidItem if it is not http(s)."""
     cleaned = url.strip()
-    parts = _split(cleaned)
+    try:
+        parts = _split(cleaned)
+    except ValueError as exc:  # "Invalid IPv6 URL", a host that NFKC turns into "/" or "@", ...
+        raise InvalidItem("url", f"{url!r} is not an address ({exc})") from None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise InvalidItem("url", f"{url!r} is not an http:// or https:// address")
     if _BLANK_OR_CONTROL.search(cleaned):

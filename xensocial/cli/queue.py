@@ -62,7 +62,7 @@ def _feed_drafts(app: App, name: str) -> list[int]:
     from content_queue.sources import FeedNotFound, FeedStore
 
     try:
-        return FeedStore(app.engine, app.clock).drafts(name)
+        return FeedStore(app.sessions, app.clock).drafts(name)
     except FeedNotFound:
         if name in {f.name for f in app.settings.feeds}:
             return []  # declared in the file, never polled yet: nothing from it so far
