@@ -166,9 +166,13 @@ class App:
         return self._transaction.sessions
 
     def commit(self) -> None:
-        """Keep what the command wrote: called once, after it returned exit 0."""
+        """Keep what the command wrote: called once, after it returned exit 0 (`queue add`'s
+        plain-driver writer holds its transaction the same way)."""
         if self._transaction is not None:
             self._transaction.commit()
+        commit = getattr(self.__dict__.get("writer"), "commit", None)  # (the ORM's: none)
+        if commit is not None:
+            commit()
 
     @cached_property
     def queue(self) -> ContentQueue:
@@ -211,6 +215,7 @@ class App:
                 evergreen_categories=self.settings.editorial.evergreen_categories,
             )
             if fast is not None:
+                fast.hold()  # one transaction, committed with the command's (`commit`)
                 return fast
         return self.queue
 

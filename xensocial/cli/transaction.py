@@ -50,8 +50,17 @@ class CommandTransaction:
     def commit(self) -> None:
         """Keep what the command wrote (once, when it succeeded); a failure here is the
         command's failure (exit 1), and nothing is kept."""
-        if self._tx.is_active:
+        if not self._tx.is_active:
+            return
+        try:
             self._tx.commit()
+        except BaseException:
+            # A COMMIT the database refused (a deferred constraint, a full disk) leaves
+            # SQLite's transaction open, and its write lock held, while SQLAlchemy takes the
+            # transaction for ended and returns the connection as it is: discard it instead
+            # (closing it rolls back).
+            self._conn.invalidate()
+            raise
 
     def close(self) -> None:
         """Roll back whatever was not committed, and give the connection back."""
