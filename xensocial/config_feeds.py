@@ -83,7 +83,10 @@ def check_feed_url(url: str, base: Path) -> str:
     """The URL to store: http(s) as given, a `file:` path made absolute against `base`.
     Raises ValueError saying what is expected."""
     cleaned = url.strip()
-    parts = urlsplit(cleaned)
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError as exc:  # "Invalid IPv6 URL", ...: as `content_queue.urls` says it
+        raise ValueError(f"{url!r} is not an address ({exc})") from None
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             raise ValueError(f"{url!r} has no host")

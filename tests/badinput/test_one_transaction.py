@@ -99,7 +99,7 @@ def _install_triggers(engine: Engine) -> None:
             for table in tables:
                 conn.execute(
                     text(
-                        f'CREATE TRIGGER fault_{table} BEFORE INSERT OR UPDATE OR DELETE '
+                        f"CREATE TRIGGER fault_{table} BEFORE INSERT OR UPDATE OR DELETE "
                         f'ON "{table}" FOR EACH ROW EXECUTE FUNCTION fault_inject()'
                     )
                 )
@@ -141,6 +141,12 @@ def _stuck(cli: Harness, how: str) -> int:
     return item
 
 
+def _after(cli: Harness, first: tuple[str, ...], then: tuple[str, ...]) -> tuple[str, ...]:
+    """`then`, once `first` has run."""
+    cli.ok(*first)
+    return then
+
+
 def _csv(cli: Harness, name: str, content: str) -> str:
     path = cli.config.parent / name
     path.write_text(content, encoding="utf-8")
@@ -151,7 +157,11 @@ def _csv(cli: Harness, name: str, content: str) -> str:
 # the command's arguments.
 _COMMANDS: dict[str, Callable[[Harness], tuple[str, ...]]] = {
     "queue add": lambda c: ("queue", "add", "https://example.org/new", "--title", "New"),
-    "queue approve": lambda c: ("queue", "approve", str(c.item("https://example.org/d", "--draft"))),
+    "queue approve": lambda c: (
+        "queue",
+        "approve",
+        str(c.item("https://example.org/d", "--draft")),
+    ),
     "queue cancel": lambda c: ("queue", "cancel", str(c.item("https://example.org/c"))),
     "queue edit": lambda c: ("queue", "edit", str(c.item("https://example.org/e")), "--title", "E"),
     "queue edit --text": lambda c: (
@@ -166,8 +176,8 @@ _COMMANDS: dict[str, Callable[[Harness], tuple[str, ...]]] = {
     "queue retry": lambda c: ("queue", "retry", str(_stuck(c, "failed")), "--channel", "demo"),
     "queue resolve": lambda c: ("queue", "resolve", str(_stuck(c, "unknown")), "--channel", "demo"),
     "channels pause": lambda c: ("channels", "pause", "demo", "--reason", "holiday"),
-    "channels resume": lambda c: (
-        c.ok("channels", "pause", "demo") and ("channels", "resume", "demo")
+    "channels resume": lambda c: _after(
+        c, ("channels", "pause", "demo"), ("channels", "resume", "demo")
     ),
     "blackout add": lambda c: (
         *("blackout", "add", "--from", "+1h", "--to", "+2d", "--reason", "embargo"),
@@ -179,9 +189,10 @@ _COMMANDS: dict[str, Callable[[Harness], tuple[str, ...]]] = {
         str(c.json("blackout", "add", "--from", "+1h", "--to", "+2d", "--reason", "r")[0]["id"]),
     ),
     "feeds add": lambda c: ("feeds", "add", "https://example.org/feed.xml", "--name", "news"),
-    "feeds remove": lambda c: (
-        c.ok("feeds", "add", "https://example.org/feed.xml", "--name", "news")
-        and ("feeds", "remove", "news")
+    "feeds remove": lambda c: _after(
+        c,
+        ("feeds", "add", "https://example.org/feed.xml", "--name", "news"),
+        ("feeds", "remove", "news"),
     ),
     "clips add": lambda c: ("clips", "add", "https://news.example/xen", "--title", "Xen"),
     "clips import": lambda c: (

@@ -179,6 +179,9 @@ def invoke(args: Sequence[str] | None, app: App) -> int:
 
 
 def _run(args: Sequence[str] | None, app: App) -> int:
+    refusal = _not_text(sys.argv[1:] if args is None else args)
+    if refusal is not None:
+        return _fail(refusal, _USAGE_EXIT, app.debug)
     try:
         code = _command(args, app)
         if code == 0:
@@ -207,6 +210,29 @@ def _run(args: Sequence[str] | None, app: App) -> int:
             return _fail(str(exc), _USAGE_EXIT, app.debug)
         # The last line of defence: one line, exit 1, never a traceback (unless --debug).
         return _fail(_describe(exc), _FAILURE_EXIT, app.debug)
+
+
+def _not_text(args: Sequence[str]) -> str | None:
+    """Why an argument cannot be taken, when one holds bytes that are not UTF-8 (Python passes
+    them on as lone surrogates, `surrogateescape`), or None.
+
+    Such an argument is refused here, before any command sees it: no name, date, URL or text
+    means anything with them (`content_queue.plaintext`: what was meant cannot be known), and
+    each place that would store, compare or print it failed its own way (UnicodeEncodeError,
+    exit 1). A file name is bytes, though: an argument naming a file that exists is let through."""
+    import os
+
+    for arg in args:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if os.path.exists(arg):
+                continue
+            return (
+                f"argument {arg!r} is not valid text: it holds a byte that is not UTF-8 "
+                "(shown as \\udcXX); is the terminal UTF-8?"
+            )
+    return None
 
 
 def _command(args: Sequence[str] | None, app: App) -> int:

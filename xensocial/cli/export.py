@@ -148,12 +148,12 @@ def _target(out: str | None, extensions: Mapping[str, str]) -> Path | None:
     extension, if any, must be one of `extensions` (`params.out_format`)."""
     if out is None or out == "-":
         return None
+    out_format(out, extensions, default=next(iter(extensions.values())))  # a name first
     path = Path(out).expanduser()
     if path.is_dir():
         raise UsageError(f"--out {out}: is a folder; give a file name")
     if not path.absolute().parent.is_dir():
         raise UsageError(f"--out {out}: the folder {path.absolute().parent} does not exist")
-    out_format(out, extensions, default=next(iter(extensions.values())))
     return path
 
 

@@ -9,6 +9,7 @@ does not write (`report monthly --out dec.pdf` wrote Markdown into a .pdf) is re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ class ItemId(click.types.IntParamType):
         return number
 
 
+_NAME_MAX = 255  # bytes in one file name, on every file system the program runs on
+
 ITEM_ID = ItemId()
 PRIORITY = click.IntRange(PRIORITY_MIN, PRIORITY_MAX)
 
@@ -55,6 +58,12 @@ def out_format(
     format the command writes, or another format than --format asks for."""
     if out is None:
         return given or default
+    too_long = [p for p in Path(out).parts if len(os.fsencode(p)) > _NAME_MAX]
+    if too_long:
+        raise UsageError(
+            f"--out {str(out)!r}: a name in it is longer than the {_NAME_MAX} bytes a file "
+            "name may have"
+        )
     suffix = Path(out).suffix.lower()
     if not suffix:
         return given or default
