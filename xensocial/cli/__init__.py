@@ -216,22 +216,32 @@ def _not_text(args: Sequence[str]) -> str | None:
     """Why an argument cannot be taken, when one holds bytes that are not UTF-8 (Python passes
     them on as lone surrogates, `surrogateescape`), or None.
 
-    Such an argument is refused here, before any command sees it: no name, date, URL or text
-    means anything with them (`content_queue.plaintext`: what was meant cannot be known), and
-    each place that would store, compare or print it failed its own way (UnicodeEncodeError,
-    exit 1). A file name is bytes, though: an argument naming a file that exists is let through."""
+    Such an argument is refused here, before any command sees it, as `plaintext.inert` refuses
+    such text, naming the option it was given to: no name, date, URL or text means anything
+    with them (what was meant cannot be known), and each place that would store, compare or
+    print one failed its own way (UnicodeEncodeError, exit 1). A file name is bytes, though: an
+    argument naming a file that exists is let through."""
     import os
 
-    for arg in args:
+    for index, arg in enumerate(args):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             if os.path.exists(arg):
                 continue
-            return (
-                f"argument {arg!r} is not valid text: it holds a byte that is not UTF-8 "
-                "(shown as \\udcXX); is the terminal UTF-8?"
-            )
+            from content_queue.errors import InvalidItem
+            from content_queue.plaintext import inert
+
+            option, equals, value = arg.partition("=")
+            if not (equals and option.startswith("--")):
+                before = args[index - 1] if index else ""
+                option = before if before.startswith("-") else f"argument {index + 1}"
+                value = arg
+            try:
+                inert(value, option)
+            except InvalidItem as refusal:
+                return str(refusal)
+            return f"{option}: not valid text"  # (the option's name itself was not)
     return None
 
 
