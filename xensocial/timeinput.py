@@ -18,7 +18,7 @@ import re
 from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
-from content_queue.limits import year_problem
+from content_queue.limits import FIRST_YEAR, LAST_YEAR, year_problem
 
 from .durations import parse_duration
 from .errors import UsageError
@@ -53,7 +53,7 @@ def parse_when(text: str, *, zone: str, now: datetime, option: str = "date") -> 
         raise bad("" if noise else detail) from None
 
 
-_OUT_OF_RANGE = "out of range: beyond the dates that can be stored"
+_OUT_OF_RANGE = f"out of range: dates must fall in the years {FIRST_YEAR} to {LAST_YEAR}"
 
 
 def in_range(instant: datetime) -> datetime:
