@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .config_channels import FieldReader
-from .config_feeds import check_feed_name, check_feed_url
+from .config_feeds import check_feed_name, check_feed_url, interval_too_long
 
 __all__ = [
     "COVERAGE_FEED_KEYS",
@@ -160,6 +160,9 @@ def parse_coverage_feeds(
         interval = reader.duration(table, "interval", DEFAULT_COVERAGE_INTERVAL, prefix)
         if interval < timedelta(minutes=1):
             raise reader.fail(prefix + "interval", "expected at least '1m'")
+        too_long = interval_too_long(interval, str(table.get("interval")))
+        if too_long is not None:
+            raise reader.fail(prefix + "interval", too_long)
         topic = table.get("topic", "")
         outlet = table.get("outlet", "")
         for key, value in (("topic", topic), ("outlet", outlet)):

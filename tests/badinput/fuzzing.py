@@ -141,7 +141,12 @@ def _ids() -> st.SearchStrategy[str]:
 
 def _durations() -> st.SearchStrategy[str]:
     units = st.sampled_from(["ms", "s", "m", "h", "d", "w", "x", ""])
-    return st.builds("{}{}".format, st.one_of(st.integers(0, 10**20), st.floats(0, 1e30)), units)
+    amounts = st.one_of(
+        st.integers(0, 10**20),
+        st.floats(0, 1e30),
+        st.sampled_from([366, 367, 99999999, 999999999, 10**9]),
+    )
+    return st.builds("{}{}".format, amounts, units)
 
 
 def _choices(param: click.Parameter) -> st.SearchStrategy[str]:

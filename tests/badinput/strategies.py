@@ -51,6 +51,7 @@ def _longer_than(seconds: float) -> st.SearchStrategy[str]:
 
 _PAST_YEAR_9999 = 3e11  # seconds: from 2026, past the last date a datetime holds (9999-12-31)
 _PAST_TIMEDELTA = 8.7e13  # seconds beyond the longest timedelta (999,999,999 days)
+_A_YEAR = 366 * 86400  # seconds: xensocial.config_feeds.MAX_INTERVAL
 
 
 def bad_whens() -> st.SearchStrategy[str]:
@@ -149,4 +150,5 @@ def bad_durations() -> st.SearchStrategy[str]:
         st.builds("{}x".format, st.integers(1, 1000)),  # a unit that does not exist
         st.sampled_from(["0s", "0m", "999ms", "500ms", "1"]),
         _longer_than(_PAST_TIMEDELTA),  # longer than any duration can be
+        _longer_than(_A_YEAR),  # longer than a feed may wait (its next poll overflowed)
     )

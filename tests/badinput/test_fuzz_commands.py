@@ -131,6 +131,8 @@ def _command(args: list[str], every: list[Command]) -> tuple[str, ...]:
         ("queue", "add", "https://example.org/t", "--tag", "\udcff"),  # was UnicodeEncodeError
         ("channels", "pause", "\udcff"),
         ("queue", "list", "--channel", "caf\udce9"),
+        # Found by the fuzz: accepted, then every `feeds poll` printed an OverflowError traceback.
+        ("feeds", "add", "https://example.org/feed.xml", "--interval", "99999999d"),
     ],
 )
 def test_the_bad_inputs_of_issue_15_are_refused_in_one_line(

@@ -116,6 +116,7 @@ def add(
         check_feed_url,
         check_file_feed,
         default_feed_name,
+        interval_too_long,
     )
     from ..durations import parse_duration
     from ..item_rules import check_category, known_categories
@@ -137,6 +138,9 @@ def add(
     category = check_category(category, known_categories(app.settings))  # as items' own
     if every < MIN_INTERVAL:
         raise UsageError(f"--interval {interval!r} is too short; at least 1s")
+    too_long = interval_too_long(every, interval)
+    if too_long is not None:
+        raise UsageError(f"--interval {too_long}")
     known = app.settings.channel_names
     unknown = [c for c in channels if c not in known]
     if unknown:
