@@ -141,6 +141,17 @@ def test_the_bad_inputs_of_issue_15_are_refused_in_one_line(
     refused_in_one_line(cli, *args)
 
 
+@pytest.mark.parametrize(
+    "args", [("activity", "list"), ("clips", "list"), ("queue", "list"), ("export", "atom")]
+)
+def test_a_limit_beyond_any_database_integer_means_all(cli: Seeded, args: tuple[str, ...]) -> None:
+    # Found by the fuzz: `activity list --limit 9223372036854775808` was an OverflowError
+    # (exit 1) on SQLite. Such a limit is "all of them".
+    for limit in (str(2**63), str(10**30)):
+        cli.ok(*args, "--limit", limit)
+    refused_in_one_line(cli, *args, "--limit", "0")
+
+
 def test_a_file_whose_name_is_not_utf8_can_still_be_imported(cli: Seeded, tmp_path: Path) -> None:
     # Undecodable bytes are refused in any argument, but a file name is bytes: one that names
     # an existing file is taken.

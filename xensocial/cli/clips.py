@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import echo, emit_json, quiet_logger
+from .params import LIMIT
 
 if TYPE_CHECKING:
     from content_queue.coverage import ClipView, CoverageImport, NewClip
@@ -83,7 +84,7 @@ def month_option(what: str) -> Callable[[_F], _F]:
 
 limit_option = click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=100,
     show_default=True,
     help="At most this many (newest first).",

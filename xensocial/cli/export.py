@@ -23,7 +23,7 @@ import click
 from ..errors import UsageError
 from .app import App, pass_app
 from .output import echo
-from .params import out_format
+from .params import LIMIT, out_format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -57,7 +57,7 @@ def export() -> None:
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=50,
     show_default=True,
     help="The newest N posts.",

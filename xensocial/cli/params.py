@@ -20,7 +20,7 @@ from content_queue.limits import MAX_ITEM_ID, PRIORITY_MAX, PRIORITY_MIN
 
 from ..errors import UsageError
 
-__all__ = ["ITEM_ID", "MAX_ITEM_ID", "PRIORITY", "ItemId", "out_format"]
+__all__ = ["ITEM_ID", "LIMIT", "MAX_ITEM_ID", "PRIORITY", "ItemId", "Limit", "out_format"]
 
 
 class ItemId(click.types.IntParamType):
@@ -39,6 +39,21 @@ class ItemId(click.types.IntParamType):
         return number
 
 
+class Limit(click.types.IntParamType):
+    """`--limit N` of a list: at most N rows, N at least 1. A number beyond any database integer
+    (`--limit 9223372036854775808` was an OverflowError, exit 1) means all of them: it is
+    taken as the largest one, a LIMIT both databases accept."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = int(super().convert(value, param, ctx))
+        if number < 1:
+            self.fail(f"{number} is not in the range x>=1.", param, ctx)
+        return min(number, MAX_ITEM_ID)
+
+
+LIMIT = Limit()
 _NAME_MAX = 255  # bytes in one file name, on every file system the program runs on
 
 ITEM_ID = ItemId()

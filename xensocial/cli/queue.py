@@ -18,7 +18,7 @@ from ..tables import format_table, trim
 from .app import App, pass_app
 from .networks import Draft, check_fits_channels
 from .output import echo, emit_json, item_summary, local_time, unchanged
-from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
+from .params import ITEM_ID, LIMIT, PRIORITY
 from .queue_add import add
 from .queue_add import time_option as _when
 from .queue_editorial import editorial_lines, editorial_options, read_editorial
@@ -124,7 +124,7 @@ queue.add_command(add)  # `queue add`, in queue_add.py
 @click.option("--channel", help="Only items targeting this channel.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=50,
     show_default=True,
     help="At most this many (newest first).",
@@ -136,7 +136,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
     if channel is not None:
         app.settings.channel(channel)  # raises UsageError naming the channels
     # Any limit above what a database integer holds means "all of them".
-    items = app.reader.list_items(state=state, channel=channel, limit=min(limit, MAX_ITEM_ID))
+    items = app.reader.list_items(state=state, channel=channel, limit=limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
