@@ -133,6 +133,10 @@ def _command(args: list[str], every: list[Command]) -> tuple[str, ...]:
         ("queue", "list", "--channel", "caf\udce9"),
         # Found by the fuzz: accepted, then every `feeds poll` printed an OverflowError traceback.
         ("feeds", "add", "https://example.org/feed.xml", "--interval", "99999999d"),
+        # Found by the fuzz: a host urlsplit refuses (NFKC) reached the length check's
+        # rendering before the URL was checked: ValueError, exit 1.
+        ("queue", "add", "http://a\u2100b.org/", "--title", "T"),
+        ("queue", "edit", "1", "--url", "http://a\u2100b.org/"),
     ],
 )
 def test_the_bad_inputs_of_issue_15_are_refused_in_one_line(

@@ -342,6 +342,10 @@ def edit(
         _edit_channel_text(app, item_id, channel, text, clear_text, as_json)
         return
     changes: dict[str, Any] = {}
+    if url is not None:
+        from content_queue.urls import validate_url
+
+        validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     for name, value in (("url", url), ("title", title), ("text", text), ("priority", priority)):
         if value is not None:
             changes[name] = value

@@ -177,8 +177,10 @@ def add(
     """
     from dataclasses import replace
 
+    from content_queue.urls import validate_url
     from content_queue.views import NewItem
 
+    validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = _channels(app, channels)
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
