@@ -50,17 +50,10 @@ class CommandTransaction:
     def commit(self) -> None:
         """Keep what the command wrote (once, when it succeeded); a failure here is the
         command's failure (exit 1), and nothing is kept."""
-        if not self._tx.is_active:
-            return
-        try:
+        if self._tx.is_active:
+            # (A COMMIT that SQLite refuses leaves its transaction open: `content_queue.db`
+            # rolls back whatever a connection still holds when it goes back to the pool.)
             self._tx.commit()
-        except BaseException:
-            # A COMMIT the database refused (a deferred constraint, a full disk) leaves
-            # SQLite's transaction open, and its write lock held, while SQLAlchemy takes the
-            # transaction for ended and returns the connection as it is: discard it instead
-            # (closing it rolls back).
-            self._conn.invalidate()
-            raise
 
     def close(self) -> None:
         """Roll back whatever was not committed, and give the connection back."""
