@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bulk import add_rows
 from .db import make_sessionmaker
-from .errors import DuplicateActivity, DuplicateClip, InvalidItem, RowError
+from .errors import DuplicateActivity, DuplicateClip, InvalidItem, QueueError, RowError
+from .limits import year_problem
 from .plaintext import inert
 from .schema import Activity, Clip, KeywordCount
 from .timeutil import Clock, as_utc, system_clock
@@ -76,6 +77,9 @@ def month_bounds(text: str) -> tuple[date, date]:
     if m is None or not 1 <= int(m.group(2)) <= 12:
         raise InvalidItem("month", f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-03")
     year, month = int(m.group(1)), int(m.group(2))
+    problem = year_problem(year)
+    if problem is not None:
+        raise InvalidItem("month", f"{text!r}: {problem}")
     first = date(year, month, 1)
     return first, date(year + month // 12, month % 12 + 1, 1)
 

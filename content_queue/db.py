@@ -69,6 +69,16 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, _record: Any) -> None:
+        # A COMMIT that SQLite refused (a deferred constraint, a full disk) leaves its
+        # transaction open, and the write lock held, while SQLAlchemy takes the transaction for
+        # ended and returns the connection to the pool as it is: every other writer would then
+        # wait for the lock, and fail. Whatever is still open when a connection comes back is
+        # rolled back.
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            dbapi_connection.rollback()
+
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)

@@ -236,11 +236,45 @@ class PlainDatabase(ABC):
         with self._transaction(write=False) as tx:
             yield tx
 
+    _held: tuple[Any, Transaction] | None = None  # (cursor, transaction) while `hold` keeps one
+    _holding = False
+
     @contextmanager
     def writing(self) -> Iterator[Transaction]:
-        """One write transaction, committed when the block ends, rolled back if it raises."""
-        with self._transaction(write=True) as tx:
-            yield tx
+        """One write transaction, committed when the block ends, rolled back if it raises;
+        after `hold`, the one transaction every `writing` block shares until `commit`."""
+        if not self._holding:
+            with self._transaction(write=True) as tx:
+                yield tx
+            return
+        if self._held is None:
+            if self._conn is None:
+                self._conn = self._connect()
+            cursor = self._conn.cursor()
+            cursor.execute(self._begin(write=True))
+            self._held = cursor, Transaction(cursor, pyformat=self.pyformat)
+        yield self._held[1]
+
+    def hold(self) -> None:
+        """Keep what `writing` blocks write in one transaction, committed only by `commit` and
+        rolled back by `close`: the CLI commits a command's writes once it succeeded."""
+        self._holding = True
+
+    def commit(self) -> None:
+        """Commit the held transaction, if one is open. A COMMIT the database refuses (a
+        deferred constraint) leaves SQLite's transaction open: the connection is then closed,
+        which rolls it back."""
+        held, self._held = self._held, None
+        if held is None:
+            return
+        cursor, _ = held
+        try:
+            cursor.execute("COMMIT")
+        except BaseException:
+            self._drop()
+            raise
+        finally:
+            cursor.close()
 
     def revision(self) -> str | None:
         """The Alembic revision the database is at; None when it was never migrated.
@@ -257,9 +291,18 @@ class PlainDatabase(ABC):
         return json.dumps(value)
 
     def close(self) -> None:
-        """Close the connection, if one is open."""
+        """Close the connection, if one is open (rolling back a held transaction)."""
+        held, self._held = self._held, None
+        if held is not None:
+            with suppress(Exception):  # a lost connection: closing it is all there is to do
+                held[0].execute("ROLLBACK")
+                held[0].close()
+        self._drop()
+
+    def _drop(self) -> None:
         if self._conn is not None:
-            self._conn.close()
+            with suppress(Exception):
+                self._conn.close()
             self._conn = None
 
     @abstractmethod

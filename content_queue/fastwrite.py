@@ -111,6 +111,13 @@ class FastWriter:
             assert row is not None  # inserted just above, in this transaction
             return item_views(tx, [row])[0]
 
+    def hold(self) -> None:
+        """Keep what `add` writes uncommitted until `commit` (`PlainDatabase.hold`)."""
+        self.db.hold()
+
+    def commit(self) -> None:
+        self.db.commit()
+
     def close(self) -> None:
         self.db.close()
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "MAX_ACTOR",
     "MAX_CATEGORY",
     "MAX_DETAIL",
@@ -35,6 +37,7 @@ __all__ = [
     "nul_problem",
     "priority_problem",
     "size_problem",
+    "year_problem",
 ]
 
 MAX_CATEGORY = 40  # items.category and feeds.category are VARCHAR(40)
@@ -53,6 +56,10 @@ MAX_TAG = 200  # characters of one tag
 # so a longer name is cut to fit rather than refused (the CLI refuses a longer `--as` NAME).
 MAX_ACTOR = 100
 MAX_DETAIL = 2000  # characters of an audit entry's detail, cut to fit
+# The years a date may fall in. Python's dates end with 9999: an instant in 9999 (or in year 1)
+# overflows once shown in a zone a day away, so a value kept in 1..9998 can always be converted,
+# displayed and compared; the command line and the configuration refuse anything else.
+FIRST_YEAR, LAST_YEAR = 1, 9998
 
 
 def priority_problem(priority: int) -> str | None:
@@ -106,3 +113,10 @@ def size_problem(
         if problem is not None:
             return name, problem
     return None
+
+
+def year_problem(year: int) -> str | None:
+    """Why a date in `year` cannot be taken (see FIRST_YEAR), or None."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"year {year} is out of range; dates must fall in the years {FIRST_YEAR} to {LAST_YEAR}"

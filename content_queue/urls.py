@@ -62,7 +62,10 @@ def validate_url(url: str) -> str:
     if len(url) > MAX_URL:  # first: the checks below read it, and the messages quote it
         raise InvalidItem("url", f"{len(url)} characters, at most {MAX_URL}")
     cleaned = url.strip()
-    parts = _split(cleaned)
+    try:
+        parts = _split(cleaned)
+    except ValueError as exc:  # "Invalid IPv6 URL", a host that NFKC turns into "/" or "@", ...
+        raise InvalidItem("url", f"{url!r} is not an address ({exc})") from None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.hostname:
         raise InvalidItem("url", f"{url!r} is not an http:// or https:// address")
     if _BLANK_OR_CONTROL.search(cleaned):

@@ -51,6 +51,7 @@ def _longer_than(seconds: float) -> st.SearchStrategy[str]:
 
 _PAST_YEAR_9999 = 3e11  # seconds: from 2026, past the last date a datetime holds (9999-12-31)
 _PAST_TIMEDELTA = 8.7e13  # seconds beyond the longest timedelta (999,999,999 days)
+_A_YEAR = 366 * 86400  # seconds: xensocial.config.feeds.MAX_INTERVAL
 
 
 def bad_whens() -> st.SearchStrategy[str]:
@@ -112,6 +113,8 @@ def bad_urls() -> st.SearchStrategy[str]:
             ),
         ),
         st.sampled_from(["http://", "https://", "http:///path", "https://:443/", "http://@/"]),
+        # What urlsplit itself refuses: a bracket not closed, a host NFKC changes ("℀" -> "a/c").
+        st.sampled_from(["http://[::1:18500/bad", "https://[v1.x/", "http://a\u2100b.org/"]),
         st.builds(  # a port that is not one
             "https://{}:{}/".format,
             host,
@@ -149,4 +152,5 @@ def bad_durations() -> st.SearchStrategy[str]:
         st.builds("{}x".format, st.integers(1, 1000)),  # a unit that does not exist
         st.sampled_from(["0s", "0m", "999ms", "500ms", "1"]),
         _longer_than(_PAST_TIMEDELTA),  # longer than any duration can be
+        _longer_than(_A_YEAR),  # longer than a feed may wait (its next poll overflowed)
     )

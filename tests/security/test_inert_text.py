@@ -3,7 +3,7 @@
 Input: a page fetched over real HTTP by `queue add URL` (an OSC title sequence, an OSC 52
 clipboard write in `og:description`), a CSV row with ESC and C1 bytes, an argument with a bidi
 override: each is stored without them. An argument that is not UTF-8 (`--tag $'\\xff'`, which
-Python hands over as a lone surrogate) is refused with exit 2 and one line naming the field.
+Python hands over as a lone surrogate) is refused with exit 2 and one line naming the option.
 
 Output: values planted straight into the database with SQL (rows written before the input rule
 existed) are printed by each command that shows stored text, and neither stdout nor stderr holds
@@ -190,11 +190,13 @@ def test_an_argument_that_is_not_utf8_is_refused_in_one_line(
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.decode() == (
-        "error: tags: not valid text: a byte that is not UTF-8 (shown as \\udcff); "
+        "error: --tag: not valid text: a byte that is not UTF-8 (shown as \\udcff); "
         "is the terminal or the file UTF-8?\n"
     )
     refused = cli.refused("clips", "add", "https://example.org/d", "--title", "caf\udce9")
-    assert refused.stderr.startswith("error: title: not valid text") and "\\udce9" in refused.stderr
+    assert (
+        refused.stderr.startswith("error: --title: not valid text") and "\\udce9" in refused.stderr
+    )
     assert cli.dump() == before
 
 

@@ -16,7 +16,7 @@ from tests.conftest import FakeClock
 from tests.text.mixed_text import posts
 from xensocial.adapters.base import TextLimits
 from xensocial.config import ChannelConfig, load_settings
-from xensocial.errors import ConfigError, XensocialError
+from xensocial.errors import BadInput, ConfigError
 from xensocial.rendering import (
     TextTooLong,
     channel_url,
@@ -355,7 +355,7 @@ def test_a_long_url_fits_on_x_but_not_on_bluesky() -> None:
     assert str(info.value).startswith(
         "too long for channel 'c' (bluesky): even shortened it counts 420, over the limit of 300"
     )
-    assert isinstance(info.value, XensocialError)  # the CLI's exit 2
+    assert isinstance(info.value, BadInput)  # the CLI's exit 2
 
 
 def test_check_fits() -> None:

@@ -7,7 +7,9 @@ This module holds the root group and the one place where errors become exit code
     2  bad usage or input (unknown option, bad date, unknown channel or item, duplicate URL,
        a bad configuration, a bad CSV row)
 
-An error is one clear line on stderr ("error: ..."); `--debug` adds the traceback. The commands
+An error is one clear line on stderr ("error: ..."); `--debug` adds the traceback. A command
+is one database transaction (`transaction`): committed when it ends with 0, rolled back on any
+error or other exit code, so a failed command leaves the database as it was. The commands
 themselves live in one module per group and only raise; a command's module is imported only
 when that command runs (`lazy`), so `--help` and each command start with no more than they use.
 """
@@ -177,11 +179,14 @@ def invoke(args: Sequence[str] | None, app: App) -> int:
 
 
 def _run(args: Sequence[str] | None, app: App) -> int:
+    refusal = _not_text(sys.argv[1:] if args is None else args)
+    if refusal is not None:
+        return _fail(refusal, _USAGE_EXIT, app.debug)
     try:
-        # Without standalone mode, click returns the code of `ctx.exit(code)` / Exit(code).
-        code = cli.main(args=args, prog_name="xensocial", obj=app, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return int(done.exit_code)
+        code = _command(args, app)
+        if code == 0:
+            app.commit()  # the command's one transaction (`transaction`): kept only now
+        return code
     except click.Abort:
         _say("Aborted.")
         return _FAILURE_EXIT
@@ -205,6 +210,48 @@ def _run(args: Sequence[str] | None, app: App) -> int:
             return _fail(str(exc), _USAGE_EXIT, app.debug)
         # The last line of defence: one line, exit 1, never a traceback (unless --debug).
         return _fail(_describe(exc), _FAILURE_EXIT, app.debug)
+
+
+def _not_text(args: Sequence[str]) -> str | None:
+    """Why an argument cannot be taken, when one holds bytes that are not UTF-8 (Python passes
+    them on as lone surrogates, `surrogateescape`), or None.
+
+    Such an argument is refused here, before any command sees it, as `plaintext.inert` refuses
+    such text, naming the option it was given to: no name, date, URL or text means anything
+    with them (what was meant cannot be known), and each place that would store, compare or
+    print one failed its own way (UnicodeEncodeError, exit 1). A file name is bytes, though: an
+    argument naming a file that exists is let through."""
+    import os
+
+    for index, arg in enumerate(args):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if os.path.exists(arg):
+                continue
+            from content_queue.errors import InvalidItem
+            from content_queue.plaintext import inert
+
+            option, equals, value = arg.partition("=")
+            if not (equals and option.startswith("--")):
+                before = args[index - 1] if index else ""
+                option = before if before.startswith("-") else f"argument {index + 1}"
+                value = arg
+            try:
+                inert(value, option)
+            except InvalidItem as refusal:
+                return str(refusal)
+            return f"{option}: not valid text"  # (the option's name itself was not)
+    return None
+
+
+def _command(args: Sequence[str] | None, app: App) -> int:
+    """The command's exit code; its errors propagate (`_run` says them and rolls back)."""
+    try:
+        # Without standalone mode, click returns the code of `ctx.exit(code)` / Exit(code).
+        code = cli.main(args=args, prog_name="xensocial", obj=app, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
     return code if isinstance(code, int) else 0
 
 

@@ -68,7 +68,7 @@ def add(
         note=note,
         created_by=app.user,
     )
-    recorded = ActivityStore(app.engine, clock=app.clock).add(new)
+    recorded = ActivityStore(app.sessions, clock=app.clock).add(new)
     if as_json:
         emit_json(recorded.as_dict())
     else:
@@ -86,7 +86,7 @@ def list_(app: App, month: str | None, kind: str | None, limit: int, as_json: bo
     from content_queue.coverage import ActivityStore
 
     start, end = month_range(month)
-    found = ActivityStore(app.engine, clock=app.clock).list_activities(
+    found = ActivityStore(app.sessions, clock=app.clock).list_activities(
         start=start, end=end, kind=kind, limit=limit
     )
     if as_json:
@@ -129,7 +129,7 @@ def import_(app: App, file: Path, skip_bad: bool, as_json: bool) -> None:
     from content_queue.coverage_csv import parse_activities_csv
 
     rows = parse_activities_csv(file, created_by=app.user, limits=app.settings.imports)
-    store = ActivityStore(app.engine, clock=app.clock)
+    store = ActivityStore(app.sessions, clock=app.clock)
     run_import(
         file,
         rows,

@@ -25,6 +25,7 @@ from ..migrate import database_revision, script_head
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
     from content_queue import ContentQueue, Ledger
     from content_queue.interfaces import QueueReader, QueueWriter
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from ..adapters.base import Adapter
     from ..config import ChannelConfig, Settings
+    from .transaction import CommandTransaction
 
 __all__ = [
     "App",
@@ -88,6 +90,7 @@ class App:
     user: str = field(default_factory=current_user)
     _checked: bool = False
     _warned: set[str] = field(default_factory=set)
+    _transaction: CommandTransaction | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -117,11 +120,31 @@ class App:
         return engine
 
     @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """The command's one transaction (`transaction`), begun on first use: every store a
+        command reads or writes through shares it, and it is committed only when the command
+        succeeds (`commit`). A command that uses it must not open another connection's
+        transaction (on SQLite, that one would wait for this one's lock)."""
+        from .transaction import CommandTransaction
+
+        self._transaction = CommandTransaction(self.engine)
+        return self._transaction.sessions
+
+    def commit(self) -> None:
+        """Keep what the command wrote: called once, after it returned exit 0 (`queue add`'s
+        plain-driver writer holds its transaction the same way)."""
+        if self._transaction is not None:
+            self._transaction.commit()
+        commit = getattr(self.__dict__.get("writer"), "commit", None)  # (the ORM's: none)
+        if commit is not None:
+            commit()
+
+    @cached_property
     def queue(self) -> ContentQueue:
         from content_queue.queue import ContentQueue
 
         return ContentQueue(
-            self.engine,
+            self.sessions,
             clock=self.clock,
             evergreen_categories=self.settings.editorial.evergreen_categories,
         )
@@ -157,6 +180,7 @@ class App:
                 evergreen_categories=self.settings.editorial.evergreen_categories,
             )
             if fast is not None:
+                fast.hold()  # one transaction, committed with the command's (`commit`)
                 return fast
         return self.queue
 
@@ -164,7 +188,7 @@ class App:
     def ledger(self) -> Ledger:
         from content_queue.ledger import Ledger
 
-        return Ledger(self.engine, clock=self.clock)
+        return Ledger(self.sessions, clock=self.clock)
 
     def _ensure_schema(self, engine: Engine) -> None:
         at, head = database_revision(engine), script_head()
@@ -186,8 +210,14 @@ class App:
         )
 
     def close(self) -> None:
-        """Close the plain-driver connections the command opened (`reader`, `writer`), so a
-        PostgreSQL server sees a clean goodbye; best effort: the process ends anyway."""
+        """Roll back what was not committed (a failed command keeps nothing), then close the
+        plain-driver connections the command opened (`reader`, `writer`), so a PostgreSQL
+        server sees a clean goodbye; best effort: the process ends anyway."""
+        transaction, self._transaction = self._transaction, None
+        self.__dict__.pop("sessions", None)
+        if transaction is not None:
+            with suppress(Exception):
+                transaction.close()
         for name in ("reader", "writer"):
             close = getattr(self.__dict__.pop(name, None), "close", None)  # (the ORM's: none)
             if close is not None:

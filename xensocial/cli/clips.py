@@ -21,6 +21,7 @@ from ..errors import UsageError
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import echo, emit_json, quiet_logger
+from .params import LIMIT
 
 if TYPE_CHECKING:
     from content_queue.coverage import ClipView, CoverageImport, NewClip
@@ -57,8 +58,7 @@ def parse_day(app: App, value: str, option: str) -> date:
     `yesterday`, `-3d` (days ago), or any date/time other commands accept (`+2d`, ISO)."""
     from zoneinfo import ZoneInfo
 
-    from ..durations import parse_duration
-    from ..timeinput import parse_when
+    from ..timeinput import ago, parse_when
 
     zone = ZoneInfo(app.settings.timezone)
     text = value.strip().lower()
@@ -67,7 +67,7 @@ def parse_day(app: App, value: str, option: str) -> date:
         return local_today(app) - timedelta(days=1 if text == "yesterday" else 0)
     try:
         if text.startswith("-"):
-            return (app.clock() - parse_duration(text[1:])).astimezone(zone).date()
+            return ago(text[1:], app.clock()).astimezone(zone).date()
         return (
             parse_when(value, zone=app.settings.timezone, now=app.clock(), option=option)
             .astimezone(zone)
@@ -84,7 +84,7 @@ def month_option(what: str) -> Callable[[_F], _F]:
 
 limit_option = click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=100,
     show_default=True,
     help="At most this many (newest first).",
@@ -227,7 +227,7 @@ def add(
     """Add the article at URL as a press clip; prints its id and what it mentions."""
     from content_queue.coverage import ClipStore, DuplicateClip, NewClip, check_clip
 
-    store = ClipStore(app.engine, clock=app.clock)
+    store = ClipStore(app.sessions, clock=app.clock)
     new = NewClip(
         url=url,
         published_on=parse_day(app, day, "--date") if day is not None else local_today(app),
@@ -283,7 +283,7 @@ def list_(
     from content_queue.coverage import ClipStore
 
     start, end = month_range(month)
-    found = ClipStore(app.engine, clock=app.clock).list_clips(
+    found = ClipStore(app.sessions, clock=app.clock).list_clips(
         start=start, end=end, topic=topic, outlet=outlet, source=source, limit=limit
     )
     mentions = _Mentions(app)
@@ -331,7 +331,7 @@ def import_(app: App, file: Path, skip_bad: bool, as_json: bool) -> None:
     rows = parse_clips_csv(
         file, today=local_today(app), created_by=app.user, limits=app.settings.imports
     )
-    store = ClipStore(app.engine, clock=app.clock)
+    store = ClipStore(app.sessions, clock=app.clock)
     run_import(
         file,
         rows,

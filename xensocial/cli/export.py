@@ -23,7 +23,7 @@ import click
 from ..errors import UsageError
 from .app import App, pass_app
 from .output import echo
-from .params import out_format
+from .params import LIMIT, out_format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -57,7 +57,7 @@ def export() -> None:
 )
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=50,
     show_default=True,
     help="The newest N posts.",
@@ -148,12 +148,12 @@ def _target(out: str | None, extensions: Mapping[str, str]) -> Path | None:
     extension, if any, must be one of `extensions` (`params.out_format`)."""
     if out is None or out == "-":
         return None
+    out_format(out, extensions, default=next(iter(extensions.values())))  # a name first
     path = Path(out).expanduser()
     if path.is_dir():
         raise UsageError(f"--out {out}: is a folder; give a file name")
     if not path.absolute().parent.is_dir():
         raise UsageError(f"--out {out}: the folder {path.absolute().parent} does not exist")
-    out_format(out, extensions, default=next(iter(extensions.values())))
     return path
 
 

@@ -25,13 +25,16 @@ if TYPE_CHECKING:
 __all__ = ["feeds"]
 
 
-def _store(app: App) -> FeedStore:
+def _store(app: App, *, polling: bool = False) -> FeedStore:
+    """The feeds, in the command's one transaction (`App.sessions`); when `polling`, on the
+    engine instead: a poll fetches several feeds at once, in threads, and keeps what each
+    brought in its own transaction, as the daemon does (see `transaction`)."""
     from content_queue.sources import FeedStore
 
     from ..intake.feeds import sync_config_feeds
 
     store = FeedStore(
-        app.engine,
+        app.engine if polling else app.sessions,
         clock=app.clock,
         evergreen_categories=sorted(app.settings.editorial.evergreen_categories),
     )
@@ -113,6 +116,7 @@ def add(
         check_feed_url,
         check_file_feed,
         default_feed_name,
+        interval_too_long,
     )
     from ..durations import parse_duration
     from ..item_rules import check_category, known_categories
@@ -134,6 +138,9 @@ def add(
     category = check_category(category, known_categories(app.settings))  # as items' own
     if every < MIN_INTERVAL:
         raise UsageError(f"--interval {interval!r} is too short; at least 1s")
+    too_long = interval_too_long(every, interval)
+    if too_long is not None:
+        raise UsageError(f"--interval {too_long}")
     known = app.settings.channel_names
     unknown = [c for c in channels if c not in known]
     if unknown:
@@ -221,7 +228,7 @@ def poll(app: App, name: str | None, now: bool) -> None:
     """Poll the feeds that are due (or NAME) once, and queue their new entries."""
     from ..intake.feeds import FEED_WORKERS, make_poller
 
-    store = _store(app)
+    store = _store(app, polling=True)
     poller = make_poller(app.settings, store, clock=app.clock, logger=quiet_logger())
     if name is not None:
         feed = store.get(name)

@@ -23,17 +23,17 @@ def _since(app: App, value: str | None) -> datetime | None:
     """The instant `--since` names: the command line's forms, or `-7d` / `-2h` (ago)."""
     if value is None:
         return None
-    from ..durations import parse_duration
     from ..errors import UsageError
-    from ..timeinput import parse_when
+    from ..timeinput import ago, parse_when
 
     text = value.strip()
     if text.startswith("-"):
         try:
-            return app.clock() - parse_duration(text[1:])
-        except ValueError:
+            return ago(text[1:], app.clock())
+        except ValueError as exc:
+            why = f" ({exc})" if "out of range" in str(exc) else ""
             raise UsageError(
-                f"--since: {value!r} is not a time; expected e.g. -7d, -2h, 2026-03-01 "
+                f"--since: {value!r} is not a time{why}; expected e.g. -7d, -2h, 2026-03-01 "
                 "or 2026-03-01 09:30"
             ) from None
     return parse_when(text, zone=app.settings.timezone, now=app.clock(), option="--since")
@@ -66,7 +66,7 @@ def log(
     it is to post, and blackouts of every channel."""
     from content_queue.audit import AuditLog
 
-    audit = AuditLog(app.engine)
+    audit = AuditLog(app.sessions)
     if item_id is not None:
         app.queue.get(item_id)  # raises ItemNotFound: a typo is not "nothing happened"
     known = channel is None or channel in app.settings.channel_names

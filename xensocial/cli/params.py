@@ -9,6 +9,7 @@ does not write (`report monthly --out dec.pdf` wrote Markdown into a .pdf) is re
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from content_queue.limits import MAX_ITEM_ID, PRIORITY_MAX, PRIORITY_MIN
 
 from ..errors import UsageError
 
-__all__ = ["ITEM_ID", "MAX_ITEM_ID", "PRIORITY", "ItemId", "out_format"]
+__all__ = ["ITEM_ID", "LIMIT", "MAX_ITEM_ID", "PRIORITY", "ItemId", "Limit", "out_format"]
 
 
 class ItemId(click.types.IntParamType):
@@ -38,6 +39,23 @@ class ItemId(click.types.IntParamType):
         return number
 
 
+class Limit(click.types.IntParamType):
+    """`--limit N` of a list: at most N rows, N at least 1. A number beyond any database integer
+    (`--limit 9223372036854775808` was an OverflowError, exit 1) means all of them: it is
+    taken as the largest one, a LIMIT both databases accept."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        number = int(super().convert(value, param, ctx))
+        if number < 1:
+            self.fail(f"{number} is not in the range x>=1.", param, ctx)
+        return min(number, MAX_ITEM_ID)
+
+
+LIMIT = Limit()
+_NAME_MAX = 255  # bytes in one file name, on every file system the program runs on
+
 ITEM_ID = ItemId()
 PRIORITY = click.IntRange(PRIORITY_MIN, PRIORITY_MAX)
 
@@ -55,6 +73,12 @@ def out_format(
     format the command writes, or another format than --format asks for."""
     if out is None:
         return given or default
+    too_long = [p for p in Path(out).parts if len(os.fsencode(p)) > _NAME_MAX]
+    if too_long:
+        raise UsageError(
+            f"--out {str(out)!r}: a name in it is longer than the {_NAME_MAX} bytes a file "
+            "name may have"
+        )
     suffix = Path(out).suffix.lower()
     if not suffix:
         return given or default

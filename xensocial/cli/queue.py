@@ -17,7 +17,7 @@ from ..item_rules import NO_WORDS
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import echo, emit_json, item_summary, local_time, unchanged
-from .params import ITEM_ID, MAX_ITEM_ID, PRIORITY
+from .params import ITEM_ID, LIMIT, PRIORITY
 from .queue_add import add
 from .queue_add import time_option as _when
 from .queue_editorial import editorial_lines, editorial_options, read_editorial
@@ -61,7 +61,7 @@ def _feed_drafts(app: App, name: str) -> list[int]:
     from content_queue.sources import FeedNotFound, FeedStore
 
     try:
-        return FeedStore(app.engine, app.clock).drafts(name)
+        return FeedStore(app.sessions, app.clock).drafts(name)
     except FeedNotFound:
         if name in {f.name for f in app.settings.feeds}:
             return []  # declared in the file, never polled yet: nothing from it so far
@@ -133,7 +133,7 @@ queue.add_command(add)  # `queue add`, in queue_add.py
 @click.option("--channel", help="Only items targeting this channel.")
 @click.option(
     "--limit",
-    type=click.IntRange(min=1),
+    type=LIMIT,
     default=50,
     show_default=True,
     help="At most this many (newest first).",
@@ -145,7 +145,7 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
     if channel is not None:
         app.settings.channel(channel)  # raises UsageError naming the channels
     # Any limit above what a database integer holds means "all of them".
-    items = app.reader.list_items(state=state, channel=channel, limit=min(limit, MAX_ITEM_ID))
+    items = app.reader.list_items(state=state, channel=channel, limit=limit)
     if as_json:
         emit_json([i.as_dict() for i in items])
         return
@@ -351,6 +351,10 @@ def edit(
         _edit_channel_text(app, item_id, channel, text, clear_text, as_json)
         return
     changes: dict[str, Any] = {}
+    if url is not None:
+        from content_queue.urls import validate_url
+
+        validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     for name, value in (("url", url), ("title", title), ("text", text), ("priority", priority)):
         if value is not None:
             changes[name] = value

@@ -177,10 +177,12 @@ def add(
     from dataclasses import replace
 
     from content_queue.newitems import check_new_item
+    from content_queue.urls import validate_url
     from content_queue.views import NewItem
 
     from ..rendering import Draft, check_fits_channels
 
+    validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = _channels(app, channels)
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")

@@ -71,6 +71,8 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
 @pass_app
 def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     """The coming slots of each enabled channel and the item each would post now."""
+    from content_queue.ledger import Ledger
+
     settings = app.settings
     if channel is not None:
         chosen = settings.channel(channel)  # raises UsageError naming the channels
@@ -83,9 +85,12 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         targets = [c for c in settings.channels if c.enabled]
     now = app.clock()
     until = now + timedelta(days=days)
-    blackouts: list[Period] = [*settings.blackouts, *app.ledger.blackouts(ending_after=now)]
+    # Read only, on the engine: the forecast sets its own transaction's isolation on
+    # PostgreSQL (`forecast_store`), which the command's transaction (`App.sessions`) cannot.
+    ledger = Ledger(app.engine, clock=app.clock)
+    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
     plans = plan_channels(
-        targets, app.ledger, now, until, blackouts=blackouts, editorial=settings.editorial
+        targets, ledger, now, until, blackouts=blackouts, editorial=settings.editorial
     )
     if as_json:
         emit_json([_as_dict(p) for p in plans])

@@ -30,6 +30,7 @@ from ..errors import ConfigError
 __all__ = [
     "DEFAULT_INTERVAL",
     "FEED_KEYS",
+    "MAX_INTERVAL",
     "MIN_INTERVAL",
     "FeedConfig",
     "check_feed_category",
@@ -37,6 +38,7 @@ __all__ = [
     "check_feed_name",
     "check_feed_url",
     "default_feed_name",
+    "interval_too_long",
     "parse_feeds",
 ]
 
@@ -58,6 +60,9 @@ FEED_KEYS = frozenset(
 )
 DEFAULT_INTERVAL = timedelta(minutes=30)
 MIN_INTERVAL = timedelta(seconds=1)
+# A feed read less than once a year is not followed; and "every 99999999d" made the next poll's
+# date overflow (an OverflowError traceback from every `feeds poll`).
+MAX_INTERVAL = timedelta(days=366)
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 
 
@@ -79,11 +84,19 @@ class FeedConfig:
     evergreen: bool = False  # its items are evergreen: posted again (docs/editorial.md)
 
 
+def interval_too_long(interval: timedelta, raw: str) -> str | None:
+    """Why a feed's (or a coverage feed's) polling `interval` is too long, or None."""
+    return f"{raw!r} is too long; at most 366d" if interval > MAX_INTERVAL else None
+
+
 def check_feed_url(url: str, base: Path) -> str:
     """The URL to store: http(s) as given, a `file:` path made absolute against `base`.
     Raises ValueError saying what is expected."""
     cleaned = url.strip()
-    parts = urlsplit(cleaned)
+    try:
+        parts = urlsplit(cleaned)
+    except ValueError as exc:  # "Invalid IPv6 URL", ...: as `content_queue.urls` says it
+        raise ValueError(f"{url!r} is not an address ({exc})") from None
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
             raise ValueError(f"{url!r} has no host")
@@ -213,6 +226,9 @@ class _FeedParser:
                 raise self.fail(p + "interval", str(exc)) from None
             if interval < MIN_INTERVAL:
                 raise self.fail(p + "interval", f"{raw!r} is too short; at least 1s")
+            too_long = interval_too_long(interval, raw)
+            if too_long is not None:
+                raise self.fail(p + "interval", too_long)
         initial = table.get("initial", 1)
         if isinstance(initial, bool) or not isinstance(initial, int) or initial < 0:
             raise self.fail(p + "initial", f"expected a whole number (0 or more), got {initial!r}")

@@ -32,7 +32,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .feeds import check_feed_name, check_feed_url
+from .feeds import check_feed_name, check_feed_url, interval_too_long
 from .fields import FieldReader
 
 __all__ = [
@@ -160,6 +160,9 @@ def parse_coverage_feeds(
         interval = reader.duration(table, "interval", DEFAULT_COVERAGE_INTERVAL, prefix)
         if interval < timedelta(minutes=1):
             raise reader.fail(prefix + "interval", "expected at least '1m'")
+        too_long = interval_too_long(interval, str(table.get("interval")))
+        if too_long is not None:
+            raise reader.fail(prefix + "interval", too_long)
         topic = table.get("topic", "")
         outlet = table.get("outlet", "")
         for key, value in (("topic", topic), ("outlet", outlet)):

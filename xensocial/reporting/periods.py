@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from content_queue.limits import LAST_YEAR
+
 from ..errors import UsageError
 
 __all__ = [
@@ -36,7 +38,8 @@ _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_FIRST_YEAR, _LAST_YEAR = 1970, 9998
+_FIRST_YEAR = 1970  # no report of a time before the epoch
+_LAST_YEAR = LAST_YEAR  # (content_queue.limits: the last year a date may fall in)
 
 
 def add_months(day: date, months: int) -> date:
