@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .bulk import add_rows
 from .db import make_sessionmaker
-from .errors import DuplicateActivity, DuplicateClip, InvalidItem, QueueError, RowError
+from .errors import DuplicateActivity, DuplicateClip, InvalidItem, RowError
 from .limits import year_problem
 from .plaintext import inert
 from .schema import Activity, Clip, KeywordCount

@@ -72,6 +72,6 @@ def test_content_queue_exports_every_error_of_its_tree() -> None:
 
 
 def test_xensocial_exports_its_pinned_names() -> None:
-    assert xensocial.__all__ == ["__version__"]
+    assert xensocial.__all__ == ["ADAPTER_GROUP", "__version__"]
     for name in xensocial.__all__:
         assert getattr(xensocial, name) is not None, name

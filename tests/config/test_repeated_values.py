@@ -72,11 +72,3 @@ def test_a_value_passed_on_one_channel_is_checked_again_when_it_differs(
     with pytest.raises(ConfigError) as info:
         load_settings(write_config(text), env={})
     assert info.value.key == key
-
-
-def test_the_adapters_are_looked_up_in_the_registrys_group() -> None:
-    # config.channels names the group itself, so reading a configuration imports no adapter code.
-    from xensocial.adapters.registry import ENTRY_POINT_GROUP
-    from xensocial.config.channels import ADAPTER_GROUP
-
-    assert ADAPTER_GROUP == ENTRY_POINT_GROUP

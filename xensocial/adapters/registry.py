@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
+from .. import ADAPTER_GROUP as ENTRY_POINT_GROUP
 from ..errors import XensocialError
 from .base import Adapter
 
@@ -23,8 +24,6 @@ __all__ = [
     "available",
     "load",
 ]
-
-ENTRY_POINT_GROUP = "xensocial.adapters"
 
 
 class UnknownAdapter(XensocialError, LookupError):

@@ -43,7 +43,7 @@ __all__ = [
     "pass_app",
 ]
 
-_MAX_ACTOR = 100  # content_queue.audit.MAX_ACTOR, without importing SQLAlchemy for --help
+from content_queue.limits import MAX_ACTOR as _MAX_ACTOR  # light: no SQLAlchemy for --help
 
 
 class NotMigrated(click.ClickException):

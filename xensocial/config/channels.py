@@ -17,6 +17,7 @@ from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from .. import ADAPTER_GROUP
 from .editorial import parse_mix
 from .fields import FieldReader
 
@@ -48,9 +49,6 @@ CHANNEL_KEYS = {
     "mix",
     "mix_window",
 }
-# `adapters.registry.ENTRY_POINT_GROUP` (a test keeps them equal): importing the registry would
-# import the adapters' base classes, 3 ms of every command that only reads the configuration.
-ADAPTER_GROUP = "xensocial.adapters"
 # The form of a secret reference: checked here, resolved by `xensocial.secrets` (which imports
 # it from here) when an adapter is built.
 SECRET_REF = re.compile(r"^(env|file):(.+)$")
