@@ -14,17 +14,20 @@
 Like the rest of `content_queue` this knows nothing of networks, feeds or the configuration:
 callers hand in plain values, days as calendar dates (`datetime.date`, the article's or the
 activity's own day), and a clock for `created_at`.
+
+This module holds the stores of clips and activities (one rule for adding rows that must not
+repeat, by hand or in bulk); the records themselves and their checks are in `coverage_records`
+(which the CSV import shares), keyword counts in `keyword_counts`. Every name is re-exported
+here, so `from content_queue.coverage import ...` finds them all.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.engine import Engine
@@ -32,13 +35,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .bulk import add_rows
+from .coverage_records import (
+    ACTIVITY_KINDS,
+    ActivityView,
+    ClipView,
+    NewActivity,
+    NewClip,
+    check_activity,
+    check_clip,
+    month_bounds,
+)
 from .db import make_sessionmaker
 from .errors import DuplicateActivity, DuplicateClip, InvalidItem, RowError
-from .limits import year_problem
-from .plaintext import inert
-from .schema import Activity, Clip, KeywordCount
-from .timeutil import Clock, as_utc, system_clock
-from .urls import canonical_url, validate_url
+from .keyword_counts import KeywordCountStore, KeywordCountView
+from .schema import Activity, Clip
+from .timeutil import Clock, system_clock
+from .urls import canonical_url
 
 __all__ = [
     "ACTIVITY_KINDS",
@@ -57,188 +69,6 @@ __all__ = [
     "check_clip",
     "month_bounds",
 ]
-
-ACTIVITY_KINDS = ("press-release", "interview", "analyst-briefing", "member-content", "event")
-_MAX_TITLE = 1000
-_MAX_TEXT = 10_000
-_MAX_OUTLET = 200  # the columns' sizes (PostgreSQL enforces them, SQLite does not)
-_MAX_TOPIC = 100
-_MAX_SOURCE = 120
-_MAX_BY = 100
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-# A clip dated after tomorrow is a typo: an article is not published in the future (one day's
-# grace, because the article's own zone may be ahead of ours).
-_FUTURE_GRACE = timedelta(days=1)
-
-
-def month_bounds(text: str) -> tuple[date, date]:
-    """The first day of the month `text` names (YYYY-MM) and the first day of the next one."""
-    m = _MONTH.match(text.strip())
-    if m is None or not 1 <= int(m.group(2)) <= 12:
-        raise InvalidItem("month", f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-03")
-    year, month = int(m.group(1)), int(m.group(2))
-    problem = year_problem(year)
-    if problem is not None:
-        raise InvalidItem("month", f"{text!r}: {problem}")
-    first = date(year, month, 1)
-    return first, date(year + month // 12, month % 12 + 1, 1)
-
-
-def _bounded(name: str, value: str, limit: int, *, multiline: bool = False) -> str:
-    cleaned = inert(value, name, multiline=multiline).strip()
-    if len(cleaned) > limit:
-        raise InvalidItem(name, f"{len(cleaned)} characters, at most {limit}")
-    return cleaned
-
-
-def _columns(view: type[Any], row: Any) -> dict[str, Any]:
-    """The values of `row` for the fields of the frozen `view` (named like its columns)."""
-    return {f.name: getattr(row, f.name) for f in fields(view)}
-
-
-def _outlet_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")
-
-
-# -- clips -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewClip:
-    """A clip to add. An empty `outlet` becomes the URL's host (without `www.`)."""
-
-    url: str
-    published_on: date
-    title: str = ""
-    summary: str = ""
-    outlet: str = ""
-    topic: str = ""
-    source: str = "manual"  # manual, csv, feed:NAME
-    created_by: str = ""
-
-
-@dataclass(frozen=True)
-class ClipView:
-    id: int
-    url: str
-    title: str
-    summary: str
-    outlet: str
-    published_on: date
-    topic: str
-    source: str
-    created_at: datetime
-    created_by: str
-
-    @classmethod
-    def of(cls, row: Clip) -> ClipView:
-        return cls(**_columns(cls, row))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "url": self.url,
-            "title": self.title,
-            "summary": self.summary,
-            "outlet": self.outlet,
-            "date": self.published_on.isoformat(),
-            "topic": self.topic,
-            "source": self.source,
-            "created_at": self.created_at.isoformat(),
-            "created_by": self.created_by,
-        }
-
-
-def check_clip(new: NewClip, today: date) -> NewClip:
-    """`new` with its fields cleaned, or InvalidItem naming the first bad field. `today` is the
-    caller's date: a clip dated more than a day after it is refused as a typo."""
-    url = validate_url(new.url)
-    if new.published_on > today + _FUTURE_GRACE:
-        raise InvalidItem("date", f"{new.published_on.isoformat()} is in the future")
-    source = _bounded("source", new.source, _MAX_SOURCE)
-    if source not in ("manual", "csv") and not source.startswith("feed:"):
-        raise InvalidItem("source", f"{source!r} is not one of manual, csv, feed:NAME")
-    return replace(
-        new,
-        url=url,
-        title=_bounded("title", new.title, _MAX_TITLE),
-        summary=_bounded("summary", new.summary, _MAX_TEXT, multiline=True),
-        outlet=_bounded("outlet", new.outlet, _MAX_OUTLET) or _outlet_of(url),
-        topic=_bounded("topic", new.topic, _MAX_TOPIC),
-        source=source,
-        created_by=new.created_by.strip()[:_MAX_BY],
-    )
-
-
-# -- activities ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NewActivity:
-    kind: str  # one of ACTIVITY_KINDS
-    happened_on: date
-    title: str
-    url: str | None = None
-    outlet: str = ""
-    note: str = ""
-    source: str = "manual"  # manual, csv
-    created_by: str = ""
-
-
-@dataclass(frozen=True)
-class ActivityView:
-    id: int
-    kind: str
-    happened_on: date
-    title: str
-    url: str | None
-    outlet: str
-    note: str
-    source: str
-    created_at: datetime
-    created_by: str
-
-    @classmethod
-    def of(cls, row: Activity) -> ActivityView:
-        return cls(**_columns(cls, row))
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "date": self.happened_on.isoformat(),
-            "title": self.title,
-            "url": self.url,
-            "outlet": self.outlet,
-            "note": self.note,
-            "source": self.source,
-            "created_at": self.created_at.isoformat(),
-            "created_by": self.created_by,
-        }
-
-
-def check_activity(new: NewActivity) -> NewActivity:
-    """`new` with its fields cleaned, or InvalidItem naming the first bad field. The title's
-    runs of spaces are folded, so "the same title" does not depend on stray spaces."""
-    kind = new.kind.strip().lower()
-    if kind not in ACTIVITY_KINDS:
-        raise InvalidItem("kind", f"{new.kind!r} is not one of {', '.join(ACTIVITY_KINDS)}")
-    title = " ".join(inert(new.title, "title").split())
-    if not title:
-        raise InvalidItem("title", "missing; every activity needs one")
-    url = (new.url or "").strip()
-    if new.source not in ("manual", "csv"):
-        raise InvalidItem("source", f"{new.source!r} is not one of manual, csv")
-    return replace(
-        new,
-        kind=kind,
-        title=_bounded("title", title, _MAX_TITLE),
-        url=validate_url(url) if url else None,
-        outlet=_bounded("outlet", new.outlet, _MAX_OUTLET),
-        note=_bounded("note", new.note, _MAX_TEXT, multiline=True),
-        created_by=new.created_by.strip()[:_MAX_BY],
-    )
 
 
 # -- the stores ------------------------------------------------------------------------------
@@ -521,82 +351,3 @@ class ActivityStore(_Store[NewActivity, Activity, ActivityView]):
         query = query.order_by(Activity.happened_on.desc(), Activity.id.desc()).limit(limit)
         with self._sessions() as s:
             return [ActivityView.of(a) for a in s.scalars(query)]
-
-
-# -- keyword counts --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class KeywordCountView:
-    competitor: str
-    network: str
-    period_start: datetime
-    period_end: datetime
-    posts: int
-    taken_at: datetime
-
-
-class KeywordCountStore:
-    """Posts per competitor per period, as a network counted them; appended, never changed."""
-
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
-
-    def record(
-        self,
-        competitor: str,
-        network: str,
-        periods: Sequence[tuple[datetime, datetime, int]],
-    ) -> int:
-        """Append one row per (start, end, posts) not yet recorded; returns how many were new.
-        A period already recorded keeps its first count (a later reading is not an update)."""
-        taken = self._clock()
-        added = 0
-        with self._sessions.begin() as s:
-            recorded = s.execute(
-                select(KeywordCount.period_start, KeywordCount.period_end).where(
-                    KeywordCount.competitor == competitor, KeywordCount.network == network
-                )
-            )
-            known = {(start, end) for start, end in recorded}
-            for start, end, posts in ((as_utc(a), as_utc(b), n) for a, b, n in periods):
-                if (start, end) in known:
-                    continue
-                try:
-                    with s.begin_nested():
-                        s.add(
-                            KeywordCount(
-                                competitor=competitor,
-                                network=network,
-                                period_start=start,
-                                period_end=end,
-                                posts=posts,
-                                taken_at=taken,
-                            )
-                        )
-                        s.flush()
-                except IntegrityError:  # recorded by another process meanwhile
-                    continue
-                known.add((start, end))
-                added += 1
-        return added
-
-    def latest_end(self, competitor: str, network: str) -> datetime | None:
-        """The end of the latest period recorded for `competitor` on `network`."""
-        with self._sessions() as s:
-            return s.scalar(
-                select(func.max(KeywordCount.period_end)).where(
-                    KeywordCount.competitor == competitor, KeywordCount.network == network
-                )
-            )
-
-    def list_counts(self, network: str | None = None) -> list[KeywordCountView]:
-        """Every count (of `network`), oldest period first."""
-        query = select(KeywordCount).order_by(
-            KeywordCount.period_start, KeywordCount.competitor, KeywordCount.id
-        )
-        if network is not None:
-            query = query.where(KeywordCount.network == network)
-        with self._sessions() as s:
-            return [KeywordCountView(**_columns(KeywordCountView, k)) for k in s.scalars(query)]

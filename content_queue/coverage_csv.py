@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from .coverage import ACTIVITY_KINDS, NewActivity, NewClip, check_activity, check_clip
+from .coverage_records import ACTIVITY_KINDS, NewActivity, NewClip, check_activity, check_clip
 from .csvimport import iter_rows
 from .csvrecords import DEFAULT_LIMITS, CsvLimits
 from .errors import InvalidItem, RowError

@@ -55,8 +55,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.functions import FunctionElement
 
+from .eligible import candidates_query
 from .events import Event
-from .ledger import candidates_query
 from .schema import Delivery, DeliveryState, Item, ItemState, UTCDateTime
 from .selection import ANNOUNCEMENT, Candidate, Rules, rank_key
 
@@ -121,7 +121,7 @@ Value = ColumnElement[Any]
 
 
 def pinned_conditions(now: datetime | Value) -> list[ColumnElement[bool]]:
-    """An item pinned to a time that has come (with `ledger.candidates_query`: the pending
+    """An item pinned to a time that has come (with `eligible.candidates_query`: the pending
     delivery of the channel whose time has come).
 
     Pinned items keep their time once out, so every pinned item ever posted matches "pinned

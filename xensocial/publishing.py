@@ -34,6 +34,10 @@ its items; a rate limit is waited out when it ends soon, else the item waits for
 When the lookup cannot tell whether a post is out, the delivery stays `publishing` for
 reconciliation rather than guessing.
 
+How a delivery ends (published, set aside, or settled after a try that may have posted) is in
+`xensocial.endings`, mixed into `Publisher`: the steps where a post could go out twice, read
+together.
+
 `dry_run` runs the same decisions read-only (`xensocial.dry_run`): nothing is written to the
 ledger and no adapter is called; the rendered text is logged instead.
 """
@@ -42,9 +46,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -56,20 +58,18 @@ from content_queue.views import DeliveryView, ItemView
 
 from .adapters.base import (
     Adapter,
-    AdapterError,
     AuthError,
     ChannelBlocked,
     Post,
-    PublishResult,
     RateLimited,
     Rejected,
     TransientError,
 )
 from .dry_run import dry_run_slot
 from .editorial import SlotChooser
-from .in_doubt import Outcome, look_up
+from .endings import DeliveryEndings, Done, Ended
 from .reconcile import LOOKUP_MARGIN, Reconciled, reconcile_in_flight
-from .rendering import make_post, posted_record
+from .rendering import make_post
 from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
 
 if TYPE_CHECKING:
@@ -92,28 +92,12 @@ Sleep = Callable[[float], bool]
 log = structlog.get_logger("xensocial.publishing")
 
 
-class _Done(Enum):
-    """How one delivery ended within a slot."""
-
-    PUBLISHED = "published"
-    REJECTED = "rejected"  # failed for good: the slot may take the next item
-    FAILED = "failed"  # released or left: the slot ends as failed
-    PAUSED = "paused"  # auth failed: the channel is paused, the slot ends as skipped
-    STOPPED = "stopped"  # a stop was requested mid-way
-
-
-@dataclass(frozen=True)
-class _Ended:
-    how: _Done
-    detail: str | None = None
-
-
 def _never_stop(seconds: float) -> bool:
     threading.Event().wait(seconds)
     return True
 
 
-class Publisher:
+class Publisher(DeliveryEndings):
     """Runs slots and reconciles crashed deliveries for the channels it has adapters for.
 
     Thread-safe for different channels; slots of one channel are serialized (a per-channel
@@ -216,14 +200,14 @@ class Publisher:
                 # is not): ours, under our lease, so settle it at the channel's next slot.
                 self._left.add(delivery.id)
                 raise
-            if ended.how is _Done.PUBLISHED:
+            if ended.how is Done.PUBLISHED:
                 return finish(SlotOutcome.PUBLISHED, item.id, ended.detail)
-            if ended.how is _Done.REJECTED:
+            if ended.how is Done.REJECTED:
                 rejected.append(f"item {item.id}: {ended.detail}")
                 if not self.sleep(0):  # a stop was requested: no next item
                     break
                 continue
-            if ended.how is _Done.PAUSED:
+            if ended.how is Done.PAUSED:
                 return finish(SlotOutcome.SKIPPED, item.id, ended.detail)
             return finish(SlotOutcome.FAILED, item.id, ended.detail)
         if rejected:
@@ -270,7 +254,7 @@ class Publisher:
         delivery: DeliveryView,
         item: ItemView,
         ilog: Any,
-    ) -> _Ended:
+    ) -> Ended:
         """Publish one delivery already `publishing`, with retries; leaves it in its end state."""
         adapter = self.adapters[channel.name]
         cfg = self.settings.publishing
@@ -280,7 +264,7 @@ class Publisher:
         except ValueError as exc:  # the item cannot be made into a post for this network
             self.ledger.mark_failed(delivery.id, f"cannot render: {exc}", owner=self.identity)
             ilog.warning("post_rejected", reason=f"cannot render: {exc}")
-            return _Ended(_Done.REJECTED, f"cannot render: {exc}")
+            return Ended(Done.REJECTED, f"cannot render: {exc}")
 
         maybe_out = False  # an earlier try may have reached the network
         last_error = ""
@@ -291,7 +275,7 @@ class Publisher:
                 # Our lease ran out during the wait and another process took the delivery over:
                 # it settles it; a call from us now could post it a second time.
                 ilog.warning("delivery_taken_over", reason=f"before retry; last: {last_error}")
-                return _Ended(_Done.FAILED, f"taken over by another process; last: {last_error}")
+                return Ended(Done.FAILED, f"taken over by another process; last: {last_error}")
             try:
                 if maybe_out:
                     ended = self._in_doubt(adapter, delivery, post, since, last_error, ilog)
@@ -311,13 +295,13 @@ class Publisher:
                         )
                 self.ledger.mark_failed(delivery.id, f"rejected: {exc}", owner=self.identity)
                 ilog.warning("post_rejected", reason=str(exc), duplicate=exc.duplicate)
-                return _Ended(_Done.REJECTED, str(exc))
+                return Ended(Done.REJECTED, str(exc))
             except ChannelBlocked as exc:
                 reason = f"auth failed: {exc}" if isinstance(exc, AuthError) else str(exc)
                 self.ledger.pause(channel.name, reason=reason, by=self.identity)
                 self._set_aside(delivery, reason, maybe_out)
                 ilog.error("channel_paused", reason=reason)
-                return _Ended(_Done.PAUSED, reason)
+                return Ended(Done.PAUSED, reason)
             except RateLimited as exc:
                 last_error = f"rate limited: {exc}"
                 wait = self._rate_limit_wait(exc)
@@ -326,7 +310,7 @@ class Publisher:
                     reason = f"rate limited until {until}"
                     self._set_aside(delivery, reason, maybe_out)
                     ilog.warning("post_failed", reason=reason, attempt=attempt)
-                    return _Ended(_Done.FAILED, reason)
+                    return Ended(Done.FAILED, reason)
             except TransientError as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
                 maybe_out = maybe_out or exc.maybe_posted
@@ -344,122 +328,8 @@ class Publisher:
                 reason = f"stopped while retrying after: {last_error}"
                 self._set_aside(delivery, reason, maybe_out)
                 ilog.warning("post_interrupted", reason=reason)
-                return _Ended(_Done.STOPPED, reason)
+                return Ended(Done.STOPPED, reason)
         return self._give_up(adapter, delivery, post, since, last_error, maybe_out, ilog)
-
-    def _give_up(
-        self,
-        adapter: Adapter,
-        delivery: DeliveryView,
-        post: Post,
-        since: datetime,
-        last_error: str,
-        maybe_out: bool,
-        ilog: Any,
-    ) -> _Ended:
-        """Attempts ran out: settle the delivery without ever risking a second post."""
-        attempts = self.settings.publishing.max_attempts
-        reason = f"{attempts} attempt(s) failed; last: {last_error}"
-        if maybe_out:
-            try:
-                ended = self._in_doubt(adapter, delivery, post, since, reason, ilog)
-            except AdapterError as exc:
-                reason += f"; lookup failed ({exc}): left for reconciliation"
-                self._left.add(delivery.id)
-                ilog.error("post_failed", reason=reason)
-                return _Ended(_Done.FAILED, reason)  # still `publishing`, under our lease
-            if ended is not None:
-                return ended
-        self.ledger.release(delivery.id, reason, owner=self.identity)
-        ilog.error("post_failed", reason=reason, released=True)
-        return _Ended(_Done.FAILED, reason)
-
-    def _in_doubt(
-        self,
-        adapter: Adapter,
-        delivery: DeliveryView,
-        post: Post,
-        since: datetime,
-        error: str,
-        ilog: Any,
-    ) -> _Ended | None:
-        """A try may have posted (`error`): look the post up (`in_doubt.look_up`) and settle
-        the delivery by what that proves; None when it proved the post absent (sending it
-        again is safe). Raises the adapter's error when the lookup fails for now."""
-        verdict = look_up(
-            adapter,
-            post,
-            since=since,
-            ledger=self.ledger,
-            delivery_id=delivery.id,
-            owner=self.identity,
-            now=self.clock(),
-            settle=self.settings.publishing.settle,
-        )
-        reason = f"{error}; {verdict.detail}"
-        match verdict.outcome:
-            case Outcome.FOUND:
-                assert verdict.found is not None
-                return self._published(delivery, post, verdict.found, ilog, "found after an error")
-            case Outcome.ABSENT:
-                return None
-            case Outcome.UNKNOWN:
-                self.ledger.mark_unknown(delivery.id, reason, owner=self.identity)
-                ilog.error("post_unknown", reason=reason)
-                return _Ended(_Done.FAILED, f"unknown: {reason}")
-            case Outcome.WAITING:  # ours, under our lease: asked again at the next slot
-                self._left.add(delivery.id)
-                ilog.warning("post_in_doubt", reason=reason)
-                return _Ended(_Done.FAILED, f"in doubt: {reason}")
-            case Outcome.LOST:
-                ilog.warning("delivery_taken_over", reason=reason)
-                return _Ended(_Done.FAILED, f"taken over by another process; last: {error}")
-
-    @staticmethod
-    def _find_duplicate(
-        adapter: Adapter, post: Post, since: datetime, ilog: Any
-    ) -> PublishResult | None:
-        """Our own earlier post that a duplicate rejection refers to, or None (also when the
-        lookup fails: the rejection then stands, as the network will refuse a resend anyway)."""
-        try:
-            return adapter.find_published(post, since=since)
-        except AdapterError as exc:
-            ilog.warning("duplicate_lookup_failed", reason=str(exc))
-            return None
-
-    def _published(
-        self,
-        delivery: DeliveryView,
-        post: Post,
-        result: PublishResult,
-        ilog: Any,
-        note: str | None,
-    ) -> _Ended:
-        """Record the delivery published, with `post` as what went out (its record)."""
-        recorded = self.ledger.mark_published(
-            delivery.id,
-            remote_id=result.remote_id,
-            remote_url=result.remote_url,
-            published_at=result.published_at,
-            owner=self.identity,
-            posted=posted_record(post),
-        )
-        if not recorded:
-            # Our lease ran out and another process took the delivery over: it settles it (its
-            # lookup finds this post), so we must not overwrite what it decides.
-            ilog.warning("delivery_taken_over", remote_id=result.remote_id)
-        ilog.info(
-            "post_published", remote_id=result.remote_id, remote_url=result.remote_url, note=note
-        )
-        return _Ended(_Done.PUBLISHED, note)
-
-    def _set_aside(self, delivery: DeliveryView, reason: str, maybe_out: bool) -> None:
-        """Stop working on a delivery: back to pending, unless it may be out already, when it
-        stays `publishing` for reconciliation (sending it again could post it twice)."""
-        if maybe_out:
-            self._left.add(delivery.id)
-        else:
-            self.ledger.release(delivery.id, reason, owner=self.identity)
 
     def _backoff(self, attempt: int) -> float:
         cfg = self.settings.publishing

@@ -14,8 +14,8 @@ Deliveries published before this revision were never recorded as sent. They are 
 from their item's fields as they are at migration time, which is the best record there is: the
 title and the link of the item (without the UTM parameters a channel may have added), its tags,
 and as text the channel's own text, else the item's text (the words the post was made from,
-not the rendered post, which was never kept). `ledger.posted_from_item` applies the same rule
-when a delivery is marked published with no record given.
+not the rendered post, which was never kept). `content_queue.settling.posted_from_item` applies
+the same rule when a delivery is marked published with no record given.
 
 Only columns and an index are added (ALTER TABLE ADD COLUMN, no table rebuild), so SQLite keeps
 every row and its foreign keys untouched; downgrading drops them again (and the record with

@@ -1,0 +1,216 @@
+"""`xensocial queue edit`: change an item's fields, or its own words on one channel.
+
+Kept apart from the other `queue` commands because an edit checks more than they do: the rules
+every way in shares (`item_rules`), that the changed item still fits every channel it is still
+to post on (`rendering.check_fits_channels`), and, for a partly posted item, which channels the
+change reaches; all of it before the one call to the queue, so a refused edit changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from ..errors import UsageError
+from .app import App, pass_app
+from .output import echo, emit_json, item_summary, unchanged
+from .params import ITEM_ID, PRIORITY
+from .queue_add import time_option as _when
+from .queue_editorial import editorial_options, read_editorial
+
+if TYPE_CHECKING:
+    from content_queue.editing import Edited
+
+__all__ = ["edit"]
+
+
+def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
+    """Refuse an edit that would leave the item unable to fit a channel it is still to be
+    posted on (posts already out, failed or cancelled are not re-rendered), or an alternate
+    text that cannot fit a channel it may be posted again on."""
+    from content_queue.errors import InvalidItem
+    from content_queue.limits import size_problem
+
+    from ..rendering import Draft, check_fits_channels
+
+    words = {"url", "title", "text", "category", "tags", "alt_text"}
+    if not changes.keys() & words:
+        return
+    # Sizes first (lengths only): a huge field is refused before anything renders it.
+    too_big = size_problem(**{k: v for k, v in changes.items() if k in words and v is not None})
+    if too_big is not None:
+        raise InvalidItem(*too_big)
+    item = app.queue.get(item_id)
+    known = app.settings.channel_names
+    alt = (changes.get("alt_text") or "").strip()
+    if alt:
+        again = Draft(item.url, item.title, alt, item.category, item.tags)
+        channels = [d.channel for d in item.deliveries if d.channel in known]
+        check_fits_channels(app.settings, again, channels)
+    own = {d.channel: d.text_override for d in item.deliveries if d.text_override is not None}
+    draft = Draft(
+        url=changes.get("url", item.url),
+        title=changes.get("title", item.title),
+        text=changes.get("text", item.text),
+        category=changes.get("category", item.category),
+        tags=changes.get("tags", item.tags),
+    )
+    waiting = [d.channel for d in item.deliveries if d.state == "pending"]
+    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
+
+
+def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
+    """The rules every way in shares (`item_rules`), for the fields an edit changes: a known
+    category, an expiry still ahead, and words left on an approved item."""
+    from ..item_rules import check_category, check_expiry, check_words, known_categories
+
+    if "category" in changes:
+        changes["category"] = check_category(changes["category"], known_categories(app.settings))
+    check_expiry(changes.get("expires_at"), app.clock(), app.settings.timezone)
+    if changes.keys() & {"title", "text"}:
+        item = app.queue.get(item_id)
+        if item.state == "approved":
+            check_words(item_id, changes.get("title", item.title), changes.get("text", item.text))
+
+
+@click.command()
+@click.argument("item_id", metavar="ID", type=ITEM_ID)
+@click.option("--url", help="New URL.")
+@click.option("--title", help="New title.")
+@click.option("--text", help="New text.")
+@click.option("--category", help="New category.")
+@click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    help="Tag (repeatable); replaces all tags. --tag '' clears them.",
+)
+@click.option("--priority", type=PRIORITY, help="New priority.")
+@click.option("--not-before", help="New earliest time ('none' clears it).")
+@click.option("--expires", help="New expiry ('none' clears it).")
+@click.option("--allow-duplicate", is_flag=True, help="Accept a new URL already queued or posted.")
+@click.option(
+    "--channel",
+    help="With --text: the item's own text on this channel only (checked against its limit).",
+)
+@click.option("--clear-text", is_flag=True, help="With --channel: remove that channel's own text.")
+@editorial_options(editing=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
+@pass_app
+def edit(
+    app: App,
+    item_id: int,
+    url: str | None,
+    title: str | None,
+    text: str | None,
+    category: str | None,
+    tags: tuple[str, ...],
+    priority: int | None,
+    not_before: str | None,
+    expires: str | None,
+    allow_duplicate: bool,
+    channel: str | None,
+    clear_text: bool,
+    evergreen: bool | None,
+    alt_text: str | None,
+    at: str | None,
+    event_date: str | None,
+    as_json: bool,
+) -> None:
+    """Change fields of an item that is not cancelled.
+
+    With --channel NAME, --text sets the item's own words for that channel only (the other
+    channels keep the item's text), and --clear-text removes them."""
+    if channel is not None or clear_text:
+        others: tuple[object, ...] = (url, title, category, priority, not_before, expires)
+        others += (evergreen, alt_text, at, event_date)
+        if tags or any(v is not None for v in others) or allow_duplicate:
+            raise UsageError(
+                "--channel changes only that channel's text (--text or --clear-text); "
+                "change the other fields in a separate `queue edit`"
+            )
+        _edit_channel_text(app, item_id, channel, text, clear_text, as_json)
+        return
+    changes: dict[str, Any] = {}
+    if url is not None:
+        from content_queue.urls import validate_url
+
+        validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
+    for name, value in (("url", url), ("title", title), ("text", text), ("priority", priority)):
+        if value is not None:
+            changes[name] = value
+    if category is not None:
+        changes["category"] = category
+    if tags:
+        changes["tags"] = [t.strip().lstrip("#") for t in tags if t.strip()]
+    for name, raw, option in (
+        ("not_before", not_before, "--not-before"),
+        ("expires_at", expires, "--expires"),
+    ):
+        when = _when(app, raw, option, clearable=True)
+        if when is not None:
+            changes[name] = None if when == "clear" else when
+    ed = read_editorial(
+        app, evergreen=evergreen, alt_text=alt_text, at=at, event_date=event_date, editing=True
+    )
+    changes.update(ed.changes())
+    if not changes:
+        raise UsageError(
+            "nothing to change; give at least one of --url, --title, --text, --category, --tag, "
+            "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
+            "--event-date"
+        )
+    _check_edit_rules(app, item_id, changes)
+    _check_edit_fits(app, item_id, changes)
+    edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
+    if as_json:
+        emit_json(edited.item.as_dict())
+    elif not edited.changed:
+        unchanged(f"Item {item_id}", "already has these values")
+    else:
+        echo(f"Changed {', '.join(edited.changed)} of item {item_summary(edited.item)}")
+        if edited.kept:
+            echo(_reach(edited))
+
+
+def _reach(edited: Edited) -> str:
+    """Which channels an edit of a partly posted item reaches, and which keep their post."""
+    kept = ", ".join(edited.kept)
+    if not edited.applies_to:
+        return f"It is out on every channel ({kept}): those posts keep what they said."
+    return (
+        f"This applies to {', '.join(edited.applies_to)} (not posted yet), not to {kept}: "
+        "posts already out keep what they said."
+    )
+
+
+def _edit_channel_text(
+    app: App, item_id: int, channel: str | None, text: str | None, clear: bool, as_json: bool
+) -> None:
+    """`queue edit ID --channel NAME --text ... | --clear-text`: checked, then one call."""
+    from ..rendering import own_text_length
+
+    if channel is None:
+        raise UsageError("--clear-text needs --channel NAME: the channel whose own text to remove")
+    if (text is None) != clear:
+        raise UsageError(f"--channel {channel}: give --text '...' or --clear-text (one of them)")
+    app.settings.channel(channel)  # raises UsageError naming the channels
+    item = app.queue.get(item_id)  # raises ItemNotFound
+    if item.delivery(channel) is None:
+        targets = ", ".join(d.channel for d in item.deliveries) or "none"
+        raise UsageError(f"item {item_id} is not for channel {channel!r} (its channels: {targets})")
+    note = ""
+    if text is not None:
+        counted, limit, unit = own_text_length(app.settings, item, channel, text.strip())
+        note = f": {counted} of {limit} {unit}"
+    item, changed = app.queue.set_text(item_id, channel, text, by=app.user)
+    if as_json:
+        emit_json(item.as_dict())
+    elif not changed:
+        words = "this text already" if text is not None else "no text of its own"
+        unchanged(f"Item {item_id} on {channel}", f"has {words}")
+    elif text is None:
+        echo(f"Item {item_id} on {channel} uses the item's own text again.")
+    else:
+        echo(f"Item {item_id} on {channel} now has its own text{note}")
