@@ -223,6 +223,13 @@ class App:
             if close is not None:
                 with suppress(Exception):
                     close()
+        # The pool's connections too, now rather than whenever the collector gets to them: a
+        # SQLite connection closed late checkpoints its WAL into the file at that moment, which
+        # in a process that runs several commands (the tests' harness) can be long after.
+        engine = self.__dict__.pop("raw_engine", None)
+        if engine is not None:
+            with suppress(Exception):
+                engine.dispose()
 
     def warn(self, message: str) -> None:
         """One `warning:` line on stderr (never stdout, where --json goes), once per message."""
