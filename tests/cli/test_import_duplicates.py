@@ -3,7 +3,7 @@
 holds every row's page; it must name every row a duplicate, write nothing, and finish within
 two minutes: a loose bound, for a busy shared machine (the quadratic import took 298 s on an
 idle one), while bench/imports.py measures it against the target of 10 s and
-tests/queue/test_bulk_import.py pins what makes it linear (one query per batch, no savepoint).
+tests/storage/queue/test_bulk_import.py pins what makes it linear (one query per batch, no savepoint).
 """
 
 from __future__ import annotations
