@@ -171,7 +171,7 @@ class Site:
         verify_many.py); their exit codes."""
         names = [c.name for c in self.channels if c.network == network]
         done = subprocess.run(
-            [sys.executable, "-m", "tests.cli.security.verify_many", str(self.config), *names],
+            [sys.executable, "-m", "tests.e2e.security.verify_many", str(self.config), *names],
             env=self.env,
             capture_output=True,
             text=True,

@@ -5,7 +5,7 @@ registered harness. A harness is an adapter instance talking to a fake of its ne
 way to read what that fake holds (read from the fake itself, never through the adapter), what
 the network reports, and a way to make the network fail (`fault`).
 
-Adding a built-in network (e.g. facebook, mastodon): create `tests/contract/harnesses/NAME.py`
+Adding a built-in network (e.g. facebook, mastodon): create `tests/network/contract/harnesses/NAME.py`
 with one factory decorated `@harness("NAME")`; every module in that folder is imported, so no
 list needs editing. A factory takes a `HarnessContext` (tmp_path, clock) and returns a context
 manager yielding a `Harness`; the fake server lives as long as the context:

@@ -1,5 +1,5 @@
 """Shared set-up for the coverage tests: a CLI configuration with `[report]` keywords, and feeds
-served over real HTTP by a local `FakeServer` (with ETags and 304s, as in tests/intake)."""
+served over real HTTP by a local `FakeServer` (with ETags and 304s, as in tests/network/intake)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m tests.cli.security.verify_many CONFIG NAME...`: `xensocial --debug channels verify
+"""`python -m tests.e2e.security.verify_many CONFIG NAME...`: `xensocial --debug channels verify
 NAME` for each channel, one after another in this one process, as the console script runs it.
 
 The leak test starts one such process per network, instead of one per channel: a network's
