@@ -14,9 +14,9 @@ takes it, and tests move time instead of sleeping.
 
 The slow layers are marked by where they live (`pytest_collection_modifyitems`): every test
 under `tests/e2e/` is `e2e`, under `tests/chaos/` `chaos` and `e2e`, under `tests/bench/`
-`bench`, under `tests/packaging/` `slow`. A new file there is marked without anyone
-remembering to, so the fast run (`-m "not e2e and not chaos and not bench and not slow"`, see
-README's Testing) never picks up a daemon subprocess by accident.
+`bench`. A new file there is marked without anyone remembering to, so the fast run (`-m "not
+e2e and not chaos and not bench and not slow"`, see README's Testing) never picks up a daemon
+subprocess by accident. (`slow` marks single tests elsewhere that take seconds to minutes.)
 """
 
 from __future__ import annotations
@@ -53,7 +53,6 @@ FOLDER_MARKS: dict[str, tuple[str, ...]] = {
     "e2e": ("e2e",),
     "chaos": ("chaos", "e2e"),
     "bench": ("bench",),
-    "packaging": ("slow",),
 }
 """The markers every test in `tests/FOLDER/` (and below) gets, whatever its file says."""
 

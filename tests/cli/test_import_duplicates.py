@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 
 from content_queue import make_engine
@@ -65,6 +66,7 @@ def counts(db: Path) -> tuple[int, ...]:
         )
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_reimporting_50k_duplicate_rows_takes_seconds(cli: CliHarness, tmp_path: Path) -> None:
     seed(cli.db, ROWS)
     path = tmp_path / "again.csv"

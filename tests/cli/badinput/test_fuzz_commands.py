@@ -63,6 +63,7 @@ def misbehaviour(args: list[str], result: Result, changed: bool, operational: bo
     return None
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_every_command_refuses_hostile_input_in_one_line(
     cli: Seeded,
     watch: sqlite3.Connection,

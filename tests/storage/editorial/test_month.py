@@ -32,6 +32,9 @@ from xensocial.config.editorial import EditorialConfig
 from .month import Action, Month, Ran
 from .rig import EditorialRig, Post, days
 
+# Each test simulates a month of slots on both backends: left out of the fast run.
+pytestmark = pytest.mark.slow
+
 START = datetime(2026, 3, 2, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 EDITORIAL = EditorialConfig(

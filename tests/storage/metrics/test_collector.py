@@ -156,6 +156,7 @@ def test_more_than_100_posts_are_read_in_batches(
     assert sorted(s.likes or 0 for s in store.engagement_samples()) == list(range(230))
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_budget_is_never_exceeded_over_a_month(
     engine: Engine, clock: FakeClock, server: FakeServer, fake_x: FakeX, x_adapter: XAdapter
 ) -> None:

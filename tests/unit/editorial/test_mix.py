@@ -92,6 +92,7 @@ def test_with_ample_supply_every_share_stays_within_two_posts_of_its_target(
             assert abs(counts[category] - target * n) < 2, (category, counts, n)
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 @settings(max_examples=150, deadline=None)
 @given(
     weights=_WEIGHTS,

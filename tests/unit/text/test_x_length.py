@@ -35,6 +35,7 @@ def reference(text: str) -> int:
     return int(parse_tweet(text).weightedLength)
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 @seed(20261213)
 @settings(max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(posts())
