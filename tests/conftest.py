@@ -14,9 +14,9 @@ takes it, and tests move time instead of sleeping.
 
 The slow layers are marked by where they live (`pytest_collection_modifyitems`): every test
 under `tests/e2e/` is `e2e`, under `tests/chaos/` `chaos` and `e2e`, under `tests/bench/`
-`bench`. A new file there is marked without anyone remembering to, so the fast run (`-m "not
-e2e and not chaos and not bench and not slow"`, see README's Testing) never picks up a daemon
-subprocess by accident. (`slow` marks single tests elsewhere that take seconds to minutes.)
+`bench`. A new file there is marked without anyone remembering to, so the fast run (README's
+Testing: `-m "not e2e and not chaos and not bench and not slow and not postgres"`) never picks
+up a daemon subprocess by accident. (`slow` marks single tests elsewhere that take seconds to minutes.)
 """
 
 from __future__ import annotations
