@@ -8,7 +8,7 @@ the two drivers is here, and only here:
 
 - a URL becomes a connection: a plain SQLite file URL (`sqlite[+driver]:///path`, no options),
   or a `postgresql+psycopg://` URL, whose parts become psycopg's connection keywords exactly as
-  SQLAlchemy's psycopg dialect makes them (tests/queue/test_dbapi.py compares both). Any other
+  SQLAlchemy's psycopg dialect makes them (tests/storage/queue/test_dbapi.py compares both). Any other
   URL gives None, and the caller takes the ORM way;
 - parameter marks: statements are written with `?` (sqlite3's qmark style), and psycopg gets
   them as `%s` (so no statement may hold a literal `?` or `%`);
@@ -155,7 +155,7 @@ def psycopg_url(database_url: str) -> tuple[str, str | None] | None:
     renders it, and its password; None for a URL `psycopg_arguments` does not read.
 
     For the configuration, which checks and normalises `database_url` once at start: with it,
-    a PostgreSQL URL needs no SQLAlchemy import either (tests/queue/test_dbapi.py compares
+    a PostgreSQL URL needs no SQLAlchemy import either (tests/storage/queue/test_dbapi.py compares
     both on many URLs)."""
     url = _psycopg_url(database_url)
     if url is None:

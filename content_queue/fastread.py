@@ -5,7 +5,7 @@ Why it exists: importing SQLAlchemy's ORM costs about 300 ms on a small machine,
 whole budget of `xensocial queue list` (300 ms wall with 1,000,000 items queued). Reading needs
 none of it. `FastReader` answers the two read questions of the staff API,
 `ContentQueue.list_items` and `ContentQueue.get`, with the same filters, the same order and the
-same frozen `ItemView`s; tests/queue/test_fastread.py compares both on random data, on both
+same frozen `ItemView`s; tests/storage/queue/test_fastread.py compares both on random data, on both
 backends, so the two cannot drift apart unnoticed. What differs between the drivers (marks,
 transactions, how timestamps and JSON come back) is `dbapi`'s.
 

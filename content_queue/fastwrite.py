@@ -9,7 +9,7 @@ It is `ContentQueue.add` and `ContentQueue.find_duplicate` again, not a variant:
 the rows come from `newitems`, which `ContentQueue` uses too; the duplicate lookups are the same
 statements (`duplicates`: a live item's URL, or a URL ever posted); the transaction is
 the same (SQLite `BEGIN IMMEDIATE`, PostgreSQL READ COMMITTED), and the audit entry is written
-in it, as `audit.record` writes it. tests/queue/test_fastwrite.py adds the same random items
+in it, as `audit.record` writes it. tests/storage/queue/test_fastwrite.py adds the same random items
 both ways into two databases and compares every table, on both backends. Like `fastread`, it
 is used only on a database at the scripts' head revision (`writer_for`); anything else goes the
 ORM way, which migrates it or says why it cannot.

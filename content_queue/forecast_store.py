@@ -21,7 +21,7 @@ rest and few forecasts reach them: `load_evergreens` reads them for those channe
 
 What the snapshots hold is what `EditorialStore.snapshot` would read channel by channel, in
 another order where order does not matter (the forecast sorts what it reads);
-tests/editorial/test_schedule_batch.py plans a generated queue both ways.
+tests/storage/editorial/test_schedule_batch.py plans a generated queue both ways.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ drivers (`fastread.FastReader`, `fastwrite.FastWriter`), which the fast CLI comm
 database at the scripts' head so they never import SQLAlchemy. A caller that takes either path
 (`xensocial.cli.app.App.reader` and `.writer`) is typed with these protocols, not with a union
 of the classes, so it can only call what both paths implement, with the same arguments and the
-same answers (tests/queue/test_fastread.py and test_fastwrite.py compare them on random data).
+same answers (tests/storage/queue/test_fastread.py and test_fastwrite.py compare them on random data).
 
 Both paths are checked against the protocols by mypy (`_both_paths_conform`, below): a method
 renamed or changed on one path alone is a type error. Light on purpose: only `views` at run time.

@@ -5,7 +5,7 @@ Why a module of its own, without SQLAlchemy: an item is added by the queue API
 (`ContentQueue.add`, `add_many`, through the ORM) and by `xensocial queue add` through plain
 DB-API (`fastwrite`), and both must refuse the same input with the same words and write the
 same rows. Keeping the rules and the rows here, once, means the two cannot drift apart;
-tests/queue/test_fastwrite.py adds the same random items both ways and compares every table.
+tests/storage/queue/test_fastwrite.py adds the same random items both ways and compares every table.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ would run alone (an index walk that stops at its first row, see `editorial_store
 - `count` rows: the channel's posts in the mix's window, one row each (their category).
 
 The answers are what the questions asked one by one in the same read session would give, since
-each member is that question (tests/editorial/test_slot_query.py compares them); the database
+each member is that question (tests/storage/editorial/test_slot_query.py compares them); the database
 does a little more work (a question `pick` would not have reached is answered too: a few index
 rows) for one round trip instead of seven. The rarer questions (which reminders were made,
 evergreen items to recycle) are still asked on their own, when reached.

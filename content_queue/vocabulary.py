@@ -5,7 +5,7 @@ Why a module of its own, without SQLAlchemy: the ORM path (`schema`, `queue`, `l
 plain DB-API path behind the fast CLI commands (`fastread`, `fastwrite`, `newitems`), and the
 pure modules (`selection`, `views`) all need the same words, and the plain path must not pay
 ~300 ms for SQLAlchemy to learn them. Each word is written here once and imported everywhere,
-instead of copies kept equal by tests. tests/queue/test_vocabulary.py checks, in a fresh
+instead of copies kept equal by tests. tests/storage/queue/test_vocabulary.py checks, in a fresh
 interpreter, that importing this module (and `limits`, its half for sizes) loads no SQLAlchemy.
 
 The sizes an item's fields may have are in `limits`.

@@ -11,6 +11,12 @@ Set `XENSOCIAL_TEST_POSTGRES_URL` to use another server (a database the role may
 
 `clock` is a settable, advanceable clock (`content_queue.timeutil.Clock`): time-dependent code
 takes it, and tests move time instead of sleeping.
+
+The slow layers are marked by where they live (`pytest_collection_modifyitems`): every test
+under `tests/e2e/` is `e2e`, under `tests/chaos/` `chaos` and `e2e`, under `tests/bench/`
+`bench`. A new file there is marked without anyone remembering to, so the fast run (README's
+Testing: `-m "not e2e and not chaos and not bench and not slow and not postgres"`) never picks
+up a daemon subprocess by accident. (`slow` marks single tests elsewhere that take seconds to minutes.)
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from sqlalchemy.engine import Engine, make_url
 from content_queue.db import make_engine
 from xensocial.migrate import upgrade
 
-__all__ = ["BACKENDS", "FakeClock", "postgres_admin_url"]
+__all__ = ["BACKENDS", "FOLDER_MARKS", "FakeClock", "postgres_admin_url"]
 
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
@@ -42,6 +48,26 @@ _POSTGRES_CANDIDATES = (
     "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     "postgresql+psycopg://root@127.0.0.1:5432/root",
 )
+
+FOLDER_MARKS: dict[str, tuple[str, ...]] = {
+    "e2e": ("e2e",),
+    "chaos": ("chaos", "e2e"),
+    "bench": ("bench",),
+}
+"""The markers every test in `tests/FOLDER/` (and below) gets, whatever its file says."""
+
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the layer folder it lives in (`FOLDER_MARKS`)."""
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(_TESTS).parts[0]
+        except ValueError:  # a test collected from outside tests/ (a plugin's own suite)
+            continue
+        for name in FOLDER_MARKS.get(folder, ()):
+            item.add_marker(name)
 
 
 class FakeClock:

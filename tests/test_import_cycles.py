@@ -10,7 +10,7 @@ What counts as an edge from module A to module B (both inside `xensocial`):
   A is imported;
 - the same inside a function: it runs later, but it is still A depending on B, and a cycle made of
   such imports is the same knot, only tied later. The few inside functions that exist to keep a
-  command fast (`--help`, `queue list`: see tests/test_cli_speed_paths.py) point down the
+  command fast (`--help`, `queue list`: see tests/cli/test_cli_speed_paths.py) point down the
   layers like any other import, so they need no exception here.
 - `from pkg import name` is an edge to `pkg.name` when that is a module, else to `pkg`.
 - importing `pkg.sub` from outside `pkg` is an edge to `pkg` too: Python runs `pkg/__init__.py`
@@ -28,7 +28,8 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
+
 PACKAGE = "xensocial"
 
 # Accepted cycles, as the sorted tuple of their modules -> why. None today.

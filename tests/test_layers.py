@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import xensocial.rendering
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("xensocial", "content_queue")
 # The entry point of `python -m xensocial`: running the CLI is what it is for.
 CLI_ENTRY = "xensocial.__main__"

@@ -52,7 +52,7 @@ from content_queue.metrics_store import MetricsStore  # noqa: E402
 from tests.fakes.mastodon import FakeMastodon  # noqa: E402
 from tests.fakes.server import FakeServer  # noqa: E402
 from tests.fakes.x import CREDENTIALS, FakeX, server_error  # noqa: E402
-from tests.reporting.chromium import find_chromium, screenshot  # noqa: E402
+from tests.storage.reporting.chromium import find_chromium, screenshot  # noqa: E402
 from xensocial.adapters.factory import build_adapter  # noqa: E402
 from xensocial.config import ChannelConfig, load_settings  # noqa: E402
 from xensocial.metrics.collector import Collector  # noqa: E402

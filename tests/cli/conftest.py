@@ -48,7 +48,7 @@ max_per_day = 100
 path = "outbox-fast.jsonl"
 """
 # Tests never reach the internet: `queue add` without --title must not read example.org.
-# Configurations with an [intake] table of their own (tests/intake) point at local pages.
+# Configurations with an [intake] table of their own (tests/network/intake) point at local pages.
 NO_FETCH = "\n[intake]\nfetch_link_details = false\n"
 
 

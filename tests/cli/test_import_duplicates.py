@@ -3,7 +3,7 @@
 holds every row's page; it must name every row a duplicate, write nothing, and finish within
 two minutes: a loose bound, for a busy shared machine (the quadratic import took 298 s on an
 idle one), while bench/imports.py measures it against the target of 10 s and
-tests/queue/test_bulk_import.py pins what makes it linear (one query per batch, no savepoint).
+tests/storage/queue/test_bulk_import.py pins what makes it linear (one query per batch, no savepoint).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 
 from content_queue import make_engine
@@ -65,6 +66,7 @@ def counts(db: Path) -> tuple[int, ...]:
         )
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_reimporting_50k_duplicate_rows_takes_seconds(cli: CliHarness, tmp_path: Path) -> None:
     seed(cli.db, ROWS)
     path = tmp_path / "again.csv"

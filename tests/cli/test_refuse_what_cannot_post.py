@@ -145,6 +145,7 @@ path = "outbox.jsonl"
 """
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_a_link_added_offline_is_a_draft_and_the_daemon_never_posts_it(
     tmp_path: Path, clock: FakeClock
 ) -> None:

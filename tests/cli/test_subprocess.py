@@ -65,6 +65,7 @@ def test_the_probe_sees_a_forbidden_import(tmp_path: Path) -> None:
     assert "LOADED=apscheduler" in done.stderr
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_add_list_and_refusals_in_a_real_process(database_url: str, tmp_path: Path) -> None:
     config = write_config(tmp_path)
     env = {"XENSOCIAL_DATABASE_URL": database_url}

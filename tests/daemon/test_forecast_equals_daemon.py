@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
@@ -237,6 +238,7 @@ def _done(r: SlotResult) -> tuple[SlotOutcome | None, int | None, str | None]:
 EXAMPLES = {"sqlite": 250, "postgresql": 60}
 
 
+@pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
 def test_each_slot_ends_as_the_forecast_said(
     engine: Engine, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -26,7 +26,7 @@ identity = "e2e-host"
 backoff = "100ms"
 
 # No metrics endpoint by default: tests run side by side, and a port another run holds would
-# log an error line (tests/exports turns it on, on a free port).
+# log an error line (tests/storage/exports turns it on, on a free port).
 [http]
 listen = ""
 

@@ -25,9 +25,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.conftest import Site
-from tests.exports.conftest import free_port
-from tests.exports.test_daemon_endpoint import serving
-from tests.exports.test_endpoint import get
+from tests.e2e.exports.test_daemon_endpoint import serving
+from tests.storage.exports.conftest import free_port
+from tests.storage.exports.test_endpoint import get
 
 pytestmark = pytest.mark.e2e
 

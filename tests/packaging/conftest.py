@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["ROOT", "InstalledWheel"]
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["ROOT", "InstalledWheel"]
 
 
 class InstalledWheel:

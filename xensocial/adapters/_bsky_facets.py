@@ -4,7 +4,7 @@ Bluesky shows text as plain text unless the record says otherwise: a link or a `
 clickable (and a tag searchable) only when a facet covers it. The Bluesky app makes its facets
 with `RichText.detectFacets` from the `@atproto/api` package; a post that looks the same as one
 typed in the app must carry the same facets, so its rules are our reference, followed here rule
-for rule and held to it by `tests/adapters/test_bluesky_facets.py`, which runs the package
+for rule and held to it by `tests/network/adapters/test_bluesky_facets.py`, which runs the package
 itself on a generated corpus and compares facet for facet:
 
 - a link is `http://` or `https://` (written in lower case, as the app requires) and every

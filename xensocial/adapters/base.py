@@ -2,7 +2,7 @@
 
 An adapter turns one channel's configuration into calls on one network. The daemon never talks
 to a network any other way, so this interface is the whole contract; `outbox.OutboxAdapter` is
-its reference implementation, and `tests/contract/` runs one suite against every adapter.
+its reference implementation, and `tests/network/contract/` runs one suite against every adapter.
 
 Errors (every adapter raises only these, whatever its client library raises):
 

@@ -8,7 +8,7 @@ on 2026-10-15. So the defaults and the end dates live here, in one table:
 
 - `channels verify` and the daemon's start warn when a channel's configured version ends
   within `WARN_DAYS` (60) days, naming the key to change (`version_warning`);
-- `tests/adapters/test_versions.py` fails when a *default* is within 90 days of its end, so
+- `tests/network/adapters/test_versions.py` fails when a *default* is within 90 days of its end, so
   the next rot is a red test, not a paused channel.
 
 Sources (read 2026-12-06): LinkedIn's Marketing API "Migrations" table of sunset dates, and

@@ -10,7 +10,7 @@ any of them, and running a command imports its own module alone.
 `LazyCommands` is the group's `commands` mapping: its names are known up front, and looking a
 command up loads it. Everything that walks the tree (`group.commands.items()`, as the tests
 that check every command's help and README entry do) still sees every command.
-tests/test_cli_speed_paths.py checks that each summary here is the command's own, and that
+tests/cli/test_cli_speed_paths.py checks that each summary here is the command's own, and that
 `--help` imports no command module.
 """
 

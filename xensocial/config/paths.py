@@ -62,12 +62,12 @@ def database_url(value: Any, folder: Path) -> str:
     simple = _SIMPLE_SQLITE.fullmatch(value)
     if simple is not None:
         # The common case, without SQLAlchemy: the same result as the make_url path below,
-        # which tests/test_cli_speed_paths.py checks.
+        # which tests/cli/test_cli_speed_paths.py checks.
         return _sqlite_url(simple.group("name"), simple.group("database"), folder)
     from content_queue.dbapi import psycopg_url
 
     postgres = psycopg_url(value)  # the usual PostgreSQL URL, also without SQLAlchemy
-    if postgres is not None:  # (tests/queue/test_dbapi.py compares it with make_url)
+    if postgres is not None:  # (tests/storage/queue/test_dbapi.py compares it with make_url)
         rendered, password = postgres
         add_secrets([password])  # redacted from every log line and error from now on
         return rendered

@@ -4,9 +4,9 @@ X measures its 280 limit in twitter-text's v3 units: a code point weighs 1 or 2 
 an emoji sequence that twitter-text knows weighs 2, a link 23. The rules are many and fine (which
 sequences are one emoji, where a link ends, which top-level domains make a bare host a link,
 how an international host is checked), so we do not keep our own copy of them: ours drifted
-(it counted 15,816 of the 20,000 generated texts of tests/text/test_x_length.py differently,
+(it counted 15,816 of the 20,000 generated texts of tests/unit/text/test_x_length.py differently,
 mostly shorter than X). The package is a Python port of twitter-text that passes its
-conformance suite; tests/text hold `measure("x", ...)` to it on that generated corpus and on
+conformance suite; tests/unit/text hold `measure("x", ...)` to it on that generated corpus and on
 the suite's own cases.
 
 What follows from taking its answer, exactly:
