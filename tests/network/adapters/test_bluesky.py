@@ -27,7 +27,7 @@ from xensocial.adapters.base import (
     Rejected,
     TransientError,
 )
-from xensocial.adapters.bluesky import KEY_FIELD, BlueskyAdapter, facets
+from xensocial.adapters.bluesky import KEY_FIELD, BlueskyAdapter
 from xensocial.adapters.registry import available, load
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -95,28 +95,6 @@ def creates(server: FakeServer) -> int:
 def test_registered_as_an_entry_point() -> None:
     assert available()["bluesky"].target == "xensocial.adapters.bluesky:BlueskyAdapter"
     assert load("bluesky") is BlueskyAdapter
-
-
-def test_facets_are_utf8_byte_offsets() -> None:
-    text = "🎉 Café: https://a.example/x and https://b.example/y?q=1"
-    [first, second] = facets(text)
-    raw = text.encode("utf-8")
-    # 9 code points before the link, 12 bytes: the emoji takes 4, the é 2
-    assert first["index"] == {"byteStart": 12, "byteEnd": 12 + len("https://a.example/x")}
-    for facet, url in ((first, "https://a.example/x"), (second, "https://b.example/y?q=1")):
-        start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
-        assert raw[start:end].decode() == url
-        assert facet["features"] == [{"$type": "app.bsky.richtext.facet#link", "uri": url}]
-    assert facets("no links, example.org is bare") == []  # a link needs its scheme
-
-
-def test_an_iri_and_an_ip_literal_are_linked_whole() -> None:
-    """The whole URL, to the next space, in UTF-8 bytes (it ended early at the first ß)."""
-    text = "Bücher: https://bücher.example/straße?q=ü, und http://[2001:db8::1]:8080/x."
-    raw = text.encode("utf-8")
-    held = [raw[f["index"]["byteStart"] : f["index"]["byteEnd"]].decode() for f in facets(text)]
-    assert held == ["https://bücher.example/straße?q=ü", "http://[2001:db8::1]:8080/x"]
-    assert [f["features"][0]["uri"] for f in facets(text)] == held
 
 
 def test_publish_sends_a_post_with_link_facets_and_a_card(
