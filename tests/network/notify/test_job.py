@@ -1,0 +1,163 @@
+"""The daemon's alerting job against a real database and a webhook receiver on 127.0.0.1: an
+event sent once when it starts and once when it clears, not repeated inside the quiet period,
+a failure retried with backoff, and a notice whose sender died sent once by the next one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from content_queue import ContentQueue, Ledger, NewItem
+from content_queue.notices import NoticeStore
+from tests.conftest import FakeClock
+from tests.fakes.notify import receivers
+from tests.fakes.server import FakeServer, Fault
+from tests.storage.exports.conftest import settings_for
+from xensocial.config import Settings
+from xensocial.notify.job import LEASE, NotifyJob
+
+IDENTITY = "exports-test"  # the identity settings_for's configuration names
+
+
+@pytest.fixture
+def server() -> Iterator[FakeServer]:
+    with FakeServer() as fake:
+        receivers(fake)
+        yield fake
+
+
+def settings(
+    tmp_path: Path, engine: Engine, server: FakeServer, events: str, repeat: str = "1d"
+) -> Settings:
+    table = (
+        f'\n[[notify]]\nname = "hook"\nkind = "webhook"\nurl = "{server.url}/hook"\n'
+        f'events = [{events}]\nrepeat = "{repeat}"\n'
+    )
+    return settings_for(tmp_path, engine.url.render_as_string(hide_password=False), table)
+
+
+def sent(server: FakeServer) -> list[tuple[str, str, str]]:
+    return [
+        (r.json()["event"], r.json()["subject"], r.json()["phase"])
+        for r in server.requests("POST", "/hook")
+    ]
+
+
+def service_pause(engine: Engine, clock: FakeClock, channel: str) -> None:
+    """What the publisher does when the network refuses the token: claim, then pause."""
+    ledger = Ledger(engine, clock)
+    assert ledger.claim_slot(channel, clock(), IDENTITY) is not None
+    ledger.pause(channel, "auth failed: token revoked", by=IDENTITY)
+
+
+def test_a_service_pause_is_sent_once_and_cleared_once(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    job = NotifyJob(settings(tmp_path, engine, server, '"channel_paused"'), engine, clock=clock)
+    assert job.run_once().sent == 0
+    service_pause(engine, clock, "alpha")
+    Ledger(engine, clock).pause("beta", "holiday", by="alice")  # a person's pause: no alert
+    first = job.run_once()
+    assert (first.started, first.sent) == (("channel_paused:alpha",), 1)
+    for _ in range(23):  # every hour for most of a day: the quiet period
+        clock.advance(hours=1)
+        assert job.run_once().sent == 0
+    Ledger(engine, clock).resume("alpha", by="alice")
+    assert job.run_once().cleared == ("channel_paused:alpha",)
+    clock.advance(days=2)
+    job.run_once()
+    assert sent(server) == [
+        ("channel_paused", "alpha", "start"),
+        ("channel_paused", "alpha", "clear"),
+    ]
+    message = server.requests("POST", "/hook")[0].json()["message"]
+    assert "auth failed: token revoked" in message
+    assert "xensocial channels resume alpha" in message
+
+
+def test_an_event_that_lasts_is_repeated_after_the_period(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    job = NotifyJob(
+        settings(tmp_path, engine, server, '"channel_paused"', "6h"), engine, clock=clock
+    )
+    service_pause(engine, clock, "alpha")
+    job.run_once()
+    clock.advance(hours=5, minutes=59)
+    job.run_once()
+    clock.advance(minutes=1)
+    job.run_once()
+    assert [phase for _, _, phase in sent(server)] == ["start", "repeat"]
+
+
+def test_the_queue_running_dry_is_an_event_until_items_come(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    s = settings(tmp_path, engine, server, '"queue_dry"')
+    job = NotifyJob(s, engine, clock=clock)
+    assert "queue_dry:alpha" in job.run_once().started
+    (alert,) = [
+        r.json() for r in server.requests("POST", "/hook") if r.json()["subject"] == "alpha"
+    ]
+    assert "xensocial queue add URL --channel alpha" in alert["message"]
+    queue = ContentQueue(engine, clock)
+    for i in range(8):  # alpha posts twice a day: 3 days need 6 items
+        queue.add(NewItem(url=f"https://example.org/{i}", title=f"Item {i}", channels=["alpha"]))
+    clock.advance(minutes=1)
+    assert job.run_once().cleared == ("queue_dry:alpha",)
+    assert sent(server).count(("queue_dry", "alpha", "clear")) == 1
+
+
+def test_a_failure_is_retried_with_backoff(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    job = NotifyJob(settings(tmp_path, engine, server, '"channel_paused"'), engine, clock=clock)
+    server.fault("POST", "/hook", Fault.respond(503), times=2)
+    service_pause(engine, clock, "alpha")
+    assert job.run_once().failed == 1
+    assert job.run_once().failed == 0  # not due yet: nothing tried
+    clock.advance(seconds=29)
+    job.run_once()
+    assert len(server.requests("POST", "/hook")) == 1
+    clock.advance(seconds=1)  # 30 s after the first failure
+    assert job.run_once().failed == 1
+    clock.advance(seconds=59)  # the second wait is a minute
+    assert job.run_once().sent == 0
+    clock.advance(seconds=1)
+    assert job.run_once().sent == 1
+    assert len(server.requests("POST", "/hook")) == 3
+    (row,) = NoticeStore(engine, clock).notices()
+    assert (row.state, row.attempts) == ("sent", 3)
+    assert row.last_error is None
+
+
+@pytest.mark.parametrize("restart", ["same identity", "another replica"])
+def test_a_sender_that_died_between_claim_and_mark_is_replaced_once(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock, restart: str
+) -> None:
+    s = settings(tmp_path, engine, server, '"channel_paused"')
+    service_pause(engine, clock, "alpha")
+    dying = NotifyJob(s, engine, clock=clock, send=lambda target, notice: None)
+    dying.store.record(*_found(dying))
+    (notice,) = dying.store.due(IDENTITY)
+    assert dying.store.claim(notice.id, IDENTITY, LEASE)  # ... and the process is killed here
+    if restart == "same identity":  # it holds the identity's lock: the claim was a dead one's
+        after = NotifyJob(s, engine, clock=clock, reclaim_own=True)
+    else:  # another replica waits for the lease to end
+        after = NotifyJob(replace(s, identity="replica-2"), engine, clock=clock)
+        assert after.run_once().sent == 0
+        clock.advance(LEASE + timedelta(seconds=1))
+    assert after.run_once().sent == 1
+    assert after.run_once().sent == 0
+    assert sent(server) == [("channel_paused", "alpha", "start")]
+
+
+def _found(job: NotifyJob) -> tuple[object, ...]:
+    from xensocial.notify.events import detect
+
+    return (detect(job.settings, job.engine, job.clock()), job.settings.notify)

@@ -1,0 +1,215 @@
+"""What is wrong now, as events: each found by asking the function that already decides it.
+
+Every check returns the events that are *on* (`content_queue.notices.Found`: a kind, a
+subject, a severity and one paragraph saying what happened, what it means for the schedule, and
+the command that fixes it); the record (`NoticeStore.record`) turns that into starts, repeats
+and clearings. The decisions are not made again here:
+
+- `channel_paused`: a channel the service paused (`Ledger.paused_by_service`: the network
+  refused every post: a revoked or expired token, no credits left, a retired API version). A
+  person's pause (`channels pause`) is a decision, not an alarm: it is not an event.
+- `channel_warning`: what the channel's adapter warns of before it breaks (`Adapter.warnings`:
+  a token or API version near its end), known only where adapters are built (the daemon).
+- `delivery_unknown`, `delivery_failed`: deliveries in those states (`Ledger.problem_deliveries`;
+  failures of the last `FAILED_WITHIN` only, so an old failure does not ring forever).
+- `queue_dry`: the forecast (`xensocial.forecast.plan_channels`, what `schedule` shows) finds a
+  slot with nothing to post in the next `[alerts] queue_dry_days`.
+- `feed_failing`, `feed_gone`: a feed whose polls have failed for longer than
+  `[alerts] feed_failing_after` since its last good poll, or that answered 410 Gone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from content_queue.notices import Found
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from content_queue import Ledger
+    from content_queue.blackouts import Period
+
+    from ..adapters.base import Adapter
+    from ..config import Settings
+
+__all__ = ["FAILED_WITHIN", "TITLES", "detect", "title"]
+
+FAILED_WITHIN = timedelta(days=3)
+
+TITLES = {
+    "channel_paused": "channel {} is paused",
+    "channel_warning": "channel {} needs attention soon",
+    "delivery_unknown": "a post may or may not be out ({})",
+    "delivery_failed": "a post failed ({})",
+    "queue_dry": "channel {} is running out of posts",
+    "feed_failing": "feed {} keeps failing",
+    "feed_gone": "feed {} is gone",
+    "test": "test message to {}",
+}
+
+
+def title(kind: str, subject: str) -> str:
+    """The one-line title of an event (a mail's subject, a chat message's first line)."""
+    return TITLES.get(kind, kind + ": {}").format(subject)
+
+
+def detect(
+    settings: Settings,
+    engine: Engine,
+    now: datetime,
+    adapters: Mapping[str, Adapter] | None = None,
+) -> list[Found]:
+    """Every event on at `now` (see the module docstring); `adapters`: the daemon's, for their
+    warnings (None: no `channel_warning`)."""
+    from content_queue import Ledger
+
+    ledger = Ledger(engine, clock=lambda: now)
+    found = [*_paused(ledger), *_deliveries(ledger, now), *_feeds(settings, engine, now)]
+    paused = {f.subject for f in found if f.kind == "channel_paused"}
+    found += _dry(settings, ledger, now, skip=paused)
+    found += _warnings(adapters or {})
+    return found
+
+
+def _paused(ledger: Ledger) -> list[Found]:
+    return [
+        Found(
+            "channel_paused",
+            st.channel,
+            "critical",
+            f"Channel {st.channel} was paused by the service at {_when(st.paused_at)}: "
+            f"{st.pause_reason or 'no reason recorded'}. Nothing is posted on it until it is "
+            "resumed; its items stay queued and nothing is lost, but its slots are skipped "
+            f"(`xensocial schedule --channel {st.channel}` shows them). Fix the cause (for a "
+            "refused token: new credentials in the channel's secrets, checked with "
+            f"`xensocial channels verify {st.channel}`), then run "
+            f"`xensocial channels resume {st.channel}`.",
+        )
+        for st in ledger.paused_by_service()
+    ]
+
+
+def _deliveries(ledger: Ledger, now: datetime) -> list[Found]:
+    out = []
+    for d in ledger.problem_deliveries(failed_since=now - FAILED_WITHIN):
+        subject = f"item {d.item_id} on {d.channel}"
+        if d.state == "unknown":
+            out.append(
+                Found(
+                    "delivery_unknown",
+                    subject,
+                    "critical",
+                    f"Item {d.item_id} may or may not have been posted on {d.channel}: "
+                    f"{d.last_error or 'the network could not tell'}. The item is held on that "
+                    "channel until a person decides, so it will not be posted twice, nor at all. "
+                    "Look at the account: if the post is there, run "
+                    f"`xensocial queue resolve {d.item_id} --channel {d.channel}`; if it is not, "
+                    f"`xensocial queue retry {d.item_id} --channel {d.channel}`.",
+                )
+            )
+        else:
+            out.append(
+                Found(
+                    "delivery_failed",
+                    subject,
+                    "warning",
+                    f"Item {d.item_id} failed on {d.channel}: {d.last_error or 'no reason given'}. "
+                    "The network refused it, so it will not be tried again on that channel; the "
+                    "next slot takes another item. Fix the item (`xensocial queue edit "
+                    f"{d.item_id}`) and run `xensocial queue retry {d.item_id} --channel "
+                    f"{d.channel}`, or leave it.",
+                )
+            )
+    return out
+
+
+def _dry(settings: Settings, ledger: Ledger, now: datetime, skip: set[str]) -> list[Found]:
+    from ..forecast import NOTHING_QUEUED, plan_channels
+
+    days = settings.alerts.queue_dry_days
+    channels = [c for c in settings.channels if c.enabled and c.name not in skip]
+    if not channels:
+        return []
+    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
+    plans = plan_channels(
+        channels, ledger, now, now + timedelta(days=days), blackouts=blackouts,
+        editorial=settings.editorial,
+    )  # fmt: skip
+    out = []
+    for plan in plans:
+        empty = [s for s in plan.slots if s.skipped == NOTHING_QUEUED and not s.pinned]
+        if plan.paused or not empty:
+            continue
+        name = plan.channel.name
+        out.append(
+            Found(
+                "queue_dry",
+                name,
+                "warning",
+                f"Channel {name} is running out of posts: from {_when(empty[0].at)} on, "
+                f"{len(empty)} of its {len(plan.slots)} slots in the next {days} day(s) find "
+                "no eligible item and will post nothing. Add or approve items for it "
+                f"(`xensocial queue add URL --channel {name}`, `xensocial queue approve ID`), "
+                f"and check with `xensocial schedule --channel {name}`.",
+            )
+        )
+    return out
+
+
+def _feeds(settings: Settings, engine: Engine, now: datetime) -> list[Found]:
+    from content_queue.sources import FeedStore
+
+    out = []
+    after = settings.alerts.feed_failing_after
+    for feed in FeedStore(engine, clock=lambda: now).list_feeds():
+        if feed.status == "gone":
+            out.append(
+                Found(
+                    "feed_gone",
+                    feed.name,
+                    "warning",
+                    f"Feed {feed.name} ({feed.url}) answered that it is gone for good (HTTP "
+                    "410); it is no longer polled, so nothing new comes from it into the queue. "
+                    "Find its new address and change the feed in the configuration (or remove "
+                    f"it), then run `xensocial feeds poll {feed.name}`.",
+                )
+            )
+        elif feed.status == "error" and feed.last_polled_at and now - feed.last_polled_at > after:
+            out.append(
+                Found(
+                    "feed_failing",
+                    feed.name,
+                    "warning",
+                    f"Feed {feed.name} ({feed.url}) has failed every poll since "
+                    f"{_when(feed.last_polled_at)} ({feed.error_count} failures; the latest: "
+                    f"{feed.last_error or 'no reason given'}). Nothing new comes from it into the "
+                    "queue meanwhile. Check the address, then run "
+                    f"`xensocial feeds poll {feed.name}`.",
+                )
+            )
+    return out
+
+
+def _warnings(adapters: Mapping[str, Adapter]) -> list[Found]:
+    out = []
+    for name, adapter in adapters.items():
+        said: Sequence[str] = adapter.warnings()
+        if said:
+            out.append(
+                Found(
+                    "channel_warning",
+                    name,
+                    "warning",
+                    f"Channel {name}: {' '.join(said)} It still posts, but stops when that "
+                    "runs out. Do what the warning says, then check with "
+                    f"`xensocial channels verify {name}`.",
+                )
+            )
+    return out
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at is not None else "an unknown time"

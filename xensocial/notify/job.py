@@ -1,0 +1,161 @@
+"""The daemon's alerting job: find the events, record what is owed, send what is due.
+
+One run (`run_once`) is three steps, each committed before the next:
+
+1. `events.detect` lists every event on now;
+2. `NoticeStore.record` turns starts, repeats and clearings into notices, written before
+   anything is sent;
+3. each due notice is claimed (a lease of `LEASE`), sent, and marked sent; a failure is marked
+   with the next try (`backoff`: 30 s doubling to an hour; given up after `GIVE_UP` since the
+   notice was owed, or at once when retrying cannot help, such as a refused login).
+
+The daemon runs it every `[alerts] check_every` on its own executor (a slow SMTP server never
+holds up a slot), under `Replica.run_solo("notify")`: one replica at a time does the work, and
+the record's unique rows make a second one harmless anyway. Everything takes `clock`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from content_queue.notices import NoticeRow, NoticeStore
+from content_queue.timeutil import Clock
+
+from .email import NotifyFailed
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ..adapters.base import Adapter
+    from ..config import Settings
+    from ..config.notify import NotifyTarget
+
+__all__ = ["BACKOFF_MAX", "EXECUTOR", "GIVE_UP", "LEASE", "NotifyJob", "Round", "backoff"]
+
+log = structlog.get_logger("xensocial.notify")
+
+EXECUTOR = "notify"
+LEASE = timedelta(minutes=2)  # longer than any target's timeout (5 min at most: one send)
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+GIVE_UP = timedelta(days=2)
+
+Sender = Callable[["NotifyTarget", NoticeRow], None]
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed try: 30 s, 1 min, 2 min... at most an hour."""
+    factor: int = 2 ** min(max(attempts - 1, 0), 20)
+    return min(BACKOFF_FIRST * factor, BACKOFF_MAX)
+
+
+@dataclass(frozen=True)
+class Round:
+    started: tuple[str, ...]
+    cleared: tuple[str, ...]
+    sent: int
+    failed: int
+
+
+class NotifyJob:
+    """Alerting for one daemon (see the module docstring). `send` is `send.send` unless a
+    caller passes its own; `reclaim_own`: this process holds its identity's lock, so notices
+    claimed under that name belong to a process that died (sent again at once)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        *,
+        clock: Clock,
+        adapters: Mapping[str, Adapter] | None = None,
+        reclaim_own: bool = False,
+        send: Sender | None = None,
+    ) -> None:
+        from .send import send as send_notice
+
+        self.settings, self.engine, self.clock = settings, engine, clock
+        self.adapters = adapters
+        self.reclaim_own = reclaim_own
+        self.store = NoticeStore(engine, clock=clock)
+        self._send: Sender = send or (lambda target, notice: send_notice(target, notice))
+
+    def run_once(self) -> Round:
+        from .events import detect
+
+        recorded = self.store.record(
+            detect(self.settings, self.engine, self.clock(), self.adapters), self.settings.notify
+        )
+        for key in recorded.started:
+            log.warning("event_started", alert=key)
+        for key in recorded.cleared:
+            log.info("event_cleared", alert=key)
+        sent, failed = self.deliver()
+        return Round(recorded.started, recorded.cleared, sent, failed)
+
+    def deliver(self) -> tuple[int, int]:
+        """Send every due notice; (sent, failed) counts."""
+        owner = self.settings.identity
+        targets = {t.name: t for t in self.settings.notify}
+        sent = failed = 0
+        for notice in self.store.due(owner, reclaim_own=self.reclaim_own):
+            if not self.store.claim(notice.id, owner, LEASE, reclaim_own=self.reclaim_own):
+                continue  # another replica took it meanwhile
+            target = targets.get(notice.target)
+            if target is None:  # removed from the configuration since it was owed
+                self.store.failed(notice.id, owner, "no such target any more", None)
+                failed += 1
+                continue
+            try:
+                self._send(target, notice)
+            except NotifyFailed as exc:
+                failed += 1
+                retry_at = self._retry_at(notice, exc)
+                self.store.failed(notice.id, owner, str(exc), retry_at)
+                log.warning(
+                    "notification_failed",
+                    target=target.name,
+                    alert=notice.event_key,
+                    phase=notice.phase,
+                    reason=str(exc),
+                    retry_at=retry_at.isoformat() if retry_at else None,
+                )
+                continue
+            self.store.sent(notice.id, owner)
+            sent += 1
+            log.info(
+                "notification_sent", target=target.name, alert=notice.event_key, phase=notice.phase
+            )
+        return sent, failed
+
+    def _retry_at(self, notice: NoticeRow, exc: NotifyFailed) -> datetime | None:
+        now = self.clock()
+        if not exc.retry or now - notice.created_at >= GIVE_UP:
+            return None
+        return now + backoff(notice.attempts + 1)  # `attempts` was read before this claim
+
+    # -- in the daemon -----------------------------------------------------------------------
+
+    def schedule(self, scheduler: Any, solo: Callable[[str, Callable[[], None]], bool]) -> None:
+        """Add the job to the daemon's scheduler, run through `solo` (`Replica.run_solo`)."""
+        if not self.settings.notify:
+            return
+        scheduler.add_job(
+            lambda: solo("notify", self._guarded),
+            "interval",
+            seconds=self.settings.alerts.check_every.total_seconds(),
+            id="notify",
+            name="alerts",
+            executor=EXECUTOR,
+        )
+
+    def _guarded(self) -> None:
+        try:
+            self.run_once()
+        except Exception:  # a database hiccup: the next run tries again; posting goes on
+            log.exception("notify_round_failed")
