@@ -36,7 +36,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .channels import SECRET_REF
+from .channels import secret_refs
 from .fields import FieldReader
 
 __all__ = [
@@ -71,7 +71,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "slack": set(),
     "discord": set(),
 }
-# Secrets each kind accepts, and (first element) whether one is required.
+# The secrets each kind accepts, and those it requires.
 KIND_SECRETS: dict[str, tuple[set[str], set[str]]] = {
     "email": ({"password"}, set()),
     "webhook": ({"secret"}, set()),
@@ -269,21 +269,13 @@ def _is_address(value: Any) -> bool:
 def _secrets(
     reader: FieldReader, table: Any, kind: str, key: str, username: str | None
 ) -> dict[str, str]:
-    if not isinstance(table, Mapping):
-        raise reader.fail(key, "expected a [notify.secrets] table")
+    out = secret_refs(reader, table, key, "[notify.secrets]")
     allowed, required = KIND_SECRETS[kind]
-    reader.check_keys(table, allowed, key + ".")
-    out = {}
-    for name, ref in table.items():
-        if not isinstance(ref, str) or not SECRET_REF.match(ref):
-            # Never echo the value: it may be the secret itself, written inline by mistake.
-            raise reader.fail(
-                f"{key}.{name}",
-                "secrets are never written inline; expected 'env:NAME' or 'file:/path/to/secret'",
-            )
-        out[name] = ref
+    reader.check_keys(out, allowed, key + ".")
     if kind == "email" and "password" in out and not username:
         raise reader.fail(f"{key}.password", "a password needs a username (email: username = ...)")
-    for name in sorted(required - set(out)):
+    missing = sorted(required - set(out))
+    if missing:
+        name = missing[0]
         raise reader.fail(f"{key}.{name}", f"missing; a {kind} target needs its {name} as a secret")
     return out
