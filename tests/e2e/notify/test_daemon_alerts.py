@@ -15,7 +15,7 @@ import pytest
 from content_queue import Ledger, make_engine
 from tests.e2e.conftest import Site
 from tests.fakes.notify import MATRIX_TOKEN, receivers
-from tests.fakes.server import Fault, FakeServer
+from tests.fakes.server import FakeServer, Fault
 
 pytestmark = pytest.mark.e2e
 
