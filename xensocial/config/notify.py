@@ -5,6 +5,7 @@ alert) -> `NotifyTarget`s and `AlertsConfig`.
     check_every = "1m"            # how often the daemon looks for events and sends what is due
     queue_dry_days = 3            # "running dry": a slot in the next N days finds nothing
     feed_failing_after = "24h"    # a feed failing this long is an event
+    database_unreachable_after = "5m"   # the database out of reach this long is an event
 
     [[notify]]
     name = "comms-mail"
@@ -61,8 +62,9 @@ EVENT_KINDS = (
     "feed_failing",
     "feed_gone",
     "metrics_budget",
+    "database_unreachable",
 )
-ALERTS_KEYS = {"check_every", "queue_dry_days", "feed_failing_after"}
+ALERTS_KEYS = {"check_every", "queue_dry_days", "feed_failing_after", "database_unreachable_after"}
 NOTIFY_KEYS = {"name", "kind", "events", "min_severity", "repeat", "timeout", "secrets"}
 KIND_KEYS: dict[str, set[str]] = {
     "email": {"host", "port", "security", "username", "from", "to"},
@@ -89,6 +91,7 @@ class AlertsConfig:
     check_every: timedelta = timedelta(minutes=1)
     queue_dry_days: int = 3
     feed_failing_after: timedelta = timedelta(hours=24)
+    database_unreachable_after: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,15 @@ def parse_alerts(reader: FieldReader, table: Any) -> AlertsConfig:
     if every < timedelta(seconds=1):
         raise reader.fail("alerts.check_every", "expected a duration of 1 second or more")
     failing = reader.duration(table, "feed_failing_after", defaults.feed_failing_after, "alerts.")
-    return AlertsConfig(check_every=every, queue_dry_days=days, feed_failing_after=failing)
+    unreachable = reader.duration(
+        table, "database_unreachable_after", defaults.database_unreachable_after, "alerts."
+    )
+    return AlertsConfig(
+        check_every=every,
+        queue_dry_days=days,
+        feed_failing_after=failing,
+        database_unreachable_after=unreachable,
+    )
 
 
 def parse_notify(reader: FieldReader, tables: Any) -> tuple[NotifyTarget, ...]:

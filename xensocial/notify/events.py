@@ -16,6 +16,11 @@ and clearings. The decisions are not made again here:
   slot with nothing to post in the next `[alerts] queue_dry_days`.
 - `feed_failing`, `feed_gone`: a feed whose polls have failed for longer than
   `[alerts] feed_failing_after` since its last good poll, or that answered 410 Gone.
+- `metrics_budget`: a network's monthly budget of metrics reads is spent
+  (`metrics.budget.reads_available`, the rule the collector applies, without the daily spread).
+
+`database_unreachable` cannot be found in a database that does not answer: the job itself
+notices it (`job.NotifyJob`), and says it without a record.
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ TITLES = {
     "queue_dry": "channel {} is running out of posts",
     "feed_failing": "feed {} keeps failing",
     "feed_gone": "feed {} is gone",
+    "metrics_budget": "the {} metrics budget is spent",
+    "database_unreachable": "{} cannot reach its database",
     "test": "test message to {}",
 }
 
@@ -71,6 +78,7 @@ def detect(
     paused = {f.subject for f in found if f.kind == "channel_paused"}
     found += _dry(settings, ledger, now, skip=paused)
     found += _warnings(adapters or {})
+    found += _budgets(settings, engine, now)
     return found
 
 
@@ -206,6 +214,34 @@ def _warnings(adapters: Mapping[str, Adapter]) -> list[Found]:
                     f"Channel {name}: {' '.join(said)} It still posts, but stops when that "
                     "runs out. Do what the warning says, then check with "
                     f"`xensocial channels verify {name}`.",
+                )
+            )
+    return out
+
+
+def _budgets(settings: Settings, engine: Engine, now: datetime) -> list[Found]:
+    from content_queue.metrics_store import MetricsStore
+
+    from ..metrics.budget import month_start, reads_available
+
+    store = MetricsStore(engine, clock=lambda: now)
+    out = []
+    for network in sorted({c.network for c in settings.channels if c.enabled}):
+        budget = settings.metrics.budget_for(network)
+        if budget is None:
+            continue
+        spent = store.reads_spent(network, month_start(now))
+        if reads_available(budget, spent, now, spread=False) == 0:
+            out.append(
+                Found(
+                    "metrics_budget",
+                    network,
+                    "info",
+                    f"The {network} metrics budget of {now:%Y-%m} is spent: {spent} of {budget} "
+                    "reads. Engagement and follower readings of its channels are skipped until "
+                    "the 1st of next month (posting goes on); the month's report will miss them. "
+                    f"If the month needs more, raise `{network}` under [metrics.budget] in the "
+                    "configuration and restart the daemon.",
                 )
             )
     return out

@@ -12,6 +12,13 @@ One run (`run_once`) is three steps, each committed before the next:
 The daemon runs it every `[alerts] check_every` on its own executor (a slow SMTP server never
 holds up a slot), under `Replica.run_solo("notify")`: one replica at a time does the work, and
 the record's unique rows make a second one harmless anyway. Everything takes `clock`.
+
+The database out of reach (`database_unreachable`) cannot be recorded where it is missing, so
+this job keeps it in memory: once steps 1-2 have failed on the database for `[alerts]
+database_unreachable_after`, each target that wants it is told, directly (tried again at each
+run until it took it), and told it cleared once the database answers again. Each replica that
+loses the database says so: they cannot agree through a database none of them reaches (and a
+solo lock that cannot be taken skips a turn, so this part runs outside it: `check_database`).
 """
 
 from __future__ import annotations
@@ -84,13 +91,23 @@ class NotifyJob:
         self.reclaim_own = reclaim_own
         self.store = NoticeStore(engine, clock=clock)
         self._send: Sender = send or (lambda target, notice: send_notice(target, notice))
+        self._down_since: datetime | None = None  # when the database stopped answering
+        self._down_error = ""
+        self._told_down: set[str] = set()  # targets told it is down, not yet told it is back
 
     def run_once(self) -> Round:
+        from sqlalchemy.exc import SQLAlchemyError
+
         from .events import detect
 
-        recorded = self.store.record(
-            detect(self.settings, self.engine, self.clock(), self.adapters), self.settings.notify
-        )
+        now = self.clock()
+        try:
+            found = detect(self.settings, self.engine, now, self.adapters)
+            recorded = self.store.record(found, self.settings.notify)
+        except SQLAlchemyError as exc:
+            self._unreachable(now, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return Round((), (), 0, 0)
+        self._reachable(now)
         for key in recorded.started:
             log.warning("event_started", alert=key)
         for key in recorded.cleared:
@@ -139,6 +156,48 @@ class NotifyJob:
             return None
         return now + backoff(notice.attempts + 1)  # `attempts` was read before this claim
 
+    # -- the database out of reach -----------------------------------------------------------
+
+    def _unreachable(self, now: datetime, error: str) -> None:
+        if self._down_since is None:
+            self._down_since, self._down_error = now, error
+            log.warning("notify_database_unreachable", reason=error)
+        if now - self._down_since < self.settings.alerts.database_unreachable_after:
+            return
+        for target in self._wanting_down():
+            if target.name not in self._told_down and self._say(target, "start", now):
+                self._told_down.add(target.name)
+
+    def _reachable(self, now: datetime) -> None:
+        self._down_since = None
+        for target in self._wanting_down():
+            if target.name in self._told_down and self._say(target, "clear", now):
+                self._told_down.discard(target.name)
+
+    def _wanting_down(self) -> list[NotifyTarget]:
+        return [t for t in self.settings.notify if t.wants("database_unreachable", "critical")]
+
+    def _say(self, target: NotifyTarget, phase: str, now: datetime) -> bool:
+        from .send import unrecorded
+
+        identity = self.settings.identity
+        since = self._down_since or now
+        message = (
+            f"The daemon {identity} cannot reach its database since "
+            f"{since:%Y-%m-%d %H:%M} UTC ({self._down_error}). Nothing is posted by it while "
+            "this lasts: its slots are not claimed, and a slot missed for longer than "
+            "catch_up_grace is not posted late. Check the database server and `database_url`; "
+            "`xensocial db status` and `xensocial health` tell when it answers again."
+        )
+        key = f"database_unreachable:{identity}"
+        try:
+            self._send(target, unrecorded(target.name, key, "critical", message, since, phase))
+        except NotifyFailed as exc:
+            log.warning("notification_failed", target=target.name, alert=key, reason=str(exc))
+            return False
+        log.info("notification_sent", target=target.name, alert=key, phase=phase)
+        return True
+
     # -- in the daemon -----------------------------------------------------------------------
 
     def schedule(self, scheduler: Any, solo: Callable[[str, Callable[[], None]], bool]) -> None:
@@ -146,13 +205,35 @@ class NotifyJob:
         if not self.settings.notify:
             return
         scheduler.add_job(
-            lambda: solo("notify", self._guarded),
+            lambda: self._turn(solo),
             "interval",
             seconds=self.settings.alerts.check_every.total_seconds(),
             id="notify",
             name="alerts",
             executor=EXECUTOR,
         )
+
+    def _turn(self, solo: Callable[[str, Callable[[], None]], bool]) -> None:
+        if not solo("notify", self._guarded):
+            self.check_database()
+
+    def check_database(self) -> None:
+        """When this replica did not run the job (another one holds it, or the lock itself
+        could not be taken): ask the database whether it answers, for `database_unreachable`."""
+        from sqlalchemy import text
+        from sqlalchemy.exc import SQLAlchemyError
+
+        now = self.clock()
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            self._unreachable(now, f"{type(exc).__name__}: {exc}".splitlines()[0])
+            return
+        except Exception:
+            log.exception("notify_round_failed")
+            return
+        self._reachable(now)
 
     def _guarded(self) -> None:
         try:

@@ -24,9 +24,19 @@ from .events import title
 if TYPE_CHECKING:
     from ..config.notify import NotifyTarget
 
-__all__ = ["payload", "send", "trial_notice", "text"]
+__all__ = ["payload", "send", "text", "trial_notice", "unrecorded"]
 
 _PHASE_WORD = {"start": "", "repeat": "still: ", "clear": "cleared: "}
+
+
+def unrecorded(
+    target: str, key: str, severity: str, message: str, at: datetime, phase: str = "start"
+) -> NoticeRow:
+    """A notification that is not in the record: `notify test`'s, and what is said while the
+    database itself is out of reach."""
+    return NoticeRow(
+        0, key, target, phase, at, severity, message, "pending", 0, at, at, None, None
+    )  # fmt: skip
 
 
 def trial_notice(target: str, now: datetime) -> NoticeRow:
@@ -35,10 +45,7 @@ def trial_notice(target: str, now: datetime) -> NoticeRow:
         f"This is a test message from xensocial to the notification target {target}. "
         "If you read it, alerts (a paused channel, a queue running dry...) will reach you here."
     )
-    return NoticeRow(
-        0, f"test:{target}", target, "start", now, "info", message, "pending", 0, now, now,
-        None, None,
-    )  # fmt: skip
+    return unrecorded(target, f"test:{target}", "info", message, now)
 
 
 def subject_line(notice: NoticeRow) -> str:

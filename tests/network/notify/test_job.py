@@ -6,22 +6,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from content_queue import ContentQueue, Ledger, NewItem
+from content_queue import ContentQueue, Ledger, NewItem, make_engine
+from content_queue.metrics_store import MetricsStore
 from content_queue.notices import NoticeStore
 from tests.conftest import FakeClock
 from tests.fakes.notify import receivers
 from tests.fakes.server import FakeServer, Fault
 from tests.storage.exports.conftest import settings_for
 from xensocial.config import Settings
-from xensocial.notify.job import LEASE, NotifyJob
+from xensocial.migrate import upgrade
+from xensocial.notify.job import LEASE, NotifyJob, Round
 
 IDENTITY = "exports-test"  # the identity settings_for's configuration names
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}")
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -161,3 +171,62 @@ def _found(job: NotifyJob) -> tuple[object, ...]:
     from xensocial.notify.events import detect
 
     return (detect(job.settings, job.engine, job.clock()), job.settings.notify)
+
+
+def test_a_spent_metrics_budget_is_an_event_until_the_month_ends(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    table = (
+        f'\n[metrics.budget]\noutbox = 100\n\n[[notify]]\nname = "hook"\nkind = "webhook"\n'
+        f'url = "{server.url}/hook"\nevents = ["metrics_budget"]\n'
+    )
+    s = settings_for(tmp_path, engine.url.render_as_string(hide_password=False), table)
+    job = NotifyJob(s, engine, clock=clock)
+    store = MetricsStore(engine, clock)
+    store.record_reads("outbox", "alpha", 99, clock())
+    assert "metrics_budget:outbox" not in job.run_once().started
+    store.record_reads("outbox", "alpha", 1, clock())
+    assert job.run_once().started == ("metrics_budget:outbox",)
+    message = server.requests("POST", "/hook")[0].json()["message"]
+    assert "100 of 100 reads" in message and "[metrics.budget]" in message
+    clock.set(datetime(2026, 4, 1, 0, 1, tzinfo=UTC))  # a new month, a new budget
+    assert "metrics_budget:outbox" in job.run_once().cleared
+    assert sent(server) == [
+        ("metrics_budget", "outbox", "start"),
+        ("metrics_budget", "outbox", "clear"),
+    ]
+
+
+def test_the_database_out_of_reach_is_said_after_the_threshold_and_when_back(
+    tmp_path: Path, sqlite_engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    engine = sqlite_engine
+    table = '\n[alerts]\ndatabase_unreachable_after = "5m"\n' + (
+        f'\n[[notify]]\nname = "hook"\nkind = "webhook"\nurl = "{server.url}/hook"\n'
+        'events = ["database_unreachable"]\n'
+    )
+    job = NotifyJob(settings_for(tmp_path, str(engine.url), table), engine, clock=clock)
+    job.run_once()
+    path = Path(str(engine.url.database))
+    moved = path.with_name(path.name + ".moved")
+    engine.dispose()  # the last connection closed: the WAL is checkpointed into the file
+    path.rename(moved)  # a new connection finds an empty database: every query fails
+    assert job.run_once() == Round((), (), 0, 0)
+    clock.advance(minutes=4, seconds=59)
+    job.run_once()
+    assert sent(server) == []
+    clock.advance(seconds=1)
+    job.run_once()
+    clock.advance(minutes=10)
+    job.run_once()  # said once, not at every check
+    assert sent(server) == [("database_unreachable", IDENTITY, "start")]
+    message = server.requests("POST", "/hook")[0].json()["message"]
+    assert "cannot reach its database since 2026-03-02 09:00 UTC" in message
+    engine.dispose()
+    for empty in path.parent.glob(path.name + "*"):  # the empty database and its WAL
+        if empty != moved:
+            empty.unlink()
+    moved.replace(path)
+    job.run_once()
+    job.run_once()
+    assert sent(server)[1:] == [("database_unreachable", IDENTITY, "clear")]
