@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from content_queue.notices import NoticeRow
-from tests.fakes.notify import MATRIX_TOKEN, Smtp, receivers
+from tests.fakes.notify import MATRIX_TOKEN, Smtp, receivers, tls_pair
 from tests.fakes.server import FakeServer, Fault
 from tests.storage.exports.conftest import free_port, settings_for
 from xensocial.config.notify import NotifyTarget
-from xensocial.notify.email import NotifyFailed
+from xensocial.notify.email import NotifyFailed, send_email, text_message
 from xensocial.notify.send import send, trial_notice
 from xensocial.notify.webhooks import DISCORD_MAX
 
@@ -107,6 +107,22 @@ def test_starttls_refused_when_the_server_does_not_offer_it(tmp_path: Path) -> N
         send(starttls, notice(), env=SECRETS)
     assert "does not offer STARTTLS" in str(caught.value)
     assert not caught.value.retry and smtp.messages == []
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_mail_over_tls_checks_the_certificate(tmp_path: Path, security: str) -> None:
+    server_tls, client_tls = tls_pair(tmp_path)
+    password = SECRETS["SMTP_PASSWORD"]
+    with Smtp({"bot": password}, tls=server_tls, security=security) as smtp:
+        plain = mail_target(tmp_path, smtp.port)
+        secure = replace(plain, options={**plain.options, "security": security})
+        message = text_message(secure, "over TLS", "a body")
+        send_email(secure, {"password": password}, message, tls_context=client_tls)
+        # The system's trust store does not know the test's CA: refused, never sent in clear.
+        with pytest.raises(NotifyFailed) as caught:
+            send_email(secure, {"password": password}, text_message(secure, "no", "no"))
+    assert [m["Subject"] for m in smtp.messages] == ["over TLS"]
+    assert "CERTIFICATE_VERIFY_FAILED" in str(caught.value)
 
 
 def test_a_missing_secret_is_a_failure_naming_the_target(tmp_path: Path) -> None:
