@@ -11,7 +11,8 @@ and clearings. The decisions are not made again here:
 - `channel_warning`: what the channel's adapter warns of before it breaks (`Adapter.warnings`:
   a token or API version near its end), known only where adapters are built (the daemon).
 - `delivery_unknown`, `delivery_failed`: deliveries in those states (`Ledger.problem_deliveries`;
-  failures of the last `FAILED_WITHIN` only, so an old failure does not ring forever).
+  one event per post in doubt, one per channel for its failures of the last `FAILED_WITHIN`,
+  so an old failure does not ring forever and a batch of them is one message).
 - `queue_dry`: the forecast (`xensocial.forecast.plan_channels`, what `schedule` shows) finds a
   slot with nothing to post in the next `[alerts] queue_dry_days`.
 - `feed_failing`, `feed_gone`: a feed whose polls have failed for longer than
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from content_queue import Ledger
     from content_queue.blackouts import Period
+    from content_queue.settling import Problem
 
     from ..adapters.base import Adapter
     from ..config import Settings
@@ -48,7 +50,7 @@ TITLES = {
     "channel_paused": "channel {} is paused",
     "channel_warning": "channel {} needs attention soon",
     "delivery_unknown": "a post may or may not be out ({})",
-    "delivery_failed": "a post failed ({})",
+    "delivery_failed": "posts failed on {}",
     "queue_dry": "channel {} is running out of posts",
     "feed_failing": "feed {} keeps failing",
     "feed_gone": "feed {} is gone",
@@ -101,36 +103,45 @@ def _paused(ledger: Ledger) -> list[Found]:
 
 
 def _deliveries(ledger: Ledger, now: datetime) -> list[Found]:
+    """One `delivery_unknown` per post in doubt (each needs its own look at the account), and
+    one `delivery_failed` per channel whatever the number of failures (a network refusing a
+    batch of posts must not send a batch of mails)."""
     out = []
+    failed: dict[str, list[Problem]] = {}
     for d in ledger.problem_deliveries(failed_since=now - FAILED_WITHIN):
-        subject = f"item {d.item_id} on {d.channel}"
-        if d.state == "unknown":
-            out.append(
-                Found(
-                    "delivery_unknown",
-                    subject,
-                    "critical",
-                    f"Item {d.item_id} may or may not have been posted on {d.channel}: "
-                    f"{d.last_error or 'the network could not tell'}. The item is held on that "
-                    "channel until a person decides, so it will not be posted twice, nor at all. "
-                    "Look at the account: if the post is there, run "
-                    f"`xensocial queue resolve {d.item_id} --channel {d.channel}`; if it is not, "
-                    f"`xensocial queue retry {d.item_id} --channel {d.channel}`.",
-                )
+        if d.state != "unknown":
+            failed.setdefault(d.channel, []).append(d)
+            continue
+        out.append(
+            Found(
+                "delivery_unknown",
+                f"item {d.item_id} on {d.channel}",
+                "critical",
+                f"Item {d.item_id} may or may not have been posted on {d.channel}: "
+                f"{d.last_error or 'the network could not tell'}. The item is held on that "
+                "channel until a person decides, so it will not be posted twice, nor at all. "
+                "Look at the account: if the post is there, run "
+                f"`xensocial queue resolve {d.item_id} --channel {d.channel}`; if it is not, "
+                f"`xensocial queue retry {d.item_id} --channel {d.channel}`.",
             )
-        else:
-            out.append(
-                Found(
-                    "delivery_failed",
-                    subject,
-                    "warning",
-                    f"Item {d.item_id} failed on {d.channel}: {d.last_error or 'no reason given'}. "
-                    "The network refused it, so it will not be tried again on that channel; the "
-                    "next slot takes another item. Fix the item (`xensocial queue edit "
-                    f"{d.item_id}`) and run `xensocial queue retry {d.item_id} --channel "
-                    f"{d.channel}`, or leave it.",
-                )
+        )
+    for channel, problems in failed.items():
+        latest = problems[-1]
+        ids = ", ".join(str(p.item_id) for p in problems[:10])
+        more = f" and {len(problems) - 10} more" if len(problems) > 10 else ""
+        out.append(
+            Found(
+                "delivery_failed",
+                channel,
+                "warning",
+                f"{len(problems)} post(s) failed on {channel} in the last {FAILED_WITHIN.days} "
+                f"days (items {ids}{more}); the latest, item {latest.item_id}: "
+                f"{latest.last_error or 'no reason given'}. The network refused them, so they "
+                "are not tried again on that channel; the next slots take other items. Fix an "
+                f"item (`xensocial queue edit ID`) and run `xensocial queue retry ID --channel "
+                f"{channel}`, or leave it (`xensocial queue list --state failed` lists them).",
             )
+        )
     return out
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from content_queue import ContentQueue, Ledger, NewItem, make_engine
 from content_queue.metrics_store import MetricsStore
 from content_queue.notices import NoticeStore
+from content_queue.sources import FeedSpec, FeedStore
 from tests.conftest import FakeClock
 from tests.fakes.notify import receivers
 from tests.fakes.server import FakeServer, Fault
@@ -230,3 +231,102 @@ def test_the_database_out_of_reach_is_said_after_the_threshold_and_when_back(
     job.run_once()
     job.run_once()
     assert sent(server)[1:] == [("database_unreachable", IDENTITY, "clear")]
+
+
+def test_posts_in_doubt_one_each_and_failures_one_per_channel(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    s = settings(tmp_path, engine, server, '"delivery_unknown", "delivery_failed"')
+    job = NotifyJob(s, engine, clock=clock)
+    queue, ledger = ContentQueue(engine, clock), Ledger(engine, clock)
+    ids, deliveries = [], []
+    for i in range(4):
+        (d,) = queue.add(
+            NewItem(url=f"https://example.org/{i}", title="t", channels=["alpha"])
+        ).deliveries
+        assert ledger.begin_publish(d.id, "host", clock() + timedelta(minutes=5)) is not None
+        ids.append(d.item_id)
+        deliveries.append(d.id)
+    ledger.mark_unknown(deliveries[0], "lookup cannot tell")
+    for delivery in deliveries[1:]:  # a network refusing a batch of posts
+        ledger.mark_failed(delivery, "rejected: too long")
+    round_ = job.run_once()
+    started = sorted(k for k in round_.started if k.startswith("delivery"))
+    assert started == ["delivery_failed:alpha", f"delivery_unknown:item {ids[0]} on alpha"]
+    assert round_.sent == 2  # not four: the failures are one message
+    failed = next(
+        r.json() for r in server.requests("POST", "/hook") if r.json()["event"] == "delivery_failed"
+    )
+    assert (
+        "3 post(s) failed on alpha" in failed["message"]
+        and "rejected: too long" in failed["message"]
+    )
+    unknown = next(
+        r.json()
+        for r in server.requests("POST", "/hook")
+        if r.json()["event"] == "delivery_unknown"
+    )
+    assert f"xensocial queue resolve {ids[0]} --channel alpha" in unknown["message"]
+    assert ledger.resolve(
+        deliveries[0], remote_url=None, at=clock()
+    )  # a person found the post: cleared
+    clock.advance(days=3, minutes=1)  # the failures age out of the window: cleared too
+    assert sorted(k for k in job.run_once().cleared if k.startswith("delivery")) == started
+
+
+def test_a_feed_failing_past_the_threshold_and_a_feed_gone(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock
+) -> None:
+    job = NotifyJob(
+        settings(tmp_path, engine, server, '"feed_failing", "feed_gone"'), engine, clock=clock
+    )
+    feeds = FeedStore(engine, clock)
+    blog = feeds.add(FeedSpec(name="blog", url="https://blog.example/feed"))
+    feeds.record_poll(blog.id, [], channels=["alpha"], etag=None, last_modified=None)
+    old = feeds.add(FeedSpec(name="old", url="https://old.example/feed"))
+    feeds.record_failure(old.id, "HTTP 410 Gone", next_poll_at=None, gone=True)
+    clock.advance(hours=1)
+    feeds.record_failure(blog.id, "HTTP 500", next_poll_at=None)
+    assert feeds_in(job.run_once().started) == ("feed_gone:old",)
+    clock.advance(hours=23, seconds=1)  # 24 h since blog's last good poll
+    feeds.record_failure(blog.id, "HTTP 500", next_poll_at=None)
+    assert feeds_in(job.run_once().started) == ("feed_failing:blog",)
+    feeds.record_poll(blog.id, [], channels=["alpha"], etag=None, last_modified=None)
+    assert feeds_in(job.run_once().cleared) == ("feed_failing:blog",)
+    assert [(e, s, p) for e, s, p in sent(server)] == [
+        ("feed_gone", "old", "start"),
+        ("feed_failing", "blog", "start"),
+        ("feed_failing", "blog", "clear"),
+    ]
+    assert (
+        "2 failures; the latest: HTTP 500" in server.requests("POST", "/hook")[1].json()["message"]
+    )
+
+
+def feeds_in(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The feed events among `keys` (the test's channels have no items: their queues are dry)."""
+    return tuple(k for k in keys if k.startswith("feed"))
+
+
+def test_a_token_near_its_end_is_an_event_from_the_adapter(
+    tmp_path: Path, engine: Engine, server: FakeServer, clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from xensocial.adapters.factory import build_adapter
+
+    ends = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    table = (
+        '\n[[channels]]\nname = "li"\nnetwork = "linkedin"\nslots = ["10:00"]\n'
+        f'[channels.options]\norganization_id = "2414183"\ntoken_expires_at = "{ends}"\n'
+        'api_base_url = "http://127.0.0.1:9"\n'
+        '[channels.secrets]\naccess_token = "env:XS_TEST_LI_TOKEN"\n'
+        f'\n[[notify]]\nname = "hook"\nkind = "webhook"\nurl = "{server.url}/hook"\n'
+        'events = ["channel_warning"]\n'
+    )
+    monkeypatch.setenv("XS_TEST_LI_TOKEN", "a-linkedin-token-for-tests")
+    s = settings_for(tmp_path, engine.url.render_as_string(hide_password=False), table)
+    adapters = {"li": build_adapter(s, s.channel("li"))}
+    job = NotifyJob(s, engine, clock=clock, adapters=adapters)
+    assert "channel_warning:li" in job.run_once().started
+    (alert,) = [r.json() for r in server.requests("POST", "/hook")]
+    assert "access_token" in alert["message"] and "channels verify li" in alert["message"]
