@@ -201,9 +201,14 @@ class NotifyJob:
     # -- in the daemon -----------------------------------------------------------------------
 
     def schedule(self, scheduler: Any, solo: Callable[[str, Callable[[], None]], bool]) -> None:
-        """Add the job to the daemon's scheduler, run through `solo` (`Replica.run_solo`)."""
+        """Add the job to the daemon's scheduler, run through `solo` (`Replica.run_solo`).
+
+        A target whose secret cannot be resolved is said at start (`notify_target_unusable`),
+        not refused: a broken alert must not stop the posting it would report on."""
         if not self.settings.notify:
             return
+        for problem in self.problems():
+            log.warning("notify_target_unusable", reason=problem)
         scheduler.add_job(
             lambda: self._turn(solo),
             "interval",
@@ -212,6 +217,19 @@ class NotifyJob:
             name="alerts",
             executor=EXECUTOR,
         )
+
+    def problems(self) -> list[str]:
+        """Why a target cannot be sent to, known before sending: a secret that is not set."""
+        from ..errors import SecretError
+        from ..secrets import resolve_refs
+
+        out = []
+        for target in self.settings.notify:
+            try:
+                resolve_refs(target.name, target.secrets, owner="target")
+            except SecretError as exc:
+                out.append(str(exc))
+        return out
 
     def _turn(self, solo: Callable[[str, Callable[[], None]], bool]) -> None:
         if not solo("notify", self._guarded):

@@ -330,3 +330,19 @@ def test_a_token_near_its_end_is_an_event_from_the_adapter(
     assert "channel_warning:li" in job.run_once().started
     (alert,) = [r.json() for r in server.requests("POST", "/hook")]
     assert "access_token" in alert["message"] and "channels verify li" in alert["message"]
+
+
+def test_a_target_whose_secret_is_not_set_is_said_at_start(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    table = (
+        '\n[[notify]]\nname = "room"\nkind = "matrix"\nhomeserver = "http://127.0.0.1:9"\n'
+        'room = "!r:example.org"\n[notify.secrets]\naccess_token = "env:XS_TEST_NO_SUCH_VAR"\n'
+    )
+    monkeypatch.delenv("XS_TEST_NO_SUCH_VAR", raising=False)
+    s = settings_for(tmp_path, engine.url.render_as_string(hide_password=False), table)
+    assert NotifyJob(s, engine, clock=clock).problems() == [
+        "target 'room', secret 'access_token': environment variable XS_TEST_NO_SUCH_VAR is not set"
+    ]
+    monkeypatch.setenv("XS_TEST_NO_SUCH_VAR", "a-matrix-token")
+    assert NotifyJob(s, engine, clock=clock).problems() == []
