@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,23 +42,21 @@ def alerting_site(site_factory: Callable[[str], Site], server: FakeServer) -> Si
     return site
 
 
+@contextmanager
+def ledger_of(site: Site) -> Iterator[Ledger]:
+    """The site's ledger, as another process (a person's CLI, a replica) writes to it."""
+    engine = make_engine(f"sqlite:///{site.db}")
+    try:
+        yield Ledger(engine)
+    finally:
+        engine.dispose()
+
+
 def pause_as_the_service(site: Site) -> None:
     """What the publisher does when the network refuses the token: in a slot it claimed."""
-    engine = make_engine(f"sqlite:///{site.db}")
-    try:
-        ledger = Ledger(engine)
+    with ledger_of(site) as ledger:
         ledger.claim_slot("demo", datetime.now(UTC) - timedelta(minutes=5), IDENTITY)
         ledger.pause("demo", "auth failed: token revoked", by=IDENTITY)
-    finally:
-        engine.dispose()
-
-
-def resume(site: Site) -> None:
-    engine = make_engine(f"sqlite:///{site.db}")
-    try:
-        assert Ledger(engine).resume("demo", by="alice")
-    finally:
-        engine.dispose()
 
 
 ENV = {"XS_MATRIX_TOKEN": MATRIX_TOKEN}
@@ -73,7 +72,8 @@ def test_a_pause_is_said_once_and_its_clearing_once(
     assert site.wait_for(lambda: len(events) == 1, 20), site.logs()
     assert events[0]["body"].startswith("[xensocial] critical: channel demo is paused")
     assert not site.wait_for(lambda: len(events) > 1, 3)  # checked every second: said once
-    resume(site)
+    with ledger_of(site) as ledger:
+        assert ledger.resume("demo", by="alice")
     assert site.wait_for(lambda: len(events) == 2, 20), site.logs()
     assert "cleared: channel demo is paused" in events[1]["body"]
     assert not site.wait_for(lambda: len(events) > 2, 3)
