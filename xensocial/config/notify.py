@@ -165,6 +165,8 @@ def _target(reader: FieldReader, table: Any, p: str) -> NotifyTarget:
         raise reader.fail(p + "kind", f"expected one of {', '.join(KIND_KEYS)}, got {kind!r}")
     reader.check_keys(table, NOTIFY_KEYS | KIND_KEYS[kind], p)
     name = _text(reader, table, "name", p, "a name for this target, such as 'comms-mail'")
+    if len(name) > 100:  # as the record stores it (`notices.target`)
+        raise reader.fail(p + "name", "expected a name of at most 100 characters")
     events = frozenset(EVENT_KINDS)
     if "events" in table:
         raw = table["events"]
@@ -189,8 +191,8 @@ def _target(reader: FieldReader, table: Any, p: str) -> NotifyTarget:
     if repeat < timedelta(minutes=1):
         raise reader.fail(p + "repeat", "expected a duration of 1 minute or more")
     timeout = reader.duration(table, "timeout", timedelta(seconds=10), p)
-    if not timedelta(seconds=1) <= timeout <= timedelta(minutes=5):
-        raise reader.fail(p + "timeout", "expected a duration from 1s to 5m")
+    if not timedelta(seconds=1) <= timeout <= timedelta(minutes=1):
+        raise reader.fail(p + "timeout", "expected a duration from 1s to 1m")
     options = _options(reader, table, kind, p)
     return NotifyTarget(
         name=name,

@@ -5,7 +5,7 @@ One run (`run_once`) is three steps, each committed before the next:
 1. `events.detect` lists every event on now;
 2. `NoticeStore.record` turns starts, repeats and clearings into notices, written before
    anything is sent;
-3. each due notice is claimed (a lease of `LEASE`), sent, and marked sent; a failure is marked
+3. each due notice is claimed (a lease of `LEASE`, 5 minutes), sent, and marked sent; a failure is marked
    with the next try (`backoff`: 30 s doubling to an hour; given up after `GIVE_UP` since the
    notice was owed, or at once when retrying cannot help, such as a refused login).
 
@@ -47,7 +47,7 @@ __all__ = ["BACKOFF_MAX", "EXECUTOR", "GIVE_UP", "LEASE", "NotifyJob", "Round", 
 log = structlog.get_logger("xensocial.notify")
 
 EXECUTOR = "notify"
-LEASE = timedelta(minutes=2)  # longer than any target's timeout (5 min at most: one send)
+LEASE = timedelta(minutes=5)  # well over a send: a target's timeout is 1 min at most
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 GIVE_UP = timedelta(days=2)
