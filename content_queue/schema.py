@@ -15,6 +15,8 @@ Four tables, each answering one question:
 - `engagement_samples`, `follower_samples`, `metrics_requests`: readings of the networks'
   counters, appended and never overwritten, and the reads they cost; see `metrics_store`.
 - `blackouts`, `audit_log`: when nothing may be posted, and who did what (editorial control).
+- `notice_events`, `notices`: what alerting found and each notification it owes a target,
+  recorded before it is sent (`notices`; the models are in `notice_schema`).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -26,7 +28,7 @@ DB-API path imports without SQLAlchemy.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -42,11 +44,10 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .timeutil import as_utc
+from .notice_schema import Notice, NoticeEvent
+from .schema_base import Base, UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
@@ -67,36 +68,12 @@ __all__ = [
     "KeywordCount",
     "ItemState",
     "MetricsRequest",
+    "Notice",
+    "NoticeEvent",
     "SlotClaim",
     "SlotOutcome",
     "UTCDateTime",
 ]
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
-
-    SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts
-    at the boundary: Python code only ever sees aware UTC datetimes, and comparing a stored
-    value with `now()` can never mix naive and aware values."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return as_utc(value).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Item(Base):

@@ -10,6 +10,7 @@ arguments. `DeliveryOutcomes` is a part of `Ledger` (which mixes it in).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from .timeutil import Clock
 from .urls import canonical_url
 from .views import Posted
 
-__all__ = ["DeliveryOutcomes", "posted_from_item", "posted_values"]
+__all__ = ["DeliveryOutcomes", "Problem", "posted_from_item", "posted_values"]
 
 
 def posted_values(posted: Posted) -> dict[str, Any]:
@@ -63,6 +64,17 @@ def _said(text: str, url: str) -> str:
     if url in text:
         return quoted
     return f"{url} {quoted}".strip()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A delivery that needs a person: `unknown` (may be out), or `failed` (refused)."""
+
+    item_id: int
+    channel: str
+    state: str
+    last_error: str | None
+    updated_at: datetime
 
 
 class DeliveryOutcomes:
@@ -229,3 +241,17 @@ class DeliveryOutcomes:
                     detail=detail,
                 )
             return moved
+
+    def problem_deliveries(self, *, failed_since: datetime) -> list[Problem]:
+        """Every `unknown` delivery, and the `failed` ones that failed at or after
+        `failed_since` (alerting's `delivery_unknown` and `delivery_failed`)."""
+        unknown = Delivery.state == DeliveryState.UNKNOWN.value
+        failed = (Delivery.state == DeliveryState.FAILED.value) & (
+            Delivery.updated_at >= failed_since
+        )
+        query = select(Delivery).where(unknown | failed).order_by(Delivery.id)
+        with self._sessions() as s:
+            return [
+                Problem(d.item_id, d.channel, d.state, d.last_error, d.updated_at)
+                for d in s.scalars(query)
+            ]

@@ -18,6 +18,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   ├── NotPlainText            a title not plain text once cleaned (entries; also ValueError)
     │   ├── MarkupTooComplexError   more tags than any feed needs (docguard; also ValueError)
     │   └── EntitiesDeclaredError   a DOCTYPE declaring entities (docguard; also ValueError)
+    ├── NotifyFailed                a notification target refused a message or is unreachable (notify.email)
     ├── AdapterError                a network adapter failed (adapters.base: the adapter interface)
     │   ├── TransientError          may pass (a timeout, a 5xx); `maybe_posted`: may be out
     │   │   └── RateLimited         the network asks us to wait until `reset_at`
@@ -30,6 +31,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     click.ClickException            the CLI's own outcomes, each with its exit code (click's class)
     ├── NotMigrated                 the schema is behind and auto_migrate is off: exit 1 (cli.app)
     ├── VerifyFailed                a channel failed `channels verify` (cli.networks)
+    ├── TestFailed                  a target did not take `notify test`'s message (cli.notify)
     ├── Unhealthy                   `health` found the daemon unhealthy (cli.ops)
     └── Misconfigured               `health` could not read what it checks (cli.ops)
 
@@ -79,21 +81,22 @@ class ConfigError(BadInput):
 
 
 class SecretError(BadInput):
-    def __init__(self, channel: str, name: str, problem: str) -> None:
+    def __init__(self, channel: str, name: str, problem: str, *, owner: str = "channel") -> None:
+        # `owner`: what holds the secret, a channel or a notification target (`[[notify]]`).
         self.channel, self.name = channel, name
-        super().__init__(f"channel {channel!r}, secret {name!r}: {problem}")
+        super().__init__(f"{owner} {channel!r}, secret {name!r}: {problem}")
 
 
 class ShortSecret(SecretError):
     """A secret whose value is shorter than any real token: a placeholder, a truncated paste,
     the wrong variable. Its length is said, never its value."""
 
-    def __init__(self, channel: str, name: str, length: int) -> None:
+    def __init__(self, channel: str, name: str, length: int, *, owner: str = "channel") -> None:
         self.channel, self.name, self.length = channel, name, length
         unit = "character" if length == 1 else "characters"
         XensocialError.__init__(
             self,
-            f"secret `{name}` of channel `{channel}` is {length} {unit} long; "
+            f"secret `{name}` of {owner} `{channel}` is {length} {unit} long; "
             "is it the right value?",
         )
 

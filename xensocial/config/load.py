@@ -46,6 +46,7 @@ from .http import parse_http
 from .imports import parse_imports
 from .intake import parse_intake
 from .metrics import parse_metrics
+from .notify import parse_alerts, parse_notify
 from .paths import data_dir, database_url
 from .publishing import parse_publishing
 from .report import parse_coverage_feeds, parse_report
@@ -78,6 +79,8 @@ TOP_KEYS = {
     "editorial",
     "categories",
     "imports",
+    "notify",
+    "alerts",
 }
 
 
@@ -205,6 +208,8 @@ class _Parser(Fields):
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,
             imports=parse_imports(self, raw.get("imports", {})),
+            notify=parse_notify(self, raw.get("notify")),
+            alerts=parse_alerts(self, raw.get("alerts", {})),
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]
             ),
