@@ -1,0 +1,44 @@
+"""The report's delivery record: each report owed to a list of recipients, sent once.
+
+`report_sends`: one row per (period, target, recipients, due time), written before the mail is
+sent and marked `sent` after, as alerting's `notices` are (the same lease columns, the same
+protocol: `leases`). A scheduled delivery's `due_at` is the period's send time (the 1st at
+09:00 local for the month before), the same for every replica, so a report is owed once
+whichever replica or restart records it first. A report sent by hand (`by_hand`) is due the
+moment it was asked for: it is on record, and never stands in for the scheduled one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .schema_base import Base
+
+__all__ = ["ReportSend"]
+
+
+class ReportSend(Base):
+    __tablename__ = "report_sends"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(20))  # "2026-11" or "2026-Q4"
+    target: Mapped[str] = mapped_column(String(100))  # the [[notify]] email target's name
+    recipients: Mapped[str] = mapped_column(Text)  # the addresses, comma-separated, in order
+    by_hand: Mapped[bool] = mapped_column(Boolean)
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("period", "target", "recipients", "due_at", name="uq_report_sends_once"),
+        Index("ix_report_sends_state_next_try", "state", "next_try_at"),
+    )
