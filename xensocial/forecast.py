@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from content_queue.forecast_store import ChannelData
     from content_queue.selection import Choice, Rules
 
-    from .config import ChannelConfig
+    from .config import ChannelConfig, Settings
     from .config.editorial import EditorialConfig
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "PlannedSlot",
     "plan_channel",
     "plan_channels",
+    "plan_configured",
 ]
 
 ALREADY_USED = "already used"
@@ -173,6 +174,33 @@ def plan_channels(
         data = replace(data, snapshot=snapshot)
         plans[channel.name] = _play(channel, times, truncated, rules, data, now, until, blackouts)
     return [plans[p[0].name] for p in prepared]
+
+
+def plan_configured(
+    settings: Settings,
+    ledger: Ledger,
+    channels: Sequence[ChannelConfig],
+    now: datetime,
+    until: datetime,
+    max_slots: int = MAX_SLOTS_PER_CHANNEL,
+) -> list[ChannelPlan]:
+    """`plan_channels` with what the configuration and the database add to every forecast:
+    the configured blackouts and the stored ones still to end, and `[editorial]`. What
+    `xensocial schedule` prints and the console's calendar shows (`xensocial.calendar`), so
+    the two cannot forecast apart.
+
+    `ledger` reads on its own sessions: on PostgreSQL the forecast sets its transaction's
+    isolation (`content_queue.forecast_store`), which a transaction already begun cannot."""
+    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
+    return plan_channels(
+        channels,
+        ledger,
+        now,
+        until,
+        max_slots=max_slots,
+        blackouts=blackouts,
+        editorial=settings.editorial,
+    )
 
 
 def _play(
