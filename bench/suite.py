@@ -55,6 +55,7 @@ BENCHMARKS: tuple[str, ...] = (
     "config_load",
     "selection",
     "editorial",
+    "calendar_page",
     "feeds",
     "report",
     "exports",
