@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .forecast import PlannedSlot, plan_configured
+from .slots import slots_between
 
 if TYPE_CHECKING:
     from content_queue import Ledger
@@ -203,7 +204,7 @@ def build_calendar(
             first = firsts.get(channel.name)
             if first is None:
                 continue
-            times, cut = _slot_times(channel, max(start, first), min(end, now))
+            times, cut = slots_between(channel, max(start, first), min(end, now), MAX_SLOTS)
             if cut:
                 truncated.add(channel.name)
             for at in times:
@@ -236,23 +237,6 @@ def _chosen(settings: Settings, channels: Collection[str] | None) -> list[Channe
         return list(settings.channels)
     names = {settings.channel(name).name for name in channels}  # raises UsageError
     return [c for c in settings.channels if c.name in names]
-
-
-def _slot_times(
-    channel: ChannelConfig, start: datetime, end: datetime
-) -> tuple[list[datetime], bool]:
-    """The channel's configured slots in [start, end), at most `MAX_SLOTS`, and whether more
-    fall there."""
-    from .slots import slot_times
-
-    out: list[datetime] = []
-    for at in slot_times(channel, start):
-        if at >= end:
-            return out, False
-        if len(out) == MAX_SLOTS:
-            return out, True
-        out.append(at)
-    return out, False
 
 
 _OUTCOMES = {

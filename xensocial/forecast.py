@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .slot_gate import SlotFacts, local_day_start, slot_gate
+from .slots import slots_between
 
 if TYPE_CHECKING:
     from content_queue import Ledger
@@ -77,22 +78,6 @@ class ChannelPlan:
     truncated: bool  # more slots fall in the period than are shown
 
 
-def _times(
-    channel: ChannelConfig, now: datetime, until: datetime, max_slots: int
-) -> tuple[list[datetime], bool]:
-    """The channel's slots in [now, until), at most `max_slots`, and whether more fall there."""
-    from .slots import slot_times
-
-    times: list[datetime] = []
-    for at in slot_times(channel, now):
-        if at >= until:
-            return times, False
-        if len(times) == max_slots:
-            return times, True
-        times.append(at)
-    return times, False
-
-
 def plan_channel(
     channel: ChannelConfig,
     ledger: Ledger,
@@ -113,7 +98,7 @@ def plan_channel(
 
     from .config.editorial import EditorialConfig, rules_for
 
-    times, truncated = _times(channel, now, until, max_slots)
+    times, truncated = slots_between(channel, now, until, max_slots)
     rules = rules_for(editorial or EditorialConfig(), channel.mix)
     data = ChannelData(
         snapshot=EditorialStore.of(ledger).snapshot(
@@ -148,7 +133,7 @@ def plan_channels(
     settings = editorial or EditorialConfig()
     prepared = []
     for channel in channels:
-        times, truncated = _times(channel, now, until, max_slots)
+        times, truncated = slots_between(channel, now, until, max_slots)
         rules = rules_for(settings, channel.mix)
         ask = ForecastAsk(
             channel.name,
