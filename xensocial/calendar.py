@@ -14,6 +14,10 @@ walks: `Calendar.days`, each a `CalendarDay` of `CalendarSlot`s in time order.
   reconcile). A slot of the configured schedule that has no record at all, after the channel's
   first recorded slot, is `not run` (the daemon was down, or the slot is about to be acted on).
 
+Titles, URLs and reasons are as stored (a feed's title, a network's error): whatever shows
+them escapes them (the console's templates autoescape); `post_link` is only ever an http(s)
+address, so a stored `javascript:` or `file:` URL never becomes a link.
+
 Why one module apart from the CLI: the console and `schedule` must show one forecast, so both
 go through `plan_configured`; and the console must answer a month of fifty channels in well
 under 200 ms (bench/calendar.py), so the past is read in a few statements for every channel at

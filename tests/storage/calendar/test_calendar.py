@@ -28,6 +28,7 @@ from xensocial.calendar import (
     SlotKind,
     build_calendar,
     month_span,
+    post_link,
     week_span,
 )
 from xensocial.errors import UsageError
@@ -165,3 +166,10 @@ def test_month_spans() -> None:
     assert march.end == datetime(2026, 3, 31, 22, tzinfo=UTC)
     december = month_span(2026, 12, zone)
     assert (december.last_day, len(december.days())) == (date(2026, 12, 31), 31)
+
+
+def test_only_a_web_address_is_a_link() -> None:
+    assert post_link("https://x.com/i/web/status/1") == "https://x.com/i/web/status/1"
+    assert post_link("HTTP://mastodon.example/@us/2") == "HTTP://mastodon.example/@us/2"
+    for url in (None, "", "file:///var/lib/xensocial/outbox.jsonl#k", "javascript:alert(1)"):
+        assert post_link(url) is None
