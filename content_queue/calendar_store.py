@@ -44,6 +44,7 @@ class SlotHistory:
     item_id: int | None = None
     title: str = ""
     url: str = ""
+    text: str | None = None  # the text as posted (its `posted_text`); None until published
     category: str = ""
     pinned: bool = False  # the slot is the item's pinned time (`publish_at`)
     delivery_state: str | None = None
@@ -92,6 +93,7 @@ def slot_history(
             Delivery.last_error,
             Delivery.posted_title,
             Delivery.posted_url,
+            Delivery.posted_text,
         )
         .outerjoin(Item, Item.id == SlotClaim.item_id)
         .outerjoin(
@@ -106,7 +108,7 @@ def slot_history(
         for chunk in chunks(sorted(set(channels))):
             for row in s.execute(query.where(SlotClaim.channel.in_(chunk))):
                 (channel, at, outcome, detail, by, item_id, title, url, category, pin) = row[:10]
-                (dstate, remote_id, remote_url, published_at, error, ptitle, purl) = row[10:]
+                (dstate, remote_id, remote_url, published_at, error, ptitle, purl, ptext) = row[10:]
                 published = dstate == DeliveryState.PUBLISHED.value
                 out.append(
                     SlotHistory(
@@ -118,6 +120,7 @@ def slot_history(
                         item_id=item_id,
                         title=(ptitle if published and ptitle is not None else title) or "",
                         url=(purl if published and purl is not None else url) or "",
+                        text=ptext if published else None,
                         category=category or "",
                         pinned=pin is not None and pin == at,
                         delivery_state=dstate,

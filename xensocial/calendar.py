@@ -118,7 +118,8 @@ def month_span(year: int, month: int, zone: ZoneInfo) -> Span:
 class CalendarSlot:
     """One slot of one channel. `reason`: why a coming slot posts its item (`planned`) or
     nothing (`held`), why a past one was skipped, failed or not run; None for a post that
-    went out. `title`/`url`: what was posted (the delivery's record), else the item's words.
+    went out. `title`/`url`/`text`: what was posted (the delivery's record), else the item's
+    words (no text: a coming slot's text is the preview's to render).
     `post_link`: the post on the network, when the network gave an http(s) address."""
 
     channel: str
@@ -131,6 +132,7 @@ class CalendarSlot:
     item_id: int | None = None
     title: str = ""
     url: str = ""
+    text: str | None = None  # the text as it went out (published slots only)
     category: str = ""
     remote_id: str | None = None
     post_link: str | None = None
@@ -272,6 +274,7 @@ def _recorded(channel: ChannelConfig, r: SlotHistory, zone: ZoneInfo) -> Calenda
         item_id=r.item_id,
         title=r.title,
         url=r.url,
+        text=r.text if kind is SlotKind.PUBLISHED else None,
         category=r.category,
         remote_id=r.remote_id if kind is SlotKind.PUBLISHED else None,
         post_link=post_link(r.remote_url) if kind is SlotKind.PUBLISHED else None,

@@ -63,6 +63,7 @@ def test_a_lived_week(week: EditorialRig) -> None:
     assert posted.post_link == "https://social.example/post/fake-1"
     assert posted.published_at == at(0, 9)
     assert posted.url.startswith("https://example.org/news-1/")
+    assert posted.text is not None and "news 1" in posted.text
     b_posted = slots["b", at(0, 10)]
     assert b_posted.kind is SlotKind.PUBLISHED and b_posted.remote_id == "fake-1"
     assert b_posted.post_link is None  # the network gave no address
