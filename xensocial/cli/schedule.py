@@ -9,18 +9,15 @@ It is a forecast: items added, approved or cancelled later change it.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ..errors import UsageError
-from ..forecast import ChannelPlan, plan_channels
+from ..forecast import ChannelPlan, plan_configured
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import echo, emit_json, local_time
-
-if TYPE_CHECKING:
-    from content_queue.blackouts import Period
 
 __all__ = ["schedule"]
 
@@ -88,10 +85,7 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     # Read only, on the engine: the forecast sets its own transaction's isolation on
     # PostgreSQL (`forecast_store`), which the command's transaction (`App.sessions`) cannot.
     ledger = Ledger(app.engine, clock=app.clock)
-    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
-    plans = plan_channels(
-        targets, ledger, now, until, blackouts=blackouts, editorial=settings.editorial
-    )
+    plans = plan_configured(settings, ledger, targets, now, until)
     if as_json:
         emit_json([_as_dict(p) for p in plans])
         return
