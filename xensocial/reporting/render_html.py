@@ -72,6 +72,7 @@ section.summary table { font-size: 1.05rem; }
                figure { margin: .4rem 0 .8rem; } figure svg { width: 100%; max-height: 70mm; } }
 """
 _URL_COLUMNS = {"URL", "Link", "Post"}
+_PERIOD_CHARTS = ("followers", "engagement", "voice")
 _NUM = ' class="num"'
 
 
@@ -257,7 +258,8 @@ def render_html(report: Report, *, preface: Sequence[str] = ()) -> str:
 
 
 def render_charts_page(report: Report) -> str:
-    """Only the charts, on one page: what the README's picture is taken from."""
+    """Only the period's own charts, on one page: what the README's picture is taken from."""
     title = f"{report.title}: {report.period.name}"
-    body = [f"<h1>{escape(title)}</h1>", *chart_figures(report).values()]
+    figures = chart_figures(report)
+    body = [f"<h1>{escape(title)}</h1>", *(figures[k] for k in _PERIOD_CHARTS if k in figures)]
     return _page(f"{title} (charts)", body)
