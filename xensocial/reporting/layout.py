@@ -82,25 +82,34 @@ _COUNTER_COLUMNS = [(name, True) for name in _COUNTER_NAMES]
 _TOP_COLUMNS = _COUNTER_COLUMNS[:5]  # the top posts table is wide enough without views and clicks
 
 
+def _values(c: Counters) -> tuple[int | None, ...]:
+    """The counters in the order of `_COUNTER_NAMES`."""
+    return (c.interactions, c.likes, c.reposts, c.replies, c.quotes, c.impressions, c.clicks,
+            c.bookmarks)  # fmt: skip
+
+
 def _counters(c: Counters, columns: int = len(_COUNTER_NAMES)) -> tuple[str, ...]:
-    values = (
-        c.interactions,
-        c.likes,
-        c.reposts,
-        c.replies,
-        c.quotes,
-        c.impressions,
-        c.clicks,
-        c.bookmarks,
-    )
-    return tuple(fmt.number(v) for v in values[:columns])
+    return tuple(fmt.number(v) for v in _values(c)[:columns])
 
 
-def _engagement_row(r: ChannelEngagement) -> Row:
+def _engagement_row(r: ChannelEngagement, shown: Sequence[bool]) -> Row:
+    """`shown`: per counter, whether its column is in the table."""
+    cells = [cell for cell, keep in zip(_counters(r.counters), shown, strict=True) if keep]
     return Row(
-        (r.channel, fmt.number(r.posts), fmt.number(r.posts_read), *_counters(r.counters)),
+        (r.channel, fmt.number(r.posts), fmt.number(r.posts_read), *cells),
         strong=r.channel == ALL_CHANNELS,
     )
+
+
+def _no_columns(total: Counters) -> tuple[list[bool], tuple[str, ...]]:
+    """Which counter columns the engagement table shows (those some channel gave), and the one
+    line naming the others instead of columns of "—"."""
+    shown = [v is not None for v in _values(total)]
+    absent = [name.lower() for name, keep in zip(_COUNTER_NAMES, shown, strict=True) if not keep]
+    if not absent or not any(shown):  # nothing at all: the channels' line says it
+        return shown, ()
+    names = absent[0] if len(absent) == 1 else ", ".join(absent[:-1]) + " or " + absent[-1]
+    return shown, (f"No channel gives {names} in this period: the table leaves them out.",)
 
 
 def _posts(report: Report) -> Section:
@@ -155,6 +164,7 @@ def _engagement(report: Report) -> Section:
         for t in e.top_posts
     ]
     silent = [r.channel for r in e.by_channel if r.counters == Counters()]
+    shown, absent = _no_columns(e.total.counters)
     return Section(
         "engagement",
         "Engagement",
@@ -162,13 +172,19 @@ def _engagement(report: Report) -> Section:
             f"Interactions on the posts published in {report.period.name}: "
             f"{fmt.number(e.total.counters.interactions)}.",
             *no_figures(silent, "engagement figures"),
+            *absent,
         ),
         (
             table(
                 "Engagement per channel",
-                [("Channel", False), ("Posts", True), ("Read", True), *_COUNTER_COLUMNS],
                 [
-                    _engagement_row(r)
+                    ("Channel", False),
+                    ("Posts", True),
+                    ("Read", True),
+                    *(c for c, keep in zip(_COUNTER_COLUMNS, shown, strict=True) if keep),
+                ],
+                [
+                    _engagement_row(r, shown)
                     for r in (*e.by_channel, e.total)
                     if r.channel not in silent or r is e.total
                 ],

@@ -129,3 +129,20 @@ def test_the_html_report_draws_the_trend_charts(march: Engine) -> None:
     assert ">Apr 25</text>" in trends and ">Mar 26</text>" in trends  # twelve months' axis
     assert ">100 %</text>" in trends  # share of voice in percent
     assert ">2026</text>" in trends and ">2025</text>" in trends  # this year against last
+
+
+def test_counters_no_channel_gives_are_one_line_not_columns_of_dashes(march: Engine) -> None:
+    # February: masto's two posts, one read at 24 h with likes only; x-main and news posted none.
+    text = render(_report(march, "2026-02"), "md")
+    engagement = text[text.index("## Engagement") : text.index("## Followers")]
+    assert "x-main, news report no engagement figures" in engagement
+    assert (
+        "No channel gives reposts, replies, quotes, impressions, clicks or bookmarks in this "
+        "period: the table leaves them out." in engagement
+    )
+    assert "| Channel | Posts | Read | Interactions | Likes |\n" in engagement
+    assert "| masto | 2 | 1 | 100 | 100 |" in engagement
+    # March: some channel gives every counter, so every column stays.
+    march_text = render(_report(march, "2026-03"), "md")
+    assert "No channel gives" not in march_text
+    assert "| Clicks | Bookmarks |\n" in march_text
