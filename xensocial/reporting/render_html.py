@@ -68,7 +68,8 @@ section.summary table { font-size: 1.05rem; }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
                body { font-size: 9.5pt; } table { font-size: 7.5pt; } td.url { font-size: 6.5pt; }
                th, td { padding: .15rem .3rem; } section.summary table { font-size: 10.5pt; }
-               table, figure { break-inside: avoid; } section.summary { break-after: page; }
+               table, figure { break-inside: avoid; } caption { break-after: avoid; }
+               section.summary { break-after: page; } .notes { font-size: 8pt; }
                figure { margin: .4rem 0 .8rem; } figure svg { width: 100%; max-height: 70mm; } }
 """
 _URL_COLUMNS = {"URL", "Link", "Post"}
