@@ -26,6 +26,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   │   └── AuthError           the credentials are missing, revoked or expired
     │   ├── LookupUnavailable       `find_published` cannot answer, now or later
     │   └── Rejected                this post is refused for good (too long, duplicate, policy)
+    ├── PdfUnavailable              the PDF renderer's system libraries are missing (reporting.render_pdf)
     ├── UnknownAdapter              no adapter of that name (adapters.registry; also LookupError)
     └── AdapterLoadError            an adapter does not load (adapters.registry; also ImportError)
     click.ClickException            the CLI's own outcomes, each with its exit code (click's class)
