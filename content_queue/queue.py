@@ -44,7 +44,7 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemState
+from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemState
 from .timeutil import Clock, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
@@ -337,6 +337,7 @@ class ContentQueue(ItemEdits):
         )
         item = Item(**rows.item)
         item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
+        item.images.extend(ItemImageRow(**i) for i in rows.images)
         s.add(item)
         s.flush()  # the id, for the audit entry
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)
