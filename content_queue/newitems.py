@@ -118,6 +118,8 @@ def check_new_item(new: NewItem) -> None:
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
     check_images(new.images)
+    if new.unread_images is not None:
+        raise InvalidItem("images", "the images named in the file were not read")
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
         raise InvalidItem("expires_at", "must be later than not_before")
     check_editorial_times(new)

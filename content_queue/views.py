@@ -77,6 +77,10 @@ class NewItem:
     publish_at: datetime | None = None
     event_at: datetime | None = None
     images: Sequence[ItemImage] = ()  # at most `limits.MAX_IMAGES`, in posting order
+    # The `images` and `alts` cells of a CSV row (`csvimport`), as written: the queue reads no
+    # file, so the service reads them into `images` before the item is added (an item still
+    # carrying any is refused: `newitems.check_images`).
+    unread_images: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
