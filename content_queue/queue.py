@@ -141,6 +141,20 @@ class ContentQueue(ItemEdits):
         with self._sessions() as s:
             return [ItemView.of(i) for i in s.scalars(query)]
 
+    def image_counts(self, item_ids: Iterable[int]) -> dict[int, int]:
+        """How many images each of `item_ids` carries (items without any are left out): what
+        `schedule` marks its slots with, read in one query."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            query = (
+                select(ItemImageRow.item_id, func.count())
+                .where(ItemImageRow.item_id.in_(ids))
+                .group_by(ItemImageRow.item_id)
+            )
+            return {item_id: n for item_id, n in s.execute(query).all()}
+
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as s:
             rows = s.execute(select(Item.state, func.count()).group_by(Item.state)).all()
