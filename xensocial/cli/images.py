@@ -7,16 +7,13 @@ Why the order of the options matters: each `--alt` belongs to the `--image` befo
 values in order but not how two options interleave; `ImageCommand` reads that from click's own
 parser (`make_parser`) before the command runs, so there is no second reading of the arguments.
 
-The rules, one place each: a missing alt text is refused ("every image needs alt text"),
-`--alt ""` marks a decorative image on purpose, at most `MAX_IMAGES`; the file checks are
-`media.probe`'s, the per-channel ones `rendering.fit`'s.
+The rules are `media.attach`'s (alt text, decorative images, how many), the file checks
+`media.probe`'s, the per-channel ones `rendering.fit`'s: this module only reads the options.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -28,24 +25,10 @@ from ..errors import UsageError
 if TYPE_CHECKING:
     from content_queue.views import ItemImage
 
-    from ..media.probe import ProbedImage
-    from .app import App
-
-__all__ = [
-    "DECORATIVE",
-    "ImageCommand",
-    "LoadedImages",
-    "csv_images",
-    "describe",
-    "image_options",
-    "load_images",
-    "paired",
-]
+__all__ = ["ImageCommand", "describe", "image_options", "paired"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ORDER = "xensocial.image_order"
-NO_ALT = "every image needs alt text"
-DECORATIVE = "[decorative]"  # a CSV `alts` entry for an image that needs none (`--alt ""`)
 
 
 class ImageCommand(click.Command):
@@ -96,58 +79,6 @@ def paired(images: Sequence[str], alts: Sequence[str]) -> list[tuple[str, str | 
     return pairs
 
 
-@dataclass(frozen=True)
-class LoadedImages:
-    """Images read and checked, not stored yet: what the queue keeps (`items`), and the bytes
-    to store once the command has passed every check (`store`)."""
-
-    items: tuple[ItemImage, ...]
-    probed: tuple[ProbedImage, ...]
-
-    def store(self, app: App) -> None:
-        """Keep the files in the media folder (the last step of a command that succeeds)."""
-        from ..media.store import MediaStore
-
-        store = MediaStore(app.settings.data_dir)
-        for p in self.probed:
-            store.put(p.data, p.sha256, p.mime)
-
-
-def load_images(pairs: Sequence[tuple[str, str | None]], base: Path | None = None) -> LoadedImages:
-    """Read and check every image of `pairs` (paths relative to `base`, else the working
-    folder); UsageError or ImageRefused (one line) for the first that cannot be used."""
-    from content_queue.views import ItemImage
-
-    from ..media.probe import probe_image
-
-    if len(pairs) > MAX_IMAGES:
-        raise UsageError(f"at most {MAX_IMAGES} images an item; {len(pairs)} were given")
-    for path, alt in pairs:  # every alt text first: a refusal costs no file read
-        if alt is None:
-            raise UsageError(
-                f'{NO_ALT} (no --alt after --image {path}; --alt "" marks it decorative)'
-            )
-    items: list[ItemImage] = []
-    probed: list[ProbedImage] = []
-    for path, alt in pairs:
-        p = Path(path).expanduser()
-        got = probe_image(p if base is None or p.is_absolute() else base / p)
-        words = (alt or "").strip()
-        items.append(
-            ItemImage(
-                sha256=got.sha256,
-                mime=got.mime,
-                width=got.width,
-                height=got.height,
-                bytes=got.size,
-                alt=words,
-                decorative=not words,
-            )
-        )
-        probed.append(got)
-    return LoadedImages(tuple(items), tuple(probed))
-
-
 def describe(image: ItemImage, n: int) -> str:
     """One image as `queue show` and `preview` print it: `image 1: image/png 120×60, 2,345
     bytes, media/ab/ab12….png; alt: "…"` (the file's name is its address in the media folder)."""
@@ -160,15 +91,3 @@ def describe(image: ItemImage, n: int) -> str:
     )
 
 
-def csv_images(images: str, alts: str) -> list[tuple[str, str | None]]:
-    """The `images` and `alts` cells of a CSV row as (path, alt) pairs: both `;`-separated,
-    paired by position; an image with no entry has no alt text (refused), an entry
-    `[decorative]` marks a decorative image, more entries than images is refused."""
-    paths = [p.strip() for p in images.split(";") if p.strip()]
-    texts = [a.strip() for a in alts.split(";")] if alts.strip() else []
-    if len(texts) > len(paths):
-        raise UsageError(f"{len(texts)} alt texts for {len(paths)} images")
-    return [
-        (path, None if n >= len(texts) or not texts[n] else "" if texts[n] == DECORATIVE else texts[n])
-        for n, path in enumerate(paths)
-    ]

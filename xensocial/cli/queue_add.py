@@ -17,8 +17,9 @@ import click
 
 from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
+from ..media.attach import load_images
 from .app import App, pass_app
-from .images import ImageCommand, image_options, load_images, paired
+from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
 from .queue_editorial import editorial_options, editorial_summary, read_editorial
@@ -238,7 +239,7 @@ def add(
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)
     item = app.writer.add(new, allow_duplicate=allow_duplicate)
-    loaded.store(app)  # after every check: refused input leaves no file behind
+    loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
     _say_what_is_missing(app, item.id, unread, drafted)
     if as_json:
         emit_json(item.as_dict())

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..media.attach import load_images
 from .app import App, pass_app
-from .images import ImageCommand, image_options, load_images, paired
+from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
 from .queue_add import time_option as _when
@@ -193,7 +194,7 @@ def edit(
     item, changed = edited.item, list(edited.changed)
     if loaded is not None:
         item, new_images = app.queue.set_images(item_id, loaded.items, by=app.user)
-        loaded.store(app)  # after every check: refused input leaves no file behind
+        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
         changed += ["images"] if new_images else []
     if as_json:
         emit_json(item.as_dict())

@@ -50,7 +50,7 @@ def _checked_rows(
 
     from ..errors import BadInput
     from ..item_rules import check_category, known_categories, wordless
-    from .images import csv_images, load_images
+    from ..media.attach import read_row_images
 
     known = known_categories(app.settings)
     for entry in rows:
@@ -58,14 +58,11 @@ def _checked_rows(
             yield entry
             continue
         line, new = entry
-        if new.unread_images is not None:
-            try:
-                loaded = load_images(csv_images(*new.unread_images), base=folder)
-            except BadInput as exc:
-                yield RowError(line, str(exc))
-                continue
-            images.update((p.sha256, p) for p in loaded.probed)
-            new = replace(new, images=loaded.items, unread_images=None)
+        try:
+            new = read_row_images(new, folder, images)
+        except BadInput as exc:
+            yield RowError(line, str(exc))
+            continue
         try:
             category = check_category(new.category, known)
         except InvalidItem as exc:
@@ -98,13 +95,10 @@ def _store_added_images(
     app: App, added: Iterable[tuple[int, ItemView]], images: dict[str, ProbedImage]
 ) -> None:
     """Keep the files of the images of the rows added (not of refused or duplicate rows)."""
-    from ..media.store import MediaStore
+    from ..media.attach import store_images_of
 
-    store = MediaStore(app.settings.data_dir)
     for _, item in added:
-        for image in item.images:
-            probed = images[image.sha256]
-            store.put(probed.data, probed.sha256, probed.mime)
+        store_images_of(item, images, app.settings.data_dir)
 
 
 @click.command("import")
