@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from content_queue.timeutil import Clock, system_clock
+from content_queue.views import ItemImage
 
 from ..errors import XensocialError
 from ..redaction import redact_text
@@ -167,19 +168,13 @@ class ChannelContext:
 
 
 @dataclass(frozen=True)
-class PostImage:
-    """One image of a post: its file (`path`, relative to the data directory, where the media
-    store keeps it by content address), what it is, and its alt text ("" and `decorative`
-    when staff said it needs none). The adapter reads the file when it uploads it."""
+class PostImage(ItemImage):
+    """One image of a post: the item's image (`ItemImage`: SHA-256, type, sizes, alt text,
+    "" and `decorative` when staff said it needs none) and its file, `path`, relative to the
+    data directory, where the media store keeps it by content address. The adapter reads the
+    file when it uploads it."""
 
-    path: str
-    sha256: str
-    mime: str
-    width: int
-    height: int
-    bytes: int
-    alt: str
-    decorative: bool = False
+    path: str = ""
 
 
 @dataclass(frozen=True)

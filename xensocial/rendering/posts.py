@@ -38,17 +38,7 @@ def make_post(
 
     check_images_fit(channel, adapter, item.images)
     images = tuple(
-        PostImage(
-            path=media_path(i.sha256, i.mime),
-            sha256=i.sha256,
-            mime=i.mime,
-            width=i.width,
-            height=i.height,
-            bytes=i.bytes,
-            alt=i.alt,
-            decorative=i.decorative,
-        )
-        for i in item.images
+        PostImage(**i.as_dict(), path=media_path(i.sha256, i.mime)) for i in item.images
     )
     return Post(
         key=delivery.idempotency_key,
