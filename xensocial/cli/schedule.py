@@ -8,6 +8,7 @@ It is a forecast: items added, approved or cancelled later change it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
 __all__ = ["schedule"]
 
 
-def _as_dict(p: ChannelPlan, images: dict[int, int]) -> dict[str, Any]:
+def _as_dict(p: ChannelPlan, images: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """`p` as `schedule --json` prints it; `images`: how many images each item carries."""
     zone = p.channel.zone
+    images = images or {}
     return {
         "channel": p.channel.name,
         "network": p.channel.network,
