@@ -85,15 +85,9 @@ _IMAGE_COLUMNS = "item_id, position, sha256, mime, width, height, bytes, alt, de
 
 
 def _image(row: Sequence[Any]) -> ItemImage:
-    return ItemImage(
-        sha256=row[2],
-        mime=row[3],
-        width=row[4],
-        height=row[5],
-        bytes=row[6],
-        alt=row[7],
-        decorative=bool(row[8]),
-    )
+    """A row of `_IMAGE_COLUMNS` as a view (SHA-256 to alt text in the view's field order)."""
+    sha256, mime, width, height, size, alt, decorative = row[2:9]
+    return ItemImage(sha256, mime, width, height, size, alt, bool(decorative))
 
 
 def _item(

@@ -73,17 +73,9 @@ def load_images(pairs: Sequence[tuple[str, str | None]], base: Path | None = Non
         p = Path(path).expanduser()
         got = probe_image(p if base is None or p.is_absolute() else base / p)
         words = (alt or "").strip()
-        items.append(
-            ItemImage(
-                sha256=got.sha256,
-                mime=got.mime,
-                width=got.width,
-                height=got.height,
-                bytes=got.size,
-                alt=words,
-                decorative=not words,
-            )
-        )
+        # An alt text given empty on purpose (`--alt ""`) marks a decorative image.
+        sizes = (got.width, got.height, got.size)
+        items.append(ItemImage(got.sha256, got.mime, *sizes, alt=words, decorative=not words))
         probed.append(got)
     return LoadedImages(tuple(items), tuple(probed))
 
