@@ -121,7 +121,7 @@ class ContentQueue(ItemEdits):
         """Items, newest first. `state` is an item state (draft, approved, cancelled) or a
         delivery state (pending, publishing, published, failed, unknown): then the items with a
         delivery in that state, on `channel` when one is given."""
-        query = select(Item).options(selectinload(Item.deliveries))
+        query = select(Item).options(selectinload(Item.deliveries), selectinload(Item.images))
         item_states = {s.value for s in ItemState}
         delivery_states = {s.value for s in DeliveryState}
         if state is not None and state not in item_states | delivery_states:
