@@ -76,3 +76,7 @@ def test_an_image_added_on_the_command_line_goes_out_with_its_post(
         assert Path(image["path"]).resolve() == stored.resolve()
     [(media,)] = site.query("SELECT count(*) FROM item_images")
     assert media == 2
+    # What went out is kept with the delivery, and `queue show` says so.
+    shown = _cli(site, "queue", "show", str(by_url["https://example.org/cli"]["item_id"]))
+    assert shown.returncode == 0, shown.stderr
+    assert f"Image: image/png {sha[:12]}…; alt: 'The release banner'" in shown.stdout

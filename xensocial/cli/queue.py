@@ -192,6 +192,12 @@ def _posted_lines(item: ItemView, zone: str) -> list[str]:
             f"  {'Link:':<7}{d.posted.url}",
             f"  {'Text:':<7}{text[0]}",
             *(f"  {'':<7}{rest}" for rest in text[1:]),
+            *(
+                f"  {'Image:':<7}{m.get('mime', '?')} {str(m.get('sha256', ''))[:12]}…; "
+                + (f"alt: {m.get('alt')!r}" if m.get("alt") else "decorative (no alt text)")
+                for m in d.posted.media
+                if isinstance(m, dict)
+            ),
         ]
     return lines
 
