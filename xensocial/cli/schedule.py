@@ -8,6 +8,7 @@ It is a forecast: items added, approved or cancelled later change it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -22,8 +23,10 @@ from .output import echo, emit_json, local_time
 __all__ = ["schedule"]
 
 
-def _as_dict(p: ChannelPlan) -> dict[str, Any]:
+def _as_dict(p: ChannelPlan, images: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """`p` as `schedule --json` prints it; `images`: how many images each item carries."""
     zone = p.channel.zone
+    images = images or {}
     return {
         "channel": p.channel.name,
         "network": p.channel.network,
@@ -43,6 +46,7 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
                     "title": s.item.title,
                     "url": s.item.url,
                     "priority": s.item.priority,
+                    "images": images.get(s.item.item_id, 0),
                 },
                 "reason": s.reason,
                 "pinned": s.pinned,
@@ -51,6 +55,11 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
             for s in p.slots
         ],
     }
+
+
+def _with_images(n: int) -> str:
+    """The mark of an item posted with images: ` [2 images]`."""
+    return f" [{n} image{'s' if n > 1 else ''}]" if n else ""
 
 
 @click.command()
@@ -69,6 +78,7 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
 def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     """The coming slots of each enabled channel and the item each would post now."""
     from content_queue.ledger import Ledger
+    from content_queue.queue import ContentQueue
 
     settings = app.settings
     if channel is not None:
@@ -86,8 +96,12 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     # PostgreSQL (`forecast_store`), which the command's transaction (`App.sessions`) cannot.
     ledger = Ledger(app.engine, clock=app.clock)
     plans = plan_configured(settings, ledger, targets, now, until)
+    # Which items carry images, in one read (the forecast itself reads no item's images).
+    images = ContentQueue(app.engine, clock=app.clock).image_counts(
+        s.item.item_id for p in plans for s in p.slots if s.item is not None
+    )
     if as_json:
-        emit_json([_as_dict(p) for p in plans])
+        emit_json([_as_dict(p, images) for p in plans])
         return
     if not plans:
         echo("No enabled channels.")
@@ -106,7 +120,10 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         rows = [
             (
                 local_time(s.at, ch.timezone, seconds=bool(ch.cron)),
-                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}" if s.item else "-",
+                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}"
+                + _with_images(images.get(s.item.item_id, 0))
+                if s.item
+                else "-",
                 s.reason or s.skipped or "",
             )
             for s in p.slots
