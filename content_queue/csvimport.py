@@ -7,9 +7,11 @@ a bad row is named with every other one before anything is kept.
 
 The format (a header row is required; only `url` is mandatory):
 
-    url,title,text,category,tags,channels,not_before,priority
+    url,title,text,category,tags,channels,not_before,priority,images,alts
 
 - `tags` and `channels` are separated by `;`; empty `channels` means the default channels;
+- `images` and `alts` are kept as written (`NewItem.unread_images`): the queue reads no file,
+  the service reads them (`xensocial.cli.images`) before the row is added;
 - `not_before` is ISO 8601; a value without an offset is read in `timezone` (UTC by default);
 - `priority` is a whole number (0 when empty);
 - line numbers are the file's physical lines (a quoted field may span lines: the row's first
@@ -19,6 +21,7 @@ The format (a header row is required; only `url` is mandatory):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -35,7 +38,18 @@ __all__ = ["COLUMNS", "iter_csv", "iter_rows", "parse_csv", "read_rows"]
 
 T = TypeVar("T")
 
-COLUMNS = ("url", "title", "text", "category", "tags", "channels", "not_before", "priority")
+COLUMNS = (
+    "url",
+    "title",
+    "text",
+    "category",
+    "tags",
+    "channels",
+    "not_before",
+    "priority",
+    "images",
+    "alts",
+)
 
 
 def _split(value: str) -> list[str]:
@@ -99,6 +113,8 @@ def _row(
         created_by=created_by,
     )
     check_new_item(new)  # the queue's own limits, now: one import names every bad row
+    if cell("images") or cell("alts"):  # files: read by the service (see NewItem)
+        return replace(new, unread_images=(cell("images"), cell("alts")))
     return new
 
 

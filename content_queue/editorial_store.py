@@ -52,7 +52,7 @@ from .slot_query import (
     posts_since,
 )
 from .timeutil import Clock, system_clock
-from .views import NewItem
+from .views import NewItem, image_of
 
 __all__ = ["ChannelSupply", "EditorialStore"]
 
@@ -325,6 +325,7 @@ class EditorialStore:
                 priority=original.priority,
                 evergreen=False,
                 created_by=by,
+                images=[image_of(i) for i in original.images],  # the repost shows them too
             )
             note = f"evergreen: repeat {repeat} of item {original.id} on {evergreen.channel}"
             return self._insert(
@@ -356,6 +357,7 @@ class EditorialStore:
                 event_at=item.event_at,
                 evergreen=False,
                 created_by=by,
+                images=[image_of(i) for i in item.images],  # the event's poster, again
             )
             note = f"reminder of item {item.id} on {event.channel}"
             return self._insert(s, new, due.key, note, reminder_of=item.id)

@@ -98,6 +98,8 @@ class FastWriter:
                 f"VALUES ({', '.join('?' * len(columns))})",
                 [[self._stored(d[c]) for c in columns] for d in deliveries],
             )
+            for image in rows.images:
+                self._insert(tx, "item_images", {"item_id": item_id, **image})
             entry = {
                 "at": now,
                 "actor": (new.created_by or "unknown")[:MAX_ACTOR],

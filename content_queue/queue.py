@@ -44,7 +44,7 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemState
+from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemState
 from .timeutil import Clock, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
@@ -121,7 +121,7 @@ class ContentQueue(ItemEdits):
         """Items, newest first. `state` is an item state (draft, approved, cancelled) or a
         delivery state (pending, publishing, published, failed, unknown): then the items with a
         delivery in that state, on `channel` when one is given."""
-        query = select(Item).options(selectinload(Item.deliveries))
+        query = select(Item).options(selectinload(Item.deliveries), selectinload(Item.images))
         item_states = {s.value for s in ItemState}
         delivery_states = {s.value for s in DeliveryState}
         if state is not None and state not in item_states | delivery_states:
@@ -140,6 +140,20 @@ class ContentQueue(ItemEdits):
         query = query.order_by(order).limit(limit).offset(offset)
         with self._sessions() as s:
             return [ItemView.of(i) for i in s.scalars(query)]
+
+    def image_counts(self, item_ids: Iterable[int]) -> dict[int, int]:
+        """How many images each of `item_ids` carries (items without any are left out): what
+        `schedule` marks its slots with, read in one query."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            query = (
+                select(ItemImageRow.item_id, func.count())
+                .where(ItemImageRow.item_id.in_(ids))
+                .group_by(ItemImageRow.item_id)
+            )
+            return {item_id: n for item_id, n in s.execute(query).all()}
 
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as s:
@@ -337,6 +351,7 @@ class ContentQueue(ItemEdits):
         )
         item = Item(**rows.item)
         item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
+        item.images.extend(ItemImageRow(**i) for i in rows.images)
         s.add(item)
         s.flush()  # the id, for the audit entry
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)

@@ -8,6 +8,9 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   ├── SecretError             a secret reference cannot be resolved (names it, never a value)
     │   │   └── ShortSecret         a secret's value is too short to be a real one (its length only)
     │   ├── UsageError              a command was given input it cannot use
+    │   ├── ImageRefused            an image file cannot be used: missing, not an image, damaged,
+    │   │                           too many pixels, a type no network takes (media.probe)
+    │   ├── ImageDoesNotFit         an image a channel's network cannot take (rendering; ValueError)
     │   └── TextTooLong             an item cannot fit a channel's post (rendering; also ValueError)
     ├── StartupFailed               the daemon cannot start for a run-time reason: exit 1 (daemon)
     ├── IntakeError                 a feed, page or file intake reads failed or was refused
@@ -26,6 +29,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   │   └── AuthError           the credentials are missing, revoked or expired
     │   ├── LookupUnavailable       `find_published` cannot answer, now or later
     │   └── Rejected                this post is refused for good (too long, duplicate, policy)
+    ├── PdfUnavailable              the PDF renderer's system libraries are missing (reporting.render_pdf)
     ├── UnknownAdapter              no adapter of that name (adapters.registry; also LookupError)
     └── AdapterLoadError            an adapter does not load (adapters.registry; also ImportError)
     click.ClickException            the CLI's own outcomes, each with its exit code (click's class)

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .slot_gate import SlotFacts, local_day_start, slot_gate
+from .slots import slots_between
 
 if TYPE_CHECKING:
     from content_queue import Ledger
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from content_queue.forecast_store import ChannelData
     from content_queue.selection import Choice, Rules
 
-    from .config import ChannelConfig
+    from .config import ChannelConfig, Settings
     from .config.editorial import EditorialConfig
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "PlannedSlot",
     "plan_channel",
     "plan_channels",
+    "plan_configured",
 ]
 
 ALREADY_USED = "already used"
@@ -76,22 +78,6 @@ class ChannelPlan:
     truncated: bool  # more slots fall in the period than are shown
 
 
-def _times(
-    channel: ChannelConfig, now: datetime, until: datetime, max_slots: int
-) -> tuple[list[datetime], bool]:
-    """The channel's slots in [now, until), at most `max_slots`, and whether more fall there."""
-    from .slots import slot_times
-
-    times: list[datetime] = []
-    for at in slot_times(channel, now):
-        if at >= until:
-            return times, False
-        if len(times) == max_slots:
-            return times, True
-        times.append(at)
-    return times, False
-
-
 def plan_channel(
     channel: ChannelConfig,
     ledger: Ledger,
@@ -112,7 +98,7 @@ def plan_channel(
 
     from .config.editorial import EditorialConfig, rules_for
 
-    times, truncated = _times(channel, now, until, max_slots)
+    times, truncated = slots_between(channel, now, until, max_slots)
     rules = rules_for(editorial or EditorialConfig(), channel.mix)
     data = ChannelData(
         snapshot=EditorialStore.of(ledger).snapshot(
@@ -147,7 +133,7 @@ def plan_channels(
     settings = editorial or EditorialConfig()
     prepared = []
     for channel in channels:
-        times, truncated = _times(channel, now, until, max_slots)
+        times, truncated = slots_between(channel, now, until, max_slots)
         rules = rules_for(settings, channel.mix)
         ask = ForecastAsk(
             channel.name,
@@ -173,6 +159,33 @@ def plan_channels(
         data = replace(data, snapshot=snapshot)
         plans[channel.name] = _play(channel, times, truncated, rules, data, now, until, blackouts)
     return [plans[p[0].name] for p in prepared]
+
+
+def plan_configured(
+    settings: Settings,
+    ledger: Ledger,
+    channels: Sequence[ChannelConfig],
+    now: datetime,
+    until: datetime,
+    max_slots: int = MAX_SLOTS_PER_CHANNEL,
+) -> list[ChannelPlan]:
+    """`plan_channels` with what the configuration and the database add to every forecast:
+    the configured blackouts and the stored ones still to end, and `[editorial]`. What
+    `xensocial schedule` prints and the console's calendar shows (`xensocial.calendar`), so
+    the two cannot forecast apart.
+
+    `ledger` reads on its own sessions: on PostgreSQL the forecast sets its transaction's
+    isolation (`content_queue.forecast_store`), which a transaction already begun cannot."""
+    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
+    return plan_channels(
+        channels,
+        ledger,
+        now,
+        until,
+        max_slots=max_slots,
+        blackouts=blackouts,
+        editorial=settings.editorial,
+    )
 
 
 def _play(

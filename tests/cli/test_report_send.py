@@ -16,6 +16,7 @@ from content_queue.report_sends import ReportSendStore
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
 from tests.fakes.notify import Smtp
+from tests.network.notify.test_report_job import pdf_text
 from xensocial.config import load_settings
 from xensocial.notify.reports import ReportDeliveries
 
@@ -56,7 +57,7 @@ def test_report_send_mails_one_by_hand_and_records_it(tmp_path: Path, clock: Fak
         result = cli.ok("report", "send", "--month", "2026-01", "--to", "me@example.org")
         assert result.stdout.startswith(
             "Sent the monthly report for January 2026 through mail to me@example.org: the HTML "
-            "report as the body, attached report-2026-01.csv ("
+            "report as the body, attached report-2026-01.pdf, report-2026-01.csv ("
         ) and result.stdout.endswith(" bytes).\n"), result.stdout
         assert cli.ok("report", "send", "--quarter", "2025-Q4", "--to", "a@example.org",
                       "--to", "b@example.org", "--target", "mail")  # fmt: skip
@@ -69,7 +70,8 @@ def test_report_send_mails_one_by_hand_and_records_it(tmp_path: Path, clock: Fak
         assert second["Subject"] == "Social media status: quarterly report, Q4 2025"
         html = first.get_body(("html",))
         assert html is not None and "<html" in html.get_content()
-        (attached,) = list(first.iter_attachments())
+        pdf, attached = list(first.iter_attachments())
+        assert "January 2026" in pdf_text(pdf.get_content())
         table = list(csv.reader(io.StringIO(attached.get_content())))
         assert table[0] == ["section", "key", "metric", "value"]
         assert rows(cli) == [

@@ -22,6 +22,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table
 from .app import App, pass_app
+from .images import describe
 from .output import echo, emit_json
 from .params import ITEM_ID
 
@@ -49,12 +50,16 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
     (and its size in bytes where the network caps that too: Bluesky's 3,000).
 
     No credentials and no network are needed: the text is rendered with the adapter's own
-    limits, the same way the daemon renders it."""
+    limits, the same way the daemon renders it. Each image is listed with its type, size and
+    alt text counted against the network's limit, and whether the upload will re-encode it to
+    fit a byte limit (never cropped)."""
     from ..rendering import (
         TextTooLong,
         adapter_class,
         channel_url,
         counted_length,
+        image_notes,
+        image_problem,
         length_unit,
         render_post,
     )
@@ -71,7 +76,8 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
     out: list[dict[str, Any]] = []
     for name in names:
         channel = app.settings.channel(name)  # raises UsageError naming the channels
-        limits = adapter_class(app.settings, channel).limits
+        adapter = adapter_class(app.settings, channel)
+        limits, media = adapter.limits, adapter.media_limits
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
@@ -91,6 +97,12 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "bytes": utf8_size(text),
                 "byte_limit": limits.max_bytes,
                 "own_text": own is not None,
+                "images": [
+                    {**image.as_dict(), "notes": image_notes(media, image)}
+                    for image in item.images
+                ],
+                # Why these images cannot go out there (None: they can), as add refuses them.
+                "image_problem": image_problem(channel.network, media, item.images),
             }
         )
     if as_json:
@@ -107,6 +119,10 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
         if row["byte_limit"] is not None:
             echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
+        for n, (image, seen) in enumerate(zip(item.images, row["images"], strict=True), 1):
+            echo(f"{describe(image, n)}; {'; '.join(seen['notes'])}")
+        if row["image_problem"]:
+            echo(f"Images: cannot be posted here: {row['image_problem']}")
 
 
 @click.command()

@@ -17,7 +17,9 @@ import click
 
 from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
+from ..media.attach import load_images
 from .app import App, pass_app
+from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
 from .queue_editorial import editorial_options, editorial_summary, read_editorial
@@ -114,7 +116,7 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
         )
 
 
-@click.command()
+@click.command(cls=ImageCommand)
 @click.argument("url")
 @click.option(
     "--title",
@@ -144,6 +146,7 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
     "--allow-duplicate", is_flag=True, help="Add even if the URL is already queued or posted."
 )
 @editorial_options(editing=False)
+@image_options
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -163,6 +166,8 @@ def add(
     alt_text: str | None,
     at: str | None,
     event_date: str | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
@@ -172,7 +177,9 @@ def add(
     draft, with a warning: the daemon never posts a bare link. The category must be a known one
     (the built-in ones and those the configuration names); an expiry must be ahead. An
     announcement goes first at each channel's next slot; --at pins the post to a time;
-    --event-date adds reminders before the event (docs/editorial.md).
+    --event-date adds reminders before the event (docs/editorial.md). Each --image needs
+    an --alt after it (--alt "" for a purely decorative image); images a target channel's
+    network cannot take are refused, naming the channel and the rule (docs/media.md).
     """
     from dataclasses import replace
 
@@ -184,6 +191,7 @@ def add(
 
     validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = _channels(app, channels)
+    loaded = load_images(paired(images, alts))  # read and checked, stored only at the end
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
     check_expiry(ends, app.clock(), app.settings.timezone)
@@ -217,6 +225,7 @@ def add(
         alt_text=ed.alt_text,
         publish_at=ed.at,
         event_at=ed.event_at,
+        images=loaded.items,
     )
     check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
     unread = ""
@@ -225,11 +234,12 @@ def add(
     drafted = not new.draft and wordless(new.title, new.text)
     if drafted:
         new = replace(new, draft=True)
-    check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
+    check_fits_channels(app.settings, new, new.channels, images=new.images)  # now, not at post
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)
     item = app.writer.add(new, allow_duplicate=allow_duplicate)
+    loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
     _say_what_is_missing(app, item.id, unread, drafted)
     if as_json:
         emit_json(item.as_dict())

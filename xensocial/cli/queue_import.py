@@ -21,7 +21,9 @@ from .output import echo, emit_json
 
 if TYPE_CHECKING:
     from content_queue.errors import RowError
-    from content_queue.views import NewItem
+    from content_queue.views import ItemView, NewItem
+
+    from ..media.probe import ProbedImage
 
 __all__ = ["import_"]
 
@@ -32,16 +34,23 @@ def _checked_rows(
     *,
     draft: bool,
     no_words: set[int],
+    folder: Path,
+    images: dict[str, ProbedImage],
 ) -> Iterator[tuple[int, NewItem] | RowError]:
     """The rows as read, one at a time: a row whose category is not a known one (`item_rules`)
     made a RowError, the others with their category as known, and as a draft when `draft` or
     when it has neither title nor text (the daemon never posts a bare link; its line is added to
-    `no_words`). Whether an item fits its channels is `_unfit`'s, asked of new rows only."""
+    `no_words`). A row's images (paths relative to the file's `folder`) are read and checked
+    as `queue add --image` reads them, and kept in `images` to store once the import is done;
+    a bad one makes the row a RowError. Whether an item fits its channels is `_unfit`'s,
+    asked of new rows only."""
     from dataclasses import replace
 
     from content_queue.errors import InvalidItem, RowError
 
+    from ..errors import BadInput
     from ..item_rules import check_category, known_categories, wordless
+    from ..media.attach import read_row_images
 
     known = known_categories(app.settings)
     for entry in rows:
@@ -49,6 +58,11 @@ def _checked_rows(
             yield entry
             continue
         line, new = entry
+        try:
+            new = read_row_images(new, folder, images)
+        except BadInput as exc:
+            yield RowError(line, str(exc))
+            continue
         try:
             category = check_category(new.category, known)
         except InvalidItem as exc:
@@ -65,16 +79,26 @@ def _checked_rows(
 def _unfit(app: App) -> Callable[[NewItem], str | None]:
     """Why a row's item does not fit every channel it targets, or None: asked of each row
     about to be added (not of a duplicate, which nothing renders)."""
-    from ..rendering import TextTooLong, check_fits_channels
+    from ..rendering import ImageDoesNotFit, TextTooLong, check_fits_channels
 
     def problem(new: NewItem) -> str | None:
         try:
-            check_fits_channels(app.settings, new, new.channels)
-        except TextTooLong as exc:
+            check_fits_channels(app.settings, new, new.channels, images=new.images)
+        except (TextTooLong, ImageDoesNotFit) as exc:
             return str(exc)
         return None
 
     return problem
+
+
+def _store_added_images(
+    app: App, added: Iterable[tuple[int, ItemView]], images: dict[str, ProbedImage]
+) -> None:
+    """Keep the files of the images of the rows added (not of refused or duplicate rows)."""
+    from ..media.attach import store_images_of
+
+    for _, item in added:
+        store_images_of(item, images, app.settings.data_dir)
 
 
 @click.command("import")
@@ -93,11 +117,14 @@ def import_(
 ) -> None:
     """Add the items of a CSV file (header: url,title,text,category,tags,channels,not_before,priority).
 
-    Tags and channels are separated by ';'; empty channels means every channel; not_before
-    without an offset is in the configuration's time zone; a category must be a known one. If
-    any row is bad nothing is imported, unless --skip-bad (a file with no good row at all is
-    always refused). Duplicates are skipped and reported. A row with neither title nor text is
-    imported as a draft (the daemon never posts a bare link), and so is every row with --draft.
+    Optional columns images and alts: image files (relative to the CSV file's folder) and
+    their alt texts, each ';'-separated and paired in order; an alt text [decorative] marks
+    an image that needs none. Tags and channels are separated by ';'; empty channels means
+    every channel; not_before without an offset is in the configuration's time zone; a
+    category must be a known one. If any row is bad nothing is imported, unless --skip-bad (a
+    file with no good row at all is always refused). Duplicates are skipped and reported. A row
+    with neither title nor text is imported as a draft (the daemon never posts a bare link),
+    and so is every row with --draft.
     """
     from content_queue.csvimport import iter_csv
     from content_queue.errors import ImportFailed
@@ -112,8 +139,11 @@ def import_(
         limits=app.settings.imports,
     )
     no_words: set[int] = set()
+    images: dict[str, ProbedImage] = {}
     result = app.queue.add_many(
-        _checked_rows(app, rows, draft=draft, no_words=no_words),
+        _checked_rows(
+            app, rows, draft=draft, no_words=no_words, folder=file.parent, images=images
+        ),
         skip_bad=skip_bad,
         allow_duplicate=allow_duplicate,
         path=str(file),
@@ -122,6 +152,7 @@ def import_(
     refused = sorted(result.refused, key=lambda e: e.line)
     if refused and not result.added and not result.duplicates:
         raise ImportFailed(str(file), refused)  # nothing was written: no row was good
+    _store_added_images(app, result.added, images)
     if as_json:
         emit_json(
             {

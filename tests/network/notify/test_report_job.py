@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
 from content_queue import make_engine
@@ -61,6 +62,11 @@ def job(s: Settings, engine: Engine, clock: FakeClock) -> ReportDeliveries:
     return ReportDeliveries.for_engine(s, engine, clock=clock, reclaim_own=True)
 
 
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text, as a reader's program finds it."""
+    return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
 def parts(message: EmailMessage) -> list[str]:
     return [p.get_content_type() for p in message.walk() if not p.is_multipart()]
 
@@ -95,9 +101,13 @@ def test_a_month_is_due_on_the_1st_at_nine_local_and_sent_once(
     )
     html = message.get_body(("html",))
     assert html is not None and "November 2026" in html.get_content()
-    (attached,) = list(message.iter_attachments())
-    assert attached.get_filename() == "report-2026-11.csv"
-    rows = list(csv.reader(io.StringIO(attached.get_content())))
+    pdf, table = list(message.iter_attachments())
+    assert [pdf.get_filename(), table.get_filename()] == [
+        "report-2026-11.pdf",
+        "report-2026-11.csv",
+    ]
+    assert "November 2026" in pdf_text(pdf.get_content())
+    rows = list(csv.reader(io.StringIO(table.get_content())))
     assert rows[0] == ["section", "key", "metric", "value"]
     rows = [(r.period, r.by_hand, r.state) for r in ReportSendStore(engine).latest()]
     assert rows == [("2026-11", False, "sent"), ("2026-10", False, "sent")]

@@ -24,6 +24,7 @@ from content_queue.metrics_store import DueSample, EngagementReading, MetricsSto
 from content_queue.mix import Mix
 from content_queue.recycling import RecycleRules
 from content_queue.selection import Candidate, Rules, pick
+from content_queue.views import ItemImage
 from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
 
@@ -309,6 +310,29 @@ def test_a_recycle_uses_the_alternate_text(
     queue.edit(item, {"evergreen": False})  # no longer evergreen: nothing more is made
     assert store.evergreens("c", clock()) == []
     assert store.make_recycle(green, by="me") is None
+
+
+def test_a_recycle_and_a_reminder_carry_the_originals_images(
+    queue: ContentQueue, ledger: Ledger, store: EditorialStore, clock: FakeClock
+) -> None:
+    """The release banner of an evergreen item, the poster of an event: the repost and the
+    reminder (items of their own) go out with the original's images and alt texts."""
+    banner = ItemImage("a" * 64, "image/png", 120, 60, 900, "The banner")
+    poster = ItemImage("b" * 64, "image/jpeg", 50, 70, 800, "", decorative=True)
+    green = add(queue, "green", evergreen=True, title="G", images=[banner, poster])
+    publish(ledger, queue, green, "c", clock())
+    event_at = clock() + 45 * DAY  # five days ahead once the recycle is due
+    party = add(queue, "poster", category="event", event_at=event_at, title="P", images=[poster])
+    publish(ledger, queue, party, "c", clock())
+    clock.advance(days=40)
+    [due] = store.evergreens("c", clock())
+    store.make_recycle(due, by="me")
+    recycle = next(i for i in queue.list_items() if i.recycled_from == green)
+    assert recycle.images == (banner, poster)
+    [seen] = store.events("c", clock(), (7 * DAY,))
+    assert store.make_reminder(ReminderDue(seen, 7 * DAY), "Soon: P", by="me") is not None
+    reminder = next(i for i in queue.list_items() if i.reminder_of == party)
+    assert reminder.images == (poster,)
 
 
 def test_two_processes_making_the_same_recycle_make_one(
