@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .timeutil import Clock
@@ -29,10 +29,17 @@ PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 class Leases:
-    """The lease protocol on the rows of `model` (see the module docstring)."""
+    """The lease protocol on the rows of `model` (see the module docstring); the stores of
+    the tables that use it (`NoticeStore`, `ReportSendStore`) are made on it."""
 
     def __init__(self, sessions: sessionmaker[Session], model: Any, clock: Clock) -> None:
         self._sessions, self._model, self._clock = sessions, model, clock
+
+    def _due_query(self, owner: str, reclaim_own: bool, limit: int) -> Select[Any]:
+        """The rows whose time has come and no live claim holds, oldest first."""
+        m = self._model
+        where = self.claimable(self._clock(), owner, reclaim_own)
+        return select(m).where(where).order_by(m.id).limit(limit)
 
     def claimable(self, now: datetime, owner: str, reclaim_own: bool) -> ColumnElement[bool]:
         """Pending, due, and free (no claim, an expired one, or the caller's own dead one)."""

@@ -138,13 +138,13 @@ def _event(e: NoticeEvent) -> EventRow:
     )  # fmt: skip
 
 
-class NoticeStore:
-    """The record of events and notifications (see the module docstring)."""
+class NoticeStore(Leases):
+    """The record of events and notifications (see the module docstring); claimed and marked
+    by the lease protocol it is made on (`Leases`)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
-        self._leases = Leases(self._sessions, Notice, clock)  # 2. claim, 3. mark
+        super().__init__(make_sessionmaker(bind) if isinstance(bind, Engine) else bind, Notice,
+                         clock)  # fmt: skip
 
     # -- 1. record ---------------------------------------------------------------------------
 
@@ -280,30 +280,10 @@ class NoticeStore:
     def due(self, owner: str, *, reclaim_own: bool = False, limit: int = 100) -> list[NoticeRow]:
         """Pending notices whose time has come and no live claim holds, oldest first.
         `reclaim_own`: this process holds `owner`'s identity lock, so a claim under that name
-        was made by a process that died."""
-        query = (
-            select(Notice)
-            .where(self._leases.claimable(self._clock(), owner, reclaim_own))
-            .order_by(Notice.id)
-            .limit(limit)
-        )
+        was made by a process that died. Claimed and marked with `Leases.claim`, `sent` and
+        `failed`."""
         with self._sessions() as s:
-            return [_notice(n) for n in s.scalars(query)]
-
-    def claim(
-        self, notice_id: int, owner: str, lease: timedelta, *, reclaim_own: bool = False
-    ) -> bool:
-        """Take the notice for `lease` and count the attempt; False when it is not free."""
-        return self._leases.claim(notice_id, owner, lease, reclaim_own=reclaim_own)
-
-    def sent(self, notice_id: int, owner: str) -> bool:
-        """The target took it; False when the claim was lost meanwhile (then it was sent by
-        this process and may be sent again by the new holder: at least once)."""
-        return self._leases.sent(notice_id, owner)
-
-    def failed(self, notice_id: int, owner: str, error: str, retry_at: datetime | None) -> bool:
-        """The target refused it: try again at `retry_at`, or never (None: `failed`)."""
-        return self._leases.failed(notice_id, owner, error, retry_at)
+            return [_notice(n) for n in s.scalars(self._due_query(owner, reclaim_own, limit))]
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -15,12 +15,12 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .schema_base import Base
+from .schema_base import Base, LeaseColumns
 
 __all__ = ["ReportSend"]
 
 
-class ReportSend(Base):
+class ReportSend(LeaseColumns, Base):
     __tablename__ = "report_sends"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -29,14 +29,6 @@ class ReportSend(Base):
     recipients: Mapped[str] = mapped_column(Text)  # the addresses, comma-separated, in order
     by_hand: Mapped[bool] = mapped_column(Boolean)
     due_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_try_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-    claimed_until: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("period", "target", "recipients", "due_at", name="uq_report_sends_once"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -57,13 +57,12 @@ def _row(r: ReportSend) -> ReportSendRow:
     )  # fmt: skip
 
 
-class ReportSendStore:
-    """The record of reports mailed (see the module docstring)."""
+class ReportSendStore(Leases):
+    """The record of reports mailed (see the module docstring), on the lease protocol."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
-        self._leases = Leases(self._sessions, ReportSend, clock)
+        super().__init__(make_sessionmaker(bind) if isinstance(bind, Engine) else bind,
+                         ReportSend, clock)  # fmt: skip
 
     def owe(
         self,
@@ -91,26 +90,10 @@ class ReportSendStore:
             return None
 
     def due(self, owner: str, *, reclaim_own: bool = False, limit: int = 20) -> list[ReportSendRow]:
-        """Pending rows whose time has come and no live claim holds, oldest first."""
-        query = (
-            select(ReportSend)
-            .where(self._leases.claimable(self._clock(), owner, reclaim_own))
-            .order_by(ReportSend.id)
-            .limit(limit)
-        )
+        """Pending rows whose time has come and no live claim holds, oldest first; then
+        `claim`, `sent`, `failed` (`Leases`)."""
         with self._sessions() as s:
-            return [_row(r) for r in s.scalars(query)]
-
-    def claim(
-        self, row_id: int, owner: str, lease: timedelta, *, reclaim_own: bool = False
-    ) -> bool:
-        return self._leases.claim(row_id, owner, lease, reclaim_own=reclaim_own)
-
-    def sent(self, row_id: int, owner: str) -> bool:
-        return self._leases.sent(row_id, owner)
-
-    def failed(self, row_id: int, owner: str, error: str, retry_at: datetime | None) -> bool:
-        return self._leases.failed(row_id, owner, error, retry_at)
+            return [_row(r) for r in s.scalars(self._due_query(owner, reclaim_own, limit))]
 
     def get(self, row_id: int) -> ReportSendRow | None:
         with self._sessions() as s:
