@@ -1,30 +1,27 @@
 """The report's delivery job against a real database and a real SMTP server on 127.0.0.1, the
 clock moved by the test: November's report is not due on 30 November nor at 08:59 on 1
 December (Europe/Amsterdam), is due at 09:00 local and sent once, and not again by a second
-job (a restart) or a second replica; a server down is retried after the backoff."""
+job (a restart) or a second replica; a server down is retried after the backoff. On SQLite and
+PostgreSQL (the `engine` fixture)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy.engine import Engine
 
-from content_queue import make_engine
 from content_queue.report_sends import ReportSendStore
 from tests.cli.conftest import CONFIG, write_config
 from tests.conftest import FakeClock
 from tests.fakes.notify import Smtp
 from xensocial.config import Settings, load_settings
-from xensocial.migrate import upgrade
 from xensocial.notify.reports import ReportDeliveries
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -47,15 +44,6 @@ DELIVERY = '\n[[report.deliveries]]\ntarget = "mail"\nto = ["board@example.org"]
 
 def settings(tmp_path: Path, port: int, delivery: str = DELIVERY) -> Settings:
     return load_settings(write_config(tmp_path, text=CONFIG + mail_target(port) + delivery))
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    (tmp_path / "data").mkdir()
-    made = make_engine(f"sqlite:///{tmp_path / 'data' / 'queue.db'}")
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 def job(s: Settings, engine: Engine, clock: FakeClock) -> ReportDeliveries:
