@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content_queue import Ledger, make_engine
+from tests.choosing import claim, next_candidate
 from tests.cli.conftest import CliHarness
 
 
@@ -21,9 +22,15 @@ def _stuck(cli: CliHarness, item_id: int, how: str) -> None:
     engine = make_engine(f"sqlite:///{cli.db}")
     try:
         ledger = Ledger(engine, cli.clock)
-        [candidate] = ledger.candidates("demo", cli.clock() + timedelta(days=1))
-        began = ledger.begin_publish(
-            candidate.delivery_id, "host-a", cli.clock() + timedelta(minutes=5)
+        candidate = next_candidate(ledger, "demo", cli.clock() + timedelta(days=1))
+        assert candidate is not None
+        began = claim(
+            ledger,
+            candidate.delivery_id,
+            "host-a",
+            cli.clock() + timedelta(minutes=5),
+            channel="demo",
+            now=cli.clock() + timedelta(days=1),
         )
         assert began is not None
         if how == "failed":
