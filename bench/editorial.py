@@ -12,7 +12,8 @@ It reports, per backend:
   one query per category until one has an item): median and p95; target < 5 ms, like the plain
   choice;
 - the same with a mix whose first category has nothing eligible (every category is asked);
-- `xensocial schedule`'s forecast of one channel for 7 days (`plan_channels` for that one channel, 14 slots);
+- `xensocial schedule`'s forecast of one channel for 7 days (`plan_channels` of that channel,
+  14 slots);
 - the query plan of one category's question, to show `ix_deliveries_category` serves it.
 
 `--quick`: 5,000 items and 30 calls. Exits 1 only when a pick finds nothing (broken data or

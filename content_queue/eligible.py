@@ -1,9 +1,9 @@
 """Which pending deliveries a slot may take, and in what order, as SQL.
 
 Its own module because three stores ask the same question: the ledger (`claim_next`), the
-editorial store (one category's candidates) and the slot query (pinned items); the conditions are written here once, so they cannot drift apart. The same rules as
-pure functions, for one candidate at a time, are `selection.ineligible_reason` and
-`selection.rank_key`.
+editorial store (one category's candidates) and the slot query (pinned items); the conditions
+are written here once, so they cannot drift apart. The same rules as pure functions, for one
+candidate at a time, are `selection.ineligible_reason` and `selection.rank_key`.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ slot or delivery cannot both win:
   (`slot_claims`);
 - `claim_next` chooses a channel's next delivery and moves it from pending to publishing in one
   transaction, recording the owner and a lease (narrowed by `where` to the one delivery a
-  slot's editorial choice named, it claims that one or nothing). On PostgreSQL the choice is `SELECT ... FOR UPDATE SKIP LOCKED`, so replicas never
-  wait on one another nor take the same row; on SQLite `BEGIN IMMEDIATE` (see `db`) already
-  serialises the writers, and SQLAlchemy renders no FOR UPDATE there;
+  slot's editorial choice named, it claims that one or nothing). On PostgreSQL the choice is
+  `SELECT ... FOR UPDATE SKIP LOCKED`, so replicas never wait on one another nor take the same
+  row; on SQLite `BEGIN IMMEDIATE` (see `db`) already serialises the writers, and SQLAlchemy
+  renders no FOR UPDATE there;
 - `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
   state they expect (each returns whether it did), and, given `owner`, only while that owner
   still holds it: a process whose lease expired cannot finish a delivery another has taken over;

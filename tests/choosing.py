@@ -23,7 +23,15 @@ from content_queue.schema import Delivery
 from content_queue.selection import Candidate, Rules, pick
 from content_queue.slot_query import candidate_columns
 
-__all__ = ["candidates", "claim", "eligible_at", "forecast", "next_candidate", "next_in_memory"]
+__all__ = [
+    "candidates",
+    "claim",
+    "eligible_at",
+    "forecast",
+    "next_candidate",
+    "next_in_memory",
+    "take_next",
+]
 
 NO_RULES = Rules()
 
@@ -60,6 +68,17 @@ def claim(
     publisher claims the delivery its slot at `now` chose (`SlotChooser`: `claim_next`
     narrowed to that delivery); None when it is not eligible at `now` or no longer pending."""
     return ledger.claim_next(channel, owner, now, lease_until, where=[Delivery.id == delivery_id])
+
+
+def take_next(
+    ledger: Ledger, channel: str, owner: str, *, now: datetime, lease_until: datetime
+) -> tuple[DeliveryView, ItemView] | None:
+    """What a slot of `channel` at `now` takes, claimed for `owner`: the choice and the claim
+    `SlotChooser.claim` makes (with no editorial rules); None when nothing is eligible."""
+    chosen = next_candidate(ledger, channel, now)
+    if chosen is None:
+        return None
+    return claim(ledger, chosen.delivery_id, owner, lease_until, channel=channel, now=now)
 
 
 def eligible_at(item: ItemView, at: datetime) -> datetime:
