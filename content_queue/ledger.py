@@ -301,18 +301,3 @@ class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts, Stor
                 )
             )
 
-    def pending_count(self, channel: str) -> int:
-        with self._sessions() as s:
-            return (
-                s.scalar(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .join(Item)
-                    .where(
-                        Delivery.channel == channel,
-                        Delivery.state == DeliveryState.PENDING.value,
-                        Item.state == ItemState.APPROVED.value,
-                    )
-                )
-                or 0
-            )

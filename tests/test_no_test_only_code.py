@@ -36,8 +36,8 @@ ALSO_PROGRAM = ("docs/examples",)
 
 # path:Class.method -> why nothing of ours names it: a library calls it.
 CALLED_BY_A_LIBRARY = {
-    "content_queue/schema.py:UTCDateTime.process_bind_param": "SQLAlchemy's TypeDecorator",
-    "content_queue/schema.py:UTCDateTime.process_result_value": "SQLAlchemy's TypeDecorator",
+    "content_queue/schema_base.py:UTCDateTime.process_bind_param": "SQLAlchemy's TypeDecorator",
+    "content_queue/schema_base.py:UTCDateTime.process_result_value": "SQLAlchemy's TypeDecorator",
     "content_queue/csvrecords.py:_Capped.readable": "io.RawIOBase, under io.BufferedReader",
     "xensocial/cli/lazy.py:LazyGroup.format_commands": "click.Group writes --help with it",
     "xensocial/intake/transport.py:GuardedBackend.connect_unix_socket": (
@@ -48,6 +48,16 @@ CALLED_BY_A_LIBRARY = {
     "xensocial/intake/links.py:_MetaParser.handle_startendtag": "html.parser.HTMLParser",
     "xensocial/intake/links.py:_MetaParser.handle_endtag": "html.parser.HTMLParser",
     "xensocial/intake/links.py:_MetaParser.handle_data": "html.parser.HTMLParser",
+}
+
+# path:function -> the feature that will call it; built and tested ahead of it. Each entry goes
+# when its caller lands (the test below fails on an entry the program names).
+BUILT_FOR_WHAT_COMES = {
+    "xensocial/calendar.py:build_calendar": "the web console's calendar page (issue 19)",
+    "xensocial/calendar.py:month_span": "the web console's calendar page (issue 19)",
+    "xensocial/calendar.py:week_span": "the web console's calendar page (issue 19)",
+    "xensocial/media/reencode.py:shrink_to": "each network's image upload (issue 17 item 2)",
+    "xensocial/reporting/email_message.py:report_message": "the report's delivery (issue 18)",
 }
 
 _REGISTERED_BY_DECORATOR = re.compile(r"\.(command|group)\b")
@@ -124,7 +134,7 @@ def _unnamed() -> dict[str, str]:
 
 def test_every_public_function_is_named_by_the_program() -> None:
     unnamed = _unnamed()
-    only_tests = sorted(set(unnamed) - set(CALLED_BY_A_LIBRARY))
+    only_tests = sorted(set(unnamed) - set(CALLED_BY_A_LIBRARY) - set(BUILT_FOR_WHAT_COMES))
     assert only_tests == [], (
         "public functions the program never names (only tests or benchmarks call them, or "
         "nothing does): point the tests at the program's path, or move the helper to tests/"
@@ -133,6 +143,11 @@ def test_every_public_function_is_named_by_the_program() -> None:
 
 def test_every_library_callback_listed_still_exists_and_is_unnamed() -> None:
     assert sorted(set(CALLED_BY_A_LIBRARY) - set(_unnamed())) == []
+
+
+def test_every_function_built_ahead_is_still_waiting_for_its_caller() -> None:
+    """An entry whose caller has landed goes: the list holds only what is still to come."""
+    assert sorted(set(BUILT_FOR_WHAT_COMES) - set(_unnamed())) == []
 
 
 def test_the_check_sees_a_function_only_tests_call(tmp_path: Path) -> None:
