@@ -3,7 +3,7 @@ ledger recorded (with what each posted) and each channel's figures (pause, last 
 
 The web console's calendar shows a month of fifty channels and must answer in well under
 200 ms (issue 19): asking the ledger slot by slot or channel by channel (`SlotClaims`,
-`Ledger.last_published_at`, `pending_count`) would be thousands of statements. Here each kind
+`Ledger.last_published_at`, the pending count) would be thousands of statements. Here each kind
 of thing is one statement for every channel (`channel IN (...)`), read from an index that
 starts with the channel (`uq_slot_claims_channel_slot`, `ix_deliveries_channel_state_published`,
 `ix_deliveries_selection`), and dealt out in Python.

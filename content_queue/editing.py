@@ -167,17 +167,6 @@ class ItemEdits:
             s.flush()
             return ItemView.of(item), True
 
-    def edit(
-        self,
-        item_id: int,
-        changes: dict[str, Any],
-        *,
-        allow_duplicate: bool = False,
-        by: str = "",
-    ) -> ItemView:
-        """Change some of an item's fields (see `edit_item`); the item after it."""
-        return self.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=by).item
-
     def edit_item(
         self,
         item_id: int,

@@ -11,12 +11,12 @@ tests/storage/queue/test_fastwrite.py adds the same random items both ways and c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import InvalidItem
+from .errors import DuplicateItem, InvalidItem
 from .limits import (
     MAX_IMAGES,
     MAX_TEXT,
@@ -27,7 +27,7 @@ from .limits import (
 )
 from .plaintext import inert
 from .timeutil import as_utc
-from .urls import validate_url
+from .urls import canonical_url, validate_url
 from .views import ItemImage, NewItem
 from .vocabulary import SOURCES, DeliveryState, ItemState
 
@@ -36,6 +36,7 @@ __all__ = [
     "MAX_TITLE",
     "NO_ALT",
     "ItemRows",
+    "Stored",
     "check_editorial_times",
     "check_future",
     "check_images",
@@ -221,20 +222,38 @@ class ItemRows:
     images: list[dict[str, Any]]
 
 
+class Stored(Protocol):
+    """An item already stored, as a write path finds it (an ORM `Item`, an `ItemView`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
+
+
 def item_rows(
     new: NewItem,
+    duplicate_of: Callable[[str], Stored | None] | None,
     *,
-    url: str,
-    canonical: str,
     now: datetime,
     evergreen_categories: frozenset[str],
     keys: Sequence[str] = (),
     note: str | None = None,
 ) -> ItemRows:
-    """The rows of `new` (`url` validated and `canonical`, duplicates already looked for).
+    """The rows of `new`, its URL validated and made canonical, and refused (DuplicateItem)
+    when `duplicate_of(canonical URL)` finds the item it repeats; `duplicate_of` None: a
+    duplicate is allowed (or was looked for already, for a whole batch). Both write paths
+    (`ContentQueue`, `fastwrite`) add an item through this, each in its own transaction, so
+    they refuse the same URL the same way.
 
     `keys` gives the deliveries' idempotency keys in channel order (new ones otherwise);
     `note` replaces the audit entry's detail."""
+    url = validate_url(new.url)
+    canonical = canonical_url(url)
+    existing = duplicate_of(canonical) if duplicate_of is not None else None
+    if existing is not None:
+        raise DuplicateItem(url, existing.id, existing.state)
     new = plain_item(new)
     category = new.category.strip().lower()
     event_at = as_utc(new.event_at) if new.event_at else None

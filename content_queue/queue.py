@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import String, any_, bindparam, exists, func, select, text, union_all
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from .audit import Action, record
 from .bulk import BATCH, BulkOutcome, add_rows
 from .changes import assign
-from .db import make_sessionmaker
+from .db import Store
 from .duplicates import duplicate_id
 from .editing import EDITABLE_FIELDS, POST_FIELDS, Edited, ItemEdits
 from .errors import (
@@ -46,7 +47,7 @@ from .newitems import (
 )
 from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemState
 from .timeutil import Clock, system_clock
-from .urls import canonical_url, validate_url
+from .urls import canonical_url
 from .views import ItemView, NewItem
 
 __all__ = [
@@ -80,7 +81,7 @@ class ImportResult:
         self.refused.append(error)
 
 
-class ContentQueue(ItemEdits):
+class ContentQueue(ItemEdits, Store):
     """Items and their deliveries, in one database."""
 
     def __init__(
@@ -92,8 +93,7 @@ class ContentQueue(ItemEdits):
     ) -> None:
         """`evergreen_categories` (`[editorial] evergreen_categories`): an item added in one of
         them is evergreen unless its adder said otherwise (`NewItem.evergreen`)."""
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
+        super().__init__(bind, clock)
         self._evergreen_categories = evergreen_set(evergreen_categories)
 
     # -- reading ---------------------------------------------------------------------------
@@ -333,17 +333,10 @@ class ContentQueue(ItemEdits):
         `keys` gives the deliveries' idempotency keys, in channel order (the editorial store
         derives them from what the item is, so a second insert of the same recycle or reminder
         fails on their unique index); `note` replaces the audit entry's detail."""
-        url = validate_url(new.url)
-        canon = canonical_url(url)
-        if not allow_duplicate:
-            existing = self._duplicate_of(s, canon)
-            if existing is not None:
-                raise DuplicateItem(url, existing.id, existing.state)
         now = self._clock()
         rows = item_rows(
             new,
-            url=url,
-            canonical=canon,
+            None if allow_duplicate else partial(self._duplicate_of, s),
             now=now,
             evergreen_categories=self._evergreen_categories,
             keys=keys,

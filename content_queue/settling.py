@@ -117,33 +117,34 @@ class DeliveryOutcomes:
         """publishing -> pending (nothing went out): a later slot tries it again.
 
         With `owner`, only while that owner holds the delivery (so for every finishing step)."""
-        return self._finish(
-            delivery_id,
-            DeliveryState.PENDING,
-            (DeliveryState.PUBLISHING,),
-            owner=owner,
-            last_error=error,
-        )
+        return self._leave_publishing(delivery_id, DeliveryState.PENDING, None, error, owner)
 
     def mark_failed(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> failed: the network refused the post for good."""
-        return self._finish(
-            delivery_id,
-            DeliveryState.FAILED,
-            (DeliveryState.PUBLISHING,),
-            owner=owner,
-            audit=(Action.FAIL, owner, f"failed: {error}"),
-            last_error=error,
-        )
+        return self._leave_publishing(delivery_id, DeliveryState.FAILED, Action.FAIL, error, owner)
 
     def mark_unknown(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> unknown: it may be out or not, and the adapter cannot tell."""
+        return self._leave_publishing(
+            delivery_id, DeliveryState.UNKNOWN, Action.UNKNOWN, error, owner
+        )
+
+    def _leave_publishing(
+        self,
+        delivery_id: int,
+        state: DeliveryState,
+        action: Action | None,
+        error: str | None,
+        owner: str | None,
+    ) -> bool:
+        """publishing -> `state`, with `error` as its last error, recorded as `action` ("<state>:
+        <error>") when there is one (a release back to pending is not an end: no entry)."""
         return self._finish(
             delivery_id,
-            DeliveryState.UNKNOWN,
+            state,
             (DeliveryState.PUBLISHING,),
             owner=owner,
-            audit=(Action.UNKNOWN, owner, f"unknown: {error}"),
+            audit=None if action is None else (action, owner, f"{state.value}: {error}"),
             last_error=error,
         )
 
@@ -196,7 +197,7 @@ class DeliveryOutcomes:
         when given); whether it moved. `audit` (action, actor, detail) is recorded in the same
         transaction when it moved.
 
-        Conditional like `begin_publish`: a late caller (a process whose lease expired while
+        Conditional like `Ledger.claim_next`: a late caller (a process whose lease expired while
         another reconciled its delivery) must not move a published delivery back to pending,
         where it would be posted a second time, nor settle a delivery another process has
         taken over and is settling (the owner check)."""

@@ -43,7 +43,6 @@ __all__ = [
     "NOTHING_QUEUED",
     "ChannelPlan",
     "PlannedSlot",
-    "plan_channel",
     "plan_channels",
     "plan_configured",
 ]
@@ -78,38 +77,6 @@ class ChannelPlan:
     truncated: bool  # more slots fall in the period than are shown
 
 
-def plan_channel(
-    channel: ChannelConfig,
-    ledger: Ledger,
-    now: datetime,
-    until: datetime,
-    max_slots: int = MAX_SLOTS_PER_CHANNEL,
-    blackouts: Sequence[Period] = (),
-    editorial: EditorialConfig | None = None,
-) -> ChannelPlan:
-    """The forecast of `channel`'s slots in [now, until), at most `max_slots` of them, and of
-    its pinned times; a slot inside one of `blackouts` (configured or stored) is skipped as the
-    daemon will skip it. `editorial` is `[editorial]` (default: its defaults).
-
-    It reads the channel alone, a dozen queries (`EditorialStore.snapshot` and the ledger):
-    `plan_channels` reads many channels at once, and a test holds the two to the same plans."""
-    from content_queue.editorial_store import EditorialStore
-    from content_queue.forecast_store import ChannelData
-
-    from .config.editorial import EditorialConfig, rules_for
-
-    times, truncated = slots_between(channel, now, until, max_slots)
-    rules = rules_for(editorial or EditorialConfig(), channel.mix)
-    data = ChannelData(
-        snapshot=EditorialStore.of(ledger).snapshot(
-            channel.name, now, rules, until=until, slots=len(times) + 100
-        ),
-        status=ledger.status(channel.name),
-        claimed=frozenset(ledger.slots_claimed(channel.name, now)),
-        published_today=ledger.published_since(channel.name, local_day_start(channel.zone, now)),
-        last_post=ledger.last_published_at(channel.name),
-    )
-    return _play(channel, times, truncated, rules, data, now, until, blackouts)
 
 
 def plan_channels(
@@ -121,8 +88,13 @@ def plan_channels(
     blackouts: Sequence[Period] = (),
     editorial: EditorialConfig | None = None,
 ) -> list[ChannelPlan]:
-    """`plan_channel` for each of `channels`, with what they need read for all of them at
-    once (`content_queue.forecast_store`): a few queries, however many channels. Evergreen
+    """The forecast of each of `channels`' slots in [now, until), at most `max_slots` of them
+    each, and of their pinned times; a slot inside one of `blackouts` (configured or stored) is
+    skipped as the daemon will skip it. `editorial` is `[editorial]` (default: its defaults).
+
+    What they need is read for all of them at once (`content_queue.forecast_store`): a few
+    queries, however many channels (a test holds each plan to that of the channel read alone,
+    in a list of one). Evergreen
     items are read only for the channels whose forecast reaches them, which are then played
     again (a forecast that never asks for them cannot depend on them)."""
     from content_queue.forecast import EvergreensNeeded
