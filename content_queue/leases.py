@@ -19,21 +19,26 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .timeutil import Clock
+from .db import Store
+from .timeutil import Clock, system_clock
 
 __all__ = ["FAILED", "PENDING", "SENT", "Leases"]
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
-class Leases:
+class Leases(Store):
     """The lease protocol on the rows of `model` (see the module docstring); the stores of
     the tables that use it (`NoticeStore`, `ReportSendStore`) are made on it."""
 
-    def __init__(self, sessions: sessionmaker[Session], model: Any, clock: Clock) -> None:
-        self._sessions, self._model, self._clock = sessions, model, clock
+    def __init__(
+        self, bind: Engine | sessionmaker[Session], model: Any, clock: Clock = system_clock
+    ) -> None:
+        super().__init__(bind, clock)
+        self._model = model
 
     def _due_query(self, owner: str, reclaim_own: bool, limit: int) -> Select[Any]:
         """The rows whose time has come and no live claim holds, oldest first."""

@@ -35,7 +35,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import make_sessionmaker
 from .leases import PENDING, Leases
 from .notice_schema import Notice, NoticeEvent
 from .timeutil import Clock, system_clock
@@ -143,8 +142,7 @@ class NoticeStore(Leases):
     by the lease protocol it is made on (`Leases`)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        super().__init__(make_sessionmaker(bind) if isinstance(bind, Engine) else bind, Notice,
-                         clock)  # fmt: skip
+        super().__init__(bind, Notice, clock)
 
     # -- 1. record ---------------------------------------------------------------------------
 

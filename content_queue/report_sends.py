@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import make_sessionmaker
 from .leases import PENDING, Leases
 from .report_send_schema import ReportSend
 from .timeutil import Clock, system_clock
@@ -61,8 +60,7 @@ class ReportSendStore(Leases):
     """The record of reports mailed (see the module docstring), on the lease protocol."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        super().__init__(make_sessionmaker(bind) if isinstance(bind, Engine) else bind,
-                         ReportSend, clock)  # fmt: skip
+        super().__init__(bind, ReportSend, clock)
 
     def owe(
         self,

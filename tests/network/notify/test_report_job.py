@@ -27,8 +27,8 @@ from xensocial.notify.reports import ReportDeliveries
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMSTERDAM).astimezone(UTC)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=AMSTERDAM).astimezone(UTC)
 
 
 def mail_target(port: int) -> str:
@@ -95,8 +95,8 @@ def test_a_month_is_due_on_the_1st_at_nine_local_and_sent_once(
         "report-2026-11.csv",
     ]
     assert "November 2026" in pdf_text(pdf.get_content())
-    rows = list(csv.reader(io.StringIO(table.get_content())))
-    assert rows[0] == ["section", "key", "metric", "value"]
+    cells = list(csv.reader(io.StringIO(table.get_content())))
+    assert cells[0] == ["section", "key", "metric", "value"]
     rows = [(r.period, r.by_hand, r.state) for r in ReportSendStore(engine).latest()]
     assert rows == [("2026-11", False, "sent"), ("2026-10", False, "sent")]
 
