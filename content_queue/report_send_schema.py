@@ -26,7 +26,7 @@ class ReportSend(LeaseColumns, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period: Mapped[str] = mapped_column(String(20))  # "2026-11" or "2026-Q4"
     target: Mapped[str] = mapped_column(String(100))  # the [[notify]] email target's name
-    recipients: Mapped[str] = mapped_column(Text)  # the addresses, comma-separated, in order
+    recipients: Mapped[str] = mapped_column(Text)  # the addresses, one a line, in order
     by_hand: Mapped[bool] = mapped_column(Boolean)
     due_at: Mapped[datetime]
 

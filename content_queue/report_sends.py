@@ -51,7 +51,7 @@ class ReportSendRow:
 
 def _row(r: ReportSend) -> ReportSendRow:
     return ReportSendRow(
-        r.id, r.period, r.target, tuple(r.recipients.split(",")), r.by_hand, r.due_at, r.state,
+        r.id, r.period, r.target, tuple(r.recipients.split("\n")), r.by_hand, r.due_at, r.state,
         r.attempts, r.next_try_at, r.created_at, r.sent_at, r.last_error,
     )  # fmt: skip
 
@@ -77,7 +77,7 @@ class ReportSendStore(Leases):
         try:
             with self._sessions.begin() as s:
                 row = ReportSend(
-                    period=period, target=target, recipients=",".join(recipients),
+                    period=period, target=target, recipients="\n".join(recipients),
                     by_hand=by_hand, due_at=due_at, state=PENDING, attempts=0, next_try_at=now,
                     created_at=now,
                 )  # fmt: skip

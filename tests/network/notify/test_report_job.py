@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -155,4 +158,26 @@ def test_a_sender_killed_after_its_claim_is_replaced_once(tmp_path: Path, engine
         assert other.run_once() == (0, 0)
         assert job(s, engine, clock).run_once() == (1, 0)  # the restart
         assert job(s, engine, clock).run_once() == (0, 0)
+    assert len(smtp.messages) == 1
+
+
+def test_two_replicas_checking_at_once_send_it_once(tmp_path: Path, engine: Engine) -> None:
+    """Two daemons with their own identities, their checks at the same instant (the solo
+    lock aside): the record's unique row and the claim leave one mail."""
+    clock = FakeClock(local(2026, 12, 1, 9, 0))
+    with Smtp() as smtp:
+        s = settings(tmp_path, smtp.port)
+        replicas = [
+            ReportDeliveries.for_engine(replace(s, identity=f"host-{n}"), engine, clock=clock)
+            for n in range(3)
+        ]
+        start = threading.Barrier(len(replicas))
+
+        def check(replica: ReportDeliveries) -> tuple[int, int]:
+            start.wait()
+            return replica.run_once()
+
+        with ThreadPoolExecutor(len(replicas)) as pool:
+            results = list(pool.map(check, replicas))
+    assert sorted(results) == [(0, 0), (0, 0), (1, 0)]
     assert len(smtp.messages) == 1
