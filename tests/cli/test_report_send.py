@@ -78,6 +78,14 @@ def test_report_send_mails_one_by_hand_and_records_it(tmp_path: Path, clock: Fak
             ("2025-Q4", "mail", ("a@example.org", "b@example.org"), True, "sent"),
             ("2026-01", "mail", ("me@example.org",), True, "sent"),
         ]
+        listed = cli.ok("notify", "list").stdout
+        assert "2026-03-02 09:00  2026-01  mail    me@example.org" in listed, listed
+        assert "by hand  sent   1" in listed
+        mailed = cli.json("notify", "list")["reports"]
+        assert [(r["period"], r["to"], r["by_hand"]) for r in mailed] == [
+            ("2025-Q4", ["a@example.org", "b@example.org"], True),
+            ("2026-01", ["me@example.org"], True),
+        ]
         # Sent by hand stands in for nothing: the board's scheduled copy still goes out.
         engine = make_engine(f"sqlite:///{cli.db}")
         try:
