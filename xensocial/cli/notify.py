@@ -155,8 +155,8 @@ def list_(app: App, limit: int, as_json: bool) -> None:
         )
         for r in reports
     ]  # fmt: skip
-    columns = ("OWED", "PERIOD", "TARGET", "TO", "HOW", "STATE", "TRIES", "LAST ERROR")
-    echo(_indent(format_table(columns, mailed)) if mailed else "  none")
+    heads = ("OWED", "PERIOD", "TARGET", "TO", "HOW", "STATE", "TRIES", "LAST ERROR")
+    echo(_indent(format_table(heads, mailed)) if mailed else "  none")
 
 
 def _events(names: frozenset[str]) -> str:
