@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .schema_base import Base
+from .schema_base import Base, LeaseColumns
 
 __all__ = ["Notice", "NoticeEvent"]
 
@@ -41,7 +41,7 @@ class NoticeEvent(Base):
     cleared_at: Mapped[datetime | None]
 
 
-class Notice(Base):
+class Notice(LeaseColumns, Base):
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -51,14 +51,6 @@ class Notice(Base):
     due_at: Mapped[datetime]
     severity: Mapped[str] = mapped_column(String(10))
     message: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_try_at: Mapped[datetime]
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-    claimed_until: Mapped[datetime | None]
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         UniqueConstraint("event_key", "target", "phase", "due_at", name="uq_notices_once"),

@@ -1,6 +1,7 @@
 """Alerting's record: which events are on, and each notification owed, sent or given up.
 
-The protocol is the publisher's, applied to notifications (tables in `notice_schema`):
+The protocol is the publisher's, applied to notifications (tables in `notice_schema`; the
+claim and the marks are `leases`, shared with the report's delivery):
 
 1. **Record.** `record(found, targets)` compares what a check found with the events on record.
    An event that starts (or starts again after clearing) or clears is a compare-and-set on its
@@ -29,18 +30,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import make_sessionmaker
+from .leases import PENDING, Leases
 from .notice_schema import Notice, NoticeEvent
 from .timeutil import Clock, system_clock
 
 __all__ = ["Audience", "EventRow", "Found", "NoticeRow", "NoticeStore", "Recorded"]
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 _TOLD = ("start", "repeat")  # the phases that tell a target an event is on
 
 
@@ -137,12 +137,12 @@ def _event(e: NoticeEvent) -> EventRow:
     )  # fmt: skip
 
 
-class NoticeStore:
-    """The record of events and notifications (see the module docstring)."""
+class NoticeStore(Leases):
+    """The record of events and notifications (see the module docstring); claimed and marked
+    by the lease protocol it is made on (`Leases`)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
+        super().__init__(bind, Notice, clock)
 
     # -- 1. record ---------------------------------------------------------------------------
 
@@ -275,57 +275,13 @@ class NoticeStore:
 
     # -- 2. claim, 3. mark -------------------------------------------------------------------
 
-    def _claimable(self, now: datetime, owner: str, reclaim_own: bool) -> ColumnElement[bool]:
-        free = or_(Notice.claimed_until.is_(None), Notice.claimed_until < now)
-        if reclaim_own:
-            free = or_(free, Notice.claimed_by == owner)
-        return and_(Notice.state == PENDING, Notice.next_try_at <= now, free)
-
     def due(self, owner: str, *, reclaim_own: bool = False, limit: int = 100) -> list[NoticeRow]:
         """Pending notices whose time has come and no live claim holds, oldest first.
         `reclaim_own`: this process holds `owner`'s identity lock, so a claim under that name
-        was made by a process that died."""
-        query = (
-            select(Notice)
-            .where(self._claimable(self._clock(), owner, reclaim_own))
-            .order_by(Notice.id)
-            .limit(limit)
-        )
+        was made by a process that died. Claimed and marked with `Leases.claim`, `sent` and
+        `failed`."""
         with self._sessions() as s:
-            return [_notice(n) for n in s.scalars(query)]
-
-    def claim(
-        self, notice_id: int, owner: str, lease: timedelta, *, reclaim_own: bool = False
-    ) -> bool:
-        """Take the notice for `lease` and count the attempt; False when it is not free."""
-        now = self._clock()
-        with self._sessions.begin() as s:
-            done = s.execute(
-                update(Notice)
-                .where(Notice.id == notice_id, self._claimable(now, owner, reclaim_own))
-                .values(claimed_by=owner, claimed_until=now + lease, attempts=Notice.attempts + 1)
-            )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
-
-    def sent(self, notice_id: int, owner: str) -> bool:
-        """The target took it; False when the claim was lost meanwhile (then it was sent by
-        this process and may be sent again by the new holder: at least once)."""
-        return self._finish(notice_id, owner, state=SENT, sent_at=self._clock(), last_error=None)
-
-    def failed(self, notice_id: int, owner: str, error: str, retry_at: datetime | None) -> bool:
-        """The target refused it: try again at `retry_at`, or never (None: `failed`)."""
-        if retry_at is None:
-            return self._finish(notice_id, owner, state=FAILED, last_error=error)
-        return self._finish(notice_id, owner, next_try_at=retry_at, last_error=error)
-
-    def _finish(self, notice_id: int, owner: str, **values: object) -> bool:
-        with self._sessions.begin() as s:
-            done = s.execute(
-                update(Notice)
-                .where(Notice.id == notice_id, Notice.claimed_by == owner, Notice.state == PENDING)
-                .values(claimed_by=None, claimed_until=None, **values)
-            )
-            return bool(done.rowcount)  # type: ignore[attr-defined]
+            return [_notice(n) for n in s.scalars(self._due_query(owner, reclaim_own, limit))]
 
     # -- reading -----------------------------------------------------------------------------
 

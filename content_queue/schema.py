@@ -18,6 +18,8 @@ Four tables, each answering one question:
 - `blackouts`, `audit_log`: when nothing may be posted, and who did what (editorial control).
 - `notice_events`, `notices`: what alerting found and each notification it owes a target,
   recorded before it is sent (`notices`; the models are in `notice_schema`).
+- `report_sends`: each status report owed to a list of recipients by mail, recorded before it
+  is sent (`report_send_schema`).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -48,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .notice_schema import Notice, NoticeEvent
+from .report_send_schema import ReportSend
 from .schema_base import Base, UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
@@ -72,6 +75,7 @@ __all__ = [
     "MetricsRequest",
     "Notice",
     "NoticeEvent",
+    "ReportSend",
     "SlotClaim",
     "SlotOutcome",
     "UTCDateTime",

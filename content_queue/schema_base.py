@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Integer, String, Text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from .timeutil import as_utc
 
-__all__ = ["Base", "UTCDateTime"]
+__all__ = ["Base", "LeaseColumns", "UTCDateTime"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -43,3 +44,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+class LeaseColumns:
+    """The columns of a message recorded before it is sent and marked after (`leases`): its
+    state, its tries, who holds it until when. Mixed into `notices` and `report_sends`."""
+
+    state: Mapped[str] = mapped_column(String(10))  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -38,6 +38,8 @@ from .filemodes import config_file_warning, private_dir
 from .heartbeat import Beat, Heartbeat, heartbeat_path
 from .logs import bind_process, configure_logging
 from .notify.job import EXECUTOR as NOTIFY_EXECUTOR
+from .notify.reports import EXECUTOR as REPORTS_EXECUTOR
+from .notify.reports import ReportDeliveries
 from .publishing import Publisher
 from .start_imports import EXECUTOR as IMPORTS_EXECUTOR
 from .start_imports import StartImports
@@ -121,6 +123,7 @@ class Daemon:
         self.heartbeat: Heartbeat | None = None  # once the database is open
         self.imports: StartImports | None = None  # the import_at_start job, once prepared
         self.notify: Any = None  # notify.job.NotifyJob, unless a dry run
+        self.reports: Any = None  # notify.reports.ReportDeliveries, unless a dry run
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -199,6 +202,9 @@ class Daemon:
             self.notify = NotifyJob(
                 s, self.engine, clock=system_clock, adapters=self.adapters, reclaim_own=exclusive
             )
+            self.reports = ReportDeliveries.for_engine(
+                s, self.engine, clock=system_clock, reclaim_own=exclusive
+            )
 
     def _migrate(self, engine: Engine) -> None:
         from .migrate import database_revision, script_head
@@ -253,6 +259,7 @@ class Daemon:
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
                 IMPORTS_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # import_at_start
                 NOTIFY_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # alerts: never in the way
+                REPORTS_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # the report mailed
                 **self.limits.executors(),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -270,6 +277,8 @@ class Daemon:
             self.imports.schedule(self.scheduler)
         if self.notify is not None:  # alerts (`notify.job`), one replica at a time
             self.notify.schedule(self.scheduler, self.replica.run_solo)
+        if self.reports is not None:  # the report mailed (`notify.reports`), the same way
+            self.reports.schedule(self.scheduler, self.replica.run_solo)
         if not self.dry_run and self.channels:
             self.scheduler.add_job(
                 self._metrics_job,

@@ -3,7 +3,7 @@
 `notify test` sends a test message through the very function the daemon's alerting job uses
 (`xensocial.notify.send.send`), so a target that passes here is one alerts reach; `notify list`
 reads the record the job keeps (`content_queue.notices`): the targets, the recent events and
-what each notification became.
+what each notification became, and the reports mailed (`content_queue.report_sends`).
 """
 
 from __future__ import annotations
@@ -62,14 +62,17 @@ def test(app: App, target: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print targets, events and notices as JSON.")
 @pass_app
 def list_(app: App, limit: int, as_json: bool) -> None:
-    """The targets, the recent events and what became of each notification."""
+    """The targets, the recent events, what became of each notification, and the reports
+    mailed (scheduled or by hand)."""
     from content_queue.notices import NoticeStore
+    from content_queue.report_sends import ReportSendStore
 
     from ..durations import format_duration
 
     settings = app.settings
     store = NoticeStore(app.sessions, clock=app.clock)
     events, notices = store.events(limit), store.notices(limit)
+    reports = ReportSendStore(app.sessions, clock=app.clock).latest(limit)
     targets = [
         {
             "name": t.name,
@@ -103,6 +106,16 @@ def list_(app: App, limit: int, as_json: bool) -> None:
                     }
                     for n in notices
                 ],
+                "reports": [
+                    {
+                        "id": r.uid, "period": r.period, "target": r.target,
+                        "to": list(r.recipients), "by_hand": r.by_hand, "state": r.state,
+                        "attempts": r.attempts, "created_at": r.created_at.isoformat(),
+                        "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+                        "last_error": r.last_error,
+                    }
+                    for r in reports
+                ],
             }
         )  # fmt: skip
         return
@@ -133,6 +146,17 @@ def list_(app: App, limit: int, as_json: bool) -> None:
     ]  # fmt: skip
     columns = ("OWED", "EVENT", "TARGET", "PHASE", "STATE", "TRIES", "LAST ERROR")
     echo(_indent(format_table(columns, owed)) if owed else "  none")
+    echo("\nReports mailed ([[report.deliveries]], report send):")
+    mailed = [
+        (
+            _at(r.created_at), r.period, r.target, trim(", ".join(r.recipients), 40),
+            "by hand" if r.by_hand else "scheduled", r.state, r.attempts,
+            trim(r.last_error or "", 50),
+        )
+        for r in reports
+    ]  # fmt: skip
+    heads = ("OWED", "PERIOD", "TARGET", "TO", "HOW", "STATE", "TRIES", "LAST ERROR")
+    echo(_indent(format_table(heads, mailed)) if mailed else "  none")
 
 
 def _events(names: frozenset[str]) -> str:

@@ -7,6 +7,12 @@ then follows the file's extension unless `--format` says otherwise). A PDF is bi
 `--out`, or to a stdout that is a pipe or a file (`> march.pdf`), never to a terminal, where it
 would only garble the screen. It only reads the database: over SQLite through a read-only
 connection, so the daemon is never made to wait for it.
+
+`report send` mails one by hand the way the daemon's scheduled delivery does
+(`notify.reports.ReportDeliveries`): the same message (`reporting.mail.report_email`, every
+format), through an `email` [[notify]] target's server and login, recorded in `report_sends`
+as sent by hand, which never stands in for the scheduled delivery: a copy sent to oneself to
+check it must not cancel the board's (docs/reports.md).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from .params import out_format
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from ..config import Settings
+    from ..reporting.model import Report
     from ..reporting.periods import Period
 
 __all__ = ["report"]
@@ -136,6 +144,20 @@ def _reading_engine(app: App) -> Engine:
     return reader
 
 
+def build(app: App, period: Period) -> Report:
+    """The report of `period`, read through `_reading_engine`."""
+    from ..reporting.build import build_report
+
+    settings = app.settings
+    engine = _reading_engine(app)
+    try:
+        return build_report(engine, period, settings.report, settings.channel_names,
+                            now=app.clock())  # fmt: skip
+    finally:
+        if settings.is_sqlite():
+            engine.dispose()
+
+
 def _check_terminal(chosen: str) -> None:
     """Refuse, before reading anything, to print a binary format to a terminal."""
     if chosen in BINARY_FORMATS and sys.stdout.isatty():
@@ -146,7 +168,6 @@ def _check_terminal(chosen: str) -> None:
 
 
 def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> None:
-    from ..reporting.build import build_report
     from ..reporting.render import render_bytes  # the renderers, imported only now
 
     chosen = out_format(out, _EXTENSIONS, default="md", given=fmt)
@@ -154,15 +175,7 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
         _check_out(out)
     else:
         _check_terminal(chosen)
-    settings = app.settings
-    engine = _reading_engine(app)
-    try:
-        report = build_report(engine, period, settings.report, settings.channel_names,
-                              now=app.clock())  # fmt: skip
-    finally:
-        if settings.is_sqlite():
-            engine.dispose()
-    data = render_bytes(report, chosen)
+    data = render_bytes(build(app, period), chosen)
     if out is None and chosen in BINARY_FORMATS:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -177,4 +190,73 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
         f.write(data)
     echo(
         f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(data):,} bytes) to {out}."
+    )
+
+
+class SendFailed(click.ClickException):
+    """The SMTP server did not take the report (a run-time failure: exit 1)."""
+
+    exit_code = 1
+
+
+def _target(settings: Settings, name: str | None) -> str:
+    """The email target to send through: `--target`, else the first delivery's, else the
+    only email target."""
+    if name is not None:
+        if settings.notify_target(name).kind != "email":
+            raise UsageError(f"--target: {name!r} is not an email target")
+        return name
+    if settings.report.deliveries:
+        return settings.report.deliveries[0].target
+    emails = [t.name for t in settings.notify if t.kind == "email"]
+    if len(emails) != 1:
+        raise UsageError(
+            "--target: name the email [[notify]] target to send through "
+            f"({', '.join(emails) or f'none in {settings.source}'})"
+        )
+    return emails[0]
+
+
+@report.command("send")
+@click.option("--month", metavar="YYYY-MM", help="The month's report, e.g. 2026-03.")
+@click.option("--quarter", metavar="YYYY-Qn", help="The quarter's report, e.g. 2026-Q1.")
+@click.option("--to", "to", metavar="ADDRESS", multiple=True, required=True,
+              help="Who receives it (repeat for several).")  # fmt: skip
+@click.option("--target", metavar="NAME",
+              help="The email [[notify]] target whose server sends it (default: the first "
+              "[[report.deliveries]]'s, else the only email target).")  # fmt: skip
+@pass_app
+def send(
+    app: App, month: str | None, quarter: str | None, to: tuple[str, ...], target: str | None
+) -> None:
+    """Mail a month's or a quarter's report now: the HTML report as the body, the CSV and the
+    PDF attached.
+
+    For example: `xensocial report send --month 2026-03 --to board@example.org`."""
+    from ..config.notify import is_address
+    from ..notify.email import NotifyFailed
+    from ..notify.reports import ReportDeliveries
+    from ..reporting.periods import parse_month, parse_quarter
+
+    if (month is None) == (quarter is None):
+        raise UsageError("give one of --month YYYY-MM or --quarter YYYY-Qn")
+    for address in to:
+        if not is_address(address):
+            raise UsageError(f"--to: {address!r} is not an address such as board@example.org")
+    settings = app.settings
+    zone = settings.timezone
+    period = parse_month(month, zone) if month else parse_quarter(str(quarter), zone)
+    through = _target(settings, target)
+    report = build(app, period)
+    deliveries = ReportDeliveries(settings, app.sessions, lambda _: report, clock=app.clock)
+    try:
+        message = deliveries.send_by_hand(period, through, to)
+    except NotifyFailed as exc:
+        raise SendFailed(f"the report was not sent: {exc}") from None
+    attached = [str(p.get_filename()) for p in message.iter_attachments()]
+    size = len(message.as_bytes())
+    echo(
+        f"Sent the {period.kind}ly report for {period.name} through {through} to "
+        f"{', '.join(to)}: the HTML report as the body, attached {', '.join(attached) or 'nothing'} "
+        f"({size:,} bytes)."
     )

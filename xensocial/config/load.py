@@ -182,6 +182,7 @@ class _Parser(Fields):
                 )
             seen.add(channel.name)
             channels.append(channel)
+        notify = parse_notify(self, raw.get("notify"))
         return Settings(
             source=self.source,
             database_url=database_url,
@@ -200,7 +201,7 @@ class _Parser(Fields):
             config_dir=self.config_dir,
             intake=parse_intake(self, raw.get("intake", {}), self.config_dir),
             metrics=parse_metrics(self, raw.get("metrics", {})),
-            report=parse_report(self, raw.get("report", {}), [c.name for c in channels]),
+            report=parse_report(self, raw.get("report", {}), [c.name for c in channels], notify),
             coverage_feeds=parse_coverage_feeds(self, raw.get("coverage_feeds"), self.config_dir),
             http=parse_http(self, raw.get("http", {})),
             health=parse_health(self, raw.get("health", {})),
@@ -208,7 +209,7 @@ class _Parser(Fields):
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,
             imports=parse_imports(self, raw.get("imports", {})),
-            notify=parse_notify(self, raw.get("notify")),
+            notify=notify,
             alerts=parse_alerts(self, raw.get("alerts", {})),
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]

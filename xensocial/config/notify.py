@@ -48,6 +48,7 @@ __all__ = [
     "SEVERITIES",
     "AlertsConfig",
     "NotifyTarget",
+    "is_address",
     "parse_alerts",
     "parse_notify",
 ]
@@ -248,10 +249,10 @@ def _options(reader: FieldReader, table: Mapping[str, Any], kind: str, p: str) -
         if not 1 <= port <= 65535:
             raise reader.fail(p + "port", f"expected a port number from 1 to 65535, got {port!r}")
     to = table.get("to")
-    if not isinstance(to, list) or not to or not all(_is_address(a) for a in to):
+    if not isinstance(to, list) or not to or not all(is_address(a) for a in to):
         raise reader.fail(p + "to", "expected a list of addresses such as ['comms@example.org']")
     sender = _text(reader, table, "from", p, "an address such as 'xensocial@example.org'")
-    if not _is_address(sender):
+    if not is_address(sender):
         raise reader.fail(
             p + "from", f"expected an address such as 'xensocial@example.org', got {sender!r}"
         )
@@ -268,7 +269,7 @@ def _options(reader: FieldReader, table: Mapping[str, Any], kind: str, p: str) -
     }
 
 
-def _is_address(value: Any) -> bool:
+def is_address(value: Any) -> bool:
     # What SMTP needs to route it; the server judges the rest. No line breaks (header injection).
     return (
         isinstance(value, str)

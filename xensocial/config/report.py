@@ -14,6 +14,9 @@
     mobile = ["mobile", "automotive", "embedded"]
     cloud = ["cloud"]
 
+    [[report.deliveries]]                 # mailed on a schedule: see deliveries.py
+    target = "comms-mail"
+
     [[coverage_feeds]]                    # RSS of news searches: each entry becomes a clip
     name = "news-xen"
     url = "https://news.example.org/rss?q=xen"
@@ -32,8 +35,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .deliveries import ReportDelivery, parse_deliveries
 from .feeds import check_feed_name, check_feed_url, interval_too_long
 from .fields import FieldReader
+from .notify import NotifyTarget
 
 __all__ = [
     "COVERAGE_FEED_KEYS",
@@ -44,7 +49,9 @@ __all__ = [
     "parse_report",
 ]
 
-REPORT_KEYS = {"title", "project", "competitors", "themes", "keyword_counts_channel"}
+REPORT_KEYS = {
+    "title", "project", "competitors", "themes", "keyword_counts_channel", "deliveries"
+}  # fmt: skip
 COVERAGE_FEED_KEYS = {"name", "url", "interval", "topic", "outlet"}
 DEFAULT_COVERAGE_INTERVAL = timedelta(hours=6)
 
@@ -69,6 +76,7 @@ class ReportConfig:
     competitors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     themes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     keyword_counts_channel: str | None = None
+    deliveries: tuple[ReportDelivery, ...] = ()  # [[report.deliveries]]: deliveries.py
 
 
 def _keyword_table(reader: FieldReader, table: Any, key: str) -> dict[str, tuple[str, ...]]:
@@ -90,7 +98,12 @@ def _keyword_table(reader: FieldReader, table: Any, key: str) -> dict[str, tuple
     return out
 
 
-def parse_report(reader: FieldReader, table: Any, channel_names: Sequence[str]) -> ReportConfig:
+def parse_report(
+    reader: FieldReader,
+    table: Any,
+    channel_names: Sequence[str],
+    targets: Sequence[NotifyTarget] = (),
+) -> ReportConfig:
     """Check the `[report]` table (absent: `{}`); errors name the key."""
     if not isinstance(table, Mapping):
         raise reader.fail("report", "expected a [report] table")
@@ -123,6 +136,7 @@ def parse_report(reader: FieldReader, table: Any, channel_names: Sequence[str]) 
         competitors=competitors,
         themes=themes,
         keyword_counts_channel=counts_channel,
+        deliveries=parse_deliveries(reader, table.get("deliveries"), targets),
     )
 
 

@@ -5,7 +5,8 @@
     send.py      one notification to one target: its words, its secrets, its sender
     email.py     SMTP: any `EmailMessage` through an `email` target (alerts, the report)
     webhooks.py  webhook (JSON, HMAC-signed), Matrix, Slack and Discord
+    reports.py   the report mailed: `[[report.deliveries]]` on their schedule, `report send`
 
-The configuration is read in `xensocial.config.notify`; the guarantees are in
-docs/notifications.md.
+The configuration is read in `xensocial.config.notify` (and `config.deliveries`); the
+guarantees are in docs/notifications.md (and docs/reports.md, "Delivered by mail").
 """

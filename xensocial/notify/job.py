@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..config.notify import NotifyTarget
 
-__all__ = ["BACKOFF_MAX", "EXECUTOR", "GIVE_UP", "LEASE", "NotifyJob", "Round", "backoff"]
+__all__ = [
+    "BACKOFF_MAX", "EXECUTOR", "GIVE_UP", "LEASE", "NotifyJob", "Round", "backoff", "retry_at"
+]  # fmt: skip
 
 log = structlog.get_logger("xensocial.notify")
 
@@ -59,6 +61,17 @@ def backoff(attempts: int) -> timedelta:
     """The wait after the `attempts`-th failed try: 30 s, 1 min, 2 min... at most an hour."""
     factor: int = 2 ** min(max(attempts - 1, 0), 20)
     return min(BACKOFF_FIRST * factor, BACKOFF_MAX)
+
+
+def retry_at(
+    now: datetime, created_at: datetime, attempts: int, exc: NotifyFailed
+) -> datetime | None:
+    """When to try a message again after `exc` (None: never): after `backoff`, unless
+    retrying cannot help or it has been owed for `GIVE_UP`. `attempts` is the count read
+    before the claim that failed. Alerts and the report's delivery both retry by it."""
+    if not exc.retry or now - created_at >= GIVE_UP:
+        return None
+    return now + backoff(attempts + 1)
 
 
 @dataclass(frozen=True)
@@ -151,10 +164,7 @@ class NotifyJob:
         return sent, failed
 
     def _retry_at(self, notice: NoticeRow, exc: NotifyFailed) -> datetime | None:
-        now = self.clock()
-        if not exc.retry or now - notice.created_at >= GIVE_UP:
-            return None
-        return now + backoff(notice.attempts + 1)  # `attempts` was read before this claim
+        return retry_at(self.clock(), notice.created_at, notice.attempts, exc)
 
     # -- the database out of reach -----------------------------------------------------------
 

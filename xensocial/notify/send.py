@@ -24,7 +24,7 @@ from .events import title
 if TYPE_CHECKING:
     from ..config.notify import NotifyTarget
 
-__all__ = ["payload", "send", "text", "trial_notice", "unrecorded"]
+__all__ = ["payload", "send", "target_secrets", "text", "trial_notice", "unrecorded"]
 
 _PHASE_WORD = {"start": "", "repeat": "still: ", "clear": "cleared: "}
 
@@ -81,9 +81,10 @@ def payload(notice: NoticeRow) -> dict[str, Any]:
     }
 
 
-def send(target: NotifyTarget, notice: NoticeRow, env: Mapping[str, str] | None = None) -> None:
-    """Deliver `notice` to `target`. Raises NotifyFailed (a secret that cannot be resolved is
-    one too: the configuration, not the message, is at fault, so it is not retried)."""
+def target_secrets(target: NotifyTarget, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The target's secrets, resolved and registered for redaction. Raises NotifyFailed (a
+    secret that cannot be resolved: the configuration, not the message, is at fault, so it is
+    not retried). Alerts and the report's delivery both send through it."""
     from ..errors import SecretError
     from ..redaction import add_secrets
     from ..secrets import resolve_refs
@@ -95,6 +96,13 @@ def send(target: NotifyTarget, notice: NoticeRow, env: Mapping[str, str] | None 
     except SecretError as exc:
         raise NotifyFailed(target.name, str(exc), retry=False) from None
     add_secrets(secrets.values())
+    return dict(secrets)
+
+
+def send(target: NotifyTarget, notice: NoticeRow, env: Mapping[str, str] | None = None) -> None:
+    """Deliver `notice` to `target`. Raises NotifyFailed (a secret that cannot be resolved is
+    one too: the configuration, not the message, is at fault, so it is not retried)."""
+    secrets = target_secrets(target, env)
     if target.kind == "email":
         from .email import send_email, text_message
 
