@@ -36,6 +36,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     ├── NotMigrated                 the schema is behind and auto_migrate is off: exit 1 (cli.app)
     ├── VerifyFailed                a channel failed `channels verify` (cli.networks)
     ├── TestFailed                  a target did not take `notify test`'s message (cli.notify)
+    ├── SendFailed                  the SMTP server did not take `report send`'s report (cli.report)
     ├── Unhealthy                   `health` found the daemon unhealthy (cli.ops)
     └── Misconfigured               `health` could not read what it checks (cli.ops)
 
