@@ -13,6 +13,7 @@ can reorder evergreen items.
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -63,7 +64,10 @@ class Forecast:
         self._reminders = [c for c in self.candidates if c.reminder_of is not None]
         self.evergreens = list(s.evergreens or ())
         self.events = sorted(s.events, key=lambda e: (e.event_at, e.item_id))
-        self.posts = list(s.posts)
+        self.posts = sorted(s.posts)  # and each slot taken adds a later one
+        # `published` counts the posts of a window that slides forward slot by slot: the
+        # counts of the last window asked, and where it starts in `posts`.
+        self._window: tuple[datetime, int, int, dict[str, int]] | None = None
 
     def supply(self, at: datetime) -> _MemorySupply:
         """`selection.Supply` for a slot at `at`."""
@@ -78,12 +82,13 @@ class Forecast:
         """Record that a slot at `at` posts `choice`."""
         if choice.candidate is not None:
             taken = choice.candidate
-            self.candidates.remove(taken)
-            self._by_category[taken.category].remove(taken)
-            for subset in (self._pinned, self._reminders):
-                if taken in subset:
-                    subset.remove(taken)
-            self.posts.append((at, taken.category))
+            for pool in (self.candidates, self._by_category[taken.category]):
+                _drop(pool, taken)
+            if taken.publish_at is not None:
+                _drop(self._pinned, taken)
+            if taken.reminder_of is not None:
+                _drop(self._reminders, taken)
+            self._posted(at, taken.category)
             self.events = [
                 replace(e, published_at=at) if e.item_id == taken.item_id else e
                 for e in self.events
@@ -94,13 +99,53 @@ class Forecast:
                 replace(e, last_seen=at, repeats=e.repeats + 1) if e == again else e
                 for e in self.evergreens
             ]
-            self.posts.append((at, again.category))
+            self._posted(at, again.category)
         elif choice.reminder is not None:
             due = choice.reminder
             self.events = [
                 replace(e, made=e.made | {due.offset}) if e == due.event else e for e in self.events
             ]
-            self.posts.append((at, due.event.category))
+            self._posted(at, due.event.category)
+
+
+    def _posted(self, at: datetime, category: str) -> None:
+        if self.posts and at < self.posts[-1][0]:  # not later than the rest: count afresh
+            insort(self.posts, (at, category))
+            self._window = None
+        else:
+            self.posts.append((at, category))
+
+    def published_since(self, since: datetime) -> dict[str, int]:
+        """The posts at or after `since`, counted by category (`Supply.published`). The
+        forecast asks for a window that only moves forward, so the counts of the last one are
+        carried on: the posts it leaves are taken off, those taken since are added."""
+        posts = self.posts
+        counts: dict[str, int]
+        if self._window is None or since < self._window[0]:
+            start = bisect_left(posts, (since,))
+            seen, counts = start, {}  # nothing counted yet
+        else:
+            _, start, seen, counts = self._window
+        for _, category in posts[seen:]:  # taken since the last question
+            counts[category] = counts.get(category, 0) + 1
+        while start < len(posts) and posts[start][0] < since:
+            category = posts[start][1]
+            counts[category] -= 1
+            if not counts[category]:
+                del counts[category]
+            start += 1
+        self._window = (since, start, len(posts), counts)
+        return dict(counts)
+
+
+def _drop(pool: list[Candidate], taken: Candidate) -> None:
+    """Remove `taken` itself from `pool`: by identity, without comparing every candidate
+    before it field by field (as `list.remove` does)."""
+    for i, c in enumerate(pool):
+        if c is taken:
+            del pool[i]
+            return
+    raise ValueError(f"delivery {taken.delivery_id} is not in the forecast")
 
 
 class _MemorySupply:
@@ -147,8 +192,4 @@ class _MemorySupply:
         return best(self._f.evergreens, self.at, rules, category)
 
     def published(self, since: datetime) -> Mapping[str, int]:
-        counts: dict[str, int] = {}
-        for at, category in self._f.posts:
-            if at >= since:
-                counts[category] = counts.get(category, 0) + 1
-        return counts
+        return self._f.published_since(since)

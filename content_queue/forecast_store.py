@@ -185,13 +185,17 @@ class _Pools:
     def __init__(self, ask: ForecastAsk, now: datetime) -> None:
         self.limit, self.now = ask.slots, now.replace(tzinfo=None)  # as the rows' times
         self.named = {ANNOUNCEMENT, *(ask.rules.mix.categories if ask.rules.mix else ())}
-        self.taken: dict[tuple[str, ...], int] = defaultdict(int)
+        # Rows taken per pool: a named category's pool is its name, the others are tuples
+        # (never equal to a name). Called for each of thousands of rows, so nothing is built
+        # per row that can be built once.
+        self.taken: dict[str | tuple[str], int] = {}
         self.found: list[Candidate] = []
 
-    def _take(self, pool: tuple[str, ...]) -> bool:
-        if self.taken[pool] == self.limit:
+    def _take(self, pool: str | tuple[str]) -> bool:
+        taken = self.taken.get(pool, 0)
+        if taken == self.limit:
             return False
-        self.taken[pool] += 1
+        self.taken[pool] = taken + 1
         return True
 
     def offer(self, row: tuple[Any, ...]) -> None:
@@ -200,16 +204,19 @@ class _Pools:
             :14
         ]
         category, event_at = row[14], row[15]
-        keep = self._take(("category", category) if category in self.named else ("other",))
+        keep = self._take(category if category in self.named else _OTHER)
         if pin is not None:
-            keep = self._take(("pinned",)) or keep
+            keep = self._take(_PINNED) or keep
         if rem is not None and event_at is not None and event_at > self.now:
-            keep = self._take(("reminder",)) or keep
+            keep = self._take(_REMINDER) or keep
         if keep:
             self.found.append(
                 Candidate(d, i, channel, priority, created.replace(tzinfo=UTC), state, dstate,
                           _aware(nb), _aware(ex), title, url, cat, _aware(pin), rem)
             )  # fmt: skip
+
+
+_OTHER, _PINNED, _REMINDER = ("other",), ("pinned",), ("reminder",)
 
 
 def _posts(

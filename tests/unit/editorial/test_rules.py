@@ -248,3 +248,30 @@ def test_the_forecast_takes_each_choice_so_the_next_slot_sees_what_is_left() -> 
         None,
     ]
     assert forecast.events[0].published_at == NOW  # the event's own post, taken at 09:00
+
+
+def test_the_mix_counts_follow_the_window_whatever_the_order_asked_or_taken() -> None:
+    """`Forecast.published` carries the last window's counts forward; asked for any window,
+    after takes at any time (even one earlier than the posts it has), it must count exactly
+    the posts at or after `since`, as a plain count over them does."""
+    posts = tuple((NOW - n * DAY, ("news", "resource", "event")[n % 3]) for n in range(20))
+    forecast = Forecast(snap(*(cand(i, "news") for i in range(1, 7)), posts=posts))
+    seen = list(posts)
+
+    def plain(since: object) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for at, category in seen:
+            if at >= since:  # type: ignore[operator]
+                counts[category] = counts.get(category, 0) + 1
+        return counts
+
+    asked = [15, 14, 14, 9, 3, 2, 18, 0, 1, 0]  # days before NOW: forward, and back again
+    for step, days in enumerate(asked):
+        since = NOW - days * DAY
+        assert dict(forecast.supply(NOW).published(since)) == plain(since), (step, days)
+        if step % 2 == 0:  # a slot takes an item, now and then earlier than the last post
+            at = NOW + step * DAY if step != 4 else NOW - 5 * DAY
+            choice = pick(forecast.supply(at), Rules(), at)
+            assert choice is not None
+            forecast.take(choice, at)
+            seen.append((at, "news"))
