@@ -98,6 +98,11 @@ class FastWriter:
                 f"VALUES ({', '.join('?' * len(columns))})",
                 [[self._stored(d[c]) for c in columns] for d in deliveries],
             )
+            if rows.replies:
+                tx.run_many(
+                    "INSERT INTO item_replies (item_id, position, text) VALUES (?, ?, ?)",
+                    [[item_id, r["position"], r["text"]] for r in rows.replies],
+                )
             entry = {
                 "at": now,
                 "actor": (new.created_by or "unknown")[:MAX_ACTOR],

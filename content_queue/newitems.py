@@ -64,10 +64,21 @@ def plain_item(new: NewItem) -> NewItem:
     category = inert(new.category, "category")
     tags = clean_tags(new.tags)
     alt_text = None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True)
+    replies = tuple(
+        inert(r, f"reply {n}", multiline=True).strip() for n, r in enumerate(new.replies, 1)
+    )
     same = (title, text, category, alt_text) == (new.title, new.text, new.category, new.alt_text)
-    if same and tags == list(new.tags):
+    if same and tags == list(new.tags) and replies == tuple(new.replies):
         return new
-    return replace(new, title=title, text=text, category=category, tags=tags, alt_text=alt_text)
+    return replace(
+        new,
+        title=title,
+        text=text,
+        category=category,
+        tags=tags,
+        alt_text=alt_text,
+        replies=replies,
+    )
 
 
 def evergreen_set(categories: Collection[str]) -> frozenset[str]:
@@ -88,6 +99,7 @@ def check_new_item(new: NewItem) -> None:
         category=new.category,
         tags=new.tags,
         alt_text=new.alt_text,
+        replies=new.replies,
     )  # (the URL's length is validate_url's)
     if too_big is not None and too_big[0] != "category":
         raise InvalidItem(*too_big)
@@ -102,9 +114,13 @@ def check_new_item(new: NewItem) -> None:
     texts = [("title", raw.title), ("text", raw.text), ("category", raw.category)]
     if raw.alt_text is not None:
         texts.append(("alt_text", raw.alt_text))
+    texts += ((f"reply {n}", r) for n, r in enumerate(raw.replies, 1))
     nul = nul_problem([*texts, *(("tags", t) for t in raw.tags)])
     if nul is not None:
         raise InvalidItem(*nul)
+    empty = next((n for n, r in enumerate(new.replies, 1) if not r), None)
+    if empty is not None:
+        raise InvalidItem(f"reply {empty}", "must not be empty")
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
@@ -160,6 +176,7 @@ class ItemRows:
     item: dict[str, Any]
     deliveries: list[dict[str, Any]]
     detail: str
+    replies: list[dict[str, Any]]  # item_replies rows, without the item's id
 
 
 def item_rows(
@@ -220,4 +237,7 @@ def item_rows(
     detail = note or f"{new.source}: {url} for {', '.join(channels)}" + (
         " (draft)" if new.draft else ""
     )
-    return ItemRows(item, deliveries, detail)
+    replies = [{"position": n, "text": r} for n, r in enumerate(new.replies, 1)]
+    if replies:
+        detail += f"; a thread of {len(replies) + 1} parts"
+    return ItemRows(item, deliveries, detail, replies)

@@ -44,7 +44,7 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemState
+from .schema import Delivery, DeliveryState, Item, ItemReply, ItemState
 from .timeutil import Clock, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
@@ -338,7 +338,8 @@ class ContentQueue(ItemEdits):
         item = Item(**rows.item)
         item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
         s.add(item)
-        s.flush()  # the id, for the audit entry
+        s.flush()  # the id, for the audit entry (and the thread's rows)
+        s.add_all(ItemReply(item_id=item.id, **r) for r in rows.replies)
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)
         return item
 

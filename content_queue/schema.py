@@ -7,6 +7,7 @@ Four tables, each answering one question:
   channel. Outcomes are independent, so one failing network never marks the others failed.
   A published delivery keeps what went out (its `posted_*` columns), whatever the item
   becomes afterwards: the record every report and export reads.
+- `item_replies`, `delivery_parts`: an item's thread, each part's own step (docs/threads.md).
 - `slot_claims`: the slot ledger. One row per (channel, slot time) under a unique constraint:
   a slot is used at most once whatever restarts or replicas occur.
 - `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
@@ -61,8 +62,10 @@ __all__ = [
     "EngagementSample",
     "Feed",
     "FeedEntry",
+    "DeliveryPart",
     "FollowerSample",
     "Item",
+    "ItemReply",
     "ItemSource",
     "KeywordCount",
     "ItemState",
@@ -221,6 +224,38 @@ class Delivery(Base):
         # The duplicate check of `queue add` looks a URL up among those ever posted.
         Index("ix_deliveries_posted_canonical_url", "posted_canonical_url"),
     )
+
+
+class ItemReply(Base):
+    """A follow-up text of an item (`queue add --reply`): part `position` (1, 2, ...) of its
+    thread, a reply to the part before (a first comment where a network has no threads)."""
+
+    __tablename__ = "item_replies"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class DeliveryPart(Base):
+    """One part of a delivery's thread (0: the post itself), its own step of the protocol:
+    `publishing` before the network call, `published` after it (`thread_store`)."""
+
+    __tablename__ = "delivery_parts"
+
+    delivery_id: Mapped[int] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))
+    remote_id: Mapped[str | None] = mapped_column(String(200))
+    remote_url: Mapped[str | None] = mapped_column(Text)
+    remote_ref: Mapped[str | None] = mapped_column(Text)  # what a reply cites besides the id
+    attempted_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)
 
 
 class SlotClaim(Base):

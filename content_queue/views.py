@@ -47,6 +47,9 @@ class NewItem:
     alt_text: str | None = None
     publish_at: datetime | None = None
     event_at: datetime | None = None
+    # Follow-up texts, posted as a thread (a first comment where a network has no threads):
+    # docs/threads.md.
+    replies: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ the reference implementation of the adapter contract. Each post is one line:
     {"channel": ..., "item_id": ..., "key": ..., "text": ..., "url": ..., "title": ...,
      "published_at": ..., "remote_id": ...}
 
+A thread's reply (`replies_as = "thread"`) is a line of its own, with `in_reply_to` (the remote
+id of the part it answers) and `thread_root` (the thread's post), in the order they were sent.
+
 Writes take an exclusive `flock` (replicas on one host never interleave lines) and are fsynced
 before `publish` returns, so a post that `publish` reported is on disk. `find_published` reads
 the file back, which makes its answer authoritative: a line that is not there was never
@@ -47,6 +50,7 @@ class OutboxAdapter(Adapter):
     name: ClassVar[str] = "outbox"
     limits: ClassVar[TextLimits] = TextLimits(max_length=5000)
     lookup_is_reliable: ClassVar[bool] = True
+    replies_as: ClassVar[str] = "thread"
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
@@ -79,6 +83,9 @@ class OutboxAdapter(Adapter):
             "published_at": published_at.isoformat(),
             "remote_id": remote_id,
         }
+        if post.reply_to is not None:
+            record["in_reply_to"] = post.reply_to.parent_id
+            record["thread_root"] = post.reply_to.root_id
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
             private_dir(self.path.parent)

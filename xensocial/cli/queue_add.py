@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from content_queue.limits import MAX_REPLIES
+
 from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
 from .app import App, pass_app
@@ -144,6 +146,13 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
     "--allow-duplicate", is_flag=True, help="Add even if the URL is already queued or posted."
 )
 @editorial_options(editing=False)
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    help=f"A follow-up text, posted as a reply to the post before it: a thread on X, Mastodon "
+    f"and Bluesky (repeat, up to {MAX_REPLIES}; docs/threads.md).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -163,6 +172,7 @@ def add(
     alt_text: str | None,
     at: str | None,
     event_date: str | None,
+    replies: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
@@ -176,11 +186,11 @@ def add(
     """
     from dataclasses import replace
 
-    from content_queue.newitems import check_new_item
+    from content_queue.newitems import check_new_item, plain_item
     from content_queue.urls import validate_url
     from content_queue.views import NewItem
 
-    from ..rendering import Draft, check_fits_channels
+    from ..rendering import Draft, check_fits_channels, check_replies_fit
 
     validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = _channels(app, channels)
@@ -217,6 +227,7 @@ def add(
         alt_text=ed.alt_text,
         publish_at=ed.at,
         event_at=ed.event_at,
+        replies=replies,
     )
     check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
     unread = ""
@@ -226,6 +237,7 @@ def add(
     if drafted:
         new = replace(new, draft=True)
     check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
+    check_replies_fit(app.settings, plain_item(new).replies, new.channels)
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)

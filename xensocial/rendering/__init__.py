@@ -20,11 +20,13 @@ from .fit import (
     adapter_class,
     check_fits,
     check_fits_channels,
+    check_replies_fit,
     counted_length,
     length_unit,
     own_text_length,
+    reply_lengths,
 )
-from .posts import make_post, posted_record
+from .posts import make_post, make_replies, posted_record
 from .template import (
     DEFAULT_TEMPLATE,
     ELLIPSIS,
@@ -56,6 +58,7 @@ __all__ = [
     "channel_url",
     "check_fits",
     "check_fits_channels",
+    "check_replies_fit",
     "check_sizes",
     "countable",
     "counted_length",
@@ -64,7 +67,9 @@ __all__ = [
     "length_counter",
     "length_unit",
     "make_post",
+    "make_replies",
     "own_text_length",
+    "reply_lengths",
     "posted_record",
     "reminder_text",
     "render_post",

@@ -6,6 +6,10 @@ with, and the adapter CLASS's `limits` (no credentials, no network), so what sta
 fits is what is sent. `counted_length` and `length_unit` are the count `preview` and
 `queue edit --channel --text` show, with the counter `render_post` fits with.
 
+An item's replies (a thread's parts after the post, `queue add --reply`) are held here too, each
+to each target channel's limit as written (never cut: `check_replies_fit`), on a channel whose
+adapter can post them at all (`Adapter.replies_as`); `reply_lengths` is their count in `preview`.
+
 It lives in the rendering layer, not the CLI, because it is a rule about items and networks:
 the commands call it and print what it says.
 """
@@ -16,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .template import length_counter, render_post
+from .template import TextTooLong, countable, length_counter, render_post
 
 if TYPE_CHECKING:
     from ..adapters.base import Adapter, TextLimits
@@ -28,6 +32,8 @@ __all__ = [
     "adapter_class",
     "check_fits",
     "check_fits_channels",
+    "check_replies_fit",
+    "reply_lengths",
     "counted_length",
     "length_unit",
     "own_text_length",
@@ -109,3 +115,43 @@ def own_text_length(
     rendered = render_post(item, channel, limits, own_text=text)
     counted = counted_length(channel.network, limits, rendered)
     return counted, limits.max_length, length_unit(channel.network, limits)
+
+
+def reply_lengths(
+    settings: Settings, name: str, replies: Sequence[str]
+) -> list[tuple[int, int, str]]:
+    """Each reply's counted length on channel `name`, its limit and the unit (`preview`);
+    a reply too long to be worth counting (`countable`) shows its length in code points."""
+    channel = settings.channel(name)
+    limits = adapter_class(settings, channel).limits
+    count = length_counter(channel.network, limits)
+    unit = length_unit(channel.network, limits)
+    out = []
+    for reply in replies:
+        fits_counting = countable(reply, limits.max_length, max_bytes=limits.max_bytes)
+        out.append((count(reply) if fits_counting else len(reply), limits.max_length, unit))
+    return out
+
+
+def check_replies_fit(settings: Settings, replies: Sequence[str], channels: Iterable[str]) -> None:
+    """Raise TextTooLong (exit 2), naming the channel, the part and the count, unless every
+    reply can be posted as written on every one of `channels`; an adapter that cannot post
+    replies at all is refused by name."""
+    if not replies:
+        return
+    for name in channels:
+        channel = settings.channel(name)
+        adapter = adapter_class(settings, channel)
+        limits = adapter.limits
+        if not adapter.replies_as:
+            problem = f"{channel.network} channels cannot post replies (remove --reply)"
+            raise TextTooLong(channel.network, 0, 0, channel=name, problem=problem)
+        for n, (counted, limit, unit) in enumerate(reply_lengths(settings, name, replies), 1):
+            size = len(replies[n - 1].encode("utf-8"))
+            if counted > limit:
+                problem = f"reply {n} counts {counted:,} {unit.split(' (')[0]}, over {limit:,}"
+            elif limits.max_bytes is not None and size > limits.max_bytes:
+                problem = f"reply {n} is {size:,} bytes, over {limits.max_bytes:,}"
+            else:
+                continue
+            raise TextTooLong(channel.network, counted, limit, channel=name, problem=problem)

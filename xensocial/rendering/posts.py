@@ -7,6 +7,7 @@ and `deliveries resolve` (which records what went out) all make a delivery's pos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .template import channel_url, render_post
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from ..adapters.base import Adapter, Post
     from ..config import ChannelConfig
 
-__all__ = ["make_post", "posted_record"]
+__all__ = ["make_post", "make_replies", "posted_record"]
 
 
 def make_post(
@@ -44,6 +45,27 @@ def make_post(
         tags=item.tags,
         category=item.category,
     )
+
+
+def make_replies(
+    channel: ChannelConfig, delivery: DeliveryView, replies: Sequence[str]
+) -> list[Post]:
+    """The posts of a thread's replies on one channel (parts 1, 2, ...), as staff wrote them
+    (held to the channel's limit when added, never cut), each under its own key derived from
+    the delivery's, so every attempt of a part is the same post to the network. Their
+    `reply_to` is set when the part before is out (`xensocial.threads`)."""
+    from ..adapters.base import Post
+
+    return [
+        Post(
+            key=f"{delivery.idempotency_key}-r{n}",
+            channel=channel.name,
+            item_id=delivery.item_id,
+            text=text,
+            url="",
+        )
+        for n, text in enumerate(replies, 1)
+    ]
 
 
 def posted_record(post: Post) -> Posted:

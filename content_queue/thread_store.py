@@ -1,0 +1,235 @@
+"""A delivery's thread: its follow-up texts, and each part's own step of the protocol.
+
+An item with replies (`item_replies`) is posted on each channel as a thread: the post (part 0),
+then each reply to the part before. Each part is a step of its own, like the post itself: it is
+committed `publishing` (with its attempt time) before the network call and `published` with its
+remote id after it (`delivery_parts`). The delivery stays `publishing`, under its owner's lease,
+until the last part is out, so a crash between parts leaves it to reconciliation, which reads
+here what is out already and resumes at the next part: an earlier part is never sent again.
+
+Every step is conditional on the owner still holding the delivery (as `settling` is), and
+beginning a part renews the lease and starts the in-doubt counters afresh (`attempted_at`,
+`absent_reads`), so `xensocial.in_doubt` judges a lost answer on a reply exactly as one on a
+post. `ThreadParts` is a part of `Ledger` (which mixes it in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .schema import Delivery, DeliveryPart, DeliveryState, ItemReply
+from .timeutil import Clock
+
+__all__ = [
+    "PART_FAILED",
+    "PART_PUBLISHED",
+    "PART_PUBLISHING",
+    "PartView",
+    "Thread",
+    "ThreadParts",
+]
+
+PART_PUBLISHING = "publishing"  # begun: its answer is not recorded (a crash: in doubt)
+PART_PUBLISHED = "published"
+PART_FAILED = "failed"  # the network refused it for good: the thread ends there
+
+
+@dataclass(frozen=True)
+class PartView:
+    position: int  # 0: the post itself
+    state: str
+    remote_id: str | None
+    remote_url: str | None
+    remote_ref: str | None
+    attempted_at: datetime | None
+    published_at: datetime | None
+    detail: str | None = None
+
+    @classmethod
+    def of(cls, p: DeliveryPart) -> PartView:
+        return cls(
+            p.position,
+            p.state,
+            p.remote_id,
+            p.remote_url,
+            p.remote_ref,
+            p.attempted_at,
+            p.published_at,
+            p.detail,
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "state": self.state,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A delivery's replies (part 1 onwards) and the parts begun on the network so far."""
+
+    replies: tuple[str, ...] = ()
+    parts: tuple[PartView, ...] = ()
+
+    def part(self, position: int) -> PartView | None:
+        return next((p for p in self.parts if p.position == position), None)
+
+
+class ThreadParts:
+    """The thread steps of a delivery (mixed into `Ledger`)."""
+
+    _sessions: sessionmaker[Session]
+    _clock: Clock
+
+    def thread(self, delivery_id: int) -> Thread:
+        """The thread of `delivery_id` (empty when its item has no replies)."""
+        with self._sessions() as s:
+            replies = s.scalars(
+                select(ItemReply.text)
+                .join(Delivery, Delivery.item_id == ItemReply.item_id)
+                .where(Delivery.id == delivery_id)
+                .order_by(ItemReply.position)
+            ).all()
+            if not replies:
+                return Thread()
+            parts = s.scalars(
+                select(DeliveryPart)
+                .where(DeliveryPart.delivery_id == delivery_id)
+                .order_by(DeliveryPart.position)
+            ).all()
+            return Thread(tuple(replies), tuple(PartView.of(p) for p in parts))
+
+    def replies_of(self, item_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
+        """The replies of each of `item_ids` that has some (for `preview`, `schedule`)."""
+        out: dict[int, list[str]] = {}
+        if not item_ids:
+            return {}
+        with self._sessions() as s:
+            rows = s.execute(
+                select(ItemReply.item_id, ItemReply.text)
+                .where(ItemReply.item_id.in_(list(item_ids)))
+                .order_by(ItemReply.item_id, ItemReply.position)
+            )
+            for item_id, text in rows:
+                out.setdefault(item_id, []).append(text)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def parts_of(self, delivery_ids: Collection[int]) -> dict[int, tuple[PartView, ...]]:
+        """The parts recorded for each of `delivery_ids` (`queue show`, `deliveries show`)."""
+        out: dict[int, list[PartView]] = {}
+        if not delivery_ids:
+            return {}
+        with self._sessions() as s:
+            for p in s.scalars(
+                select(DeliveryPart)
+                .where(DeliveryPart.delivery_id.in_(list(delivery_ids)))
+                .order_by(DeliveryPart.delivery_id, DeliveryPart.position)
+            ):
+                out.setdefault(p.delivery_id, []).append(PartView.of(p))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def begin_part(
+        self, delivery_id: int, position: int, *, owner: str, lease_until: datetime
+    ) -> bool:
+        """Record part `position` as begun (`publishing`), committed before its network call,
+        while `owner` still holds the delivery; the lease is renewed and the in-doubt counters
+        start afresh (a post this attempt makes is newer). Whether it did."""
+        now = self._clock()
+        with self._sessions.begin() as s:
+            if not self._hold(s, delivery_id, owner, attempt=now, lease_until=lease_until):
+                return False
+            self._put(s, delivery_id, position, PART_PUBLISHING, attempted_at=now)
+            return True
+
+    def finish_part(
+        self,
+        delivery_id: int,
+        position: int,
+        *,
+        owner: str,
+        remote_id: str | None = None,
+        remote_url: str | None = None,
+        remote_ref: str | None = None,
+        published_at: datetime | None = None,
+        failed: str | None = None,
+    ) -> bool:
+        """Record part `position` out (where, and what a reply must cite), or refused for good
+        (`failed`: why), while `owner` still holds the delivery. Whether it did."""
+        with self._sessions.begin() as s:
+            if not self._hold(s, delivery_id, owner):
+                return False
+            part = self._put(s, delivery_id, position, PART_FAILED if failed else PART_PUBLISHED)
+            part.remote_id, part.remote_url, part.remote_ref = remote_id, remote_url, remote_ref
+            part.published_at, part.detail = published_at, failed
+            return True
+
+    def drop_part(self, delivery_id: int, position: int, *, owner: str) -> bool:
+        """Forget a begun part that proved not sent (the request never reached the network, or
+        a lookup proved it absent): it is sent afresh. Whether it did."""
+        with self._sessions.begin() as s:
+            if not self._hold(s, delivery_id, owner):
+                return False
+            s.execute(
+                delete(DeliveryPart).where(
+                    DeliveryPart.delivery_id == delivery_id,
+                    DeliveryPart.position == position,
+                    DeliveryPart.state == PART_PUBLISHING,
+                )
+            )
+            return True
+
+    def _hold(
+        self,
+        s: Session,
+        delivery_id: int,
+        owner: str,
+        *,
+        attempt: datetime | None = None,
+        lease_until: datetime | None = None,
+    ) -> bool:
+        """Whether `owner` holds the delivery (`publishing`), locking its row; with `attempt`,
+        counted as an attempt begun then, its lease renewed to `lease_until`."""
+        values: dict[str, object] = {"updated_at": self._clock()}
+        if attempt is not None:
+            values.update(attempts=Delivery.attempts + 1, attempted_at=attempt, absent_reads=0)
+        if lease_until is not None:
+            values["lease_expires_at"] = lease_until
+        result = s.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.owner == owner,
+                Delivery.state == DeliveryState.PUBLISHING.value,
+            )
+            .values(**values)
+        )
+        return getattr(result, "rowcount", 0) == 1
+
+    @staticmethod
+    def _put(
+        s: Session,
+        delivery_id: int,
+        position: int,
+        state: str,
+        *,
+        attempted_at: datetime | None = None,
+    ) -> DeliveryPart:
+        """The part's row in `state` (made if new), for the caller to fill."""
+        part = s.get(DeliveryPart, (delivery_id, position))
+        if part is None:
+            part = DeliveryPart(delivery_id=delivery_id, position=position, state=state)
+            s.add(part)
+        part.state = state
+        if attempted_at is not None:
+            part.attempted_at = attempted_at
+        return part
