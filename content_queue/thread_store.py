@@ -10,13 +10,13 @@ here what is out already and resumes at the next part: an earlier part is never 
 Every step is conditional on the owner still holding the delivery (as `settling` is), and
 beginning a part renews the lease and starts the in-doubt counters afresh (`attempted_at`,
 `absent_reads`), so `xensocial.in_doubt` judges a lost answer on a reply exactly as one on a
-post. `ThreadParts` is a part of `Ledger` (which mixes it in).
+post. `ThreadParts` is a part of `Ledger` (which mixes it in); its reads, `ThreadReads`, of
+`ContentQueue` too (`fastread` answers `item_thread` the same way without SQLAlchemy).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -24,14 +24,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .schema import Delivery, DeliveryPart, DeliveryState, ItemReply
 from .timeutil import Clock
+from .views import PartView, Thread
 
 __all__ = [
     "PART_FAILED",
     "PART_PUBLISHED",
     "PART_PUBLISHING",
-    "PartView",
-    "Thread",
     "ThreadParts",
+    "ThreadReads",
+    "part_view",
 ]
 
 PART_PUBLISHING = "publishing"  # begun: its answer is not recorded (a crash: in doubt)
@@ -39,57 +40,24 @@ PART_PUBLISHED = "published"
 PART_FAILED = "failed"  # the network refused it for good: the thread ends there
 
 
-@dataclass(frozen=True)
-class PartView:
-    position: int  # 0: the post itself
-    state: str
-    remote_id: str | None
-    remote_url: str | None
-    remote_ref: str | None
-    attempted_at: datetime | None
-    published_at: datetime | None
-    detail: str | None = None
-
-    @classmethod
-    def of(cls, p: DeliveryPart) -> PartView:
-        return cls(
-            p.position,
-            p.state,
-            p.remote_id,
-            p.remote_url,
-            p.remote_ref,
-            p.attempted_at,
-            p.published_at,
-            p.detail,
-        )
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "position": self.position,
-            "state": self.state,
-            "remote_id": self.remote_id,
-            "remote_url": self.remote_url,
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-            "detail": self.detail,
-        }
+def part_view(p: DeliveryPart) -> PartView:
+    return PartView(
+        p.delivery_id,
+        p.position,
+        p.state,
+        p.remote_id,
+        p.remote_url,
+        p.remote_ref,
+        p.attempted_at,
+        p.published_at,
+        p.detail,
+    )
 
 
-@dataclass(frozen=True)
-class Thread:
-    """A delivery's replies (part 1 onwards) and the parts begun on the network so far."""
-
-    replies: tuple[str, ...] = ()
-    parts: tuple[PartView, ...] = ()
-
-    def part(self, position: int) -> PartView | None:
-        return next((p for p in self.parts if p.position == position), None)
-
-
-class ThreadParts:
-    """The thread steps of a delivery (mixed into `Ledger`)."""
+class ThreadReads:
+    """What is known of threads: replies and parts (mixed into `Ledger` and `ContentQueue`)."""
 
     _sessions: sessionmaker[Session]
-    _clock: Clock
 
     def thread(self, delivery_id: int) -> Thread:
         """The thread of `delivery_id` (empty when its item has no replies)."""
@@ -107,7 +75,23 @@ class ThreadParts:
                 .where(DeliveryPart.delivery_id == delivery_id)
                 .order_by(DeliveryPart.position)
             ).all()
-            return Thread(tuple(replies), tuple(PartView.of(p) for p in parts))
+            return Thread(tuple(replies), tuple(part_view(p) for p in parts))
+
+    def item_thread(self, item_id: int) -> Thread:
+        """An item's replies and the parts of its deliveries' threads (`queue show`)."""
+        with self._sessions() as s:
+            replies = s.scalars(
+                select(ItemReply.text)
+                .where(ItemReply.item_id == item_id)
+                .order_by(ItemReply.position)
+            ).all()
+            parts = s.scalars(
+                select(DeliveryPart)
+                .join(Delivery, Delivery.id == DeliveryPart.delivery_id)
+                .where(Delivery.item_id == item_id)
+                .order_by(DeliveryPart.delivery_id, DeliveryPart.position)
+            ).all()
+            return Thread(tuple(replies), tuple(part_view(p) for p in parts))
 
     def replies_of(self, item_ids: Collection[int]) -> dict[int, tuple[str, ...]]:
         """The replies of each of `item_ids` that has some (for `preview`, `schedule`)."""
@@ -135,8 +119,14 @@ class ThreadParts:
                 .where(DeliveryPart.delivery_id.in_(list(delivery_ids)))
                 .order_by(DeliveryPart.delivery_id, DeliveryPart.position)
             ):
-                out.setdefault(p.delivery_id, []).append(PartView.of(p))
+                out.setdefault(p.delivery_id, []).append(part_view(p))
         return {k: tuple(v) for k, v in out.items()}
+
+
+class ThreadParts(ThreadReads):
+    """The thread steps of a delivery, each conditional on its owner (mixed into `Ledger`)."""
+
+    _clock: Clock
 
     def begin_part(
         self, delivery_id: int, position: int, *, owner: str, lease_until: datetime

@@ -17,7 +17,7 @@ from .vocabulary import OUT_STATES, DeliveryState
 if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
     from .schema import Delivery, Item
 
-__all__ = ["DeliveryView", "ItemView", "NewItem", "Posted"]
+__all__ = ["DeliveryView", "ItemView", "NewItem", "PartView", "Posted", "Thread"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -234,3 +234,43 @@ class ItemView:
             "recycled_from": self.recycled_from,
             "reminder_of": self.reminder_of,
         }
+
+
+@dataclass(frozen=True)
+class PartView:
+    delivery_id: int
+    position: int  # 0: the post itself
+    state: str
+    remote_id: str | None
+    remote_url: str | None
+    remote_ref: str | None
+    attempted_at: datetime | None
+    published_at: datetime | None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "state": self.state,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An item's replies (part 1 onwards) and the parts begun on the network so far, of one
+    delivery (`Ledger.thread`) or of each of the item's deliveries (`item_thread`)."""
+
+    replies: tuple[str, ...] = ()
+    parts: tuple[PartView, ...] = ()
+
+    def part(self, position: int) -> PartView | None:
+        """Part `position` of a delivery's thread (read for one delivery)."""
+        return next((p for p in self.parts if p.position == position), None)
+
+    def parts_on(self, delivery_id: int) -> tuple[PartView, ...]:
+        """The parts of one delivery (of an item's thread, read for all its deliveries)."""
+        return tuple(p for p in self.parts if p.delivery_id == delivery_id)

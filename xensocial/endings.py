@@ -17,9 +17,8 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from content_queue import Ledger
-from content_queue.thread_store import Thread
 from content_queue.timeutil import Clock
-from content_queue.views import DeliveryView
+from content_queue.views import DeliveryView, Thread
 
 from .adapters.base import Adapter, AdapterError, Post, PublishResult
 from .in_doubt import Outcome, look_up

@@ -39,8 +39,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from content_queue import Ledger
-from content_queue.thread_store import Thread
-from content_queue.views import DeliveryView, ItemView, Posted
+from content_queue.views import DeliveryView, ItemView, Posted, Thread
 
 from .adapters.base import Adapter, AdapterError, Post
 from .in_doubt import LOOKUP_MARGIN, Outcome, look_up

@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from content_queue.thread_store import PART_FAILED, PART_PUBLISHED, PART_PUBLISHING, Thread
+from content_queue.thread_store import PART_FAILED, PART_PUBLISHED, PART_PUBLISHING
+from content_queue.views import Thread
 
 from .adapters.base import (
     AdapterError,
@@ -45,8 +46,7 @@ from .rendering import make_replies
 
 if TYPE_CHECKING:
     from content_queue import Ledger
-    from content_queue.thread_store import PartView
-    from content_queue.views import DeliveryView, Posted
+    from content_queue.views import DeliveryView, PartView, Posted
 
     from .adapters.base import Adapter
     from .config import ChannelConfig

@@ -113,9 +113,7 @@ def test_a_crash_between_parts_resumes_at_the_next_part_and_never_reposts_one(
     ]
 
 
-def test_a_lost_answer_on_a_reply_is_looked_up_and_never_sent_twice(
-    engine, clock, tmp_path, queue
-):
+def test_a_lost_answer_on_a_reply_is_looked_up_and_never_sent_twice(engine, clock, tmp_path, queue):
     item = add_thread(queue)
     net = ThreadNetwork(ChannelContext("demo", clock=clock), script=[None, PostedThenLost()])
     pub = make_publisher(engine, clock, tmp_path, net)

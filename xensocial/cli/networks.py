@@ -57,10 +57,12 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         counted_length,
         length_unit,
         render_post,
+        reply_lengths,
     )
     from ..text import utf8_size
 
     item = app.queue.get(item_id)
+    replies = app.queue.item_thread(item_id).replies
     # By default the channels it targets that are still configured (a removed one has no rules).
     known = app.settings.channel_names
     names = list(dict.fromkeys(channel_names)) or [
@@ -91,6 +93,13 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "bytes": utf8_size(text),
                 "byte_limit": limits.max_bytes,
                 "own_text": own is not None,
+                # A thread's replies (docs/threads.md): each with its own length and limit.
+                "replies": [
+                    {"text": reply, "length": length, "limit": limit}
+                    for reply, (length, limit, _) in zip(
+                        replies, reply_lengths(app.settings, name, replies), strict=True
+                    )
+                ],
             }
         )
     if as_json:
@@ -107,6 +116,10 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
         if row["byte_limit"] is not None:
             echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
+        for n, reply in enumerate(row["replies"], 1):
+            echo(f"── reply {n} of {len(row['replies'])} " + "─" * 20)
+            echo(reply["text"])
+            echo(f"Length: {reply['length']} of {reply['limit']} {row['unit']}")
 
 
 @click.command()

@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 __all__ = ["schedule"]
 
 
-def _as_dict(p: ChannelPlan) -> dict[str, Any]:
+def _would_post(item_id: int, words: str, threads: dict[int, tuple[str, ...]]) -> str:
+    parts = len(threads.get(item_id, ()))
+    mark = f" [thread: {parts + 1} parts]" if parts else ""
+    return f"item {item_id}: {trim(words, 50)}{mark}"
+
+
+def _as_dict(p: ChannelPlan, threads: dict[int, tuple[str, ...]]) -> dict[str, Any]:
     zone = p.channel.zone
     return {
         "channel": p.channel.name,
@@ -46,6 +52,7 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
                     "title": s.item.title,
                     "url": s.item.url,
                     "priority": s.item.priority,
+                    "thread_parts": len(threads.get(s.item.item_id, ())) + 1,
                 },
                 "reason": s.reason,
                 "pinned": s.pinned,
@@ -92,8 +99,10 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     plans = plan_channels(
         targets, ledger, now, until, blackouts=blackouts, editorial=settings.editorial
     )
+    # Items with replies are marked: their slot posts a thread (docs/threads.md).
+    threads = ledger.replies_of({s.item.item_id for p in plans for s in p.slots if s.item})
     if as_json:
-        emit_json([_as_dict(p) for p in plans])
+        emit_json([_as_dict(p, threads) for p in plans])
         return
     if not plans:
         echo("No enabled channels.")
@@ -112,7 +121,7 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         rows = [
             (
                 local_time(s.at, ch.timezone, seconds=bool(ch.cron)),
-                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}" if s.item else "-",
+                _would_post(s.item.item_id, s.item.title or s.item.url, threads) if s.item else "-",
                 s.reason or s.skipped or "",
             )
             for s in p.slots
