@@ -80,8 +80,7 @@ def test_a_reply_too_long_for_a_channel_is_refused_naming_channel_part_and_count
 ) -> None:
     result = cli.refused(*add(cli, "--reply", "fine", "--reply", "x" * 281))
     assert result.stderr.strip() == (
-        "error: too long for channel 'x-news' (x): reply 2 counts 281 weighted characters, "
-        "over 280"
+        "error: too long for channel 'x-news' (x): reply 2 counts 281 weighted characters, over 280"
     )
     # 300 graphemes fit Bluesky and X's 280 only on the channels that allow them.
     cli.refused(*add(cli, "--channel", "sky", "--reply", "é" * 301))

@@ -40,10 +40,12 @@ with public metrics only, and the adapter stops asking for private ones.
 Threads: a reply (`Post.reply_to`) is `POST /2/tweets` with `reply.in_reply_to_tweet_id` (the
 part before); found again like a post, by its exact text (it carries no link of its own).
 
-Recent post counts (`count_recent_posts`, used for competitors' keywords): `GET
-/2/tweets/counts/recent`, app-only authentication: the optional secret `bearer_token`, else
-obtained once from the consumer key and secret (`POST /oauth2/token`), redacted from the logs.
-A 403 there means the app's access tier lacks the endpoint (AuthError, like every refused read).
+Recent post counts (`count_recent_posts`, an optional capability only this adapter has; the
+metrics round uses it for competitors' keywords): `GET /2/tweets/counts/recent`, which X serves
+with app-only authentication. The app's bearer token is the optional secret `bearer_token`, else
+it is obtained once from the consumer key and secret (`POST /oauth2/token`, client credentials)
+and redacted from the logs like any secret. A 403 there means the app's access tier lacks the
+endpoint (AuthError, like every refused read).
 """
 
 from __future__ import annotations
