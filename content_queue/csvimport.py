@@ -7,9 +7,12 @@ a bad row is named with every other one before anything is kept.
 
 The format (a header row is required; only `url` is mandatory):
 
-    url,title,text,category,tags,channels,not_before,priority
+    url,title,text,category,tags,channels,not_before,priority,replies
 
 - `tags` and `channels` are separated by `;`; empty `channels` means the default channels;
+- `replies` (a thread's follow-up texts, docs/threads.md) is a JSON list of strings, e.g.
+  `["Part two", "Part three"]` (in the file: `"[""Part two"", ""Part three""]"`), since prose
+  holds every separator a person could pick; empty: no replies;
 - `not_before` is ISO 8601; a value without an offset is read in `timezone` (UTC by default);
 - `priority` is a whole number (0 when empty);
 - line numbers are the file's physical lines (a quoted field may span lines: the row's first
@@ -18,6 +21,7 @@ The format (a header row is required; only `url` is mandatory):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -35,11 +39,36 @@ __all__ = ["COLUMNS", "iter_csv", "iter_rows", "parse_csv", "read_rows"]
 
 T = TypeVar("T")
 
-COLUMNS = ("url", "title", "text", "category", "tags", "channels", "not_before", "priority")
+COLUMNS = (
+    "url",
+    "title",
+    "text",
+    "category",
+    "tags",
+    "channels",
+    "not_before",
+    "priority",
+    "replies",
+)
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _replies(value: str) -> list[str]:
+    """The `replies` cell: a JSON list of strings (empty: none)."""
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list) or not all(isinstance(r, str) for r in parsed):
+        raise InvalidItem(
+            "replies", 'expected a JSON list of texts, e.g. ["Part two", "Part three"]'
+        )
+    return parsed
 
 
 def _when(value: str, zone: ZoneInfo) -> datetime:
@@ -97,6 +126,7 @@ def _row(
         priority=priority,
         not_before=_when(not_before_raw, zone) if not_before_raw else None,
         created_by=created_by,
+        replies=_replies(cell("replies")),
     )
     check_new_item(new)  # the queue's own limits, now: one import names every bad row
     return new

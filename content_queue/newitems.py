@@ -51,6 +51,29 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return [t.lstrip("#") for t in cleaned if t]
 
 
+def clean_replies(replies: Sequence[str]) -> tuple[str, ...]:
+    """A thread's replies as stored: inert (`plaintext`, line breaks kept), trimmed."""
+    return tuple(inert(r, f"reply {n}", multiline=True).strip() for n, r in enumerate(replies, 1))
+
+
+def check_replies(raw: Sequence[str]) -> tuple[str, ...]:
+    """A thread's replies (as given) cleaned, or InvalidItem naming the first that cannot be
+    stored: too many, too long (sizes first, before anything reads the words), a NUL, empty.
+    The one check of `queue add`, `import` and `edit`; each network's own limit per part is
+    the fit check's (`xensocial.rendering.check_replies_fit`)."""
+    too_big = size_problem(replies=raw)
+    if too_big is not None:
+        raise InvalidItem(*too_big)
+    nul = nul_problem((f"reply {n}", r) for n, r in enumerate(raw, 1))
+    if nul is not None:
+        raise InvalidItem(*nul)
+    replies = clean_replies(raw)
+    empty = next((n for n, r in enumerate(replies, 1) if not r), None)
+    if empty is not None:
+        raise InvalidItem(f"reply {empty}", "must not be empty")
+    return replies
+
+
 def plain_item(new: NewItem) -> NewItem:
     """`new` with its words inert (`plaintext.inert`: controls and bidi overrides removed, the
     text's line breaks kept); InvalidItem naming the field that is not valid Unicode.
@@ -64,9 +87,7 @@ def plain_item(new: NewItem) -> NewItem:
     category = inert(new.category, "category")
     tags = clean_tags(new.tags)
     alt_text = None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True)
-    replies = tuple(
-        inert(r, f"reply {n}", multiline=True).strip() for n, r in enumerate(new.replies, 1)
-    )
+    replies = clean_replies(new.replies)
     same = (title, text, category, alt_text) == (new.title, new.text, new.category, new.alt_text)
     if same and tags == list(new.tags) and replies == tuple(new.replies):
         return new
@@ -99,7 +120,6 @@ def check_new_item(new: NewItem) -> None:
         category=new.category,
         tags=new.tags,
         alt_text=new.alt_text,
-        replies=new.replies,
     )  # (the URL's length is validate_url's)
     if too_big is not None and too_big[0] != "category":
         raise InvalidItem(*too_big)
@@ -114,13 +134,10 @@ def check_new_item(new: NewItem) -> None:
     texts = [("title", raw.title), ("text", raw.text), ("category", raw.category)]
     if raw.alt_text is not None:
         texts.append(("alt_text", raw.alt_text))
-    texts += ((f"reply {n}", r) for n, r in enumerate(raw.replies, 1))
     nul = nul_problem([*texts, *(("tags", t) for t in raw.tags)])
     if nul is not None:
         raise InvalidItem(*nul)
-    empty = next((n for n, r in enumerate(new.replies, 1) if not r), None)
-    if empty is not None:
-        raise InvalidItem(f"reply {empty}", "must not be empty")
+    check_replies(raw.replies)
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):

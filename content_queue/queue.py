@@ -45,7 +45,7 @@ from .newitems import (
     new_idempotency_key,
 )
 from .schema import Delivery, DeliveryState, Item, ItemReply, ItemState
-from .thread_store import ThreadReads
+from .thread_store import ThreadEdits, ThreadReads
 from .timeutil import Clock, system_clock
 from .urls import canonical_url, validate_url
 from .views import ItemView, NewItem
@@ -81,7 +81,7 @@ class ImportResult:
         self.refused.append(error)
 
 
-class ContentQueue(ItemEdits, ThreadReads):
+class ContentQueue(ItemEdits, ThreadReads, ThreadEdits):
     """Items and their deliveries, in one database."""
 
     def __init__(

@@ -16,20 +16,25 @@ post. `ThreadParts` is a part of `Ledger` (which mixes it in); its reads, `Threa
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import Delivery, DeliveryPart, DeliveryState, ItemReply
+from .audit import Action, record, shorten
+from .errors import AlreadyOut, InvalidTransition, ItemNotFound
+from .newitems import check_replies
+from .schema import Delivery, DeliveryPart, DeliveryState, Item, ItemReply, ItemState
 from .timeutil import Clock
 from .views import PartView, Thread
+from .vocabulary import OUT_STATES
 
 __all__ = [
     "PART_FAILED",
     "PART_PUBLISHED",
     "PART_PUBLISHING",
+    "ThreadEdits",
     "ThreadParts",
     "ThreadReads",
     "part_view",
@@ -121,6 +126,47 @@ class ThreadReads:
             ):
                 out.setdefault(p.delivery_id, []).append(part_view(p))
         return {k: tuple(v) for k, v in out.items()}
+
+
+class ThreadEdits:
+    """Changing an item's replies before it is out anywhere (mixed into `ContentQueue`)."""
+
+    _sessions: sessionmaker[Session]
+    _clock: Clock
+
+    def set_replies(self, item_id: int, replies: Sequence[str], *, by: str = "") -> bool:
+        """Replace the item's replies (none: it is a single post again); whether anything
+        changed (the same replies change nothing: no time stamp, no audit entry).
+
+        Refused (AlreadyOut) once the item is out, or may be, on any channel: a thread's parts
+        answer the post already out, and what was out stays what it was; InvalidItem for
+        replies that cannot be stored (`newitems.check_replies`), InvalidTransition for a
+        cancelled item."""
+        cleaned = check_replies(replies)
+        with self._sessions.begin() as s:
+            item = s.get(Item, item_id)
+            if item is None:
+                raise ItemNotFound(item_id)
+            if item.state == ItemState.CANCELLED:
+                raise InvalidTransition(item_id, item.state, "edited")
+            out = [(d.channel, d.state) for d in item.deliveries if d.state in OUT_STATES]
+            if out:
+                raise AlreadyOut.thread(item_id, out)
+            rows = s.scalars(
+                select(ItemReply).where(ItemReply.item_id == item_id).order_by(ItemReply.position)
+            ).all()
+            if tuple(r.text for r in rows) == cleaned:
+                return False
+            s.execute(delete(ItemReply).where(ItemReply.item_id == item_id))
+            s.add_all(
+                ItemReply(item_id=item_id, position=n, text=t) for n, t in enumerate(cleaned, 1)
+            )
+            item.updated_at = self._clock()
+            detail = f"replies: {len(rows)} -> {len(cleaned)}" + "".join(
+                f"; {n}. {shorten(t, 80)!r}" for n, t in enumerate(cleaned, 1)
+            )
+            record(s, Action.EDIT, actor=by, at=item.updated_at, item_id=item_id, detail=detail)
+            return True
 
 
 class ThreadParts(ThreadReads):

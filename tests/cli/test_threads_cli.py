@@ -4,6 +4,7 @@ nothing stored (`CliHarness.refused` compares the whole database before and afte
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,72 @@ def test_schedule_marks_an_item_with_a_thread(cli: CliHarness) -> None:
     [plan] = cli.json("schedule", "--channel", "demo", "--days", "2")
     parts = {s["item"]["id"]: s["item"]["thread_parts"] for s in plan["slots"] if s["item"]}
     assert parts == {threaded["id"]: 3, plain["id"]: 1}
+
+
+def test_a_csv_column_of_replies_as_a_json_list(cli: CliHarness, tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "url,title,channels,replies\n"
+        f'{URL},Xen 4.21,demo,"[""Two, with a comma; and a semicolon"", ""Three""]"\n'
+        f"{URL}/plain,Plain,demo,\n",
+        encoding="utf-8",
+    )
+    cli.ok("queue", "import", str(path))
+    [plain, threaded] = cli.json("queue", "list")
+    assert cli.json("queue", "show", str(threaded["id"]))["replies"] == [
+        "Two, with a comma; and a semicolon",
+        "Three",
+    ]
+    assert "replies" not in cli.json("queue", "show", str(plain["id"]))
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        ('"Two; Three"', "replies: expected a JSON list of texts"),
+        ('"[1, 2]"', "replies: expected a JSON list of texts"),
+        ('"[""""]"', "reply 1: must not be empty"),
+        ('"[""' + "x" * 281 + '""]"', "reply 1 counts 281 weighted characters, over 280"),
+    ],
+)
+def test_a_bad_replies_cell_refuses_the_import(
+    cli: CliHarness, tmp_path: Path, cell: str, why: str
+) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text(f"url,title,channels,replies\n{URL},T,x-news,{cell}\n", encoding="utf-8")
+    result = cli.refused("queue", "import", str(path))
+    assert why in result.stderr
+
+
+def test_queue_edit_replaces_and_removes_replies_before_the_item_is_out(cli: CliHarness) -> None:
+    item = cli.json(*add(cli, "--channel", "demo", "--reply", "Old two"))
+    ident = str(item["id"])
+    out = cli.ok("queue", "edit", ident, "--reply", "New two", "--reply", "New three").stdout
+    assert out.startswith(f"Changed replies of item {ident}")
+    assert cli.json("queue", "show", ident)["replies"] == ["New two", "New three"]
+    again = cli.ok("queue", "edit", ident, "--reply", "New two", "--reply", "New three")
+    assert "already has these values" in again.stdout + again.stderr
+    cli.ok("queue", "edit", ident, "--no-replies", "--title", "Renamed")
+    shown = cli.json("queue", "show", ident)
+    assert "replies" not in shown and shown["title"] == "Renamed"
+    log = cli.ok("log", "--item", ident).stdout
+    assert "replies: 1 -> 2" in log and "replies: 2 -> 0" in log
+
+
+def test_queue_edit_refuses_replies_too_long_for_a_channel_or_empty(cli: CliHarness) -> None:
+    ident = str(cli.json(*add(cli))["id"])
+    result = cli.refused("queue", "edit", ident, "--reply", "y" * 281)
+    assert "channel 'x-news' (x): reply 1 counts 281" in result.stderr
+    cli.refused("queue", "edit", ident, "--reply", " ")
+    cli.refused("queue", "edit", ident, "--reply", "a", "--no-replies")
+
+
+def test_queue_edit_refuses_new_replies_once_the_item_is_out(
+    cli: CliHarness, tmp_path: Path
+) -> None:
+    ident = str(cli.json(*add(cli, "--channel", "demo", "--reply", "Two"))["id"])
+    db = tmp_path / "data" / "queue.db"
+    with sqlite3.connect(db) as conn:  # as the daemon leaves it once the post is out
+        conn.execute("UPDATE deliveries SET state = 'published' WHERE item_id = ?", (ident,))
+    result = cli.refused("queue", "edit", ident, "--reply", "Changed")
+    assert "is already out on demo" in result.stderr and "replies cannot change" in result.stderr

@@ -96,6 +96,13 @@ def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
 )
 @click.option("--clear-text", is_flag=True, help="With --channel: remove that channel's own text.")
 @editorial_options(editing=True)
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    help="A follow-up text (repeatable); replaces all replies. Only before the item is out.",
+)
+@click.option("--no-replies", is_flag=True, help="Remove the item's replies: a single post again.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
 @pass_app
 def edit(
@@ -116,6 +123,8 @@ def edit(
     alt_text: str | None,
     at: str | None,
     event_date: str | None,
+    replies: tuple[str, ...],
+    no_replies: bool,
     as_json: bool,
 ) -> None:
     """Change fields of an item that is not cancelled.
@@ -125,7 +134,7 @@ def edit(
     if channel is not None or clear_text:
         others: tuple[object, ...] = (url, title, category, priority, not_before, expires)
         others += (evergreen, alt_text, at, event_date)
-        if tags or any(v is not None for v in others) or allow_duplicate:
+        if tags or any(v is not None for v in others) or allow_duplicate or replies or no_replies:
             raise UsageError(
                 "--channel changes only that channel's text (--text or --clear-text); "
                 "change the other fields in a separate `queue edit`"
@@ -155,23 +164,49 @@ def edit(
         app, evergreen=evergreen, alt_text=alt_text, at=at, event_date=event_date, editing=True
     )
     changes.update(ed.changes())
-    if not changes:
+    thread = _new_replies(app, item_id, replies, no_replies)
+    if not changes and thread is None:
         raise UsageError(
             "nothing to change; give at least one of --url, --title, --text, --category, --tag, "
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
-            "--event-date"
+            "--event-date, --reply, --no-replies"
         )
     _check_edit_rules(app, item_id, changes)
     _check_edit_fits(app, item_id, changes)
     edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
+    names = list(edited.changed)
+    if thread is not None and app.queue.set_replies(item_id, thread, by=app.user):
+        names.append("replies")
     if as_json:
-        emit_json(edited.item.as_dict())
-    elif not edited.changed:
+        emit_json(app.queue.get(item_id).as_dict())
+    elif not names:
         unchanged(f"Item {item_id}", "already has these values")
     else:
-        echo(f"Changed {', '.join(edited.changed)} of item {item_summary(edited.item)}")
+        echo(f"Changed {', '.join(names)} of item {item_summary(edited.item)}")
         if edited.kept:
             echo(_reach(edited))
+
+
+def _new_replies(
+    app: App, item_id: int, replies: tuple[str, ...], none: bool
+) -> tuple[str, ...] | None:
+    """The replies `--reply`/`--no-replies` ask for (None: not asked), checked as `queue add`
+    checks them: stored sizes (`newitems.check_replies`), then each channel's limit."""
+    if not replies and not none:
+        return None
+    if replies and none:
+        raise UsageError("give --reply TEXT (to replace the replies) or --no-replies, not both")
+    from content_queue.newitems import check_replies
+
+    from ..rendering import check_replies_fit
+
+    cleaned = check_replies(replies)
+    item = app.queue.get(item_id)
+    known = app.settings.channel_names
+    check_replies_fit(
+        app.settings, cleaned, [d.channel for d in item.deliveries if d.channel in known]
+    )
+    return cleaned
 
 
 def _reach(edited: Edited) -> str:
