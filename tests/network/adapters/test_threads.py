@@ -1,4 +1,5 @@
-"""A three-part thread through each real client library (tweepy, Mastodon.py, atproto), over
+"""A three-part thread through each real client library (tweepy, Mastodon.py, atproto, and
+facebook-sdk and httpx for LinkedIn: the post and its first comments), over
 real HTTP, against the fakes: the parts arrive in order, each replying to the one before with
 the reference its network wants. The fakes' own records are the judge (docs/threads.md)."""
 
@@ -15,12 +16,16 @@ from content_queue import ContentQueue, Ledger, NewItem, SlotOutcome
 from tests.conftest import FakeClock
 from tests.daemon.conftest import Sleeps, make_channel, make_settings
 from tests.fakes.bluesky import BskyPost, FakeBluesky
+from tests.fakes.facebook import FakeFacebook
+from tests.fakes.linkedin import FakeLinkedIn
 from tests.fakes.mastodon import FakeMastodon
 from tests.fakes.server import FakeServer, Fault
 from tests.fakes.x import CREDENTIALS, FakeX
 from tests.network.adapters.conftest import HANG, TIMEOUT
 from xensocial.adapters.base import Adapter, ChannelContext
 from xensocial.adapters.bluesky import BlueskyAdapter
+from xensocial.adapters.facebook import FacebookPageAdapter
+from xensocial.adapters.linkedin import LinkedInAdapter
 from xensocial.adapters.mastodon import MastodonAdapter
 from xensocial.adapters.x import XAdapter
 from xensocial.publishing import Publisher
@@ -168,4 +173,78 @@ def test_a_thread_on_bluesky_carries_root_and_parent_strong_refs(
     assert refs(second) == {"root": root, "parent": root}
     assert refs(third) == {"root": root, "parent": {"uri": second.uri, "cid": second.cid}}
     assert recorded_parts(engine, queue, item) == [first.uri, second.uri, third.uri]
+    adapter.close()
+
+
+def test_a_thread_on_facebook_is_the_post_and_its_first_comments_in_order(
+    engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
+) -> None:
+    fb = FakeFacebook(server, clock=clock)
+    adapter = FacebookPageAdapter(
+        context(
+            "chan",
+            clock,
+            tmp_path,
+            options={"page_id": fb.page_id, "api_base_url": server.url},
+            secrets={"access_token": fb.token},
+        )
+    )
+    queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "facebook")
+    assert pub.run_slot(make_channel("chan", network="facebook"), SLOT).outcome is (
+        SlotOutcome.PUBLISHED
+    )
+    [post] = fb.posts
+    assert [(c.post_id, c.message) for c in fb.comments] == [(post.id, r) for r in REPLIES]
+    assert recorded_parts(engine, queue, item) == [post.id, *(c.id for c in fb.comments)]
+    adapter.close()
+
+
+def test_a_lost_answer_on_a_facebook_comment_is_found_among_the_comments(
+    engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
+) -> None:
+    fb = FakeFacebook(server, clock=clock)
+    adapter = FacebookPageAdapter(
+        context(
+            "chan",
+            clock,
+            tmp_path,
+            options={"page_id": fb.page_id, "api_base_url": server.url},
+            secrets={"access_token": fb.token},
+        )
+    )
+    queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "facebook")
+    server.fault("POST", FakeFacebook.COMMENTS, Fault.accept_then_lose(HANG))
+    assert pub.run_slot(make_channel("chan", network="facebook"), SLOT).outcome is (
+        SlotOutcome.FAILED
+    )
+    pub.reconcile()
+    assert [c.message for c in fb.comments] == list(REPLIES)  # the first comment once
+    [post] = fb.posts
+    assert recorded_parts(engine, queue, item) == [post.id, *(c.id for c in fb.comments)]
+    adapter.close()
+
+
+def test_a_thread_on_linkedin_is_the_post_and_its_first_comments_in_order(
+    engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
+) -> None:
+    li = FakeLinkedIn(server, clock=clock)
+    adapter = LinkedInAdapter(
+        context(
+            "chan",
+            clock,
+            tmp_path,
+            options={"api_base_url": server.url, "organization_id": li.organization_id,
+                     "link_cards": False},
+            secrets={"access_token": li.token},
+        )
+    )  # fmt: skip
+    queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "linkedin")
+    assert pub.run_slot(make_channel("chan", network="linkedin"), SLOT).outcome is (
+        SlotOutcome.PUBLISHED
+    )
+    [post] = li.posts
+    assert [(c.post, c.actor, c.text) for c in li.comments] == [
+        (post.id, li.urn, r) for r in REPLIES
+    ]
+    assert recorded_parts(engine, queue, item) == [post.id, *(c.urn for c in li.comments)]
     adapter.close()
