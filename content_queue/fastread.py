@@ -42,7 +42,7 @@ _CHUNK = 500  # ids per IN (...) when loading deliveries: far below either datab
 ITEM_COLUMNS = (
     "id, url, canonical_url, title, text, category, tags, source, priority, not_before, "
     "expires_at, state, created_at, created_by, updated_at, evergreen, alt_text, publish_at, "
-    "event_at, recycled_from, reminder_of"
+    "event_at, recycled_from, reminder_of, link_in_reply"
 )
 _DELIVERY_COLUMNS = (
     "id, item_id, channel, state, idempotency_key, attempts, last_error, remote_id, "
@@ -105,6 +105,7 @@ def _item(row: Sequence[Any], deliveries: Sequence[DeliveryView]) -> ItemView:
         event_at=_when(row[18]),
         recycled_from=row[19],
         reminder_of=row[20],
+        link_in_reply=bool(row[21]),
     )
 
 

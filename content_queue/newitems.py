@@ -138,6 +138,8 @@ def check_new_item(new: NewItem) -> None:
     if nul is not None:
         raise InvalidItem(*nul)
     check_replies(raw.replies)
+    if new.link_in_reply and not new.replies:
+        raise InvalidItem("link_in_reply", "needs a reply to carry the link (give --reply)")
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
@@ -236,6 +238,7 @@ def item_rows(
         "alt_text": (new.alt_text or "").strip() or None,
         "publish_at": as_utc(new.publish_at) if new.publish_at else None,
         "event_at": event_at,
+        "link_in_reply": new.link_in_reply,
     }
     channels = list(dict.fromkeys(new.channels))  # de-duplicated, order kept
     deliveries = [

@@ -27,7 +27,7 @@ DB-API path imports without SQLAlchemy.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -43,11 +43,9 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import DateTime, TypeDecorator
 
-from .timeutil import as_utc
+from .utc_type import UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
@@ -74,28 +72,6 @@ __all__ = [
     "SlotOutcome",
     "UTCDateTime",
 ]
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
-
-    SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts
-    at the boundary: Python code only ever sees aware UTC datetimes, and comparing a stored
-    value with `now()` can never mix naive and aware values."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return as_utc(value).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -131,6 +107,8 @@ class Item(Base):
     publish_at: Mapped[datetime | None]  # pinned: posted at this exact time, outside the slots
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
+    # Its link in the thread's first reply, not in the post (migration 0011, docs/threads.md).
+    link_in_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"

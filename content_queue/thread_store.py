@@ -23,7 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Action, record, shorten
-from .errors import AlreadyOut, InvalidTransition, ItemNotFound
+from .errors import AlreadyOut, InvalidItem, InvalidTransition, ItemNotFound
 from .newitems import check_replies
 from .schema import Delivery, DeliveryPart, DeliveryState, Item, ItemReply, ItemState
 from .timeutil import Clock
@@ -67,20 +67,23 @@ class ThreadReads:
     def thread(self, delivery_id: int) -> Thread:
         """The thread of `delivery_id` (empty when its item has no replies)."""
         with self._sessions() as s:
-            replies = s.scalars(
-                select(ItemReply.text)
+            rows = s.execute(
+                select(ItemReply.text, Item.url, Item.link_in_reply)
                 .join(Delivery, Delivery.item_id == ItemReply.item_id)
+                .join(Item, Item.id == ItemReply.item_id)
                 .where(Delivery.id == delivery_id)
                 .order_by(ItemReply.position)
             ).all()
-            if not replies:
+            if not rows:
                 return Thread()
+            replies = [r[0] for r in rows]
+            link = rows[0][1] if rows[0][2] else ""
             parts = s.scalars(
                 select(DeliveryPart)
                 .where(DeliveryPart.delivery_id == delivery_id)
                 .order_by(DeliveryPart.position)
             ).all()
-            return Thread(tuple(replies), tuple(part_view(p) for p in parts))
+            return Thread(tuple(replies), tuple(part_view(p) for p in parts), link)
 
     def item_thread(self, item_id: int) -> Thread:
         """An item's replies and the parts of its deliveries' threads (`queue show`)."""
@@ -149,6 +152,10 @@ class ThreadEdits:
                 raise ItemNotFound(item_id)
             if item.state == ItemState.CANCELLED:
                 raise InvalidTransition(item_id, item.state, "edited")
+            if item.link_in_reply and not cleaned:
+                raise InvalidItem(
+                    "replies", "the item's link goes in its first reply: it needs one"
+                )
             out = [(d.channel, d.state) for d in item.deliveries if d.state in OUT_STATES]
             if out:
                 raise AlreadyOut.thread(item_id, out)

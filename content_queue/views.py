@@ -47,9 +47,10 @@ class NewItem:
     alt_text: str | None = None
     publish_at: datetime | None = None
     event_at: datetime | None = None
-    # Follow-up texts, posted as a thread (a first comment where a network has no threads):
-    # docs/threads.md.
+    # Follow-up texts, posted as a thread (a first comment where a network has no threads),
+    # and whether the link goes in the first of them instead of the post: docs/threads.md.
     replies: Sequence[str] = ()
+    link_in_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,7 @@ class ItemView:
     event_at: datetime | None = None
     recycled_from: int | None = None  # a recycled evergreen post: the original item
     reminder_of: int | None = None  # an event reminder: the event's item
+    link_in_reply: bool = False  # its link goes in its thread's first reply (docs/threads.md)
 
     @classmethod
     def of(cls, item: Item, *, with_deliveries: bool = True) -> ItemView:
@@ -190,6 +192,7 @@ class ItemView:
             event_at=item.event_at,
             recycled_from=item.recycled_from,
             reminder_of=item.reminder_of,
+            link_in_reply=bool(item.link_in_reply),
         )
 
     def delivery(self, channel: str) -> DeliveryView | None:
@@ -233,6 +236,7 @@ class ItemView:
             "event_at": _iso(self.event_at),
             "recycled_from": self.recycled_from,
             "reminder_of": self.reminder_of,
+            "link_in_reply": self.link_in_reply,
         }
 
 
@@ -266,6 +270,7 @@ class Thread:
 
     replies: tuple[str, ...] = ()
     parts: tuple[PartView, ...] = ()
+    link: str = ""  # the item's link when it goes in the first reply (`link_in_reply`)
 
     def part(self, position: int) -> PartView | None:
         """Part `position` of a delivery's thread (read for one delivery)."""

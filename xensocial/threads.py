@@ -120,7 +120,10 @@ def continue_thread(
     assert main is not None, "the thread's post must be recorded out first"
     root = parent = main
     refused: str | None = None
-    for position, post in enumerate(make_replies(channel, delivery, thread.replies), 1):
+    replies = make_replies(channel, delivery, thread.replies, link=thread.link)
+    if posted is not None and not posted.url and replies[0].url:  # the link went in reply 1
+        posted = replace(posted, url=replies[0].url)
+    for position, post in enumerate(replies, 1):
         part = thread.part(position)
         if part is not None and part.state == PART_PUBLISHED:
             parent = _result(part)

@@ -10,7 +10,8 @@ itself): `publishing` is committed with `attempted_at` before the part's network
 `published` with its remote id, URL and time (and `remote_ref`, what a reply must cite besides
 the id: Bluesky's cid) after it. A crash between parts leaves the delivery `publishing` with its parts recorded, so the
 publisher resumes at the next part and never sends an earlier one again (docs/threads.md).
-Only new tables: nothing existing is rebuilt, and the downgrade drops just these two.
+`items.link_in_reply` says the item's link goes in its thread's first reply, not in the post.
+Only new tables and a column: nothing existing is rebuilt, and the downgrade drops just these.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column(
+        "items",
+        sa.Column("link_in_reply", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "item_replies",
         sa.Column("item_id", sa.Integer(), nullable=False),
@@ -54,3 +59,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("delivery_parts")
     op.drop_table("item_replies")
+    # Plain DROP COLUMN (SQLite >= 3.35), never a batch rebuild of `items` (see 0009).
+    op.drop_column("items", "link_in_reply")

@@ -198,3 +198,22 @@ def test_queue_edit_refuses_new_replies_once_the_item_is_out(
         conn.execute("UPDATE deliveries SET state = 'published' WHERE item_id = ?", (ident,))
     result = cli.refused("queue", "edit", ident, "--reply", "Changed")
     assert "is already out on demo" in result.stderr and "replies cannot change" in result.stderr
+
+
+def test_link_in_reply_needs_a_reply_and_moves_the_link_in_preview(cli: CliHarness) -> None:
+    result = cli.refused(*add(cli, "--link-in-reply"))
+    assert "link_in_reply: needs a reply to carry the link" in result.stderr
+    item = cli.json(*add(cli, "--channel", "x-news", "--link-in-reply", "--reply", "Read it:"))
+    assert item["link_in_reply"] is True
+    [x] = cli.json("preview", str(item["id"]))
+    assert URL not in x["text"] and x["link_in_reply"] is True
+    [reply] = x["replies"]
+    assert reply["text"] == f"Read it:\n\n{URL}"
+    assert reply["length"] == len("Read it:\n\n") + 23  # X counts the link as 23
+    # The link makes the first reply too long where the reply alone fits.
+    other = ("queue", "add", URL + "/other", "--title", "T", "--channel", "x-news")
+    cli.ok(*other, "--reply", "y" * 260)
+    third = ("queue", "add", URL + "/third", "--title", "U", "--channel", "x-news")
+    long = cli.refused(*third, "--link-in-reply", "--reply", "y" * 260)
+    assert "reply 1 counts 285 weighted characters, over 280" in long.stderr
+    cli.refused("queue", "edit", str(item["id"]), "--no-replies")

@@ -152,3 +152,28 @@ def test_a_reply_that_never_reached_the_network_is_sent_at_the_next_pass(
     assert [p.text for p in net.posted][1:] == list(REPLIES)
     assert net.lookups == 0  # nothing was in doubt: no lookup needed
     assert queue.get(item).delivery("demo").state == "published"  # type: ignore[union-attr]
+
+
+def test_the_link_in_the_first_reply_leaves_the_post_without_it(engine, clock, tmp_path, queue):
+    new = NewItem(
+        url="https://example.org/release",
+        title="Xen 4.20",
+        text="Out today.",
+        channels=["demo"],
+        replies=REPLIES,
+        link_in_reply=True,
+    )
+    item = queue.add(new).id
+    outbox = OutboxAdapter(
+        ChannelContext("demo", options={"path": "out.jsonl"}, data_dir=tmp_path, clock=clock)
+    )
+    pub = make_publisher(engine, clock, tmp_path, outbox)
+    assert pub.run_slot(make_channel(), SLOT).outcome is SlotOutcome.PUBLISHED
+    post, first, second = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert "example.org" not in post["text"] and post["url"] == ""
+    assert first["text"] == f"{REPLIES[0]}\n\nhttps://example.org/release"
+    assert first["url"] == "https://example.org/release"
+    assert second["text"] == REPLIES[1] and second["url"] == ""
+    delivery = queue.get(item).delivery("demo")
+    assert delivery is not None and delivery.posted is not None
+    assert delivery.posted.url == "https://example.org/release"  # the link went out, in reply 1

@@ -333,7 +333,7 @@ class FacebookPageAdapter(Adapter):
 
     def publish(self, post: Post) -> PublishResult:
         data = {"message": post.text}
-        if post.url:
+        if post.url and post.reply_to is None:  # a comment carries its link in its text
             data["link"] = post.url
         # A thread's reply is a comment on the post (`/{post-id}/comments`).
         parent, edge = (

@@ -58,11 +58,13 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         length_unit,
         render_post,
         reply_lengths,
+        reply_texts,
     )
     from ..text import utf8_size
 
     item = app.queue.get(item_id)
     replies = app.queue.item_thread(item_id).replies
+    link = item.url if item.link_in_reply else ""  # it goes in the first reply
     # By default the channels it targets that are still configured (a removed one has no rules).
     known = app.settings.channel_names
     names = list(dict.fromkeys(channel_names)) or [
@@ -77,7 +79,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
-            text = render_post(item, channel, limits, own_text=own)
+            text = render_post(item, channel, limits, own_text=own, link=not item.link_in_reply)
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
         out.append(
@@ -86,6 +88,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "network": channel.network,
                 "text": text,
                 "url": channel_url(item.url, channel),
+                "link_in_reply": item.link_in_reply,
                 "length": counted_length(channel.network, limits, text),
                 "limit": limits.max_length,
                 "unit": length_unit(channel.network, limits),
@@ -97,7 +100,11 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "replies": [
                     {"text": reply, "length": length, "limit": limit}
                     for reply, (length, limit, _) in zip(
-                        replies, reply_lengths(app.settings, name, replies), strict=True
+                        reply_texts(
+                            replies, channel_url(item.url, channel) if item.link_in_reply else ""
+                        ),
+                        reply_lengths(app.settings, name, replies, link=link),
+                        strict=True,
                     )
                 ],
             }
@@ -116,6 +123,8 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
         if row["byte_limit"] is not None:
             echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
+        if row["link_in_reply"]:
+            echo("(the link goes in the first reply)")
         for n, reply in enumerate(row["replies"], 1):
             echo(f"── reply {n} of {len(row['replies'])} " + "─" * 20)
             echo(reply["text"])

@@ -153,6 +153,11 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
     help=f"A follow-up text, posted as a reply to the post before it: a thread on X, Mastodon "
     f"and Bluesky (repeat, up to {MAX_REPLIES}; docs/threads.md).",
 )
+@click.option(
+    "--link-in-reply",
+    is_flag=True,
+    help="Post the link in the first reply (first comment), not in the post; needs --reply.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -173,6 +178,7 @@ def add(
     at: str | None,
     event_date: str | None,
     replies: tuple[str, ...],
+    link_in_reply: bool,
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
@@ -228,6 +234,7 @@ def add(
         publish_at=ed.at,
         event_at=ed.event_at,
         replies=replies,
+        link_in_reply=link_in_reply,
     )
     check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
     unread = ""
@@ -236,8 +243,11 @@ def add(
     drafted = not new.draft and wordless(new.title, new.text)
     if drafted:
         new = replace(new, draft=True)
-    check_fits_channels(app.settings, new, new.channels)  # refused now, not at post time
-    check_replies_fit(app.settings, plain_item(new).replies, new.channels)
+    # Refused now, not at post time: the post (without its link when the first reply has it)
+    # and each reply, on every channel.
+    check_fits_channels(app.settings, new, new.channels, link=not link_in_reply)
+    link = new.url if link_in_reply else ""
+    check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)

@@ -57,7 +57,8 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
         tags=changes.get("tags", item.tags),
     )
     waiting = [d.channel for d in item.deliveries if d.state == "pending"]
-    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
+    link = not item.link_in_reply  # the post has no link when its first reply carries it
+    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own, link=link)
 
 
 def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
@@ -203,9 +204,9 @@ def _new_replies(
     cleaned = check_replies(replies)
     item = app.queue.get(item_id)
     known = app.settings.channel_names
-    check_replies_fit(
-        app.settings, cleaned, [d.channel for d in item.deliveries if d.channel in known]
-    )
+    channels = [d.channel for d in item.deliveries if d.channel in known]
+    link = item.url if item.link_in_reply else ""
+    check_replies_fit(app.settings, cleaned, channels, link=link)
     return cleaned
 
 

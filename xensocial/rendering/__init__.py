@@ -26,7 +26,7 @@ from .fit import (
     own_text_length,
     reply_lengths,
 )
-from .posts import make_post, make_replies, posted_record
+from .posts import make_post, make_replies, posted_record, reply_texts
 from .template import (
     DEFAULT_TEMPLATE,
     ELLIPSIS,
@@ -70,6 +70,7 @@ __all__ = [
     "make_replies",
     "own_text_length",
     "reply_lengths",
+    "reply_texts",
     "posted_record",
     "reminder_text",
     "render_post",

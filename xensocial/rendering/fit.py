@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .template import TextTooLong, countable, length_counter, render_post
+from .posts import reply_texts
+from .template import TextTooLong, channel_url, countable, length_counter, render_post
 
 if TYPE_CHECKING:
     from ..adapters.base import Adapter, TextLimits
@@ -81,12 +82,17 @@ def length_unit(network: str, limits: TextLimits) -> str:
 
 
 def check_fits(
-    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
+    item: Renderable,
+    channel: ChannelConfig,
+    limits: TextLimits,
+    *,
+    own_text: str | None = None,
+    link: bool = True,
 ) -> None:
     """Raise TextTooLong (or ValueError for a bad template) unless `item` can be posted on
     `channel`; `queue add` calls it so that an item that cannot fit is refused up front, and
     `queue edit --channel` so that a channel's own text that cannot fit is refused."""
-    render_post(item, channel, limits, own_text=own_text)
+    render_post(item, channel, limits, own_text=own_text, link=link)
 
 
 def check_fits_channels(
@@ -94,14 +100,17 @@ def check_fits_channels(
     item: Renderable,
     channels: Iterable[str],
     own_texts: Mapping[str, str] | None = None,
+    *,
+    link: bool = True,
 ) -> None:
     """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
     unless `item` can be posted on every one of `channels` (in a channel's own words where
-    `own_texts` has some)."""
+    `own_texts` has some); `link` False: without the link, which goes in the first reply."""
     for name in channels:
         channel = settings.channel(name)
         own = (own_texts or {}).get(name)
-        check_fits(item, channel, adapter_class(settings, channel).limits, own_text=own)
+        limits = adapter_class(settings, channel).limits
+        check_fits(item, channel, limits, own_text=own, link=link)
 
 
 def own_text_length(
@@ -112,17 +121,20 @@ def own_text_length(
     the count and the limit) when it does not fit: own words are never cut."""
     channel = settings.channel(name)
     limits = adapter_class(settings, channel).limits
-    rendered = render_post(item, channel, limits, own_text=text)
+    link = not getattr(item, "link_in_reply", False)  # an ItemView says; a draft has a link
+    rendered = render_post(item, channel, limits, own_text=text, link=link)
     counted = counted_length(channel.network, limits, rendered)
     return counted, limits.max_length, length_unit(channel.network, limits)
 
 
 def reply_lengths(
-    settings: Settings, name: str, replies: Sequence[str]
+    settings: Settings, name: str, replies: Sequence[str], *, link: str = ""
 ) -> list[tuple[int, int, str]]:
-    """Each reply's counted length on channel `name`, its limit and the unit (`preview`);
-    a reply too long to be worth counting (`countable`) shows its length in code points."""
+    """Each reply's counted length on channel `name`, its limit and the unit (`preview`), the
+    first with the item's `link` when it goes there (`reply_texts`, as it is posted); a reply
+    too long to be worth counting (`countable`) shows its length in code points."""
     channel = settings.channel(name)
+    replies = reply_texts(replies, channel_url(link, channel) if link else "")
     limits = adapter_class(settings, channel).limits
     count = length_counter(channel.network, limits)
     unit = length_unit(channel.network, limits)
@@ -133,10 +145,12 @@ def reply_lengths(
     return out
 
 
-def check_replies_fit(settings: Settings, replies: Sequence[str], channels: Iterable[str]) -> None:
+def check_replies_fit(
+    settings: Settings, replies: Sequence[str], channels: Iterable[str], *, link: str = ""
+) -> None:
     """Raise TextTooLong (exit 2), naming the channel, the part and the count, unless every
-    reply can be posted as written on every one of `channels`; an adapter that cannot post
-    replies at all is refused by name."""
+    reply can be posted as written on every one of `channels` (the first with `link`, when the
+    item's link goes there); an adapter that cannot post replies at all is refused by name."""
     if not replies:
         return
     for name in channels:
@@ -146,8 +160,10 @@ def check_replies_fit(settings: Settings, replies: Sequence[str], channels: Iter
         if not adapter.replies_as:
             problem = f"{channel.network} channels cannot post replies (remove --reply)"
             raise TextTooLong(channel.network, 0, 0, channel=name, problem=problem)
-        for n, (counted, limit, unit) in enumerate(reply_lengths(settings, name, replies), 1):
-            size = len(replies[n - 1].encode("utf-8"))
+        texts = reply_texts(replies, channel_url(link, channel) if link else "")
+        counts = reply_lengths(settings, name, replies, link=link)
+        for n, (counted, limit, unit) in enumerate(counts, 1):
+            size = len(texts[n - 1].encode("utf-8"))
             if counted > limit:
                 problem = f"reply {n} counts {counted:,} {unit.split(' (')[0]}, over {limit:,}"
             elif limits.max_bytes is not None and size > limits.max_bytes:

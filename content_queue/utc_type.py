@@ -1,0 +1,39 @@
+"""The timestamp column type of every table: aware UTC in Python, naive UTC in the database.
+
+Its own module (a column type, not a table), so `schema` holds the tables alone; re-exported
+there as `schema.UTCDateTime`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from .timeutil import as_utc
+
+__all__ = ["UTCDateTime"]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
+
+    SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts
+    at the boundary: Python code only ever sees aware UTC datetimes, and comparing a stored
+    value with `now()` can never mix naive and aware values."""
+
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return as_utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
