@@ -38,6 +38,22 @@ def context(name: str, clock: FakeClock, tmp_path: Path, **kw: object) -> Channe
     return ChannelContext(name, timeout_seconds=TIMEOUT, clock=clock, data_dir=tmp_path, **kw)  # type: ignore[arg-type]
 
 
+def mastodon_adapter(
+    server: FakeServer, masto: FakeMastodon, clock: FakeClock, tmp_path: Path
+) -> MastodonAdapter:
+    options = {"api_base_url": server.url}
+    secrets = {"access_token": masto.token}
+    return MastodonAdapter(context("chan", clock, tmp_path, options=options, secrets=secrets))
+
+
+def facebook_adapter(
+    server: FakeServer, fb: FakeFacebook, clock: FakeClock, tmp_path: Path
+) -> FacebookPageAdapter:
+    options = {"page_id": fb.page_id, "api_base_url": server.url}
+    secrets = {"access_token": fb.token}
+    return FacebookPageAdapter(context("chan", clock, tmp_path, options=options, secrets=secrets))
+
+
 def run_thread(
     engine: Engine, clock: FakeClock, tmp_path: Path, adapter: Adapter, network: str
 ) -> tuple[ContentQueue, int, Publisher]:
@@ -95,15 +111,7 @@ def test_a_thread_on_mastodon_chains_in_reply_to_id(
     engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
 ) -> None:
     masto = FakeMastodon(server, clock=clock)
-    adapter = MastodonAdapter(
-        context(
-            "chan",
-            clock,
-            tmp_path,
-            options={"api_base_url": server.url},
-            secrets={"access_token": masto.token},
-        )
-    )
+    adapter = mastodon_adapter(server, masto, clock, tmp_path)
     queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "mastodon")
     assert pub.run_slot(make_channel("chan", network="mastodon"), SLOT).outcome is (
         SlotOutcome.PUBLISHED
@@ -121,15 +129,7 @@ def test_a_lost_answer_on_a_mastodon_reply_is_found_not_posted_twice(
     engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
 ) -> None:
     masto = FakeMastodon(server, clock=clock)
-    adapter = MastodonAdapter(
-        context(
-            "chan",
-            clock,
-            tmp_path,
-            options={"api_base_url": server.url},
-            secrets={"access_token": masto.token},
-        )
-    )
+    adapter = mastodon_adapter(server, masto, clock, tmp_path)
     queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "mastodon")
     # The post goes through; the first reply is made but its answer never arrives.
     server.fault("POST", FakeMastodon.STATUSES, Fault.passes())
@@ -180,15 +180,7 @@ def test_a_thread_on_facebook_is_the_post_and_its_first_comments_in_order(
     engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
 ) -> None:
     fb = FakeFacebook(server, clock=clock)
-    adapter = FacebookPageAdapter(
-        context(
-            "chan",
-            clock,
-            tmp_path,
-            options={"page_id": fb.page_id, "api_base_url": server.url},
-            secrets={"access_token": fb.token},
-        )
-    )
+    adapter = facebook_adapter(server, fb, clock, tmp_path)
     queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "facebook")
     assert pub.run_slot(make_channel("chan", network="facebook"), SLOT).outcome is (
         SlotOutcome.PUBLISHED
@@ -203,15 +195,7 @@ def test_a_lost_answer_on_a_facebook_comment_is_found_among_the_comments(
     engine: Engine, clock: FakeClock, tmp_path: Path, server: FakeServer
 ) -> None:
     fb = FakeFacebook(server, clock=clock)
-    adapter = FacebookPageAdapter(
-        context(
-            "chan",
-            clock,
-            tmp_path,
-            options={"page_id": fb.page_id, "api_base_url": server.url},
-            secrets={"access_token": fb.token},
-        )
-    )
+    adapter = facebook_adapter(server, fb, clock, tmp_path)
     queue, item, pub = run_thread(engine, clock, tmp_path, adapter, "facebook")
     server.fault("POST", FakeFacebook.COMMENTS, Fault.accept_then_lose(HANG))
     assert pub.run_slot(make_channel("chan", network="facebook"), SLOT).outcome is (
