@@ -194,11 +194,13 @@ class DeliveryEndings:
         )
         if end.held:
             self._left.add(delivery.id)
+        main = main_part(thread)
+        ilog.info("post_published", remote_id=main and main.remote_id, note=note or end.detail)
         if end.action == "published":
-            main = main_part(thread)
-            ilog.info("post_published", remote_id=main and main.remote_id, note=note or end.detail)
             return Ended(Done.PUBLISHED, note or end.detail)
-        return Ended(Done.FAILED, f"thread {end.action}: {end.detail}")
+        # The post is out, so the slot was used; the rest of the thread is settled later (or
+        # by a person), as the detail says.
+        return Ended(Done.PUBLISHED, f"post out; thread {end.action}: {end.detail}")
 
     def _set_aside(self, delivery: DeliveryView, reason: str, maybe_out: bool) -> None:
         """Stop working on a delivery: back to pending, unless it may be out already, when it

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from structlog.testing import capture_logs
 
 from content_queue import ContentQueue, Ledger, NewItem, SlotOutcome
 from tests.conftest import FakeClock
@@ -19,7 +20,7 @@ from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.publishing import Publisher
 
 from .conftest import FakeNetwork, PostedThenLost, Sleeps, make_channel, make_settings
-from .test_publishing import SLOT
+from .test_publishing import SLOT, snapshot
 
 REPLIES = ("Part two: what changed.", "Part three: how to upgrade.")
 
@@ -118,7 +119,8 @@ def test_a_lost_answer_on_a_reply_is_looked_up_and_never_sent_twice(engine, cloc
     net = ThreadNetwork(ChannelContext("demo", clock=clock), script=[None, PostedThenLost()])
     pub = make_publisher(engine, clock, tmp_path, net)
     result = pub.run_slot(make_channel(), SLOT)
-    assert result.outcome is SlotOutcome.FAILED  # the thread is held: resumed at the next pass
+    assert result.outcome is SlotOutcome.PUBLISHED  # the post is out: the slot was used
+    assert result.detail is not None and result.detail.startswith("post out; thread left: part 1")
     assert queue.get(item).delivery("demo").state == "publishing"  # type: ignore[union-attr]
     pub.reconcile()
     assert [p.text for p in net.posted][1:] == list(REPLIES)  # part 2 found, not sent again
@@ -147,7 +149,8 @@ def test_a_reply_that_never_reached_the_network_is_sent_at_the_next_pass(
     refused = TransientError("connection refused", maybe_posted=False)
     net = ThreadNetwork(ChannelContext("demo", clock=clock), script=[None, None, refused])
     pub = make_publisher(engine, clock, tmp_path, net)
-    assert pub.run_slot(make_channel(), SLOT).outcome is SlotOutcome.FAILED
+    assert pub.run_slot(make_channel(), SLOT).outcome is SlotOutcome.PUBLISHED
+    assert queue.get(item).delivery("demo").state == "publishing"  # type: ignore[union-attr]
     pub.reconcile()
     assert [p.text for p in net.posted][1:] == list(REPLIES)
     assert net.lookups == 0  # nothing was in doubt: no lookup needed
@@ -177,3 +180,26 @@ def test_the_link_in_the_first_reply_leaves_the_post_without_it(engine, clock, t
     delivery = queue.get(item).delivery("demo")
     assert delivery is not None and delivery.posted is not None
     assert delivery.posted.url == "https://example.org/release"  # the link went out, in reply 1
+
+
+def test_a_dry_run_logs_each_reply_as_it_would_be_sent_and_writes_nothing(
+    engine, clock, tmp_path, queue
+):
+    add_thread(queue)
+    net = ThreadNetwork(ChannelContext("demo", clock=clock))
+    settings = make_settings(tmp_path, [make_channel()])
+    dry = Publisher(
+        Ledger(engine, clock),
+        {"demo": net},
+        settings,
+        identity="host-a",
+        clock=clock,
+        dry_run=True,
+        queue=queue,
+    )
+    before = snapshot(engine)
+    with capture_logs() as logs:
+        assert dry.run_slot(make_channel(), SLOT).detail == "dry run"
+    replies = [(e["part"], e["text"]) for e in logs if e["event"] == "dry_run_would_reply"]
+    assert replies == [(1, REPLIES[0]), (2, REPLIES[1])]
+    assert net.posted == [] and snapshot(engine) == before
