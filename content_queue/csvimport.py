@@ -12,7 +12,8 @@ The format (a header row is required; only `url` is mandatory):
 - `tags` and `channels` are separated by `;`; empty `channels` means the default channels;
 - `replies` (a thread's follow-up texts, docs/threads.md) is a JSON list of strings, e.g.
   `["Part two", "Part three"]` (in the file: `"[""Part two"", ""Part three""]"`), since prose
-  holds every separator a person could pick; empty: no replies;
+  holds every separator a person could pick; empty: no replies; `link_in_reply` (`yes`/`no`,
+  `true`/`false`, `1`/`0`; empty: no) puts the link in the first reply instead of the post;
 - `not_before` is ISO 8601; a value without an offset is read in `timezone` (UTC by default);
 - `priority` is a whole number (0 when empty);
 - line numbers are the file's physical lines (a quoted field may span lines: the row's first
@@ -49,6 +50,7 @@ COLUMNS = (
     "not_before",
     "priority",
     "replies",
+    "link_in_reply",
 )
 
 
@@ -69,6 +71,16 @@ def _replies(value: str) -> list[str]:
             "replies", 'expected a JSON list of texts, e.g. ["Part two", "Part three"]'
         )
     return parsed
+
+
+_YES, _NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
+
+
+def _yes(value: str, name: str) -> bool:
+    word = value.lower()
+    if word not in _YES | _NO:
+        raise InvalidItem(name, f"{value!r} is not yes or no")
+    return word in _YES
 
 
 def _when(value: str, zone: ZoneInfo) -> datetime:
@@ -127,6 +139,7 @@ def _row(
         not_before=_when(not_before_raw, zone) if not_before_raw else None,
         created_by=created_by,
         replies=_replies(cell("replies")),
+        link_in_reply=_yes(cell("link_in_reply"), "link_in_reply"),
     )
     check_new_item(new)  # the queue's own limits, now: one import names every bad row
     return new

@@ -217,3 +217,21 @@ def test_link_in_reply_needs_a_reply_and_moves_the_link_in_preview(cli: CliHarne
     long = cli.refused(*third, "--link-in-reply", "--reply", "y" * 260)
     assert "reply 1 counts 285 weighted characters, over 280" in long.stderr
     cli.refused("queue", "edit", str(item["id"]), "--no-replies")
+
+
+def test_a_csv_column_puts_the_link_in_the_first_reply(cli: CliHarness, tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text(
+        f'url,title,channels,replies,link_in_reply\n{URL},T,x-news,"[""Read:""]",yes\n',
+        encoding="utf-8",
+    )
+    cli.ok("queue", "import", str(path))
+    [item] = cli.json("queue", "list")
+    assert item["link_in_reply"] is True
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"url,title,channels,link_in_reply\n{URL}/2,T,demo,maybe\n", encoding="utf-8")
+    assert (
+        "link_in_reply: 'maybe' is not yes or no" in cli.refused("queue", "import", str(bad)).stderr
+    )
+    bad.write_text(f"url,title,channels,link_in_reply\n{URL}/2,T,demo,yes\n", encoding="utf-8")
+    assert "needs a reply to carry the link" in cli.refused("queue", "import", str(bad)).stderr

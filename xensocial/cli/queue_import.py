@@ -71,8 +71,9 @@ def _unfit(app: App) -> Callable[[NewItem], str | None]:
 
     def problem(new: NewItem) -> str | None:
         try:
-            check_fits_channels(app.settings, new, new.channels)
-            check_replies_fit(app.settings, plain_item(new).replies, new.channels)
+            check_fits_channels(app.settings, new, new.channels, link=not new.link_in_reply)
+            link = new.url if new.link_in_reply else ""
+            check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
         except TextTooLong as exc:
             return str(exc)
         return None
