@@ -118,6 +118,7 @@ def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarn
         "title": "A",
         "url": "https://example.org/a",
         "priority": 0,
+        "thread_parts": 1,  # the post alone: no replies (docs/threads.md)
     }
 
 
