@@ -16,6 +16,7 @@ from content_queue import ContentQueue, Ledger, NewItem, make_engine
 from content_queue.metrics_store import MetricsStore
 from content_queue.notices import NoticeStore
 from content_queue.sources import FeedSpec, FeedStore
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.fakes.notify import receivers
 from tests.fakes.server import FakeServer, Fault
@@ -244,7 +245,8 @@ def test_posts_in_doubt_one_each_and_failures_one_per_channel(
         (d,) = queue.add(
             NewItem(url=f"https://example.org/{i}", title="t", channels=["alpha"])
         ).deliveries
-        assert ledger.begin_publish(d.id, "host", clock() + timedelta(minutes=5)) is not None
+        lease = clock() + timedelta(minutes=5)
+        assert claim(ledger, d.id, "host", lease, channel="alpha", now=clock()) is not None
         ids.append(d.item_id)
         deliveries.append(d.id)
     ledger.mark_unknown(deliveries[0], "lookup cannot tell")
