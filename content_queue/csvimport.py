@@ -7,11 +7,15 @@ a bad row is named with every other one before anything is kept.
 
 The format (a header row is required; only `url` is mandatory):
 
-    url,title,text,category,tags,channels,not_before,priority,images,alts
+    url,title,text,category,tags,channels,not_before,priority,images,alts,replies,link_in_reply
 
 - `tags` and `channels` are separated by `;`; empty `channels` means the default channels;
 - `images` and `alts` are kept as written (`NewItem.unread_images`): the queue reads no file,
   the service reads them (`xensocial.cli.images`) before the row is added;
+- `replies` (a thread's follow-up texts, docs/threads.md) is a JSON list of strings, e.g.
+  `["Part two", "Part three"]` (in the file: `"[""Part two"", ""Part three""]"`), since prose
+  holds every separator a person could pick; empty: no replies; `link_in_reply` (`yes`/`no`,
+  `true`/`false`, `1`/`0`; empty: no) puts the link in the first reply instead of the post;
 - `not_before` is ISO 8601; a value without an offset is read in `timezone` (UTC by default);
 - `priority` is a whole number (0 when empty);
 - line numbers are the file's physical lines (a quoted field may span lines: the row's first
@@ -20,6 +24,7 @@ The format (a header row is required; only `url` is mandatory):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -49,11 +54,38 @@ COLUMNS = (
     "priority",
     "images",
     "alts",
+    "replies",
+    "link_in_reply",
 )
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _replies(value: str) -> list[str]:
+    """The `replies` cell: a JSON list of strings (empty: none)."""
+    if not value:
+        return []
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, list) or not all(isinstance(r, str) for r in parsed):
+        raise InvalidItem(
+            "replies", 'expected a JSON list of texts, e.g. ["Part two", "Part three"]'
+        )
+    return parsed
+
+
+_YES, _NO = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
+
+
+def _yes(value: str, name: str) -> bool:
+    word = value.lower()
+    if word not in _YES | _NO:
+        raise InvalidItem(name, f"{value!r} is not yes or no")
+    return word in _YES
 
 
 def _when(value: str, zone: ZoneInfo) -> datetime:
@@ -111,6 +143,8 @@ def _row(
         priority=priority,
         not_before=_when(not_before_raw, zone) if not_before_raw else None,
         created_by=created_by,
+        replies=_replies(cell("replies")),
+        link_in_reply=_yes(cell("link_in_reply"), "link_in_reply"),
     )
     check_new_item(new)  # the queue's own limits, now: one import names every bad row
     if cell("images") or cell("alts"):  # files: read by the service (see NewItem)

@@ -113,6 +113,16 @@ class AlreadyOut(QueueError):
         )
 
     @classmethod
+    def thread(cls, item_id: int, channels: Sequence[tuple[str, str]]) -> AlreadyOut:
+        """New replies for an item already out: its thread answers the post that went out."""
+        return cls(
+            item_id,
+            channels,
+            f"item {item_id} is already out on {_where(channels)}; its replies cannot change. "
+            "To post a follow-up, add it as an item of its own",
+        )
+
+    @classmethod
     def going(
         cls, item_id: int, channels: Sequence[tuple[str, str]], fields: Sequence[str]
     ) -> AlreadyOut:

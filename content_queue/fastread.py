@@ -27,7 +27,7 @@ from .dbapi import PlainDatabase, SqliteDatabase, Transaction, at_revision, read
 from .dbapi import read_time as _at
 from .dbapi import sqlite_file as sqlite_file
 from .errors import InvalidItem, ItemNotFound
-from .views import DeliveryView, ItemImage, ItemView, posted_of
+from .views import DeliveryView, ItemImage, ItemView, PartView, Thread, posted_of
 from .vocabulary import DELIVERY_STATES, ITEM_STATES
 
 __all__ = [
@@ -42,7 +42,7 @@ _CHUNK = 500  # ids per IN (...) when loading deliveries: far below either datab
 ITEM_COLUMNS = (
     "id, url, canonical_url, title, text, category, tags, source, priority, not_before, "
     "expires_at, state, created_at, created_by, updated_at, evergreen, alt_text, publish_at, "
-    "event_at, recycled_from, reminder_of"
+    "event_at, recycled_from, reminder_of, link_in_reply"
 )
 _DELIVERY_COLUMNS = (
     "id, item_id, channel, state, idempotency_key, attempts, last_error, remote_id, "
@@ -117,6 +117,7 @@ def _item(
         recycled_from=row[19],
         reminder_of=row[20],
         images=tuple(images),
+        link_in_reply=bool(row[21]),
     )
 
 
@@ -202,6 +203,27 @@ class FastReader:
         params += [limit, offset]
         with self.db.reading() as tx:
             return item_views(tx, tx.rows(sql, params))
+
+    def item_thread(self, item_id: int) -> Thread:
+        """As `ContentQueue.item_thread`: the item's replies and its deliveries' parts."""
+        with self.db.reading() as tx:
+            replies = tx.rows(
+                "SELECT text FROM item_replies WHERE item_id = ? ORDER BY position", (item_id,)
+            )
+            parts = tx.rows(
+                "SELECT p.delivery_id, p.position, p.state, p.remote_id, p.remote_url, "
+                "p.remote_ref, p.attempted_at, p.published_at, p.detail "
+                "FROM delivery_parts p JOIN deliveries d ON d.id = p.delivery_id "
+                "WHERE d.item_id = ? ORDER BY p.delivery_id, p.position",
+                (item_id,),
+            )
+        return Thread(
+            tuple(r[0] for r in replies),
+            tuple(
+                PartView(p[0], p[1], p[2], p[3], p[4], p[5], _when(p[6]), _when(p[7]), p[8])
+                for p in parts
+            ),
+        )
 
     def close(self) -> None:
         self.db.close()

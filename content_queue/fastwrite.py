@@ -93,6 +93,11 @@ class FastWriter:
             )
             for image in rows.images:
                 self._insert(tx, "item_images", {"item_id": item_id, **image})
+            if rows.replies:
+                tx.run_many(
+                    "INSERT INTO item_replies (item_id, position, text) VALUES (?, ?, ?)",
+                    [[item_id, r["position"], r["text"]] for r in rows.replies],
+                )
             entry = {
                 "at": now,
                 "actor": (new.created_by or "unknown")[:MAX_ACTOR],

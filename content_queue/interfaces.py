@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from .views import ItemView, NewItem
+from .views import ItemView, NewItem, Thread
 
 if TYPE_CHECKING:
     from .fastread import FastReader
@@ -43,6 +43,10 @@ class QueueReader(Protocol):
     ) -> list[ItemView]:
         """Items by an item or delivery state and a channel, newest first unless told;
         raises InvalidItem for a state that is none (see `ContentQueue.list_items`)."""
+        ...
+
+    def item_thread(self, item_id: int) -> Thread:
+        """The item's replies and its deliveries' thread parts (`thread_store.ThreadReads`)."""
         ...
 
 

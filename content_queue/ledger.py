@@ -26,7 +26,8 @@ slot or delivery cannot both win:
   that instant is skipped, not waited for).
 
 `Ledger` is one object for its callers, made of parts kept apart by what they touch: the slot
-ledger (`slot_claims`), the end states of a delivery (`settling`), pauses (`pauses`) and
+ledger (`slot_claims`), the end states of a delivery (`settling`), the parts of a thread
+(`thread_store`), pauses (`pauses`) and
 blackouts (`blackouts`); this module holds the claiming side (choose, lease, renew, take over)
 and the per-channel figures. Which deliveries a slot may take is written once, in `eligible`.
 """
@@ -48,6 +49,7 @@ from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState
 from .settling import DeliveryOutcomes, posted_from_item, posted_values
 from .slot_claims import SlotClaims
+from .thread_store import ThreadParts
 from .views import DeliveryView, ItemView
 
 __all__ = [
@@ -85,7 +87,7 @@ class InDoubt:
     absent_reads: int
 
 
-class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts, Store):
+class Ledger(SlotClaims, DeliveryOutcomes, ThreadParts, ChannelPauses, ChannelBlackouts, Store):
     """Slot claims, delivery outcomes, channel pauses and blackouts, in the queue's database.
 
     Every end state of a delivery (published, failed, unknown, retried, resolved) is written

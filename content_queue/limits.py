@@ -28,6 +28,7 @@ __all__ = [
     "MAX_DETAIL",
     "MAX_IMAGES",
     "MAX_ITEM_ID",
+    "MAX_REPLIES",
     "MAX_TAG",
     "MAX_TAGS",
     "MAX_TEXT",
@@ -51,6 +52,9 @@ MAX_TEXT = 10_000  # the text, the alternate text (`alt_text`) and a channel's o
 # A link: web servers refuse a request line much longer than 8 KB (Apache's default is 8,190
 # bytes), so a longer link leads nowhere. (X sees no link beyond 4,096; sitemaps stop at 2,048.)
 MAX_URL = 8192
+# A thread (`queue add --reply`): at most this many follow-up texts, each one no longer than
+# MAX_TEXT. A network's own limit per part is far lower (the fit check holds each to it).
+MAX_REPLIES = 10
 MAX_TAGS = 100  # tags of one item (each becomes a hashtag: a post shows a handful)
 MAX_TAG = 200  # characters of one tag
 # Who did something, as the audit log, created_by and paused_by store it: String(100) columns,
@@ -95,6 +99,7 @@ def size_problem(
     category: str = "",
     tags: Sequence[str] = (),
     alt_text: str | None = None,
+    replies: Sequence[str] = (),
 ) -> tuple[str, str] | None:
     """The first (field, problem) of an item's words that is longer than its limit, or None.
 
@@ -103,6 +108,8 @@ def size_problem(
     docstring). A category is measured trimmed, as it is stored."""
     if len(tags) > MAX_TAGS:
         return "tags", f"{len(tags)} tags, at most {MAX_TAGS}"
+    if len(replies) > MAX_REPLIES:
+        return "replies", f"{len(replies)} replies, at most {MAX_REPLIES}"
     checks: list[tuple[str, str, int]] = [
         ("url", url, MAX_URL),
         ("title", title, MAX_TITLE),
@@ -112,6 +119,7 @@ def size_problem(
     ]
     if alt_text is not None:
         checks.append(("alt_text", alt_text, MAX_TEXT))
+    checks += ((f"reply {n}", reply, MAX_TEXT) for n, reply in enumerate(replies, 1))
     for name, value, limit in checks:
         problem = _longer(value, limit)
         if problem is not None:

@@ -62,6 +62,29 @@ def clean_tags(tags: Sequence[str]) -> list[str]:
     return [t.lstrip("#") for t in cleaned if t]
 
 
+def clean_replies(replies: Sequence[str]) -> tuple[str, ...]:
+    """A thread's replies as stored: inert (`plaintext`, line breaks kept), trimmed."""
+    return tuple(inert(r, f"reply {n}", multiline=True).strip() for n, r in enumerate(replies, 1))
+
+
+def check_replies(raw: Sequence[str]) -> tuple[str, ...]:
+    """A thread's replies (as given) cleaned, or InvalidItem naming the first that cannot be
+    stored: too many, too long (sizes first, before anything reads the words), a NUL, empty.
+    The one check of `queue add`, `import` and `edit`; each network's own limit per part is
+    the fit check's (`xensocial.rendering.check_replies_fit`)."""
+    too_big = size_problem(replies=raw)
+    if too_big is not None:
+        raise InvalidItem(*too_big)
+    nul = nul_problem((f"reply {n}", r) for n, r in enumerate(raw, 1))
+    if nul is not None:
+        raise InvalidItem(*nul)
+    replies = clean_replies(raw)
+    empty = next((n for n, r in enumerate(replies, 1) if not r), None)
+    if empty is not None:
+        raise InvalidItem(f"reply {empty}", "must not be empty")
+    return replies
+
+
 def plain_item(new: NewItem) -> NewItem:
     """`new` with its words inert (`plaintext.inert`: controls and bidi overrides removed, the
     text's line breaks kept); InvalidItem naming the field that is not valid Unicode.
@@ -75,10 +98,19 @@ def plain_item(new: NewItem) -> NewItem:
     category = inert(new.category, "category")
     tags = clean_tags(new.tags)
     alt_text = None if new.alt_text is None else inert(new.alt_text, "alt_text", multiline=True)
+    replies = clean_replies(new.replies)
     same = (title, text, category, alt_text) == (new.title, new.text, new.category, new.alt_text)
-    if same and tags == list(new.tags):
+    if same and tags == list(new.tags) and replies == tuple(new.replies):
         return new
-    return replace(new, title=title, text=text, category=category, tags=tags, alt_text=alt_text)
+    return replace(
+        new,
+        title=title,
+        text=text,
+        category=category,
+        tags=tags,
+        alt_text=alt_text,
+        replies=replies,
+    )
 
 
 def evergreen_set(categories: Collection[str]) -> frozenset[str]:
@@ -116,6 +148,9 @@ def check_new_item(new: NewItem) -> None:
     nul = nul_problem([*texts, *(("tags", t) for t in raw.tags)])
     if nul is not None:
         raise InvalidItem(*nul)
+    check_replies(raw.replies)
+    if new.link_in_reply and not new.replies:
+        raise InvalidItem("link_in_reply", "needs a reply to carry the link (give --reply)")
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
     check_images(new.images)
@@ -220,6 +255,7 @@ class ItemRows:
     deliveries: list[dict[str, Any]]
     detail: str
     images: list[dict[str, Any]]
+    replies: list[dict[str, Any]]  # item_replies rows, without the item's id
 
 
 class Stored(Protocol):
@@ -280,6 +316,7 @@ def item_rows(
         "alt_text": (new.alt_text or "").strip() or None,
         "publish_at": as_utc(new.publish_at) if new.publish_at else None,
         "event_at": event_at,
+        "link_in_reply": new.link_in_reply,
     }
     channels = list(dict.fromkeys(new.channels))  # de-duplicated, order kept
     deliveries = [
@@ -300,4 +337,7 @@ def item_rows(
     )
     if new.images:
         detail += f" with {len(new.images)} image" + ("s" if len(new.images) > 1 else "")
-    return ItemRows(item, deliveries, detail, image_rows(new.images))
+    replies = [{"position": n, "text": r} for n, r in enumerate(new.replies, 1)]
+    if replies:
+        detail += f"; a thread of {len(replies) + 1} parts"
+    return ItemRows(item, deliveries, detail, image_rows(new.images), replies)

@@ -45,7 +45,8 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemState
+from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemReply, ItemState
+from .thread_store import ThreadEdits, ThreadReads
 from .timeutil import Clock, system_clock
 from .urls import canonical_url
 from .views import ItemView, NewItem
@@ -81,7 +82,7 @@ class ImportResult:
         self.refused.append(error)
 
 
-class ContentQueue(ItemEdits, Store):
+class ContentQueue(ItemEdits, ThreadReads, ThreadEdits, Store):
     """Items and their deliveries, in one database."""
 
     def __init__(
@@ -346,7 +347,8 @@ class ContentQueue(ItemEdits, Store):
         item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
         item.images.extend(ItemImageRow(**i) for i in rows.images)
         s.add(item)
-        s.flush()  # the id, for the audit entry
+        s.flush()  # the id, for the audit entry (and the thread's rows)
+        s.add_all(ItemReply(item_id=item.id, **r) for r in rows.replies)
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)
         return item
 

@@ -8,6 +8,8 @@ Four tables, each answering one question:
   channel. Outcomes are independent, so one failing network never marks the others failed.
   A published delivery keeps what went out (its `posted_*` columns), whatever the item
   becomes afterwards: the record every report and export reads.
+- `item_replies`, `delivery_parts`: an item's thread, each part's own step (docs/threads.md;
+  the models are in `thread_schema`).
 - `slot_claims`: the slot ledger. One row per (channel, slot time) under a unique constraint:
   a slot is used at most once whatever restarts or replicas occur.
 - `channel_states`: run-time state of a channel that must survive restarts (paused, and why).
@@ -52,6 +54,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .notice_schema import Notice, NoticeEvent
 from .report_send_schema import ReportSend
 from .schema_base import Base, UTCDateTime
+from .thread_schema import DeliveryPart, ItemReply
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
@@ -66,9 +69,11 @@ __all__ = [
     "EngagementSample",
     "Feed",
     "FeedEntry",
+    "DeliveryPart",
     "FollowerSample",
     "Item",
     "ItemImageRow",
+    "ItemReply",
     "ItemSource",
     "KeywordCount",
     "ItemState",
@@ -111,6 +116,8 @@ class Item(Base):
     publish_at: Mapped[datetime | None]  # pinned: posted at this exact time, outside the slots
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None]
+    # Its link in the thread's first reply, not in the post (migration 0011, docs/threads.md).
+    link_in_reply: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Action, record, shorten
-from .schema import Delivery, DeliveryState, Item
+from .schema import Delivery, DeliveryPart, DeliveryState, Item
 from .timeutil import Clock
 from .urls import canonical_url
 from .views import Posted
@@ -92,10 +92,12 @@ class DeliveryOutcomes:
         published_at: datetime,
         owner: str | None = None,
         posted: Posted | None = None,
+        error: str | None = None,
     ) -> bool:
         """publishing (or unknown, settled by a person) -> published, with `posted` (what was
         sent) recorded in the same statement; without it, the item's current fields stand in
-        (`posted_from_item`).
+        (`posted_from_item`). `error`: what went wrong though it is out (a thread's reply the
+        network refused), kept as its last error.
 
         With `owner` (the publisher's and reconciler's way), only a delivery that owner holds:
         as `publishing` only, since an unknown delivery has no owner. A person settling an
@@ -109,7 +111,7 @@ class DeliveryOutcomes:
             remote_id=remote_id,
             remote_url=remote_url,
             published_at=published_at,
-            last_error=None,
+            last_error=error,
             **(posted_from_item() if posted is None else posted_values(posted)),
         )
 
@@ -149,13 +151,16 @@ class DeliveryOutcomes:
         )
 
     def retry(self, delivery_id: int, *, by: str = "") -> bool:
-        """failed/unknown -> pending, at a person's request."""
+        """failed/unknown -> pending, at a person's request. A thread part left in doubt is
+        forgotten (the person says it is not out: it is sent again); parts recorded out stay
+        recorded, so the thread resumes after them (`thread_store`)."""
         return self._finish(
             delivery_id,
             DeliveryState.PENDING,
             (DeliveryState.FAILED, DeliveryState.UNKNOWN),
             owner=None,
             audit=(Action.RETRY, by, "back to pending: posted again at a coming slot"),
+            forget_doubt=True,
             last_error=None,
         )
 
@@ -191,6 +196,7 @@ class DeliveryOutcomes:
         *,
         owner: str | None,
         audit: tuple[Action, str | None, str] | None = None,
+        forget_doubt: bool = False,
         **values: object,
     ) -> bool:
         """Move the delivery to `state` if it is in one of `from_states` (and held by `owner`,
@@ -220,6 +226,13 @@ class DeliveryOutcomes:
                 )
             )
             moved: bool = getattr(result, "rowcount", 0) == 1
+            if moved and forget_doubt:
+                s.execute(
+                    delete(DeliveryPart).where(
+                        DeliveryPart.delivery_id == delivery_id,
+                        DeliveryPart.state == DeliveryState.PUBLISHING.value,
+                    )
+                )
             if moved and audit is not None:
                 action, actor, detail = audit
                 item_id, channel, text, url = s.execute(

@@ -17,7 +17,7 @@ from .vocabulary import OUT_STATES, DeliveryState
 if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
     from .schema import Delivery, Item
 
-__all__ = ["DeliveryView", "ItemImage", "ItemView", "NewItem", "Posted"]
+__all__ = ["DeliveryView", "ItemImage", "ItemView", "NewItem", "PartView", "Posted", "Thread"]
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -81,6 +81,10 @@ class NewItem:
     # file, so the service reads them into `images` before the item is added (an item still
     # carrying any is refused: `newitems.check_images`).
     unread_images: tuple[str, str] | None = None
+    # Follow-up texts, posted as a thread (a first comment where a network has no threads),
+    # and whether the link goes in the first of them instead of the post: docs/threads.md.
+    replies: Sequence[str] = ()
+    link_in_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,7 @@ class ItemView:
     recycled_from: int | None = None  # a recycled evergreen post: the original item
     reminder_of: int | None = None  # an event reminder: the event's item
     images: tuple[ItemImage, ...] = ()  # in posting order
+    link_in_reply: bool = False  # its link goes in its thread's first reply (docs/threads.md)
 
     @classmethod
     def of(cls, item: Item, *, with_deliveries: bool = True) -> ItemView:
@@ -224,6 +229,7 @@ class ItemView:
             recycled_from=item.recycled_from,
             reminder_of=item.reminder_of,
             images=tuple(image_of(i) for i in sorted(item.images, key=lambda i: i.position)),
+            link_in_reply=bool(item.link_in_reply),
         )
 
     def delivery(self, channel: str) -> DeliveryView | None:
@@ -268,6 +274,7 @@ class ItemView:
             "recycled_from": self.recycled_from,
             "reminder_of": self.reminder_of,
             "images": [i.as_dict() for i in self.images],
+            "link_in_reply": self.link_in_reply,
         }
 
 
@@ -282,3 +289,44 @@ def image_of(row: Any) -> ItemImage:
         alt=row.alt,
         decorative=bool(row.decorative),
     )
+
+
+@dataclass(frozen=True)
+class PartView:
+    delivery_id: int
+    position: int  # 0: the post itself
+    state: str
+    remote_id: str | None
+    remote_url: str | None
+    remote_ref: str | None
+    attempted_at: datetime | None
+    published_at: datetime | None
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "position": self.position,
+            "state": self.state,
+            "remote_id": self.remote_id,
+            "remote_url": self.remote_url,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class Thread:
+    """An item's replies (part 1 onwards) and the parts begun on the network so far, of one
+    delivery (`Ledger.thread`) or of each of the item's deliveries (`item_thread`)."""
+
+    replies: tuple[str, ...] = ()
+    parts: tuple[PartView, ...] = ()
+    link: str = ""  # the item's link when it goes in the first reply (`link_in_reply`)
+
+    def part(self, position: int) -> PartView | None:
+        """Part `position` of a delivery's thread (read for one delivery)."""
+        return next((p for p in self.parts if p.position == position), None)
+
+    def parts_on(self, delivery_id: int) -> tuple[PartView, ...]:
+        """The parts of one delivery (of an item's thread, read for all its deliveries)."""
+        return tuple(p for p in self.parts if p.delivery_id == delivery_id)

@@ -16,7 +16,7 @@ import structlog
 
 from content_queue.schema import SlotOutcome
 
-from .rendering import make_post
+from .rendering import make_post, make_replies
 from .slot_gate import SlotResult
 
 if TYPE_CHECKING:
@@ -72,4 +72,8 @@ def dry_run_slot(
     slog.info(
         "dry_run_would_post", item_id=item.id, text=post.text, url=post.url, reason=choice.reason
     )
+    replies = queue.item_thread(item.id).replies  # a thread: each reply as it would be sent
+    link = item.url if item.link_in_reply else ""
+    for n, reply in enumerate(make_replies(channel, delivery, replies, link=link), 1):
+        slog.info("dry_run_would_reply", item_id=item.id, part=n, text=reply.text, url=reply.url)
     return SlotResult(name, slot_at, SlotOutcome.PUBLISHED, item.id, "dry run")

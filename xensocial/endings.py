@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from content_queue import Ledger
 from content_queue.timeutil import Clock
-from content_queue.views import DeliveryView
+from content_queue.views import DeliveryView, Thread
 
 from .adapters.base import Adapter, AdapterError, Post, PublishResult
 from .in_doubt import Outcome, look_up
 from .rendering import posted_record
+from .threads import continue_thread, main_part, record_main
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -51,6 +52,7 @@ class DeliveryEndings:
     (mixed into `Publisher`, which provides the ledger, identity, clock and settings)."""
 
     ledger: Ledger
+    adapters: dict[str, Adapter]
     settings: Settings
     identity: str
     clock: Clock
@@ -144,7 +146,17 @@ class DeliveryEndings:
         ilog: Any,
         note: str | None,
     ) -> Ended:
-        """Record the delivery published, with `post` as what went out (its record)."""
+        """Record the delivery published, with `post` as what went out (its record); for an
+        item with replies, record the post as the thread's part 0 and post the replies first
+        (`threads`)."""
+        thread = self.ledger.thread(delivery.id)
+        if thread.replies:
+            if main_part(thread) is None:
+                if not record_main(self.ledger, delivery.id, result, owner=self.identity):
+                    ilog.warning("delivery_taken_over", remote_id=result.remote_id)
+                    return Ended(Done.FAILED, "taken over by another process")
+                thread = self.ledger.thread(delivery.id)
+            return self._thread(delivery, post, thread, ilog, note)
         recorded = self.ledger.mark_published(
             delivery.id,
             remote_id=result.remote_id,
@@ -161,6 +173,34 @@ class DeliveryEndings:
             "post_published", remote_id=result.remote_id, remote_url=result.remote_url, note=note
         )
         return Ended(Done.PUBLISHED, note)
+
+    def _thread(
+        self, delivery: DeliveryView, post: Post, thread: Thread, ilog: Any, note: str | None
+    ) -> Ended:
+        """Post the replies of a thread whose post is out (`threads.continue_thread`)."""
+        cfg = self.settings.publishing
+        end = continue_thread(
+            self.ledger,
+            self.adapters[delivery.channel],
+            self.settings.channel(delivery.channel),
+            delivery,
+            thread,
+            owner=self.identity,
+            now=self.clock,
+            lease=cfg.lease,
+            settle=cfg.settle,
+            posted=posted_record(post),
+            log=ilog,
+        )
+        if end.held:
+            self._left.add(delivery.id)
+        main = main_part(thread)
+        ilog.info("post_published", remote_id=main and main.remote_id, note=note or end.detail)
+        if end.action == "published":
+            return Ended(Done.PUBLISHED, note or end.detail)
+        # The post is out, so the slot was used; the rest of the thread is settled later (or
+        # by a person), as the detail says.
+        return Ended(Done.PUBLISHED, f"post out; thread {end.action}: {end.detail}")
 
     def _set_aside(self, delivery: DeliveryView, reason: str, maybe_out: bool) -> None:
         """Stop working on a delivery: back to pending, unless it may be out already, when it

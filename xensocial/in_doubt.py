@@ -35,7 +35,10 @@ from content_queue import Ledger
 
 from .adapters.base import Adapter, LookupUnavailable, Post, PublishResult
 
-__all__ = ["MIN_READS", "Outcome", "Verdict", "look_up"]
+__all__ = ["LOOKUP_MARGIN", "MIN_READS", "Outcome", "Verdict", "look_up"]
+
+LOOKUP_MARGIN = timedelta(minutes=5)
+"""How far before the first try `find_published` looks (clock skew between us and the network)."""
 
 MIN_READS = 2
 """Reads that must find nothing, the last one past the settle period, before a settling

@@ -71,6 +71,7 @@ from .endings import DeliveryEndings, Done, Ended
 from .reconcile import LOOKUP_MARGIN, Reconciled, reconcile_in_flight
 from .rendering import make_post
 from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
+from .threads import main_part
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -265,6 +266,11 @@ class Publisher(DeliveryEndings):
             self.ledger.mark_failed(delivery.id, f"cannot render: {exc}", owner=self.identity)
             ilog.warning("post_rejected", reason=f"cannot render: {exc}")
             return Ended(Done.REJECTED, f"cannot render: {exc}")
+        thread = self.ledger.thread(delivery.id)
+        if thread.replies and main_part(thread) is not None:
+            # A thread taken up again (`queue retry` after a part in doubt): its post is out,
+            # so it resumes at the next part and never sends the post again (`threads`).
+            return self._thread(delivery, post, thread, ilog, "thread resumed")
 
         maybe_out = False  # an earlier try may have reached the network
         last_error = ""

@@ -39,19 +39,18 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from content_queue import Ledger
-from content_queue.views import DeliveryView, ItemView, Posted
+from content_queue.views import DeliveryView, ItemView, Posted, Thread
 
 from .adapters.base import Adapter, AdapterError, Post
-from .in_doubt import Outcome, look_up
+from .in_doubt import LOOKUP_MARGIN, Outcome, look_up
 from .rendering import channel_url, make_post, posted_record
+from .threads import continue_thread, main_part, record_main
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
 
 __all__ = ["LOOKUP_MARGIN", "Reconciled", "reconcile_in_flight"]
 
-LOOKUP_MARGIN = timedelta(minutes=5)
-"""How far before the first try `find_published` looks (clock skew between us and the network)."""
 
 log = structlog.get_logger("xensocial.reconcile")
 
@@ -108,10 +107,19 @@ def reconcile_in_flight(
             rlog.info("reconcile_skipped", reason=detail)
             out.append(Reconciled(f.delivery.id, f.item.id, name, "left", detail))
             continue
-        settle = settings.publishing.settle
+        cfg = settings.publishing
         out.append(
             _settle(
-                ledger, config, adapter, f.delivery, f.item, identity, rlog, now=now, settle=settle
+                ledger,
+                config,
+                adapter,
+                f.delivery,
+                f.item,
+                identity,
+                rlog,
+                now=now,
+                settle=cfg.settle,
+                lease=cfg.lease,
             )
         )
     return out
@@ -128,6 +136,7 @@ def _settle(
     *,
     now: datetime,
     settle: timedelta,
+    lease: timedelta,
 ) -> Reconciled:
     """Look the delivery up and record the outcome, as `owner` (who has just taken it over)."""
 
@@ -139,6 +148,8 @@ def _settle(
         rlog.info("reconciled", action=action, detail=detail)
         return Reconciled(delivery.id, item.id, channel.name, action, detail)
 
+    thread = ledger.thread(delivery.id)
+    times: dict[str, Any] = {"now": now, "lease": lease, "settle": settle}
     rendered: Posted | None = None  # what was sent, as far as it can be made again
     try:
         post = make_post(channel, adapter, delivery, item)
@@ -146,6 +157,8 @@ def _settle(
     except ValueError:  # the lookup is by key (else URL): the text does not matter
         url = channel_url(item.url, channel)
         post = Post(delivery.idempotency_key, channel.name, item.id, "", url, item.title)
+    if thread.replies and main_part(thread) is not None:  # its post is out: the next part
+        return _thread(ledger, channel, adapter, delivery, thread, owner, rendered, rlog, **times)
     # The post cannot predate its item: the widest window that is still bounded.
     since = item.created_at - LOOKUP_MARGIN
     try:
@@ -163,6 +176,14 @@ def _settle(
         rlog.warning("reconcile_lookup_failed", reason=str(exc))
         return Reconciled(delivery.id, item.id, channel.name, "left", str(exc), held=True)
     match verdict.outcome:
+        case Outcome.FOUND if thread.replies:
+            assert verdict.found is not None
+            if not record_main(ledger, delivery.id, verdict.found, owner=owner):
+                return done("left", verdict.detail, False)
+            thread = ledger.thread(delivery.id)
+            return _thread(
+                ledger, channel, adapter, delivery, thread, owner, rendered, rlog, **times
+            )
         case Outcome.FOUND:
             assert verdict.found is not None
             recorded = ledger.mark_published(
@@ -188,3 +209,35 @@ def _settle(
         case Outcome.LOST:
             recorded = False
     return done(verdict.outcome.value, verdict.detail, recorded)
+
+
+def _thread(
+    ledger: Ledger,
+    channel: ChannelConfig,
+    adapter: Adapter,
+    delivery: DeliveryView,
+    thread: Thread,
+    owner: str,
+    rendered: Posted | None,
+    rlog: Any,
+    *,
+    now: datetime,
+    lease: timedelta,
+    settle: timedelta,
+) -> Reconciled:
+    """A thread whose post is out: resume at its next part (`threads.continue_thread`)."""
+    end = continue_thread(
+        ledger,
+        adapter,
+        channel,
+        delivery,
+        thread,
+        owner=owner,
+        now=lambda: now,
+        lease=lease,
+        settle=settle,
+        posted=rendered,
+        log=rlog,
+    )
+    rlog.info("reconciled", action=end.action, detail=end.detail)
+    return Reconciled(delivery.id, delivery.item_id, channel.name, end.action, end.detail, end.held)

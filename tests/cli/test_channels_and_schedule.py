@@ -120,6 +120,7 @@ def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarn
         "url": "https://example.org/a",
         "priority": 0,
         "images": 0,  # how many images it goes out with
+        "thread_parts": 1,  # the post alone: no replies (docs/threads.md)
     }
 
 

@@ -17,7 +17,8 @@ Endpoints (all under `/xrpc/`), with bodies shaped as the lexicons say:
   300 graphemes (the lexicon's `maxLength` and `maxGraphemes`, refused with the lexicon
   validator's own words), or with a facet whose byte range does not cut the UTF-8 text at its
   link or `#tag` -> 400 `InvalidRequest`; an existing `rkey` -> 500 `InternalServerError`, as
-  the reference PDS answers.
+  the reference PDS answers. A `reply` must hold `root` and `parent` strong references (uri
+  and cid), or 400 as the lexicon's validator refuses it.
 - `POST com.atproto.repo.uploadBlob` (raw bytes) -> `{"blob": {"$type": "blob", "ref":
   {"$link": CID}, "mimeType", "size"}}`.
 - `GET com.atproto.repo.listRecords?repo&collection&limit&cursor` -> `{"records": [{"uri",
@@ -437,6 +438,14 @@ def _invalid_post(record: dict[str, Any]) -> str | None:
         return "Record/text must not be longer than 300 graphemes"
     if not isinstance(record.get("createdAt"), str):
         return "Record/createdAt must be a valid datetime"
+    if "reply" in record:  # app.bsky.feed.post#replyRef: root and parent, each a strongRef
+        reply = record["reply"]
+        for side in ("root", "parent"):
+            ref = reply.get(side) if isinstance(reply, dict) else None
+            if not (
+                isinstance(ref, dict) and all(isinstance(ref.get(k), str) for k in ("uri", "cid"))
+            ):
+                return f"Record/reply/{side} must be a strongRef (uri and cid)"
     raw = text.encode("utf-8")
     for facet in record.get("facets") or []:
         index = facet.get("index") or {}

@@ -14,6 +14,9 @@ It answers what the Facebook adapter asks, shaped as Graph documents it:
   error 100/33. Metrics Meta retired in 2025 (`post_impressions*`) or never had -> error 100
   "The value must be a valid insights metric"; `insights_refusal` (an error body) is what a
   token without `read_insights` gets instead of the whole post.
+- `POST /{version}/{post_id}/comments` (form: message) -> `{"id": "POST_COMMENT"}`, a comment
+  on a post the fake has (else error 100/33); `GET /{version}/{post_id}/comments` -> `{"data":
+  [{id, message, created_time, permalink_url}]}`, oldest first, as Graph orders comments;
 - A version in `retired` -> error 2635 "You are calling a deprecated version", for every call.
 
 Errors are Graph's error object, `{"error": {"message", "type", "code", "error_subcode",
@@ -35,7 +38,7 @@ from urllib.parse import urlencode
 
 from .server import FakeServer, Reply, Request
 
-__all__ = ["FakeFacebook", "FbPost", "graph_error"]
+__all__ = ["FakeFacebook", "FbComment", "FbPost", "graph_error"]
 
 
 def graph_error(
@@ -73,6 +76,16 @@ VIEW_METRICS = {
     "post_total_media_view_unique": "Lifetime: The number of people who saw your post.",
     "post_media_view": "Lifetime: The number of times your post was on screen.",
 }
+
+
+@dataclass
+class FbComment:
+    id: str
+    post_id: str
+    message: str
+    created_time: datetime
+
+
 LATEST = "v27.0"  # what the refusal of a retired version names, as Graph's does
 _INSIGHTS = re.compile(r"^insights\.metric\(([a-z_]+)\)$")
 
@@ -95,15 +108,19 @@ class FakeFacebook:
         self.name, self.followers, self.clock = name, followers, clock
         self.retired = set(retired)
         self.posts: list[FbPost] = []
+        self.comments: list[FbComment] = []
         self.revoked = False
         self.insights_refusal: dict[str, Any] | None = None
         self._ids = itertools.count(5550001)
         server.route("POST", "/:version/:id/feed", self._feed)
         server.route("GET", "/:version/:id/posts", self._list)
+        server.route("POST", "/:version/:id/comments", self._comment)
+        server.route("GET", "/:version/:id/comments", self._comments)
         server.route("GET", "/:version/:id", self._object)
 
     FEED = "/:version/:id/feed"
     POSTS = "/:version/:id/posts"
+    COMMENTS = "/:version/:id/comments"
     OBJECT = "/:version/:id"
 
     def revoke(self) -> None:
@@ -166,6 +183,44 @@ class FakeFacebook:
         )
         self.posts.append(post)
         return Reply(200, {"id": post.id})
+
+    def _comment(self, request: Request) -> Reply:
+        form = request.form
+        denied = self._auth(form.get("access_token"), request)
+        if denied:
+            return denied
+        post_id = request.params["id"]
+        if not any(p.id == post_id for p in self.posts):
+            return Reply(
+                400,
+                graph_error(
+                    100, "Unsupported post request.", type="GraphMethodException", subcode=33
+                ),
+            )
+        if not form.get("message"):
+            return Reply(400, graph_error(100, "(#100) Missing message or attachment"))
+        comment = FbComment(
+            f"{post_id.split('_')[-1]}_{next(self._ids)}", post_id, form["message"], self.clock()
+        )
+        self.comments.append(comment)
+        self.post(post_id).comments += 1
+        return Reply(200, {"id": comment.id})
+
+    def _comments(self, request: Request) -> Reply:
+        denied = self._auth(request.arg("access_token"), request)
+        if denied:
+            return denied
+        data = [
+            {
+                "id": c.id,
+                "message": c.message,
+                "created_time": c.created_time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+                "permalink_url": f"https://www.facebook.com/{c.post_id}?comment_id={c.id}",
+            }
+            for c in self.comments
+            if c.post_id == request.params["id"]
+        ]
+        return Reply(200, {"data": data})
 
     def _list(self, request: Request) -> Reply:
         denied = self._auth(request.arg("access_token"), request)

@@ -18,6 +18,7 @@ It answers what the LinkedIn adapter asks, with bodies shaped like LinkedIn's do
 - `GET /rest/posts?q=author&author=URN&count=&start=&sortBy=` -> `{"paging", "elements"}`,
   most recently modified first;
 - `GET /rest/socialActions/URN` -> `likesSummary`, `commentsSummary`; unknown -> 404;
+- the Comments API on `/rest/socialActions/URN/comments` (`tests.fakes.linkedin_comments`);
 - `GET /rest/networkSizes/URN?edgeType=COMPANY_FOLLOWED_BY_MEMBER` -> `{"firstDegreeSize"}`;
 - `GET /rest/organizations/ID` -> an Organization (`localizedName`, `vanityName`).
 
@@ -42,6 +43,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from .linkedin_comments import FakeLinkedInComments
 from .linkedin_images import FakeLinkedInImages, LinkedInImage
 from .linkedin_oauth import FakeLinkedInOAuth
 from .server import FakeServer, Fault, Reply, Request
@@ -146,6 +148,7 @@ class FakeLinkedIn:
     IMAGES = FakeLinkedInImages.IMAGES
     UPLOAD = FakeLinkedInImages.UPLOAD
     SOCIAL_ACTIONS = "/rest/socialActions/:urn"
+    COMMENTS = FakeLinkedInComments.COMMENTS
     NETWORK_SIZES = "/rest/networkSizes/:urn"
     ORGANIZATION = "/rest/organizations/:id"
 
@@ -176,6 +179,8 @@ class FakeLinkedIn:
         self.oauth = FakeLinkedInOAuth(server, clock=clock, token=token)
         self.image_api = FakeLinkedInImages(server, self)
         self.images = self.image_api.images
+        self.comment_api = FakeLinkedInComments(server, self)
+        self.comments = self.comment_api.comments
         self._ids = itertools.count(7250000000000000001)
         server.route("POST", self.POSTS, self._create)
         server.route("GET", self.POSTS, self._find)

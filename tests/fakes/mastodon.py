@@ -2,7 +2,8 @@
 
 It answers what the Mastodon adapter asks, with bodies shaped like Mastodon's entities:
 
-- `POST /api/v1/statuses` (form `status`, header `Idempotency-Key`) -> a Status. A repeated
+- `POST /api/v1/statuses` (form `status`, optional `in_reply_to_id`: a reply, to a status
+  that must exist, else 404; header `Idempotency-Key`) -> a Status. A repeated
   Idempotency-Key from the same token answers the status it already made and creates nothing,
   as Mastodon does (it keeps keys for an hour; the fake keeps them for its life). A text over
   `max_characters` (each link counting 23) -> 422 `{"error": "Validation failed: Text character
@@ -80,6 +81,7 @@ class MastoStatus:
     favourites: int = 0
     reblogs: int = 0
     replies: int = 0
+    in_reply_to_id: str | None = None  # a thread's part: the status it answers
 
 
 class FakeMastodon:
@@ -147,8 +149,8 @@ class FakeMastodon:
         return {
             "id": s.id,
             "created_at": _iso(s.created_at),
-            "in_reply_to_id": None,
-            "in_reply_to_account_id": None,
+            "in_reply_to_id": s.in_reply_to_id,
+            "in_reply_to_account_id": self.account_id if s.in_reply_to_id else None,
             "sensitive": False,
             "spoiler_text": "",
             "visibility": "public",
@@ -197,7 +199,10 @@ class FakeMastodon:
                     f"{self.max_characters} exceeded"
                 },
             )
-        status = MastoStatus(str(next(self._ids)), text, self.clock(), key)
+        parent = request.form.get("in_reply_to_id") or None
+        if parent is not None and not any(s.id == parent for s in self.statuses):
+            return Reply(404, {"error": "Record not found"})  # Mastodon: the parent is unknown
+        status = MastoStatus(str(next(self._ids)), text, self.clock(), key, in_reply_to_id=parent)
         self.statuses.append(status)
         if key:
             self._keys[key] = status.id

@@ -111,7 +111,7 @@ Handler = Callable[[Request], Reply]
 class Fault:
     """One programmed failure; build it with the class methods below."""
 
-    kind: str  # "respond" | "hang" | "accept_then_lose" | "drop"
+    kind: str  # "respond" | "hang" | "accept_then_lose" | "drop" | "pass"
     reply: Reply | None = None
     seconds: float = 0.0
 
@@ -132,6 +132,12 @@ class Fault:
     @classmethod
     def drop(cls) -> Fault:
         return cls("drop")
+
+    @classmethod
+    def passes(cls) -> Fault:
+        """No failure: the request is answered as usual. Queued before another fault, it aims
+        that one at a later request (the third part of a thread)."""
+        return cls("pass")
 
 
 @dataclass

@@ -1,6 +1,8 @@
 """A fake X API v2 on a `FakeServer`: the endpoints the X adapter uses, with X's bodies.
 
     POST /2/tweets             -> 201 {"data": {"id", "text", "edit_history_tweet_ids"}}
+                                  (`reply.in_reply_to_tweet_id`: a reply, recorded on the post;
+                                  to a post the fake does not have -> 403)
     GET  /2/users/me           -> {"data": {"id", "name", "username"[, "public_metrics"]}}
     GET  /2/users/:id/tweets   -> {"data": [...], "meta": {"result_count", "next_token"?}}
     GET  /2/tweets?ids=...     -> {"data": [...], "errors": [...]} (partial errors, HTTP 200)
@@ -57,6 +59,7 @@ __all__ = ["APP_BEARER", "CREDENTIALS", "FakeX", "XPost", "rate_limited", "serve
 _EPOCH_MS = 1288834974657
 _URL = re.compile(r"https?://\S+")
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
+GONE = "The Tweet you are attempting to reply to has been deleted or is not visible to you."
 
 
 def rate_limited(reset_at: datetime | None) -> Fault:
@@ -89,6 +92,7 @@ class XPost:
     impressions: int = 0
     link_clicks: int = 0
     profile_clicks: int = 0
+    in_reply_to: str | None = None  # a thread's part: the post it answers
 
     def as_json(self, fields: set[str], *, private: bool, legacy: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -254,10 +258,14 @@ class FakeX(AppOnlyEndpoints):
             return problem(
                 400, "Invalid Request", "One or more parameters to your request was invalid."
             )
+        parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
         with self._lock:
             if self.refuse_duplicates and any(self._raw(p) == text for p in self.posts.values()):
                 return problem(403, "Forbidden", DUPLICATE)
+            if parent is not None and parent not in self.posts:
+                return problem(403, "Forbidden", GONE)
             post = self._store(text, self.clock())
+            post.in_reply_to = parent
         self.bill.request("Post: Create (with URL)" if post.urls else "Post: Create")
         return Reply(
             201, {"data": {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}}

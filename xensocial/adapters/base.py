@@ -48,6 +48,7 @@ __all__ = [
     "PublishResult",
     "RateLimited",
     "Rejected",
+    "ReplyTo",
     "TextLimits",
     "TransientError",
 ]
@@ -178,11 +179,26 @@ class PostImage(ItemImage):
 
 
 @dataclass(frozen=True)
+class ReplyTo:
+    """Where a reply goes: the part it answers (`parent`) and the thread's first post (`root`),
+    each as `publish` returned it (`remote_id`, and `remote_ref` where the network needs more
+    to cite a post: Bluesky's `{"uri", "cid"}` strong reference, as JSON)."""
+
+    parent_id: str
+    root_id: str
+    parent_ref: str | None = None
+    root_ref: str | None = None
+
+
+@dataclass(frozen=True)
 class Post:
     """One post to send: the rendered text, and the identity that makes it findable again.
 
     `images`, in posting order, are every image the item carries: an adapter that cannot post
-    them never receives a post with any (`rendering.posts.make_post` refuses it first)."""
+    them never receives a post with any (`rendering.posts.make_post` refuses it first).
+
+    A part of a thread (`reply_to` set) is sent as a reply to its parent (a comment on the
+    post, where the network has no threads: `Adapter.replies_as`), under its own key."""
 
     key: str  # the idempotency key: the same for every attempt of one delivery
     channel: str
@@ -193,6 +209,7 @@ class Post:
     tags: Sequence[str] = ()
     category: str = ""
     images: Sequence[PostImage] = ()
+    reply_to: ReplyTo | None = None
 
 
 @dataclass(frozen=True)
@@ -200,6 +217,7 @@ class PublishResult:
     remote_id: str
     remote_url: str | None
     published_at: datetime
+    remote_ref: str | None = None  # what a reply to it must cite besides the id (`ReplyTo`)
 
 
 @dataclass(frozen=True)
@@ -240,6 +258,10 @@ class Adapter(ABC):
     limits: ClassVar[TextLimits]
     media_limits: ClassVar[MediaLimits] = MediaLimits()
     """The images a post may carry on this network (none unless the adapter says otherwise)."""
+    replies_as: ClassVar[str] = ""
+    """How `publish` sends a post with `reply_to`: "thread" (a reply to the part before),
+    "first comment" (a comment on the post), or "" (not at all: an item with replies is refused
+    for the channel when it is added). `find_published` finds such a post like any other."""
     lookup_is_reliable: ClassVar[bool] = True
     """True when `find_published` answering None proves the post is not out, so a delivery
     left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`

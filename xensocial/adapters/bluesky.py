@@ -35,6 +35,10 @@ soon as it is written (unlike the AppView's `getAuthorFeed`), and matches the ke
 card's URI or a link facet, else the whole text. That makes a lookup that finds nothing good
 proof the post is not out (`lookup_is_reliable = True`).
 
+Threads: a reply (`Post.reply_to`) carries `reply: {root, parent}`, each a strong reference
+(uri + cid: the cid is kept as the part's `remote_ref`), and our key like any post, so the same
+lookup finds it.
+
 Session: kept in the data directory and shared by every process of the channel (`_bsky_session`:
 `credentials/bluesky-<channel>.json`, mode 0600), because `createSession` is limited per account.
 A call refused as `ExpiredToken`/`InvalidToken` or 401 renews the session once (`refreshSession`,
@@ -55,6 +59,7 @@ Engagement: `app.bsky.feed.getPosts`, 25 URIs a call: likes, reposts, replies, q
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
@@ -110,6 +115,7 @@ class BlueskyAdapter(Adapter):
     limits: ClassVar[TextLimits] = TextLimits(max_length=300, max_bytes=3000)
     media_limits = BLUESKY_MEDIA
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
+    replies_as: ClassVar[str] = "thread"  # `reply: {root, parent}` strong references
     engagement_batch: ClassVar[int] = _GET_POSTS_BATCH
 
     def __init__(self, context: ChannelContext) -> None:
@@ -195,6 +201,11 @@ class BlueskyAdapter(Adapter):
             record["facets"] = found
         if post.url:
             record["embed"] = self._embed(post)
+        if post.reply_to is not None:
+            record["reply"] = {
+                "root": _strong_ref(post.reply_to.root_id, post.reply_to.root_ref),
+                "parent": _strong_ref(post.reply_to.parent_id, post.reply_to.parent_ref),
+            }
         created = self._call(
             "posting to Bluesky",
             lambda: self._client.com.atproto.repo.create_record(
@@ -204,7 +215,8 @@ class BlueskyAdapter(Adapter):
         )
         at = _parse_time(created_at)
         assert at is not None
-        return PublishResult(str(created.uri), self._web_url(str(created.uri)), at)
+        uri = str(created.uri)
+        return PublishResult(uri, self._web_url(uri), at, json.dumps({"cid": str(created.cid)}))
 
     def _embed(self, post: Post) -> dict[str, Any]:
         """The external card for the post's URL; the page's tags only when they can be had."""
@@ -271,8 +283,8 @@ class BlueskyAdapter(Adapter):
             value = _as_dict(record.value)
             created = _parse_time(value.get("createdAt"))
             if _matches(value, post):
-                uri = str(record.uri)
-                return PublishResult(uri, self._web_url(uri), created or self.context.clock())
+                uri, ref = str(record.uri), json.dumps({"cid": str(record.cid)})
+                return PublishResult(uri, self._web_url(uri), created or self.context.clock(), ref)
             if created is not None and created < since:
                 return None
         return None
@@ -358,6 +370,14 @@ def _matches(value: Mapping[str, Any], post: Post) -> bool:
         and bool(text)
         and " ".join(text.split()) == " ".join(post.text.split())
     )
+
+
+def _strong_ref(uri: str, ref: str | None) -> dict[str, str]:
+    """A `com.atproto.repo.strongRef` (uri + cid) from a remote id and its `remote_ref`."""
+    cid = json.loads(ref).get("cid") if ref else None
+    if not isinstance(cid, str) or not cid:
+        raise Rejected(f"replying on Bluesky: no cid recorded for {uri}")
+    return {"uri": uri, "cid": cid}
 
 
 def _iso(at: datetime) -> str:

@@ -18,7 +18,9 @@ the default ends. `warnings()` says when the configured version ends within 60 d
 (`versions.version_warning`, today from the channel's clock), for `channels verify` and the
 daemon's start.
 
-What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish;
+What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish, and a thread's
+replies as the post's first comments, `put_object(post_id, "comments", message=...)`, looked
+for again among `get_connections(post_id, "comments")` by their text;
 `get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id, fields=
 "shares,reactions.summary(true),comments.summary(true),insights.metric(
 post_total_media_view_unique)")` for engagement; the Page's `followers_count` for followers and
@@ -84,6 +86,13 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import versions
+from ._fb_fields import VIEWS_METRIC
+from ._fb_fields import graph_time as _graph_time
+from ._fb_fields import matches as _matches
+from ._fb_fields import subcode as _subcode
+from ._fb_fields import summary_count as _summary_count
+from ._fb_fields import views as _views
+from ._fb_fields import whole as _int
 from ._lazy import require
 from ._options import numeric_id, parse_base_url, reject_unknown_options
 from .base import (
@@ -138,11 +147,8 @@ _USAGE_HEADERS = ("x-business-use-case-usage", "x-page-usage")
 
 _POST_FIELDS = "id,message,created_time,permalink_url"
 _ENGAGEMENT_FIELDS = "shares,reactions.summary(true),comments.summary(true)"
-VIEWS_METRIC = "post_total_media_view_unique"
 _VIEWS_FIELD = f"insights.metric({VIEWS_METRIC})"
 _VIEWS_PAUSE = timedelta(days=1)  # after a refusal, read without views this long
-_LINK = re.compile(r"https?://[^\s<>\"']+")
-_TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
 _LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two tries
 
 
@@ -151,6 +157,7 @@ class FacebookPageAdapter(Adapter):
     limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
     media_limits = FACEBOOK_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    replies_as: ClassVar[str] = "first comment"  # each reply a comment on the post, in order
     engagement_batch: ClassVar[int] = 1  # one Graph read per post
 
     def __init__(self, context: ChannelContext) -> None:
@@ -328,11 +335,15 @@ class FacebookPageAdapter(Adapter):
 
     def publish(self, post: Post) -> PublishResult:
         data = {"message": post.text}
-        if post.url:
+        if post.url and post.reply_to is None:  # a comment carries its link in its text
             data["link"] = post.url
+        # A thread's reply is a comment on the post (`/{post-id}/comments`).
+        parent, edge = (
+            (post.reply_to.root_id, "comments") if post.reply_to else (self.page_id, "feed")
+        )
         result = self._call(
-            "posting to Facebook",
-            lambda: self._graph.put_object(self.page_id, "feed", **data),
+            "commenting on Facebook" if post.reply_to else "posting to Facebook",
+            lambda: self._graph.put_object(parent, edge, **data),
             posting=True,
         )
         post_id = result.get("id") if isinstance(result, Mapping) else None
@@ -349,10 +360,14 @@ class FacebookPageAdapter(Adapter):
             "since": int(since.timestamp()),
             "limit": 100,
         }
+        # A comment is looked for among the post's comments, by its text.
+        where, edge = (
+            (post.reply_to.root_id, "comments") if post.reply_to else (self.page_id, "posts")
+        )
         for _ in range(_LOOKUP_PAGES):
             page = self._call(
                 "reading the Page's posts",
-                partial(self._graph.get_connections, self.page_id, "posts", **args),
+                partial(self._graph.get_connections, where, edge, **args),
             )
             for entry in page.get("data", []) if isinstance(page, Mapping) else []:
                 if _matches(entry, post):
@@ -436,58 +451,3 @@ class FacebookPageAdapter(Adapter):
     def close(self) -> None:
         if self._session is not None:  # None: the client was never built
             self._session.close()
-
-
-def _matches(entry: Mapping[str, Any], post: Post) -> bool:
-    """Our post, by a link in its message equal to the item's URL, or by its exact text."""
-    message = str(entry.get("message") or "")
-    if post.url and post.url in _links(message):
-        return True
-    return bool(message) and " ".join(message.split()) == " ".join(post.text.split())
-
-
-def _links(text: str) -> set[str]:
-    # Whole links only: ".../blog/1" must not match a post of ".../blog/15".
-    found = [m.group(0) for m in _LINK.finditer(text)]
-    return set(found) | {link.rstrip(_TRAILING) for link in found}
-
-
-def _graph_time(value: Any) -> datetime | None:
-    """Graph's "2025-01-02T03:04:05+0000" as an aware UTC datetime."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _summary_count(edge: Any) -> int | None:
-    if not isinstance(edge, Mapping):
-        return None
-    summary = edge.get("summary")
-    return _int(summary.get("total_count")) if isinstance(summary, Mapping) else None
-
-
-def _subcode(exc: Any) -> Any:
-    result = getattr(exc, "result", None)
-    error = result.get("error") if isinstance(result, Mapping) else None
-    return error.get("error_subcode") if isinstance(error, Mapping) else None
-
-
-def _views(obj: Mapping[str, Any]) -> int | None:
-    """`post_total_media_view_unique` from the `insights` edge; None when absent (not asked,
-    or Graph had no figure: a Page under 100 likes gets an empty `data`)."""
-    insights = obj.get("insights")
-    data = insights.get("data") if isinstance(insights, Mapping) else None
-    for metric in data if isinstance(data, list) else []:
-        if not isinstance(metric, Mapping) or metric.get("name") != VIEWS_METRIC:
-            continue
-        values = metric.get("values")
-        last = values[-1] if isinstance(values, list) and values else None
-        return _int(last.get("value")) if isinstance(last, Mapping) else None
-    return None

@@ -17,6 +17,9 @@ the item's link (in its HTML content) or on its whole text. Both together make a
 finds nothing good proof the post is not out (`lookup_is_reliable = True`); when the account has
 posted more since `since` than `_LOOKUP_PAGES` pages hold, the lookup says it cannot tell.
 
+Threads: a reply (`Post.reply_to`) is a status with `in_reply_to_id` set to the part before,
+under its own idempotency key; a lookup matches it only among answers to that part.
+
 Length: an instance sets its own limit. `limits` read from the class is Mastodon's default (500
 characters, each link counting 23), which is what `queue add` checks without the network; read
 from an adapter, it is the instance's `configuration.statuses.max_characters` from
@@ -98,6 +101,7 @@ class MastodonAdapter(Adapter):
     limits = _InstanceLimits()
     media_limits = MASTODON_MEDIA  # the instance's own are read by the upload (media.md)
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
+    replies_as: ClassVar[str] = "thread"  # `in_reply_to_id`: each part answers the one before
     engagement_batch: ClassVar[int] = 1  # one status read per post
 
     def __init__(self, context: ChannelContext) -> None:
@@ -244,7 +248,11 @@ class MastodonAdapter(Adapter):
             )
         status = self._must_exist(
             "posting to Mastodon",
-            lambda: self._client.status_post(post.text, idempotency_key=post.key),
+            lambda: self._client.status_post(
+                post.text,
+                idempotency_key=post.key,
+                in_reply_to_id=post.reply_to.parent_id if post.reply_to else None,
+            ),
             posting=True,
         )
         return self._result(status)
@@ -335,6 +343,8 @@ def _plain(content: str) -> str:
 
 
 def _matches(status: Mapping[str, Any], post: Post) -> bool:
+    if post.reply_to is not None and str(status.get("in_reply_to_id")) != post.reply_to.parent_id:
+        return False  # a thread's part: only an answer to the part before it is ours
     content = str(status.get("content") or "")
     # The link's href holds the URL whole (its text is cut for display); whole hrefs only, so
     # ".../blog/1" does not match a post of ".../blog/15".

@@ -12,6 +12,9 @@ text (`images` is absent from a post without any): the outbox takes every image 
 accepts (`media_limits.OUTBOX_MEDIA`), so it is where the whole path of an image, from
 `queue add --image` to the post, can be seen and tested without a network.
 
+A thread's reply (`replies_as = "thread"`) is a line of its own, with `in_reply_to` (the remote
+id of the part it answers) and `thread_root` (the thread's post), in the order they were sent.
+
 Writes take an exclusive `flock` (replicas on one host never interleave lines) and are fsynced
 before `publish` returns, so a post that `publish` reported is on disk. `find_published` reads
 the file back, which makes its answer authoritative: a line that is not there was never
@@ -55,6 +58,7 @@ class OutboxAdapter(Adapter):
     limits: ClassVar[TextLimits] = TextLimits(max_length=5000)
     media_limits = OUTBOX_MEDIA
     lookup_is_reliable: ClassVar[bool] = True
+    replies_as: ClassVar[str] = "thread"
 
     def __init__(self, context: ChannelContext) -> None:
         super().__init__(context)
@@ -98,6 +102,9 @@ class OutboxAdapter(Adapter):
                 }
                 for image in post.images
             ]
+        if post.reply_to is not None:
+            record["in_reply_to"] = post.reply_to.parent_id
+            record["thread_root"] = post.reply_to.root_id
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
             private_dir(self.path.parent)

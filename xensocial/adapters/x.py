@@ -37,6 +37,9 @@ only for the account's own recent posts when the credentials allow it, else a "F
 Authorization Error" per post: those are read again with public metrics only, and the adapter
 stops asking for private ones.
 
+Threads: a reply (`Post.reply_to`) is `POST /2/tweets` with `reply.in_reply_to_tweet_id` (the
+part before); found again like a post, by its exact text (it carries no link of its own).
+
 Recent post counts (`count_recent_posts`, only this adapter's; the metrics round uses it for
 competitors' keywords): `GET /2/tweets/counts/recent`, with app-only authentication: the secret
 `bearer_token`, else a token obtained once from the consumer key and secret (`POST
@@ -52,9 +55,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from urllib.parse import quote
 
-from content_queue.errors import InvalidItem
-from content_queue.urls import canonical_url
-
 from ..redaction import add_secrets
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
@@ -66,6 +66,10 @@ from ._x_billing import (
     problem_of,
     usage_capped,
 )
+from ._x_fields import canonical_link as _canonical
+from ._x_fields import reposts as _reposts
+from ._x_fields import snowflake_time as _snowflake_time
+from ._x_fields import whole as _int
 from .base import (
     AccountInfo,
     Adapter,
@@ -98,7 +102,6 @@ LOOKUP_PAGES = 10  # find_published reads at most this many pages of 100 posts
 PRIVATE_METRICS_AGE = timedelta(days=29)  # X allows 30 days; a day's margin for clock skew
 PUBLIC_FIELDS = ["public_metrics"]
 PRIVATE_FIELDS = ["public_metrics", "non_public_metrics", "organic_metrics"]
-_TWITTER_EPOCH_MS = 1288834974657  # snowflake ids count milliseconds from here
 _URL_IN_TEXT = re.compile(r"https?://\S+")
 
 T = TypeVar("T")
@@ -106,32 +109,6 @@ T = TypeVar("T")
 
 class _FieldsRefused(Exception):
     """X refused a whole metrics request (403) because of the private fields it asked for."""
-
-
-def _snowflake_time(remote_id: str) -> datetime | None:
-    try:
-        ms = (int(remote_id) >> 22) + _TWITTER_EPOCH_MS
-    except ValueError:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _int(metrics: Mapping[str, Any] | None, key: str) -> int | None:
-    value = (metrics or {}).get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _reposts(public: Mapping[str, Any] | None) -> int | None:
-    """Reposts: `repost_count` in X's current payloads, `retweet_count` in older ones."""
-    current = _int(public, "repost_count")
-    return current if current is not None else _int(public, "retweet_count")
-
-
-def _canonical(url: str) -> str | None:
-    try:
-        return canonical_url(url.rstrip(".,;:!?)"))
-    except (InvalidItem, ValueError):
-        return None
 
 
 def _messages(exc: tweepy.HTTPException) -> str:
@@ -162,6 +139,7 @@ class XAdapter(Adapter):
     media_limits = X_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
     lookup_settles: ClassVar[bool] = True
+    replies_as: ClassVar[str] = "thread"
     engagement_batch: ClassVar[int] = BATCH
     followers_reads: ClassVar[int] = FOLLOWERS_READS
 
@@ -288,7 +266,12 @@ class XAdapter(Adapter):
 
     def publish(self, post: Post) -> PublishResult:
         body = self._call(
-            "posting to X", lambda: self._client.create_tweet(text=post.text), posting=True
+            "posting to X",
+            lambda: self._client.create_tweet(
+                text=post.text,
+                in_reply_to_tweet_id=post.reply_to.parent_id if post.reply_to else None,
+            ),
+            posting=True,
         )
         try:
             remote_id = str(body["data"]["id"])

@@ -62,10 +62,14 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         image_problem,
         length_unit,
         render_post,
+        reply_lengths,
+        reply_texts,
     )
     from ..text import utf8_size
 
     item = app.queue.get(item_id)
+    replies = app.queue.item_thread(item_id).replies
+    link = item.url if item.link_in_reply else ""  # it goes in the first reply
     # By default the channels it targets that are still configured (a removed one has no rules).
     known = app.settings.channel_names
     names = list(dict.fromkeys(channel_names)) or [
@@ -81,7 +85,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
-            text = render_post(item, channel, limits, own_text=own)
+            text = render_post(item, channel, limits, own_text=own, link=not item.link_in_reply)
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
         out.append(
@@ -90,6 +94,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 "network": channel.network,
                 "text": text,
                 "url": channel_url(item.url, channel),
+                "link_in_reply": item.link_in_reply,
                 "length": counted_length(channel.network, limits, text),
                 "limit": limits.max_length,
                 "unit": length_unit(channel.network, limits),
@@ -103,6 +108,17 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
                 ],
                 # Why these images cannot go out there (None: they can), as add refuses them.
                 "image_problem": image_problem(channel.network, media, item.images),
+                # A thread's replies (docs/threads.md): each with its own length and limit.
+                "replies": [
+                    {"text": reply, "length": length, "limit": limit}
+                    for reply, (length, limit, _) in zip(
+                        reply_texts(
+                            replies, channel_url(item.url, channel) if item.link_in_reply else ""
+                        ),
+                        reply_lengths(app.settings, name, replies, link=link),
+                        strict=True,
+                    )
+                ],
             }
         )
     if as_json:
@@ -123,6 +139,12 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
             echo(f"{describe(image, n)}; {'; '.join(seen['notes'])}")
         if row["image_problem"]:
             echo(f"Images: cannot be posted here: {row['image_problem']}")
+        if row["link_in_reply"]:
+            echo("(the link goes in the first reply)")
+        for n, reply in enumerate(row["replies"], 1):
+            echo(f"── reply {n} of {len(row['replies'])} " + "─" * 20)
+            echo(reply["text"])
+            echo(f"Length: {reply['length']} of {reply['limit']} {row['unit']}")
 
 
 @click.command()

@@ -28,7 +28,7 @@ from .queue_editorial import editorial_lines
 from .queue_import import import_
 
 if TYPE_CHECKING:
-    from content_queue.views import ItemView
+    from content_queue.views import ItemView, Thread
 
 __all__ = ["queue"]
 
@@ -136,8 +136,14 @@ def list_(app: App, state: str | None, channel: str | None, limit: int, as_json:
 def show(app: App, item_id: int, as_json: bool) -> None:
     """Show one item and its delivery on each channel."""
     item = app.reader.get(item_id)
+    thread = app.reader.item_thread(item_id)
     if as_json:
-        emit_json(item.as_dict())
+        data = item.as_dict()
+        if thread.replies:
+            data["replies"] = list(thread.replies)
+            for d in data["deliveries"]:
+                d["parts"] = [p.as_dict() for p in thread.parts_on(d["id"])]
+        emit_json(data)
         return
     zone = app.settings.timezone
     fields = [
@@ -175,6 +181,38 @@ def show(app: App, item_id: int, as_json: bool) -> None:
     echo(format_table(("CHANNEL", "STATE", "ATTEMPTS", "PUBLISHED", "REMOTE", "LAST ERROR"), rows))
     for line in _posted_lines(item, zone):
         echo(line)
+    for line in _thread_lines(item, thread, zone):
+        echo(line)
+
+
+def _thread_lines(item: ItemView, thread: Thread, zone: str) -> list[str]:
+    """The item's replies, and each part begun on each channel with its remote id: the ledger
+    of a thread, part by part (docs/threads.md)."""
+    if not thread.replies:
+        return []
+    lines = [
+        "",
+        f"Thread: the post and {len(thread.replies)} repl{'y' if len(thread.replies) == 1 else 'ies'}",
+    ]
+    lines += [f"  {n}. {trim(text, 70)}" for n, text in enumerate(thread.replies, 1)]
+    rows = [
+        (
+            d.channel,
+            "post" if p.position == 0 else f"reply {p.position}",
+            p.state,
+            local_time(p.published_at, zone),
+            p.remote_url or p.remote_id or "",
+            trim(p.detail or "", 40),
+        )
+        for d in item.deliveries
+        for p in thread.parts_on(d.id)
+    ]
+    if rows:
+        lines += [
+            "",
+            format_table(("CHANNEL", "PART", "STATE", "PUBLISHED", "REMOTE", "NOTE"), rows),
+        ]
+    return lines
 
 
 def _posted_lines(item: ItemView, zone: str) -> list[str]:

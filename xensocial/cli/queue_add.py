@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from content_queue.limits import MAX_REPLIES
+
 from ..errors import UsageError
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
 from ..media.attach import load_images
@@ -147,6 +149,18 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
 )
 @editorial_options(editing=False)
 @image_options
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    help=f"A follow-up text, posted as a reply to the post before it: a thread on X, Mastodon "
+    f"and Bluesky (repeat, up to {MAX_REPLIES}; docs/threads.md).",
+)
+@click.option(
+    "--link-in-reply",
+    is_flag=True,
+    help="Post the link in the first reply (first comment), not in the post; needs --reply.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -168,6 +182,8 @@ def add(
     event_date: str | None,
     images: tuple[str, ...],
     alts: tuple[str, ...],
+    replies: tuple[str, ...],
+    link_in_reply: bool,
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
@@ -183,11 +199,11 @@ def add(
     """
     from dataclasses import replace
 
-    from content_queue.newitems import check_new_item
+    from content_queue.newitems import check_new_item, plain_item
     from content_queue.urls import validate_url
     from content_queue.views import NewItem
 
-    from ..rendering import Draft, check_fits_channels
+    from ..rendering import Draft, check_fits_channels, check_replies_fit
 
     validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = _channels(app, channels)
@@ -226,6 +242,8 @@ def add(
         publish_at=ed.at,
         event_at=ed.event_at,
         images=loaded.items,
+        replies=replies,
+        link_in_reply=link_in_reply,
     )
     check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
     unread = ""
@@ -234,7 +252,13 @@ def add(
     drafted = not new.draft and wordless(new.title, new.text)
     if drafted:
         new = replace(new, draft=True)
-    check_fits_channels(app.settings, new, new.channels, images=new.images)  # now, not at post
+    # Refused now, not at post time: the post (without its link when the first reply has it)
+    # with its images, and each reply, on every channel.
+    check_fits_channels(
+        app.settings, new, new.channels, images=new.images, link=not link_in_reply
+    )
+    link = new.url if link_in_reply else ""
+    check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(app.settings, alt, new.channels)

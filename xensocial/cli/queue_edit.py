@@ -60,7 +60,8 @@ def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
         tags=changes.get("tags", item.tags),
     )
     waiting = [d.channel for d in item.deliveries if d.state == "pending"]
-    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
+    link = not item.link_in_reply  # the post has no link when its first reply carries it
+    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own, link=link)
 
 
 def _check_images_fit(app: App, item_id: int, images: tuple[ItemImage, ...]) -> None:
@@ -113,6 +114,13 @@ def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
 @editorial_options(editing=True)
 @image_options
 @click.option("--no-images", is_flag=True, help="Remove the item's images.")
+@click.option(
+    "--reply",
+    "replies",
+    multiple=True,
+    help="A follow-up text (repeatable); replaces all replies. Only before the item is out.",
+)
+@click.option("--no-replies", is_flag=True, help="Remove the item's replies: a single post again.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
 @pass_app
 def edit(
@@ -136,6 +144,8 @@ def edit(
     images: tuple[str, ...],
     alts: tuple[str, ...],
     no_images: bool,
+    replies: tuple[str, ...],
+    no_replies: bool,
     as_json: bool,
 ) -> None:
     """Change fields of an item that is not cancelled.
@@ -147,7 +157,8 @@ def edit(
     if channel is not None or clear_text:
         others: tuple[object, ...] = (url, title, category, priority, not_before, expires)
         others += (evergreen, alt_text, at, event_date)
-        if tags or any(v is not None for v in others) or allow_duplicate or images or alts:
+        added = images or alts or replies or no_replies  # images and replies: not with --channel
+        if tags or any(v is not None for v in others) or allow_duplicate or added:
             raise UsageError(
                 "--channel changes only that channel's text (--text or --clear-text); "
                 "change the other fields in a separate `queue edit`"
@@ -180,11 +191,12 @@ def edit(
     if no_images and (images or alts):
         raise UsageError("--no-images removes the images; give it without --image and --alt")
     loaded = load_images(paired(images, alts)) if images or alts or no_images else None
-    if not changes and loaded is None:
+    thread = _new_replies(app, item_id, replies, no_replies)
+    if not changes and loaded is None and thread is None:
         raise UsageError(
             "nothing to change; give at least one of --url, --title, --text, --category, --tag, "
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
-            "--event-date, --image, --no-images"
+            "--event-date, --image, --no-images, --reply, --no-replies"
         )
     _check_edit_rules(app, item_id, changes)
     _check_edit_fits(app, item_id, changes)
@@ -194,8 +206,12 @@ def edit(
     item, changed = edited.item, list(edited.changed)
     if loaded is not None:
         item, new_images = app.queue.set_images(item_id, loaded.items, by=app.user)
-        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
         changed += ["images"] if new_images else []
+    if thread is not None and app.queue.set_replies(item_id, thread, by=app.user):
+        changed.append("replies")
+        item = app.queue.get(item_id)
+    if loaded is not None:
+        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
     if as_json:
         emit_json(item.as_dict())
     elif not changed:
@@ -204,6 +220,28 @@ def edit(
         echo(f"Changed {', '.join(changed)} of item {item_summary(item)}")
         if edited.kept:
             echo(_reach(edited))
+
+
+def _new_replies(
+    app: App, item_id: int, replies: tuple[str, ...], none: bool
+) -> tuple[str, ...] | None:
+    """The replies `--reply`/`--no-replies` ask for (None: not asked), checked as `queue add`
+    checks them: stored sizes (`newitems.check_replies`), then each channel's limit."""
+    if not replies and not none:
+        return None
+    if replies and none:
+        raise UsageError("give --reply TEXT (to replace the replies) or --no-replies, not both")
+    from content_queue.newitems import check_replies
+
+    from ..rendering import check_replies_fit
+
+    cleaned = check_replies(replies)
+    item = app.queue.get(item_id)
+    known = app.settings.channel_names
+    channels = [d.channel for d in item.deliveries if d.channel in known]
+    link = item.url if item.link_in_reply else ""
+    check_replies_fit(app.settings, cleaned, channels, link=link)
+    return cleaned
 
 
 def _reach(edited: Edited) -> str:

@@ -79,11 +79,17 @@ def _checked_rows(
 def _unfit(app: App) -> Callable[[NewItem], str | None]:
     """Why a row's item does not fit every channel it targets, or None: asked of each row
     about to be added (not of a duplicate, which nothing renders)."""
-    from ..rendering import ImageDoesNotFit, TextTooLong, check_fits_channels
+    from content_queue.newitems import plain_item
+
+    from ..rendering import ImageDoesNotFit, TextTooLong, check_fits_channels, check_replies_fit
 
     def problem(new: NewItem) -> str | None:
         try:
-            check_fits_channels(app.settings, new, new.channels, images=new.images)
+            check_fits_channels(
+                app.settings, new, new.channels, images=new.images, link=not new.link_in_reply
+            )
+            link = new.url if new.link_in_reply else ""
+            check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
         except (TextTooLong, ImageDoesNotFit) as exc:
             return str(exc)
         return None

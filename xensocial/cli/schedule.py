@@ -23,10 +23,25 @@ from .output import echo, emit_json, local_time
 __all__ = ["schedule"]
 
 
-def _as_dict(p: ChannelPlan, images: Mapping[int, int] | None = None) -> dict[str, Any]:
-    """`p` as `schedule --json` prints it; `images`: how many images each item carries."""
+def _would_post(
+    item_id: int, words: str, images: Mapping[int, int], threads: Mapping[int, tuple[str, ...]]
+) -> str:
+    """A slot's item in the table, marked with its images and its thread's parts."""
+    parts = len(threads.get(item_id, ()))
+    mark = f" [thread: {parts + 1} parts]" if parts else ""
+    return f"item {item_id}: {trim(words, 50)}{_with_images(images.get(item_id, 0))}{mark}"
+
+
+def _as_dict(
+    p: ChannelPlan,
+    images: Mapping[int, int] | None = None,
+    threads: Mapping[int, tuple[str, ...]] | None = None,
+) -> dict[str, Any]:
+    """`p` as `schedule --json` prints it; `images`: how many images each item carries;
+    `threads`: the replies of each item that has some (docs/threads.md)."""
     zone = p.channel.zone
     images = images or {}
+    threads = threads or {}
     return {
         "channel": p.channel.name,
         "network": p.channel.network,
@@ -47,6 +62,7 @@ def _as_dict(p: ChannelPlan, images: Mapping[int, int] | None = None) -> dict[st
                     "url": s.item.url,
                     "priority": s.item.priority,
                     "images": images.get(s.item.item_id, 0),
+                    "thread_parts": len(threads.get(s.item.item_id, ())) + 1,
                 },
                 "reason": s.reason,
                 "pinned": s.pinned,
@@ -100,8 +116,10 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     images = ContentQueue(app.engine, clock=app.clock).image_counts(
         s.item.item_id for p in plans for s in p.slots if s.item is not None
     )
+    # Items with replies are marked: their slot posts a thread (docs/threads.md).
+    threads = ledger.replies_of({s.item.item_id for p in plans for s in p.slots if s.item})
     if as_json:
-        emit_json([_as_dict(p, images) for p in plans])
+        emit_json([_as_dict(p, images, threads) for p in plans])
         return
     if not plans:
         echo("No enabled channels.")
@@ -120,8 +138,7 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         rows = [
             (
                 local_time(s.at, ch.timezone, seconds=bool(ch.cron)),
-                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}"
-                + _with_images(images.get(s.item.item_id, 0))
+                _would_post(s.item.item_id, s.item.title or s.item.url, images, threads)
                 if s.item
                 else "-",
                 s.reason or s.skipped or "",

@@ -23,13 +23,16 @@ from .fit import (
     check_fits,
     check_fits_channels,
     check_images_fit,
+    check_replies_fit,
     counted_length,
     image_notes,
     image_problem,
     length_unit,
     own_text_length,
+    reply_lengths,
+    reply_texts,
 )
-from .posts import make_post, posted_record
+from .posts import make_post, make_replies, posted_record
 from .template import (
     DEFAULT_TEMPLATE,
     ELLIPSIS,
@@ -63,6 +66,7 @@ __all__ = [
     "check_fits",
     "check_fits_channels",
     "check_images_fit",
+    "check_replies_fit",
     "check_sizes",
     "countable",
     "counted_length",
@@ -73,7 +77,10 @@ __all__ = [
     "length_counter",
     "length_unit",
     "make_post",
+    "make_replies",
     "own_text_length",
+    "reply_lengths",
+    "reply_texts",
     "posted_record",
     "reminder_text",
     "render_post",

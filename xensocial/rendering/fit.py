@@ -13,6 +13,10 @@ with, and the adapter CLASS's `limits` (no credentials, no network), so what sta
 fits is what is sent. `counted_length` and `length_unit` are the count `preview` and
 `queue edit --channel --text` show, with the counter `render_post` fits with.
 
+An item's replies (a thread's parts after the post, `queue add --reply`) are held here too, each
+to each target channel's limit as written (never cut: `check_replies_fit`), on a channel whose
+adapter can post them at all (`Adapter.replies_as`); `reply_lengths` is their count in `preview`.
+
 It lives in the rendering layer, not the CLI, because it is a rule about items and networks:
 the commands call it and print what it says.
 """
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import BadInput
-from .template import length_counter, render_post
+from .template import TextTooLong, channel_url, countable, length_counter, render_post
 
 if TYPE_CHECKING:
     from content_queue.views import ItemImage
@@ -40,6 +44,9 @@ __all__ = [
     "check_fits",
     "check_fits_channels",
     "check_images_fit",
+    "check_replies_fit",
+    "reply_lengths",
+    "reply_texts",
     "counted_length",
     "image_notes",
     "image_problem",
@@ -95,12 +102,17 @@ def length_unit(network: str, limits: TextLimits) -> str:
 
 
 def check_fits(
-    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
+    item: Renderable,
+    channel: ChannelConfig,
+    limits: TextLimits,
+    *,
+    own_text: str | None = None,
+    link: bool = True,
 ) -> None:
     """Raise TextTooLong (or ValueError for a bad template) unless `item` can be posted on
     `channel`; `queue add` calls it so that an item that cannot fit is refused up front, and
     `queue edit --channel` so that a channel's own text that cannot fit is refused."""
-    render_post(item, channel, limits, own_text=own_text)
+    render_post(item, channel, limits, own_text=own_text, link=link)
 
 
 def check_fits_channels(
@@ -109,15 +121,18 @@ def check_fits_channels(
     channels: Iterable[str],
     own_texts: Mapping[str, str] | None = None,
     images: Sequence[ItemImage] = (),
+    *,
+    link: bool = True,
 ) -> None:
     """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
     unless `item` can be posted on every one of `channels` (in a channel's own words where
-    `own_texts` has some); ImageDoesNotFit unless `images` can be posted there too."""
+    `own_texts` has some); ImageDoesNotFit unless `images` can be posted there too. `link`
+    False: without the link, which goes in the first reply."""
     for name in channels:
         channel = settings.channel(name)
         own = (own_texts or {}).get(name)
         adapter = adapter_class(settings, channel)
-        check_fits(item, channel, adapter.limits, own_text=own)
+        check_fits(item, channel, adapter.limits, own_text=own, link=link)
         check_images_fit(channel, adapter, images)
 
 
@@ -196,6 +211,62 @@ def own_text_length(
     the count and the limit) when it does not fit: own words are never cut."""
     channel = settings.channel(name)
     limits = adapter_class(settings, channel).limits
-    rendered = render_post(item, channel, limits, own_text=text)
+    link = not getattr(item, "link_in_reply", False)  # an ItemView says; a draft has a link
+    rendered = render_post(item, channel, limits, own_text=text, link=link)
     counted = counted_length(channel.network, limits, rendered)
     return counted, limits.max_length, length_unit(channel.network, limits)
+
+
+def reply_texts(replies: Sequence[str], link: str = "") -> list[str]:
+    """The replies as posted: as staff wrote them, the first followed by `link` (the item's,
+    as the channel posts it) when the link goes in the first reply. The one composition the
+    fit check, `preview` and the publisher share."""
+    if not link or not replies:
+        return list(replies)
+    return [f"{replies[0]}\n\n{link}", *replies[1:]]
+
+
+def reply_lengths(
+    settings: Settings, name: str, replies: Sequence[str], *, link: str = ""
+) -> list[tuple[int, int, str]]:
+    """Each reply's counted length on channel `name`, its limit and the unit (`preview`), the
+    first with the item's `link` when it goes there (`reply_texts`, as it is posted); a reply
+    too long to be worth counting (`countable`) shows its length in code points."""
+    channel = settings.channel(name)
+    replies = reply_texts(replies, channel_url(link, channel) if link else "")
+    limits = adapter_class(settings, channel).limits
+    count = length_counter(channel.network, limits)
+    unit = length_unit(channel.network, limits)
+    out = []
+    for reply in replies:
+        fits_counting = countable(reply, limits.max_length, max_bytes=limits.max_bytes)
+        out.append((count(reply) if fits_counting else len(reply), limits.max_length, unit))
+    return out
+
+
+def check_replies_fit(
+    settings: Settings, replies: Sequence[str], channels: Iterable[str], *, link: str = ""
+) -> None:
+    """Raise TextTooLong (exit 2), naming the channel, the part and the count, unless every
+    reply can be posted as written on every one of `channels` (the first with `link`, when the
+    item's link goes there); an adapter that cannot post replies at all is refused by name."""
+    if not replies:
+        return
+    for name in channels:
+        channel = settings.channel(name)
+        adapter = adapter_class(settings, channel)
+        limits = adapter.limits
+        if not adapter.replies_as:
+            problem = f"{channel.network} channels cannot post replies (remove --reply)"
+            raise TextTooLong(channel.network, 0, 0, channel=name, problem=problem)
+        texts = reply_texts(replies, channel_url(link, channel) if link else "")
+        counts = reply_lengths(settings, name, replies, link=link)
+        for n, (counted, limit, unit) in enumerate(counts, 1):
+            size = len(texts[n - 1].encode("utf-8"))
+            if counted > limit:
+                problem = f"reply {n} counts {counted:,} {unit.split(' (')[0]}, over {limit:,}"
+            elif limits.max_bytes is not None and size > limits.max_bytes:
+                problem = f"reply {n} is {size:,} bytes, over {limits.max_bytes:,}"
+            else:
+                continue
+            raise TextTooLong(channel.network, counted, limit, channel=name, problem=problem)

@@ -7,9 +7,10 @@ and `deliveries resolve` (which records what went out) all make a delivery's pos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .fit import check_images_fit
+from .fit import check_images_fit, reply_texts
 from .template import channel_url, render_post
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
     from ..adapters.base import Adapter, Post
     from ..config import ChannelConfig
 
-__all__ = ["make_post", "posted_record"]
+__all__ = ["make_post", "make_replies", "posted_record"]
 
 
 def make_post(
@@ -44,15 +45,45 @@ def make_post(
         key=delivery.idempotency_key,
         channel=channel.name,
         item_id=item.id,
-        text=render_post(item, channel, adapter.limits, own_text=delivery.text_override),
+        text=render_post(
+            item,
+            channel,
+            adapter.limits,
+            own_text=delivery.text_override,
+            link=not item.link_in_reply,
+        ),
         # The link as the post carries it (UTM parameters included), so link fields and
-        # lookups by URL see the same link as the text.
-        url=channel_url(item.url, channel),
+        # lookups by URL see the same link as the text; none when the first reply carries it.
+        url="" if item.link_in_reply else channel_url(item.url, channel),
         title=item.title,
         tags=item.tags,
         category=item.category,
         images=images,
     )
+
+
+def make_replies(
+    channel: ChannelConfig, delivery: DeliveryView, replies: Sequence[str], *, link: str = ""
+) -> list[Post]:
+    """The posts of a thread's replies on one channel (parts 1, 2, ...), as staff wrote them
+    (held to the channel's limit when added, never cut), each under its own key derived from
+    the delivery's, so every attempt of a part is the same post to the network. With `link`
+    (the item's, when it goes in the first reply), the first carries it, as its text's last
+    line and as its `url` (a card where the network makes one). Their `reply_to` is set when
+    the part before is out (`xensocial.threads`)."""
+    from ..adapters.base import Post
+
+    url = channel_url(link, channel) if link else ""
+    return [
+        Post(
+            key=f"{delivery.idempotency_key}-r{n}",
+            channel=channel.name,
+            item_id=delivery.item_id,
+            text=text,
+            url=url if n == 1 else "",
+        )
+        for n, text in enumerate(reply_texts(replies, url), 1)
+    ]
 
 
 def posted_record(post: Post) -> Posted:

@@ -369,9 +369,16 @@ def check_sizes(item: Renderable, channel: ChannelConfig, *, own_text: str | Non
 
 
 def render_post(
-    item: Renderable, channel: ChannelConfig, limits: TextLimits, *, own_text: str | None = None
+    item: Renderable,
+    channel: ChannelConfig,
+    limits: TextLimits,
+    *,
+    own_text: str | None = None,
+    link: bool = True,
 ) -> str:
-    """The text `channel` posts for `item`, shortened to fit `limits` when needed.
+    """The text `channel` posts for `item`, shortened to fit `limits` when needed; without its
+    link (`{url}` empty) when `link` is False: an item whose link goes in its thread's first
+    reply (`ItemView.link_in_reply`, docs/threads.md).
 
     `own_text` (a delivery's `text_override`: staff's words for this channel only) stands for
     the item's text in {text} and {body}; it is never cut, only hashtags and the title may
@@ -384,7 +391,7 @@ def render_post(
     limit, max_bytes = limits.max_length, limits.max_bytes
     from ..text import utf8_size
 
-    url = channel_url(item.url, channel)
+    url = channel_url(item.url, channel) if link else ""
 
     def fits(text: str) -> bool:
         return (

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from content_queue import Ledger
 from content_queue.db import make_engine
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness
 from tests.cli.media.images import jpeg, png
 
@@ -47,7 +49,8 @@ def test_edit_refuses_bad_images_and_items_already_out(cli: CliHarness, tmp_path
     ledger = Ledger(engine, clock=cli.clock)
     [delivery] = cli.json("queue", "show", str(item["id"]))["deliveries"]
     at = cli.clock()
-    assert ledger.begin_publish(delivery["id"], "test", at) is not None
+    lease = at + timedelta(minutes=5)
+    assert claim(ledger, delivery["id"], "test", lease, channel="demo", now=at) is not None
     ledger.mark_published(delivery["id"], remote_id="r1", remote_url=None, published_at=at)
     engine.dispose()
     result = cli.refused("queue", "edit", str(item["id"]), "--image", poster, "--alt", "P")

@@ -93,6 +93,9 @@ class Harness:
     followers: int | None = None  # what fetch_followers and verify must report
     fault: FaultHook | None = None  # make the network fail the next call (see `faults.py`)
     cannot: Mapping[str, str] = field(default_factory=dict)  # fault kinds it cannot have: why
+    # For an adapter that posts replies (`Adapter.replies_as`): the remote id of what the reply
+    # with this remote id answers, as the fake recorded it (None: not a reply it knows).
+    replied_to: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         if not self.counters <= COUNTERS:

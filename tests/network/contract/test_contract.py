@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import timedelta
 
+import pytest
+
 from tests.conftest import FakeClock
 from xensocial.adapters.base import (
     AccountInfo,
     Engagement,
     Post,
     PublishResult,
+    ReplyTo,
     TextLimits,
 )
 from xensocial.adapters.registry import available, load
@@ -79,6 +82,38 @@ def test_find_published_finds_a_sent_post_and_not_an_unsent_one(
     assert found.remote_id == first.remote_id
     assert contract.adapter.find_published(make_post(contract, 3), since=since) is None
     assert len(contract.remote_ids()) == 2  # looking posted nothing
+
+
+def test_a_reply_answers_its_post_and_is_found_again(contract: Harness, clock: FakeClock) -> None:
+    """For an adapter that posts replies (`replies_as`: a thread's parts, or first comments):
+    the reply lands as an answer to the post it names, under its own id, and `find_published`
+    finds it again (threads resume after a crash by that lookup: docs/threads.md)."""
+    kind = type(contract.adapter).replies_as
+    if not kind:
+        pytest.skip(f"{contract.name} posts no replies (replies_as is empty)")
+    assert kind in ("thread", "first comment")
+    assert contract.replied_to is not None, "a harness of an adapter with replies says replied_to"
+    since = clock() - SINCE
+    first = contract.adapter.publish(make_post(contract, 1))
+    to = ReplyTo(first.remote_id, first.remote_id, first.remote_ref, first.remote_ref)
+    reply = Post(
+        key="contract-key-1-r1",
+        channel=contract.adapter.context.name,
+        item_id=1,
+        text="Contract reply: part two",
+        url="",
+        reply_to=to,
+    )
+    result = contract.adapter.publish(reply)
+    assert isinstance(result, PublishResult) and result.remote_id != first.remote_id
+    assert contract.replied_to(result.remote_id) == first.remote_id
+    assert contract.replied_to(first.remote_id) is None
+    found = contract.adapter.find_published(reply, since=since)
+    assert found is not None and found.remote_id == result.remote_id
+    other = Post(
+        "contract-key-1-r2", reply.channel, 1, "Contract reply: never sent", "", reply_to=to
+    )
+    assert contract.adapter.find_published(other, since=since) is None
 
 
 def test_engagement_gives_one_reading_per_known_post(contract: Harness, clock: FakeClock) -> None:

@@ -2,6 +2,7 @@
 
 - `adapter`: `LinkedInAdapter`, the interface (its docstring is the configuration reference);
 - `api`: LinkedIn's versioned REST API over httpx, and its errors as ours (426 included);
+- `comments`: a thread's replies, as comments on its post (the Comments API);
 - `cards`: the article card of a link post, with its thumbnail uploaded through the Images API;
 - `tokens`: access tokens renewed with a refresh token, or warned about before they end;
 - `little_text`: the commentary, escaped in LinkedIn's "little text" format.

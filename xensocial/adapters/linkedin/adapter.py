@@ -38,6 +38,7 @@ What it calls (permissions in brackets):
   (w_organization_social);
 - find_published: `GET /rest/posts?author=<urn>&q=author&count=50&sortBy=LAST_MODIFIED`, paged
   with `start` (r_organization_social);
+- a thread's replies: the post's first comments, through the Comments API (`comments`);
 - fetch_engagement: `GET /rest/socialActions/<post urn>` per post: `likesSummary.totalLikes` and
   `commentsSummary.aggregatedTotalComments` (r_organization_social): live counts of any post,
   whatever its URN type. Not organizationalEntityShareStatistics: it would add impressions,
@@ -87,6 +88,7 @@ from ..base import (
 from ..media_limits import LINKEDIN_MEDIA
 from .api import API_URL, RestClient
 from .cards import article
+from .comments import find_comment, post_comment
 from .little_text import little_text
 from .tokens import Tokens, token_settings
 
@@ -115,6 +117,7 @@ class LinkedInAdapter(Adapter):
     limits: ClassVar[TextLimits] = TextLimits(max_length=DEFAULT_LIMITS["linkedin"])
     media_limits = LINKEDIN_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
+    replies_as: ClassVar[str] = "first comment"  # the Comments API (`comments`)
     engagement_batch: ClassVar[int] = 1  # one socialActions read per post
 
     def __init__(self, context: ChannelContext) -> None:
@@ -180,6 +183,8 @@ class LinkedInAdapter(Adapter):
                 f"posting to LinkedIn: {length} characters, LinkedIn allows "
                 f"{self.limits.max_length}"
             )
+        if post.reply_to is not None:  # a thread's reply: a comment on its post
+            return post_comment(self.api, self.author, post, self.context.clock())
         body: dict[str, Any] = {
             "author": self.author,
             "commentary": little_text(post.text),
@@ -213,6 +218,8 @@ class LinkedInAdapter(Adapter):
         return PublishResult(urn, _post_url(urn), self.context.clock())
 
     def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
+        if post.reply_to is not None:
+            return find_comment(self.api, self.author, post, self.context.clock())
         action = "reading the page's posts"
         commentary = " ".join(little_text(post.text).split())
         start = 0

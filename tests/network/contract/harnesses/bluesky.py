@@ -43,6 +43,14 @@ def bluesky(ctx: HarnessContext) -> Iterator[Harness]:
             "bluesky",
             adapter,
             remote_ids=lambda: [p.uri for p in fake.posts],
+            replied_to=lambda uri: next(
+                (
+                    p.record.get("reply", {}).get("parent", {}).get("uri")
+                    for p in fake.posts
+                    if p.uri == uri
+                ),
+                None,
+            ),  # fmt: skip
             missing_id=f"at://{fake.did}/app.bsky.feed.post/3zzzzzzzzzzzz",
             counters=frozenset({"likes", "reposts", "replies", "quotes"}),
             followers=654,

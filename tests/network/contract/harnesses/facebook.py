@@ -52,6 +52,7 @@ def facebook(ctx: HarnessContext) -> Iterator[Harness]:
             "facebook",
             adapter,
             remote_ids=lambda: [p.id for p in fake.posts],
+            replied_to=lambda cid: next((c.post_id for c in fake.comments if c.id == cid), None),
             missing_id=f"{fake.page_id}_999",
             # reactions, shares, comments, and views (post_total_media_view_unique) as impressions
             counters=frozenset({"likes", "reposts", "replies", "impressions"}),

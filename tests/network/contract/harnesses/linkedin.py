@@ -48,6 +48,7 @@ def linkedin(ctx: HarnessContext) -> Iterator[Harness]:
             "linkedin",
             adapter,
             remote_ids=lambda: [p.id for p in fake.posts],
+            replied_to=lambda urn: next((c.post for c in fake.comments if c.urn == urn), None),
             missing_id="urn:li:share:7000000000000000000",
             counters=frozenset({"likes", "replies"}),  # socialActions: likes and comments
             followers=2345,

@@ -39,6 +39,9 @@ def mastodon(ctx: HarnessContext) -> Iterator[Harness]:
             "mastodon",
             adapter,
             remote_ids=lambda: [s.id for s in fake.statuses],
+            replied_to=lambda sid: next(
+                (s.in_reply_to_id for s in fake.statuses if s.id == sid), None
+            ),
             missing_id="999999",
             counters=frozenset({"likes", "reposts", "replies"}),  # favourites, reblogs, replies
             followers=765,

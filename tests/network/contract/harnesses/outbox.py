@@ -25,6 +25,10 @@ def outbox(ctx: HarnessContext) -> Iterator[Harness]:
             return []
         return [json.loads(line)["remote_id"] for line in path.read_text().splitlines() if line]
 
+    def replied_to(remote_id: str) -> str | None:
+        lines = [json.loads(line) for line in path.read_text().splitlines() if line]
+        return next((r.get("in_reply_to") for r in lines if r["remote_id"] == remote_id), None)
+
     def fault(kind: FaultKind) -> Injected:
         # The one failure a file has: it cannot be opened. A folder where the file should be
         # is that, for root too (who may write to any file mode).
@@ -43,6 +47,7 @@ def outbox(ctx: HarnessContext) -> Iterator[Harness]:
         "outbox",
         adapter,
         remote_ids=remote_ids,
+        replied_to=replied_to,
         missing_id="outbox:never-sent",
         fault=fault,
         cannot={

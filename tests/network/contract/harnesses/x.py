@@ -39,6 +39,7 @@ def x(ctx: HarnessContext) -> Iterator[Harness]:
             "x",
             adapter,
             remote_ids=lambda: list(fake.posts),
+            replied_to=lambda pid: fake.posts[pid].in_reply_to if pid in fake.posts else None,
             missing_id="1234567890123456789",
             counters=COUNTERS,  # recent own posts: public, non-public and organic metrics
             followers=321,
