@@ -3,7 +3,7 @@
 Its own module because three stores ask the same question: the ledger (`claim_next`), the
 editorial store (one category's candidates) and the slot query (pinned items); the conditions
 are written here once, so they cannot drift apart. The same rules as pure functions, for one
-candidate at a time, are `selection.ineligible_reason` and `selection.rank_key`.
+candidate at a time, are `selection.blocking_rule` and `selection.rank_key`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def eligible(
     include_embargoed: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The conditions of a pending delivery of `channel` a slot at `now` may take (an item
-    pinned to a later time is not taken before it: see `selection.ineligible_reason`).
+    pinned to a later time is not taken before it: see `selection.blocking_rule`).
     `channel` and `now` may be bound parameters, for a statement built once and run often."""
     conditions = [
         Delivery.channel == channel,

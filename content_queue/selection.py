@@ -49,7 +49,7 @@ __all__ = [
     "Choice",
     "Rules",
     "Supply",
-    "ineligible_reason",
+    "blocking_rule",
     "is_eligible",
     "pick",
     "rank_key",
@@ -79,11 +79,11 @@ class Candidate:
     reminder_of: int | None = None  # a reminder: the event's item
 
 
-def _blocker(c: Candidate, now: datetime) -> str | None:
+def blocking_rule(c: Candidate, now: datetime) -> str | None:
     """Which rule keeps `c` from being posted at `now` (the name of its field), or None. The
     rule itself, without the message: the forecast asks it some hundred thousand times a
-    page, and most of the answers are "not yet" (an embargo, a pinned time), whose message
-    nobody reads."""
+    page, and most of the answers are "not yet" (an embargo, a pinned time). The SQL of
+    `eligible.py` is the same rule for many candidates at once."""
     if c.item_state != ItemState.APPROVED:
         return "item_state"
     if c.delivery_state != DeliveryState.PENDING:
@@ -97,27 +97,8 @@ def _blocker(c: Candidate, now: datetime) -> str | None:
     return None
 
 
-def ineligible_reason(c: Candidate, now: datetime) -> str | None:
-    """Why `c` cannot be posted at `now`, or None when it can."""
-    match _blocker(c, now):
-        case "item_state":
-            return f"item is {c.item_state}"
-        case "delivery_state":
-            return f"delivery is {c.delivery_state}"
-        case "not_before":
-            assert c.not_before is not None
-            return f"not before {c.not_before.isoformat()}"
-        case "expires_at":
-            assert c.expires_at is not None
-            return f"expired at {c.expires_at.isoformat()}"
-        case "publish_at":
-            assert c.publish_at is not None
-            return f"pinned to {c.publish_at.isoformat()}"
-    return None
-
-
 def is_eligible(c: Candidate, now: datetime) -> bool:
-    return _blocker(c, now) is None
+    return blocking_rule(c, now) is None
 
 
 def rank_key(c: Candidate) -> tuple[int, datetime, int]:

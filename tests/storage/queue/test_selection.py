@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from content_queue import Candidate, ContentQueue, DeliveryState, ItemState, Ledger
-from content_queue.selection import ineligible_reason, is_eligible, rank_key
+from content_queue.selection import blocking_rule, is_eligible, rank_key
 from tests.choosing import candidates, claim, eligible_at, forecast, next_candidate, next_in_memory
 from tests.conftest import FakeClock
 
@@ -46,29 +46,29 @@ def cand(item_id: int, **fields: Any) -> Candidate:
     ("fields", "reason"),
     [
         ({}, None),
-        ({"item_state": "draft"}, "item is draft"),
-        ({"item_state": "cancelled"}, "item is cancelled"),
-        ({"delivery_state": "published"}, "delivery is published"),
-        ({"delivery_state": "publishing"}, "delivery is publishing"),
-        ({"delivery_state": "failed"}, "delivery is failed"),
-        ({"delivery_state": "unknown"}, "delivery is unknown"),
-        ({"not_before": NOW + timedelta(seconds=1)}, "not before 2026-03-02T09:00:01+00:00"),
+        ({"item_state": "draft"}, "item_state"),
+        ({"item_state": "cancelled"}, "item_state"),
+        ({"delivery_state": "published"}, "delivery_state"),
+        ({"delivery_state": "publishing"}, "delivery_state"),
+        ({"delivery_state": "failed"}, "delivery_state"),
+        ({"delivery_state": "unknown"}, "delivery_state"),
+        ({"not_before": NOW + timedelta(seconds=1)}, "not_before"),
         ({"not_before": NOW}, None),  # the embargo ends at not_before itself
         ({"not_before": NOW - HOUR}, None),
-        ({"expires_at": NOW}, "expired at 2026-03-02T09:00:00+00:00"),  # gone at expires_at
+        ({"expires_at": NOW}, "expires_at"),  # gone at expires_at
         ({"expires_at": NOW + timedelta(seconds=1)}, None),
         ({"not_before": NOW - HOUR, "expires_at": NOW + HOUR}, None),
     ],
 )
-def test_ineligible_reason(fields: dict[str, object], reason: str | None) -> None:
+def test_blocking_rule(fields: dict[str, object], reason: str | None) -> None:
     c = cand(1, **fields)
-    assert ineligible_reason(c, NOW) == reason
+    assert blocking_rule(c, NOW) == reason
     assert is_eligible(c, NOW) is (reason is None)
 
 
 def test_item_state_is_checked_before_delivery_state() -> None:
     c = cand(1, item_state="cancelled", delivery_state="published")
-    assert ineligible_reason(c, NOW) == "item is cancelled"
+    assert blocking_rule(c, NOW) == "item_state"
 
 
 # -- ranking -----------------------------------------------------------------------------------
@@ -249,6 +249,6 @@ def test_the_database_choice_agrees_with_the_forecast(
         assert got is not None
         assert replace(got, title="", url="", category="") == expected
     # The few candidates the index returns are the policy's ranking of the eligible ones.
-    ranked = sorted((c for c in everything if ineligible_reason(c, at) is None), key=rank_key)
+    ranked = sorted((c for c in everything if blocking_rule(c, at) is None), key=rank_key)
     shown = candidates(engine, channel, at, limit=3)
     assert [c.delivery_id for c in shown] == [c.delivery_id for c in ranked[:3]]
