@@ -2,7 +2,8 @@
 webhooks (on the shared `FakeServer`, real HTTP on 127.0.0.1), and a real SMTP server
 (aiosmtpd, which implements the protocol) that keeps every message it accepted.
 
-- `POST /hook`: any JSON; answered 200. The request is in `server.log` (headers, body bytes).
+- `POST /hook`: any JSON; answered 200. The request is in `server.log` (headers, body bytes);
+  `hook_said` lists the (event, subject, phase) of each.
 - `PUT /_matrix/client/v3/rooms/:room/send/m.room.message/:txn`, `Authorization: Bearer
   TOKEN`: creates one room event per (token, room, txn); a repeated PUT answers the event it
   already made and creates nothing, as the client-server API requires. `matrix_events` is
@@ -35,7 +36,7 @@ from urllib.parse import unquote
 
 from tests.fakes.server import FakeServer, Reply, Request
 
-__all__ = ["MATRIX_TOKEN", "Smtp", "receivers", "tls_pair"]
+__all__ = ["MATRIX_TOKEN", "Smtp", "hook_said", "receivers", "tls_pair"]
 
 MATRIX_TOKEN = "syt_matrix_token_for_tests"
 
@@ -61,6 +62,12 @@ def receivers(server: FakeServer) -> list[dict[str, Any]]:
     server.route("POST", "/slack", lambda request: Reply(200, b"ok"))
     server.route("POST", "/discord", lambda request: Reply(204, b""))
     return events
+
+
+def hook_said(server: FakeServer) -> list[tuple[str, str, str]]:
+    """What the webhook receiver (`POST /hook`) heard, in order: (event, subject, phase)."""
+    bodies = [r.json() for r in server.requests("POST", "/hook")]
+    return [(b["event"], b["subject"], b["phase"]) for b in bodies]
 
 
 class Smtp:

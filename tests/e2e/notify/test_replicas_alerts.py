@@ -7,7 +7,6 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,23 +15,15 @@ from sqlalchemy.engine import Engine
 
 from content_queue import Ledger
 from tests.chaos.cluster import daemon_env, spawn_daemon, wait_until
-from tests.fakes.notify import receivers
+from tests.fakes.notify import hook_said
 from tests.fakes.server import FakeServer
 from tests.storage.replicas.conftest import write_outbox_config
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        receivers(fake)
-        yield fake
-
-
 def said(server: FakeServer) -> Counter[tuple[str, str, str]]:
-    bodies = [r.json() for r in server.requests("POST", "/hook")]
-    return Counter((b["event"], b["subject"], b["phase"]) for b in bodies)
+    return Counter(hook_said(server))
 
 
 def test_three_replicas_send_each_event_once(

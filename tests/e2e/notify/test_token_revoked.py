@@ -7,7 +7,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,13 @@ import pytest
 from content_queue import ContentQueue, NewItem, make_engine
 from tests.chaos.cluster import daemon_env, spawn_daemon, wait_until
 from tests.fakes.mastodon import FakeMastodon
-from tests.fakes.notify import receivers
+from tests.fakes.notify import hook_said as said
 from tests.fakes.server import FakeServer
 from xensocial.migrate import upgrade
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "masto-token-for-e2e"
-
-
-@pytest.fixture
-def server() -> Iterator[FakeServer]:
-    with FakeServer() as fake:
-        receivers(fake)
-        yield fake
-
-
-def said(server: FakeServer) -> list[tuple[str, str, str]]:
-    bodies = [r.json() for r in server.requests("POST", "/hook")]
-    return [(b["event"], b["subject"], b["phase"]) for b in bodies]
 
 
 def test_a_revoked_token_is_one_alert_and_resume_one_clearing(
