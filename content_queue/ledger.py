@@ -27,7 +27,7 @@ slot or delivery cannot both win:
 
 `Ledger` is one object for its callers, made of parts kept apart by what they touch: the slot
 ledger (`slot_claims`), the end states of a delivery (`settling`), pauses (`pauses`) and
-blackouts (`blackouts`); this module holds the claiming side (choose, lease, renew, take over)
+blackouts (`blackouts`), the uploads a delivery made (`delivery_media`); this module holds the claiming side (choose, lease, renew, take over)
 and the per-channel figures. Which deliveries a slot may take is written once, in `eligible`.
 """
 
@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .blackouts import ChannelBlackouts
 from .db import Store
+from .delivery_media import DeliveryMedia, UploadedMedia
 from .eligible import RANK, candidates_query, eligible
 from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState
@@ -55,6 +56,7 @@ __all__ = [
     "InDoubt",
     "InFlight",
     "Ledger",
+    "UploadedMedia",
     "candidates_query",
     "posted_from_item",
     "posted_values",
@@ -85,7 +87,7 @@ class InDoubt:
     absent_reads: int
 
 
-class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts, Store):
+class Ledger(SlotClaims, DeliveryOutcomes, DeliveryMedia, ChannelPauses, ChannelBlackouts, Store):
     """Slot claims, delivery outcomes, channel pauses and blackouts, in the queue's database.
 
     Every end state of a delivery (published, failed, unknown, retried, resolved) is written
@@ -300,4 +302,3 @@ class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts, Stor
                     Delivery.state == DeliveryState.PUBLISHED.value,
                 )
             )
-

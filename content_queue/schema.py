@@ -18,6 +18,8 @@ Four tables, each answering one question:
 - `blackouts`, `audit_log`: when nothing may be posted, and who did what (editorial control).
 - `notice_events`, `notices`: what alerting found and each notification it owes a target,
   recorded before it is sent (`notices`; the models are in `notice_schema`).
+- `delivery_media`: each image a delivery uploaded to its network, recorded before the post
+  that references it (`media_schema`; read and written by `delivery_media`).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -47,6 +49,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .media_schema import DeliveryMediaRow
 from .notice_schema import Notice, NoticeEvent
 from .schema_base import Base, UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
@@ -59,6 +62,7 @@ __all__ = [
     "ChannelState",
     "Clip",
     "Delivery",
+    "DeliveryMediaRow",
     "DeliveryState",
     "EngagementSample",
     "Feed",

@@ -57,6 +57,7 @@ MASTODON_MEDIA = MediaLimits(
     max_pixels=33_177_600,
     max_images=4,
     alt_max_length=1500,
+    uploads=True,
     source="the instance's configuration.media_attachments (Mastodon's defaults until read)",
 )
 BLUESKY_MEDIA = MediaLimits(
