@@ -19,7 +19,10 @@ Endpoints (all under `/xrpc/`), with bodies shaped as the lexicons say:
   link or `#tag` -> 400 `InvalidRequest`; an existing `rkey` -> 500 `InternalServerError`, as
   the reference PDS answers.
 - `POST com.atproto.repo.uploadBlob` (raw bytes) -> `{"blob": {"$type": "blob", "ref":
-  {"$link": CID}, "mimeType", "size"}}`.
+  {"$link": CID}, "mimeType", "size"}}`; a body above `upload_limit` -> 413 `PayloadTooLarge`.
+  A post's `app.bsky.embed.images` is checked as the lexicon and PDS check it: at most four,
+  each an uploaded blob of `image/*` up to 1,000,000 bytes, with a string `alt`, and an
+  `aspectRatio` of positive integers when given (else 400 `InvalidRequest`).
 - `GET com.atproto.repo.listRecords?repo&collection&limit&cursor` -> `{"records": [{"uri",
   "cid", "value"}], "cursor"}`, newest first (by record key).
 - `GET app.bsky.feed.getAuthorFeed?actor&limit&cursor` -> `{"feed": [{"post": PostView}]}`.
@@ -151,6 +154,7 @@ class FakeBluesky:
         )
         self.posts: list[BskyPost] = []
         self.blobs: dict[str, bytes] = {}
+        self.upload_limit = 50 * 1024 * 1024
         self.revoked = False
         self.appview = True
         self.sessions_created = 0
@@ -321,7 +325,7 @@ class FakeBluesky:
             "app.bsky.feed.post"
         ):
             return xrpc_error(400, "InvalidRequest", "Invalid collection or $type")
-        problem = _invalid_post(record)
+        problem = _invalid_post(record) or self._invalid_images(record)
         if problem:
             return xrpc_error(
                 400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}"
@@ -343,10 +347,37 @@ class FakeBluesky:
             },
         )
 
+    def _invalid_images(self, record: dict[str, Any]) -> str | None:
+        embed = record.get("embed") or {}
+        if embed.get("$type") != "app.bsky.embed.images":
+            return None
+        images = embed.get("images")
+        if not isinstance(images, list) or not 1 <= len(images) <= 4:
+            return "Record/embed/images must hold one to four images"
+        for image in images:
+            blob = image.get("image") or {}
+            cid = (blob.get("ref") or {}).get("$link")
+            if cid not in self.blobs:
+                return f"Could not find blob: {cid}"
+            if not str(blob.get("mimeType", "")).startswith("image/"):
+                return "Record/embed/images/image has the wrong mimetype"
+            if len(self.blobs[cid]) > 1_000_000:
+                return "Record/embed/images/image: the blob is too large"
+            if not isinstance(image.get("alt"), str):
+                return "Record/embed/images/alt must be a string"
+            ratio = image.get("aspectRatio")
+            if ratio is not None and not all(
+                isinstance(ratio.get(k), int) and ratio[k] > 0 for k in ("width", "height")
+            ):
+                return "Record/embed/images/aspectRatio must hold positive integers"
+        return None
+
     def _upload_blob(self, request: Request) -> Reply:
         denied = self._auth(request)
         if denied:
             return denied
+        if len(request.body) > self.upload_limit:
+            return xrpc_error(413, "PayloadTooLarge", "request entity too large")
         cid = _cid(request.body)
         self.blobs[cid] = request.body
         mime = request.headers.get("content-type", "application/octet-stream")

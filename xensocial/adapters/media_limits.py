@@ -65,6 +65,7 @@ BLUESKY_MEDIA = MediaLimits(
     max_bytes=1_000_000,
     max_images=4,
     alt_max_length=None,
+    uploads=True,
     source="the app.bsky.embed.images lexicon",
 )
 FACEBOOK_MEDIA = MediaLimits(
