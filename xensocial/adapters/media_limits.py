@@ -49,6 +49,7 @@ X_MEDIA = MediaLimits(
     max_bytes=5 * MB,
     max_images=4,
     alt_max_length=1000,
+    uploads=True,
     source="docs.x.com/x-api/media",
 )
 MASTODON_MEDIA = MediaLimits(
