@@ -18,7 +18,8 @@ the default ends. `warnings()` says when the configured version ends within 60 d
 (`versions.version_warning`, today from the channel's clock), for `channels verify` and the
 daemon's start.
 
-What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish;
+What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish (with images,
+`attached_media` instead of `link`, after `put_photo` for each: `_facebook_media`);
 `get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id, fields=
 "shares,reactions.summary(true),comments.summary(true),insights.metric(
 post_total_media_view_unique)")` for engagement; the Page's `followers_count` for followers and
@@ -84,6 +85,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import versions
+from ._facebook_media import FacebookMedia
 from ._lazy import require
 from ._options import numeric_id, parse_base_url, reject_unknown_options
 from .base import (
@@ -146,7 +148,7 @@ _TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
 _LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two tries
 
 
-class FacebookPageAdapter(Adapter):
+class FacebookPageAdapter(FacebookMedia, Adapter):
     name: ClassVar[str] = "facebook"
     limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
     media_limits = FACEBOOK_MEDIA
@@ -327,9 +329,7 @@ class FacebookPageAdapter(Adapter):
         return f"https://www.facebook.com/{post_id}"
 
     def publish(self, post: Post) -> PublishResult:
-        data = {"message": post.text}
-        if post.url:
-            data["link"] = post.url
+        data = self._feed_args(post)
         result = self._call(
             "posting to Facebook",
             lambda: self._graph.put_object(self.page_id, "feed", **data),

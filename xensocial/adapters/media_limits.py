@@ -74,6 +74,7 @@ FACEBOOK_MEDIA = MediaLimits(
     max_bytes=4 * MB,
     max_images=4,
     alt_max_length=None,
+    uploads=True,
     source="developers.facebook.com/docs/graph-api/reference/page/photos",
 )
 LINKEDIN_MEDIA = MediaLimits(
