@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from ._upload import image_payload
+from ._upload import image_payload, text_with_link
 from .base import (
     ChannelContext,
     MediaLimits,
@@ -75,10 +75,7 @@ class FacebookMedia:
         """The form of `POST /{page}/feed` for `post`: its message, and its link or photos."""
         if not post.media_ids:
             return {"message": post.text, **({"link": post.url} if post.url else {})}
-        message = post.text
-        if post.url and post.url not in message:
-            message = f"{message}\n\n{post.url}"
-        args = {"message": message}
+        args = {"message": text_with_link(post)}
         for i, media_id in enumerate(post.media_ids):
             args[f"attached_media[{i}]"] = json.dumps({"media_fbid": media_id})
         return args

@@ -83,6 +83,7 @@ LINKEDIN_MEDIA = MediaLimits(
     max_pixels=36_152_320 - 1,  # "fewer than 36,152,320 pixels"
     max_images=4,
     alt_max_length=4086,
+    uploads=True,
     source="LinkedIn's Images API and Posts API",
 )
 # The outbox writes a line, not an upload: anything the media store accepts (the store's own
