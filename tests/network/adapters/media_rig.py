@@ -48,6 +48,15 @@ def image_bytes(data_dir: Path, image: ItemImage) -> bytes:
     return MediaStore(data_dir).path(image.sha256, image.mime).read_bytes()
 
 
+def refused_first_image(queue: ContentQueue, item: int, channel: str) -> str:
+    """The error of a delivery the network's refusal of its first (of two) images failed."""
+    delivery = queue.get(item).delivery(channel)
+    assert delivery is not None and delivery.state == "failed"
+    error = delivery.last_error or ""
+    assert error.startswith("rejected: uploading image 1 of 2"), error
+    return error
+
+
 def media_publisher(
     engine: Engine,
     clock: FakeClock,

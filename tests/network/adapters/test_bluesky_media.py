@@ -23,7 +23,13 @@ from content_queue.views import ItemImage
 from tests.conftest import FakeClock
 from tests.fakes.bluesky import FakeBluesky, rate_limited
 from tests.fakes.server import FakeServer, Fault
-from tests.network.adapters.media_rig import ALTS, image_bytes, media_publisher, publisher_for
+from tests.network.adapters.media_rig import (
+    ALTS,
+    image_bytes,
+    media_publisher,
+    publisher_for,
+    refused_first_image,
+)
 from tests.network.adapters.test_bluesky import make
 from xensocial.adapters.bluesky import BLOB_REUSE, BlueskyAdapter
 from xensocial.media.store import MediaStore
@@ -143,10 +149,7 @@ def test_an_upload_refused_as_too_large_fails_the_delivery(
         engine, clock, tmp_path, adapter, "bsky", "bluesky"
     )
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
-    delivery = queue.get(item).delivery("bsky")
-    assert delivery is not None and delivery.state == "failed"
-    assert "uploading image 1 of 2" in (delivery.last_error or "")
-    assert "PayloadTooLarge" in (delivery.last_error or "")
+    assert "PayloadTooLarge" in refused_first_image(queue, item, "bsky")
     assert bsky.posts == []
 
 

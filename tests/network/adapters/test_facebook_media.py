@@ -20,7 +20,13 @@ from tests.daemon.conftest import Sleeps
 from tests.fakes.facebook import FakeFacebook, graph_error
 from tests.fakes.server import FakeServer, Fault, Request
 from tests.network.adapters.conftest import TIMEOUT
-from tests.network.adapters.media_rig import ALTS, image_bytes, media_publisher, publisher_for
+from tests.network.adapters.media_rig import (
+    ALTS,
+    image_bytes,
+    media_publisher,
+    publisher_for,
+    refused_first_image,
+)
 from xensocial.adapters._facebook_media import PHOTO_REUSE
 from xensocial.adapters.base import ChannelContext
 from xensocial.adapters.facebook import FacebookPageAdapter
@@ -140,8 +146,5 @@ def test_a_photo_refused_as_too_large_fails_the_delivery(
         engine, clock, tmp_path, adapter, "fb", "facebook"
     )
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
-    delivery = queue.get(item).delivery("fb")
-    assert delivery is not None and delivery.state == "failed"
-    assert "uploading image 1 of 2" in (delivery.last_error or "")
-    assert "413" in (delivery.last_error or "")
+    assert "413" in refused_first_image(queue, item, "fb")
     assert fb.posts == []

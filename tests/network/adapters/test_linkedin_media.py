@@ -25,6 +25,7 @@ from tests.network.adapters.media_rig import (
     image_bytes,
     media_publisher,
     publisher_for,
+    refused_first_image,
     stored_image,
 )
 from xensocial.adapters.linkedin import LinkedInAdapter
@@ -141,8 +142,5 @@ def test_an_image_refused_as_too_large_fails_the_delivery(
         engine, clock, tmp_path, adapter, "li", "linkedin"
     )
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
-    delivery = queue.get(item).delivery("li")
-    assert delivery is not None and delivery.state == "failed"
-    assert "uploading image 1 of 2" in (delivery.last_error or "")
-    assert "413" in (delivery.last_error or "")
+    assert "413" in refused_first_image(queue, item, "li")
     assert li.posts == []
