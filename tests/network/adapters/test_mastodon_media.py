@@ -28,7 +28,7 @@ from tests.network.adapters.media_rig import (
     publisher_for,
     refused_first_image,
 )
-from xensocial.adapters.base import ChannelContext
+from xensocial.adapters.base import ChannelContext, Post, PublishResult
 from xensocial.adapters.mastodon import MEDIA_REUSE, MastodonAdapter
 
 SLOT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -230,3 +230,40 @@ def test_an_image_refused_as_too_large_fails_the_delivery_with_the_reason(
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
     assert "413" in refused_first_image(queue, item, "masto")
     assert (uploads(server), statuses(server)) == (1, 0)  # never posted without its image
+
+
+class Killed(BaseException):
+    """The process dies here: nothing after it runs, no handler of ours sees it."""
+
+
+class DiesBeforePosting(MastodonAdapter):
+    """The real adapter in a process killed after its uploads, before the status call."""
+
+    def publish(self, post: Post) -> PublishResult:
+        raise Killed
+
+
+def test_a_kill_between_the_uploads_and_the_status_reuses_them_after_the_restart(
+    engine: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    masto: FakeMastodon,
+    server: FakeServer,
+) -> None:
+    doomed = DiesBeforePosting(make(server, masto, clock, tmp_path).context)
+    queue, item, _, channel, pub = media_publisher(
+        engine, clock, tmp_path, doomed, "masto", "mastodon"
+    )
+    with pytest.raises(Killed):
+        pub.run_slot(channel, SLOT)
+    assert (uploads(server), masto.statuses) == (2, [])
+
+    clock.advance(minutes=10)  # the dead process's lease has run out
+    restarted = make(server, masto, clock, tmp_path)
+    later = publisher_for(engine, clock, tmp_path, restarted, channel)
+    assert len(later.reconcile()) == 1  # looked up: not out, so back to pending
+    assert later.run_slot(channel, LATER).outcome is SlotOutcome.PUBLISHED
+    [status] = masto.statuses
+    assert uploads(server) == 2 and status.media_ids == tuple(m.id for m in masto.media)
+    restarted.close()
+    doomed.close()
