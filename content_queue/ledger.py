@@ -27,7 +27,7 @@ slot or delivery cannot both win:
 
 `Ledger` is one object for its callers, made of parts kept apart by what they touch: the slot
 ledger (`slot_claims`), the end states of a delivery (`settling`), the parts of a thread
-(`thread_store`), pauses (`pauses`) and
+(`thread_store`), the uploads a delivery made (`delivery_media`), pauses (`pauses`) and
 blackouts (`blackouts`); this module holds the claiming side (choose, lease, renew, take over)
 and the per-channel figures. Which deliveries a slot may take is written once, in `eligible`.
 """
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from .blackouts import ChannelBlackouts
 from .db import Store
+from .delivery_media import DeliveryMedia, UploadedMedia
 from .eligible import RANK, candidates_query, eligible
 from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState
@@ -57,6 +58,7 @@ __all__ = [
     "InDoubt",
     "InFlight",
     "Ledger",
+    "UploadedMedia",
     "candidates_query",
     "posted_from_item",
     "posted_values",
@@ -87,7 +89,15 @@ class InDoubt:
     absent_reads: int
 
 
-class Ledger(SlotClaims, DeliveryOutcomes, ThreadParts, ChannelPauses, ChannelBlackouts, Store):
+class Ledger(
+    SlotClaims,
+    DeliveryOutcomes,
+    ThreadParts,
+    DeliveryMedia,
+    ChannelPauses,
+    ChannelBlackouts,
+    Store,
+):
     """Slot claims, delivery outcomes, channel pauses and blackouts, in the queue's database.
 
     Every end state of a delivery (published, failed, unknown, retried, resolved) is written
@@ -302,4 +312,3 @@ class Ledger(SlotClaims, DeliveryOutcomes, ThreadParts, ChannelPauses, ChannelBl
                     Delivery.state == DeliveryState.PUBLISHED.value,
                 )
             )
-

@@ -22,6 +22,8 @@ Four tables, each answering one question:
   recorded before it is sent (`notices`; the models are in `notice_schema`).
 - `report_sends`: each status report owed to a list of recipients by mail, recorded before it
   is sent (`report_send_schema`).
+- `delivery_media`: each image a delivery uploaded to its network, recorded before the post
+  that references it (`media_schema`; read and written by `delivery_media`).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -51,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .media_schema import DeliveryMediaRow
 from .notice_schema import Notice, NoticeEvent
 from .report_send_schema import ReportSend
 from .schema_base import Base, UTCDateTime
@@ -65,6 +68,7 @@ __all__ = [
     "ChannelState",
     "Clip",
     "Delivery",
+    "DeliveryMediaRow",
     "DeliveryState",
     "EngagementSample",
     "Feed",

@@ -56,7 +56,6 @@ BUILT_FOR_WHAT_COMES = {
     "xensocial/calendar.py:build_calendar": "the web console's calendar page (issue 19)",
     "xensocial/calendar.py:month_span": "the web console's calendar page (issue 19)",
     "xensocial/calendar.py:week_span": "the web console's calendar page (issue 19)",
-    "xensocial/media/reencode.py:shrink_to": "each network's image upload (issue 17 item 2)",
 }
 
 _REGISTERED_BY_DECORATOR = re.compile(r"\.(command|group)\b")

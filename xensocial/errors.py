@@ -29,6 +29,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   │   └── AuthError           the credentials are missing, revoked or expired
     │   ├── LookupUnavailable       `find_published` cannot answer, now or later
     │   └── Rejected                this post is refused for good (too long, duplicate, policy)
+    ├── LostDelivery                our lease ended mid-upload: another process holds the delivery (uploading)
     ├── PdfUnavailable              the PDF renderer's system libraries are missing (reporting.render_pdf)
     ├── UnknownAdapter              no adapter of that name (adapters.registry; also LookupError)
     └── AdapterLoadError            an adapter does not load (adapters.registry; also ImportError)

@@ -14,7 +14,10 @@ One slot, in order (each ledger step is its own committed transaction):
    replicas never wait on one another nor take the same delivery);
 3. (the lease is renewed before every retry, and a retry never starts once another process has
    taken the delivery over);
-4. `adapter.publish(post)`, the post carrying the delivery's idempotency key;
+4. `adapter.publish(post)`, the post carrying the delivery's idempotency key, after its images
+   are uploaded, each upload recorded (committed) before the post (`xensocial.uploading`); in
+   a thread this is its post (part 0), the only part with images: the replies follow, each its
+   own step (`xensocial.threads`), and never upload (a resumed thread skips the uploads too);
 5. mark it `published` with the remote id and what the post said (its title, text, link:
    the record every report reads, whatever later edits do), and commit.
 
@@ -72,6 +75,7 @@ from .reconcile import LOOKUP_MARGIN, Reconciled, reconcile_in_flight
 from .rendering import make_post
 from .slot_gate import SlotFacts, SlotResult, held, local_day_start, slot_gate
 from .threads import main_part
+from .uploading import LostDelivery, with_media
 
 if TYPE_CHECKING:
     from .config import ChannelConfig, Settings
@@ -288,8 +292,15 @@ class Publisher(DeliveryEndings):
                     if ended is not None:
                         return ended
                     maybe_out = False  # proved absent: sending again is safe
-                result = adapter.publish(post)
-                return self._published(delivery, post, result, ilog, None)
+                # Each image uploaded (or its recorded upload reused), recorded, then the post.
+                sending = with_media(
+                    self.ledger, adapter, delivery.id, post, owner=self.identity, now=self.clock()
+                )
+                result = adapter.publish(sending)
+                return self._published(delivery, sending, result, ilog, None)
+            except LostDelivery as exc:
+                ilog.warning("delivery_taken_over", reason=str(exc))
+                return Ended(Done.FAILED, f"taken over by another process: {exc}")
             except Rejected as exc:
                 if exc.duplicate:
                     # "Duplicate" may mean an earlier attempt (one whose answer was lost) made

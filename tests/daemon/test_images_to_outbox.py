@@ -8,18 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
-from io import BytesIO
 from pathlib import Path
 
-from PIL import Image
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, NewItem, SlotOutcome
 from content_queue.views import ItemImage
 from tests.conftest import FakeClock
+from tests.network.adapters.media_rig import stored_image
 from xensocial.adapters.base import ChannelContext
 from xensocial.adapters.outbox import OutboxAdapter
-from xensocial.media.store import MediaStore
 
 from .conftest import FakeNetwork
 from .test_publishing import publisher
@@ -27,19 +25,10 @@ from .test_publishing import publisher
 SLOT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-def _image(tmp_path: Path, color: str, alt: str, size: tuple[int, int]) -> ItemImage:
-    out = BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
-    data = out.getvalue()
-    sha = hashlib.sha256(data).hexdigest()
-    MediaStore(tmp_path).put(data, sha, "image/png")
-    return ItemImage(sha, "image/png", size[0], size[1], len(data), alt, decorative=not alt)
-
-
 def _item_with_images(queue: ContentQueue, tmp_path: Path) -> tuple[int, list[ItemImage]]:
     images = [
-        _image(tmp_path, "navy", "The Xen 4.20 release banner", (120, 60)),
-        _image(tmp_path, "white", "", (10, 10)),
+        stored_image(tmp_path, "navy", "The Xen 4.20 release banner", (120, 60)),
+        stored_image(tmp_path, "white", "", (10, 10)),
     ]
     item = queue.add(
         NewItem(

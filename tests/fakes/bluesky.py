@@ -20,7 +20,10 @@ Endpoints (all under `/xrpc/`), with bodies shaped as the lexicons say:
   the reference PDS answers. A `reply` must hold `root` and `parent` strong references (uri
   and cid), or 400 as the lexicon's validator refuses it.
 - `POST com.atproto.repo.uploadBlob` (raw bytes) -> `{"blob": {"$type": "blob", "ref":
-  {"$link": CID}, "mimeType", "size"}}`.
+  {"$link": CID}, "mimeType", "size"}}`; a body above `upload_limit` -> 413 `PayloadTooLarge`.
+  A post's `app.bsky.embed.images` is checked as the lexicon and PDS check it: at most four,
+  each an uploaded blob of `image/*` up to 1,000,000 bytes, with a string `alt`, and an
+  `aspectRatio` of positive integers when given (else 400 `InvalidRequest`).
 - `GET com.atproto.repo.listRecords?repo&collection&limit&cursor` -> `{"records": [{"uri",
   "cid", "value"}], "cursor"}`, newest first (by record key).
 - `GET app.bsky.feed.getAuthorFeed?actor&limit&cursor` -> `{"feed": [{"post": PostView}]}`.
@@ -53,8 +56,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import regex
-
+from .bluesky_records import invalid_images, invalid_post
 from .server import FakeServer, Fault, Reply, Request
 
 __all__ = ["BskyPost", "FakeBluesky", "rate_limited", "tid"]
@@ -152,6 +154,7 @@ class FakeBluesky:
         )
         self.posts: list[BskyPost] = []
         self.blobs: dict[str, bytes] = {}
+        self.upload_limit = 50 * 1024 * 1024
         self.revoked = False
         self.appview = True
         self.sessions_created = 0
@@ -322,7 +325,7 @@ class FakeBluesky:
             "app.bsky.feed.post"
         ):
             return xrpc_error(400, "InvalidRequest", "Invalid collection or $type")
-        problem = _invalid_post(record)
+        problem = invalid_post(record) or invalid_images(record, self.blobs)
         if problem:
             return xrpc_error(
                 400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}"
@@ -348,6 +351,8 @@ class FakeBluesky:
         denied = self._auth(request)
         if denied:
             return denied
+        if len(request.body) > self.upload_limit:
+            return xrpc_error(413, "PayloadTooLarge", "request entity too large")
         cid = _cid(request.body)
         self.blobs[cid] = request.body
         mime = request.headers.get("content-type", "application/octet-stream")
@@ -425,47 +430,3 @@ class FakeBluesky:
                 "labels": [],
             },
         )
-
-
-def _invalid_post(record: dict[str, Any]) -> str | None:
-    """Why the lexicon refuses `record` (the checks a PDS makes that matter here), or None."""
-    text = record.get("text")
-    if not isinstance(text, str):
-        return "Record/text must be a string"
-    if len(text.encode("utf-8")) > 3000:
-        return "Record/text must not be longer than 3000 characters"  # the validator's words
-    if len(regex.findall(r"\X", text)) > 300:
-        return "Record/text must not be longer than 300 graphemes"
-    if not isinstance(record.get("createdAt"), str):
-        return "Record/createdAt must be a valid datetime"
-    if "reply" in record:  # app.bsky.feed.post#replyRef: root and parent, each a strongRef
-        reply = record["reply"]
-        for side in ("root", "parent"):
-            ref = reply.get(side) if isinstance(reply, dict) else None
-            if not (
-                isinstance(ref, dict) and all(isinstance(ref.get(k), str) for k in ("uri", "cid"))
-            ):
-                return f"Record/reply/{side} must be a strongRef (uri and cid)"
-    raw = text.encode("utf-8")
-    for facet in record.get("facets") or []:
-        index = facet.get("index") or {}
-        start, end = index.get("byteStart"), index.get("byteEnd")
-        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(raw)):
-            return "Record/facets/index must lie within the text"
-        for feature in facet.get("features") or []:
-            # The PDS does not check these; the fake does, so a wrong offset fails the test.
-            held = raw[start:end].decode("utf-8", errors="replace")
-            kind = feature.get("$type")
-            if kind == "app.bsky.richtext.facet#link" and held != feature.get("uri"):
-                return "Record/facets: the byte range does not hold the link"
-            if kind == "app.bsky.richtext.facet#tag":
-                tag = feature.get("tag")
-                if not isinstance(tag, str) or len(regex.findall(r"\X", tag)) > 64:
-                    return "Record/facets/tag must not be longer than 64 graphemes"
-                if tag.startswith("$"):  # a cashtag: the ticker as written, upper-cased
-                    holds = held.upper() == tag
-                else:
-                    holds = held[:1] in ("#", "＃") and held[1:] == tag
-                if not holds:
-                    return "Record/facets: the byte range does not hold the tag"
-    return None

@@ -4,6 +4,11 @@ It answers what the Facebook adapter asks, shaped as Graph documents it:
 
 - `POST /{version}/{page_id}/feed` (form: message, link, access_token) -> `{"id": "PAGE_POST"}`;
   the same message twice in a row -> error 506 "Duplicate status message", as Graph does;
+  `attached_media[i]` (`{"media_fbid": ID}`) names unpublished photos of the Page: an unknown
+  or already published one -> error 100; `link` with them -> error 100, as Graph refuses;
+- `POST /{version}/{page_id}/photos` (multipart: source, published, alt_text_custom,
+  access_token) -> `{"id": PHOTO}`; a body above `upload_limit` -> HTTP 413 (a page that is
+  not Graph's, as the front end sends); `photos` is the fake's record of them;
 - `GET /{version}/{page_id}/posts?fields=...&since=...&limit=...&after=...` -> `{"data": [...],
   "paging": {"cursors": {"before", "after"}, "next"}}`, newest first;
 - `GET /{version}/{id}?fields=...` -> the Page (id, name, followers_count, link) or a post with
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -36,9 +42,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from .multipart import parts
 from .server import FakeServer, Reply, Request
 
-__all__ = ["FakeFacebook", "FbComment", "FbPost", "graph_error"]
+__all__ = ["FakeFacebook", "FbComment", "FbPhoto", "FbPost", "graph_error"]
+
+
+def _index(key: str) -> int:
+    return int(key[len("attached_media[") : -1])
 
 
 def graph_error(
@@ -70,6 +81,16 @@ class FbPost:
     comments: int = 0
     shares: int = 0
     views: int | None = 0  # post_total_media_view_unique; None: Graph has no figure
+    photos: tuple[str, ...] = ()
+
+
+@dataclass
+class FbPhoto:
+    id: str
+    data: bytes
+    mime: str
+    alt: str
+    published: bool
 
 
 VIEW_METRICS = {
@@ -112,13 +133,17 @@ class FakeFacebook:
         self.revoked = False
         self.insights_refusal: dict[str, Any] | None = None
         self._ids = itertools.count(5550001)
+        self.photos: dict[str, FbPhoto] = {}
+        self.upload_limit = 4 * 1024 * 1024 + 4096
         server.route("POST", "/:version/:id/feed", self._feed)
+        server.route("POST", "/:version/:id/photos", self._photo)
         server.route("GET", "/:version/:id/posts", self._list)
         server.route("POST", "/:version/:id/comments", self._comment)
         server.route("GET", "/:version/:id/comments", self._comments)
         server.route("GET", "/:version/:id", self._object)
 
     FEED = "/:version/:id/feed"
+    PHOTOS = "/:version/:id/photos"
     POSTS = "/:version/:id/posts"
     COMMENTS = "/:version/:id/comments"
     OBJECT = "/:version/:id"
@@ -175,12 +200,18 @@ class FakeFacebook:
             )
         if self.posts and self.posts[-1].message == message:
             return Reply(400, graph_error(506, "(#506) Duplicate status message"))
+        attached = self._attached(form)
+        if isinstance(attached, Reply):
+            return attached
         post = FbPost(
             id=f"{self.page_id}_{next(self._ids)}",
             message=message,
             link=form.get("link"),
             created_time=self.clock(),
+            photos=attached,
         )
+        for photo_id in attached:
+            self.photos[photo_id].published = True
         self.posts.append(post)
         return Reply(200, {"id": post.id})
 
@@ -221,6 +252,39 @@ class FakeFacebook:
             if c.post_id == request.params["id"]
         ]
         return Reply(200, {"data": data})
+
+    def _attached(self, form: dict[str, str]) -> tuple[str, ...] | Reply:
+        """The photo ids `attached_media[i]` names, in order, or Graph's refusal."""
+        keys = sorted((k for k in form if k.startswith("attached_media[")), key=_index)
+        ids = tuple(str(json.loads(form[k]).get("media_fbid")) for k in keys)
+        if ids and form.get("link"):
+            return Reply(400, graph_error(100, "(#100) link and attached_media cannot be mixed"))
+        for photo_id in ids:
+            photo = self.photos.get(photo_id)
+            if photo is None or photo.published:
+                return Reply(400, graph_error(100, f"(#100) Invalid media_fbid {photo_id}"))
+        return ids
+
+    def _photo(self, request: Request) -> Reply:
+        if len(request.body) > self.upload_limit:
+            return Reply(413, b"<html><body>Request Entity Too Large</body></html>")
+        fields = parts(request)
+        token = fields["access_token"].text if "access_token" in fields else None
+        denied = self._auth(token, request)
+        if denied:
+            return denied
+        source = fields.get("source")
+        if request.params["id"] != self.page_id or source is None:
+            return Reply(400, graph_error(324, "(#324) Requires upload file"))
+        photo = FbPhoto(
+            id=str(next(self._ids)),
+            data=source.data,
+            mime=source.content_type or "",
+            alt=fields["alt_text_custom"].text if "alt_text_custom" in fields else "",
+            published=fields["published"].text != "false" if "published" in fields else True,
+        )
+        self.photos[photo.id] = photo
+        return Reply(200, {"id": photo.id})
 
     def _list(self, request: Request) -> Reply:
         denied = self._auth(request.arg("access_token"), request)

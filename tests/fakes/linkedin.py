@@ -134,6 +134,7 @@ class LinkedInPost:
     modified_at: datetime
     description: str | None = None
     thumbnail: str | None = None  # an image URN
+    media: tuple[tuple[str, str], ...] = ()  # (image URN, alt text) of content.media/multiImage
     likes: int = 0
     comments: int = 0
 
@@ -332,6 +333,9 @@ class FakeLinkedIn:
                         f"/content/article/thumbnail :: {thumbnail} is not an uploaded image",
                     ),
                 )
+        media = self.image_api.post_media(body.get("content") or {})
+        if isinstance(media, Reply):
+            return media
         for p in self.posts:
             if p.commentary == commentary and p.source == source:
                 return Reply(
@@ -366,6 +370,7 @@ class FakeLinkedIn:
                 now,
                 description=article.get("description"),
                 thumbnail=thumbnail,
+                media=media,
             )
         )
         return Reply(201, None, {"x-restli-id": urn, "x-linkedin-id": urn})

@@ -12,7 +12,15 @@ It answers what the Mastodon adapter asks, with bodies shaped like Mastodon's en
   `replies_count`; unknown -> 404 `{"error": "Record not found"}`;
 - `GET /api/v1/accounts/verify_credentials` -> a CredentialAccount;
 - `GET /api/v1/accounts/:id/statuses?limit=&max_id=` -> Statuses, newest first;
-- `GET /api/v2/instance` -> an Instance with `configuration.statuses.max_characters`.
+- `GET /api/v2/instance` -> an Instance with `configuration.statuses.max_characters`;
+  `GET /api/v1/instance` -> its version (Mastodon.py reads it to choose the media endpoint);
+- `POST /api/v2/media` (multipart `file`, `description`) -> a MediaAttachment: 200 with its
+  `url`, or 202 with `url` null while the instance "processes" it (`processing_reads`: how many
+  reads of `GET /api/v1/media/:id` still answer 206 with `url` null); a file above
+  `upload_limit` bytes -> 413, as the instance's proxy refuses a body too large;
+- `POST /api/v1/statuses` with `media_ids[]`: each must be this account's, processed (else
+  422 "Cannot attach files that have not finished processing"), and not in another status (else
+  422): the status carries them as `media_attachments`, each with its `description`.
 
 Authentication is `Authorization: Bearer TOKEN`; a wrong or revoked token -> 401
 `{"error": "The access token is invalid"}`. `rate_limited(reset)` builds the 429 fault Mastodon
@@ -28,10 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
+from .multipart import parts
 from .server import FakeServer, Fault, Reply, Request
 
-__all__ = ["FakeMastodon", "MastoStatus", "rate_limited"]
+__all__ = ["FakeMastodon", "MastoMedia", "MastoStatus", "rate_limited"]
 
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
@@ -82,6 +92,19 @@ class MastoStatus:
     reblogs: int = 0
     replies: int = 0
     in_reply_to_id: str | None = None  # a thread's part: the status it answers
+    media_ids: tuple[str, ...] = ()
+
+
+@dataclass
+class MastoMedia:
+    """One uploaded file: its bytes, as the client sent them, and its description."""
+
+    id: str
+    data: bytes
+    mime: str
+    description: str
+    reads_left: int  # reads answering `url` null before it is processed
+    status_id: str | None = None
 
 
 class FakeMastodon:
@@ -92,6 +115,9 @@ class FakeMastodon:
     ME = "/api/v1/accounts/verify_credentials"
     ACCOUNT_STATUSES = "/api/v1/accounts/:id/statuses"
     INSTANCE = "/api/v2/instance"
+    INSTANCE_V1 = "/api/v1/instance"
+    MEDIA = "/api/v2/media"
+    MEDIA_ONE = "/api/v1/media/:id"
 
     def __init__(
         self,
@@ -110,17 +136,41 @@ class FakeMastodon:
         self.revoked = False
         self._ids = itertools.count(113000000000000001)
         self._keys: dict[str, str] = {}
+        self.media: list[MastoMedia] = []
+        self.processing_reads = 0  # reads a new upload answers `url` null (0: processed at once)
+        self.upload_limit = 16 * 1024 * 1024
+        self._media_ids = itertools.count(113500000000000001)
         server.route("POST", self.STATUSES, self._create)
         server.route("GET", self.STATUS, self._status)
         server.route("GET", self.ME, self._me)
         server.route("GET", self.ACCOUNT_STATUSES, self._list)
         server.route("GET", self.INSTANCE, self._instance)
+        server.route("GET", self.INSTANCE_V1, self._instance_v1)
+        server.route("POST", self.MEDIA, self._upload)
+        server.route("GET", self.MEDIA_ONE, self._media_one)
 
     def revoke(self) -> None:
         self.revoked = True
 
     def status(self, status_id: str) -> MastoStatus:
         return next(s for s in self.statuses if s.id == status_id)
+
+    def upload(self, media_id: str) -> MastoMedia:
+        return next(m for m in self.media if m.id == media_id)
+
+    def _attachment(self, m: MastoMedia) -> dict[str, Any]:
+        ready = m.reads_left <= 0
+        return {
+            "id": m.id,
+            "type": "image",
+            "url": f"{self.server.url}/system/media/{m.id}" if ready else None,
+            "preview_url": f"{self.server.url}/system/media/{m.id}/small",
+            "remote_url": None,
+            "text_url": None,
+            "meta": {},
+            "description": m.description,
+            "blurhash": None,
+        }
 
     # -- entities --------------------------------------------------------------------------
 
@@ -165,7 +215,7 @@ class FakeMastodon:
             "reblog": None,
             "application": {"name": "xensocial", "website": None},
             "account": self._account(),
-            "media_attachments": [],
+            "media_attachments": [self._attachment(self.upload(i)) for i in s.media_ids],
             "mentions": [],
             "tags": [],
             "emojis": [],
@@ -202,7 +252,29 @@ class FakeMastodon:
         parent = request.form.get("in_reply_to_id") or None
         if parent is not None and not any(s.id == parent for s in self.statuses):
             return Reply(404, {"error": "Record not found"})  # Mastodon: the parent is unknown
-        status = MastoStatus(str(next(self._ids)), text, self.clock(), key, in_reply_to_id=parent)
+        media_ids = tuple(parse_qs(request.body.decode()).get("media_ids[]", []))
+        for media_id in media_ids:
+            found = [m for m in self.media if m.id == media_id]
+            if not found or found[0].status_id is not None:
+                return Reply(422, {"error": f"Validation failed: media {media_id} cannot be used"})
+            if found[0].reads_left > 0:
+                return Reply(
+                    422,
+                    {
+                        "error": "Cannot attach files that have not finished processing. "
+                        "Try again in a moment!"
+                    },  # fmt: skip
+                )
+        status = MastoStatus(
+            str(next(self._ids)),
+            text,
+            self.clock(),
+            key,
+            in_reply_to_id=parent,
+            media_ids=media_ids,
+        )
+        for media_id in media_ids:
+            self.upload(media_id).status_id = status.id
         self.statuses.append(status)
         if key:
             self._keys[key] = status.id
@@ -238,6 +310,42 @@ class FakeMastodon:
             newest_first = [s for s in newest_first if int(s.id) < int(max_id)]
         return Reply(200, [self._entity(s) for s in newest_first[:limit]])
 
+    def _upload(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        if len(request.body) > self.upload_limit:
+            return Reply(413, b"<html><body><h1>413 Request Entity Too Large</h1></body></html>")
+        fields = parts(request)
+        if "file" not in fields:
+            return Reply(422, {"error": "Validation failed: File can't be blank"})
+        f = fields["file"]
+        description = fields["description"].text if "description" in fields else ""
+        media = MastoMedia(
+            str(next(self._media_ids)),
+            f.data,
+            f.content_type or "",
+            description,
+            self.processing_reads,
+        )
+        self.media.append(media)
+        return Reply(202 if media.reads_left > 0 else 200, self._attachment(media))
+
+    def _media_one(self, request: Request) -> Reply:
+        denied = self._auth(request)
+        if denied:
+            return denied
+        found = [m for m in self.media if m.id == request.params["id"]]
+        if not found:
+            return Reply(404, {"error": "Record not found"})
+        media = found[0]
+        reply = Reply(206 if media.reads_left > 0 else 200, self._attachment(media))
+        media.reads_left -= 1
+        return reply
+
+    def _instance_v1(self, request: Request) -> Reply:
+        return Reply(200, {"uri": self.server.url.split("://", 1)[1], "version": "4.3.2"})
+
     def _instance(self, request: Request) -> Reply:
         host = self.server.url.split("://", 1)[1]
         return Reply(
@@ -250,6 +358,7 @@ class FakeMastodon:
                 "description": "A fake instance for tests",
                 "usage": {"users": {"active_month": 3}},
                 "languages": ["en"],
+                "api_versions": {"mastodon": 6},
                 "configuration": {
                     "urls": {"streaming": f"ws://{host}"},
                     "accounts": {"max_featured_tags": 10},

@@ -32,7 +32,9 @@ over 30 days old). Faults: `rate_limited(reset)`, `server_error(status)` with `s
 Billing (`x_billing`): `bill` counts what X would charge; `blocked = payment_required()` (or
 `usage_capped()`) answers every signed request so until it is set back to None.
 
-The app-only endpoints (`POST /oauth2/token`, `GET /2/tweets/counts/recent`) are in `x_app`;
+The media endpoints (`POST /2/media/upload`, `POST /2/media/metadata`) are in `x_media`; a post
+keeps the media ids it named (`XPost.media_ids`). The app-only endpoints (`POST /oauth2/token`,
+`GET /2/tweets/counts/recent`) are in `x_app`;
 the credentials and X's problem body, which both use, in `x_common`.
 """
 
@@ -53,8 +55,17 @@ from .server import FakeServer, Fault, Reply, Request
 from .x_app import AppOnlyEndpoints
 from .x_billing import Bill
 from .x_common import APP_BEARER, CREDENTIALS, problem
+from .x_media import MediaEndpoints, XUpload
 
-__all__ = ["APP_BEARER", "CREDENTIALS", "FakeX", "XPost", "rate_limited", "server_error"]
+__all__ = [
+    "APP_BEARER",
+    "CREDENTIALS",
+    "FakeX",
+    "XPost",
+    "XUpload",
+    "rate_limited",
+    "server_error",
+]
 
 _EPOCH_MS = 1288834974657
 _URL = re.compile(r"https?://\S+")
@@ -93,6 +104,7 @@ class XPost:
     link_clicks: int = 0
     profile_clicks: int = 0
     in_reply_to: str | None = None  # a thread's part: the post it answers
+    media_ids: tuple[str, ...] = ()
 
     def as_json(self, fields: set[str], *, private: bool, legacy: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -133,7 +145,7 @@ class XPost:
         return out
 
 
-class FakeX(AppOnlyEndpoints):
+class FakeX(AppOnlyEndpoints, MediaEndpoints):
     """X's API for one account, on `server` (routes registered at construction)."""
 
     def __init__(
@@ -166,7 +178,11 @@ class FakeX(AppOnlyEndpoints):
         self.bill = Bill(self.clock)
         self._lock = threading.Lock()
         self._seq = 0
+        self.uploads: dict[str, XUpload] = {}
+        self.upload_limit = 5 * 1024 * 1024 + 4096  # X's 5 MB image, and the form around it
         server.route("POST", "/2/tweets", self._authed(self._create))
+        server.route("POST", "/2/media/upload", self._authed(self._media_upload))
+        server.route("POST", "/2/media/metadata", self._authed(self._media_metadata))
         server.route("GET", "/2/users/me", self._authed(self._me))
         server.route("GET", "/2/users/:id/tweets", self._authed(self._timeline))
         server.route("GET", "/2/tweets", self._authed(self._lookup))
@@ -259,6 +275,10 @@ class FakeX(AppOnlyEndpoints):
                 400, "Invalid Request", "One or more parameters to your request was invalid."
             )
         parent = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        media_ids = (body.get("media") or {}).get("media_ids")
+        refused = self.check_media(media_ids)
+        if refused:
+            return refused
         with self._lock:
             if self.refuse_duplicates and any(self._raw(p) == text for p in self.posts.values()):
                 return problem(403, "Forbidden", DUPLICATE)
@@ -266,6 +286,7 @@ class FakeX(AppOnlyEndpoints):
                 return problem(403, "Forbidden", GONE)
             post = self._store(text, self.clock())
             post.in_reply_to = parent
+            post.media_ids = tuple(media_ids or ())
         self.bill.request("Post: Create (with URL)" if post.urls else "Post: Create")
         return Reply(
             201, {"data": {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}}

@@ -43,6 +43,7 @@ __all__ = [
     "Engagement",
     "LookupUnavailable",
     "MediaLimits",
+    "MediaRef",
     "Post",
     "PostImage",
     "PublishResult",
@@ -210,6 +211,19 @@ class Post:
     category: str = ""
     images: Sequence[PostImage] = ()
     reply_to: ReplyTo | None = None
+    # The network's ids of `images`, uploaded by `Adapter.upload_image` (in the same order),
+    # set by the publisher once every upload is recorded: the post references them.
+    media_ids: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """One image uploaded to a network and not yet in a post: the network's id for it, and
+    until when the network keeps it unattached (`expires_at`; None: no documented end). The
+    publisher records it before the post call, and reuses it on a retry until it expires."""
+
+    media_id: str
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -286,6 +300,15 @@ class Adapter(ABC):
         """Send `post`. Returns where it landed.
 
         Raises TransientError (with `maybe_posted`), RateLimited, AuthError or Rejected."""
+
+    def upload_image(self, image: PostImage) -> MediaRef:
+        """Upload one image of a post (its file, with its alt text) without posting it: the
+        network's id for it, which `publish` then references (`Post.media_ids`). Called only
+        when `media_limits.uploads` is True, once per image, before `publish`.
+
+        Raises TransientError (never `maybe_posted`: an upload is not a post), RateLimited,
+        AuthError, or Rejected when the network refuses the image (too large: HTTP 413)."""
+        raise Rejected(f"{self.name} takes no image uploads from xensocial")
 
     @abstractmethod
     def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:

@@ -23,6 +23,15 @@ built is posted without them, never failing the post). Length: the lexicon allow
 (`xensocial.text.measure("bluesky", ...)`) and 3,000 bytes of UTF-8 (`limits.max_bytes`), both
 checked by rendering and `queue add`, and again before sending.
 
+Images: each is uploaded with `com.atproto.repo.uploadBlob` (re-encoded first when above the
+lexicon's 1,000,000 bytes: `_upload.image_payload`), and the post embeds them as
+`app.bsky.embed.images`, each with its `alt` and `aspectRatio` (from its pixel size). A post
+has one embed, so the images replace the link card; the link stays clickable as its facet. The
+"media id" recorded for a retry is the blob reference itself (CID, type, size, as JSON). The PDS
+deletes a blob no record references "within a time window (eg, minutes)" (the uploadBlob
+reference, docs.bsky.app), so a recorded blob is reused for `BLOB_REUSE` only; uploading the
+same bytes again gives the same CID, so a second upload never makes a second image.
+
 Never twice. Bluesky has no idempotency key, and a deterministic record key does not give one:
 the post lexicon's key type is `tid` (a time-ordered id), so a key derived from our delivery key
 would carry a meaningless time and break the newest-first order `listRecords` pages in; and the
@@ -61,7 +70,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 
@@ -73,6 +82,7 @@ from ._cards import Card, fetch_card
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
 from ._state import state_file
+from ._upload import image_payload
 from .base import (
     AccountInfo,
     Adapter,
@@ -80,7 +90,9 @@ from .base import (
     AuthError,
     ChannelContext,
     Engagement,
+    MediaRef,
     Post,
+    PostImage,
     PublishResult,
     Rejected,
     TextLimits,
@@ -88,11 +100,12 @@ from .base import (
 )
 from .media_limits import BLUESKY_MEDIA
 
-__all__ = ["DEFAULT_BASE_URL", "KEY_FIELD", "BlueskyAdapter", "facets"]
+__all__ = ["BLOB_REUSE", "DEFAULT_BASE_URL", "KEY_FIELD", "BlueskyAdapter", "facets"]
 
 DEFAULT_BASE_URL = "https://bsky.social"
 KEY_FIELD = "xensocialKey"  # the record field that carries our delivery key
 POST_COLLECTION = "app.bsky.feed.post"
+BLOB_REUSE = timedelta(minutes=5)  # an unreferenced blob is deleted "within minutes"
 _GET_POSTS_BATCH = 25  # getPosts takes at most 25 URIs
 _LOOKUP_PAGES = 5  # of 100 records: 500 posts since the first try is more than any account makes
 _OPTIONS = ("handle", "api_base_url", "link_cards")
@@ -199,7 +212,9 @@ class BlueskyAdapter(Adapter):
         found = facets(post.text)
         if found:
             record["facets"] = found
-        if post.url:
+        if post.media_ids:
+            record["embed"] = _images_embed(post)
+        elif post.url:
             record["embed"] = self._embed(post)
         if post.reply_to is not None:
             record["reply"] = {
@@ -237,18 +252,27 @@ class BlueskyAdapter(Adapter):
         }
         if card.image is not None:
             try:
-                blob = self._call(
-                    "uploading the card's image",
-                    lambda: self._client.com.atproto.repo.upload_blob(
-                        card.image, headers={"Content-Type": card.image_type}
-                    ),
+                external["thumb"] = self._blob(
+                    "uploading the card's image", card.image, card.image_type
                 )
-                external["thumb"] = _model_as_dict(blob.blob)
             except AuthError:
                 raise
             except AdapterError:
                 pass  # a card without its picture is still a card; the post must go out
         return {"$type": "app.bsky.embed.external", "external": external}
+
+    def _blob(self, action: str, data: bytes, mime: str) -> dict[str, Any]:
+        """Upload `data` as a blob: its reference, as a record embeds it."""
+        blob = self._call(
+            action,
+            lambda: self._client.com.atproto.repo.upload_blob(data, headers={"Content-Type": mime}),
+        )
+        return _model_as_dict(blob.blob)
+
+    def upload_image(self, image: PostImage) -> MediaRef:
+        payload = image_payload(self.context, image, self.media_limits)
+        ref = self._blob("uploading an image to Bluesky", payload.data, payload.mime)
+        return MediaRef(json.dumps(ref, sort_keys=True), self.context.clock() + BLOB_REUSE)
 
     def _web_url(self, uri: str) -> str:
         rkey = uri.rsplit("/", 1)[-1]
@@ -341,6 +365,21 @@ class BlueskyAdapter(Adapter):
 
 
 # -- records ---------------------------------------------------------------------------------
+
+
+def _images_embed(post: Post) -> dict[str, Any]:
+    """`app.bsky.embed.images`: each uploaded blob with its alt text and aspect ratio."""
+    return {
+        "$type": "app.bsky.embed.images",
+        "images": [
+            {
+                "image": json.loads(ref),
+                "alt": image.alt,
+                "aspectRatio": {"width": image.width, "height": image.height},
+            }
+            for image, ref in zip(post.images, post.media_ids, strict=True)
+        ],
+    }
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

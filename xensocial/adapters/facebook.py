@@ -18,9 +18,10 @@ the default ends. `warnings()` says when the configured version ends within 60 d
 (`versions.version_warning`, today from the channel's clock), for `channels verify` and the
 daemon's start.
 
-What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish, and a thread's
-replies as the post's first comments, `put_object(post_id, "comments", message=...)`, looked
-for again among `get_connections(post_id, "comments")` by their text;
+What it calls: `put_object(page_id, "feed", message=..., link=...)` to publish (with images,
+`attached_media` instead of `link`, after `put_photo` for each: `_facebook_media`), and a
+thread's replies as the post's first comments, `put_object(post_id, "comments", message=...)`,
+looked for again among `get_connections(post_id, "comments")` by their text;
 `get_connections(page_id, "posts", ...)` to look for a post; `get_object(post_id, fields=
 "shares,reactions.summary(true),comments.summary(true),insights.metric(
 post_total_media_view_unique)")` for engagement; the Page's `followers_count` for followers and
@@ -86,6 +87,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import versions
+from ._facebook_media import FacebookMedia
 from ._fb_fields import VIEWS_METRIC
 from ._fb_fields import graph_time as _graph_time
 from ._fb_fields import matches as _matches
@@ -152,7 +154,7 @@ _VIEWS_PAUSE = timedelta(days=1)  # after a refusal, read without views this lon
 _LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two tries
 
 
-class FacebookPageAdapter(Adapter):
+class FacebookPageAdapter(FacebookMedia, Adapter):
     name: ClassVar[str] = "facebook"
     limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
     media_limits = FACEBOOK_MEDIA
@@ -334,10 +336,9 @@ class FacebookPageAdapter(Adapter):
         return f"https://www.facebook.com/{post_id}"
 
     def publish(self, post: Post) -> PublishResult:
-        data = {"message": post.text}
-        if post.url and post.reply_to is None:  # a comment carries its link in its text
-            data["link"] = post.url
-        # A thread's reply is a comment on the post (`/{post-id}/comments`).
+        # A thread's reply is a comment on the post (`/{post-id}/comments`), its link in its
+        # text and no images (they go on the post only).
+        data = {"message": post.text} if post.reply_to else self._feed_args(post)
         parent, edge = (
             (post.reply_to.root_id, "comments") if post.reply_to else (self.page_id, "feed")
         )

@@ -26,6 +26,17 @@ from an adapter, it is the instance's `configuration.statuses.max_characters` fr
 `/api/v2/instance`, fetched once (the default while the instance cannot be reached), so posts
 are rendered to the instance's real limit, and `publish` refuses a text above it up front.
 
+Images: each is uploaded with `POST /api/v2/media` (`media_post`, its alt text as
+`description`), re-encoded first when above the byte limit (`_upload.image_payload`), and the
+status references them (`media_ids`). The v2 endpoint may answer 202 with `url` null while
+the instance still processes the file (docs.joinmastodon.org/methods/media); such an id is
+read back (`GET /api/v1/media/:id`) before the status is posted, and while it is still
+processing, or the instance answers 422 "not finished processing", the try fails as a
+transient error that posted nothing: the publisher's backoff is the polling interval, and its
+retry reuses the recorded id. Mastodon deletes media not attached to a status after a day (its
+media attachments vacuum); an upload is reused for `MEDIA_REUSE` (12 hours, half that), and
+uploaded again after.
+
 Engagement (`status(id)` per post): favourites, reblogs and replies; quotes only where the
 instance counts them (`quotes_count`, Mastodon 4.5+); impressions and clicks are never given, so
 they are None. Followers come from `account_verify_credentials()`.
@@ -45,14 +56,16 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
+from io import BytesIO
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 from urllib.parse import urlsplit
 
 from ..text import measure
 from ._lazy import require
 from ._options import parse_base_url, reject_unknown_options
+from ._upload import image_payload
 from .base import (
     AccountInfo,
     Adapter,
@@ -60,7 +73,9 @@ from .base import (
     AuthError,
     ChannelContext,
     Engagement,
+    MediaRef,
     Post,
+    PostImage,
     PublishResult,
     RateLimited,
     Rejected,
@@ -74,15 +89,17 @@ if TYPE_CHECKING:
     from mastodon import Mastodon
     from mastodon.errors import MastodonError
 
-__all__ = ["DEFAULT_LIMITS", "MastodonAdapter"]
+__all__ = ["DEFAULT_LIMITS", "MEDIA_REUSE", "MastodonAdapter"]
 
 require("mastodon", "mastodon", "requests")  # imported on first use (see `_lazy`)
 
 DEFAULT_LIMITS = TextLimits(max_length=500, url_length=23)
+MEDIA_REUSE = timedelta(hours=12)  # unattached media is deleted after a day: half of it
 _LOOKUP_PAGES = 10  # of 40 statuses: 400 posts since the first try is more than any account makes
 _BREAK = re.compile(r"<br\s*/?>|</p>\s*<p>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _HREF = re.compile(r'href="([^"]*)"')
+_SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 class _InstanceLimits:
@@ -181,6 +198,9 @@ class MastodonAdapter(Adapter):
             return AuthError(text)
         if isinstance(exc, MastodonServerError) or (status is not None and status >= 500):
             return TransientError(text, maybe_posted=posting)
+        if status == 422 and "processing" in detail.lower():
+            # "Cannot attach files that have not finished processing": nothing was posted.
+            return TransientError(text)
         if isinstance(exc, MastodonAPIError) and status is not None and 400 <= status < 500:
             return Rejected(text)
         # An answer that could not be read (a 200 that is not JSON): it may follow a post.
@@ -246,16 +266,39 @@ class MastodonAdapter(Adapter):
             raise Rejected(
                 f"posting to Mastodon: {length} characters, the instance allows {limits.max_length}"
             )
+        processing = [n for n, m in enumerate(post.media_ids, start=1) if not self._ready(m)]
+        if processing:
+            numbers = ", ".join(map(str, processing))
+            raise TransientError(f"posting to Mastodon: image {numbers} still being processed")
         status = self._must_exist(
             "posting to Mastodon",
             lambda: self._client.status_post(
                 post.text,
                 idempotency_key=post.key,
                 in_reply_to_id=post.reply_to.parent_id if post.reply_to else None,
+                media_ids=list(post.media_ids) or None,
             ),
             posting=True,
         )
         return self._result(status)
+
+    def upload_image(self, image: PostImage) -> MediaRef:
+        payload = image_payload(self.context, image, self.media_limits)
+        attachment = self._must_exist(
+            "uploading an image to Mastodon",
+            lambda: self._client.media_post(
+                BytesIO(payload.data),
+                mime_type=payload.mime,
+                description=image.alt,
+                file_name=f"{image.sha256[:16]}{_SUFFIX.get(payload.mime, '')}",
+            ),
+        )
+        return MediaRef(str(attachment["id"]), self.context.clock() + MEDIA_REUSE)
+
+    def _ready(self, media_id: str) -> bool:
+        """Whether the instance has processed the upload `media_id` (its `url` is set)."""
+        attachment = self._call("reading an uploaded image", partial(self._client.media, media_id))
+        return bool(attachment.get("url"))
 
     def _result(self, status: Mapping[str, Any]) -> PublishResult:
         created = status.get("created_at")

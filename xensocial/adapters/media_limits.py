@@ -49,6 +49,7 @@ X_MEDIA = MediaLimits(
     max_bytes=5 * MB,
     max_images=4,
     alt_max_length=1000,
+    uploads=True,
     source="docs.x.com/x-api/media",
 )
 MASTODON_MEDIA = MediaLimits(
@@ -57,6 +58,7 @@ MASTODON_MEDIA = MediaLimits(
     max_pixels=33_177_600,
     max_images=4,
     alt_max_length=1500,
+    uploads=True,
     source="the instance's configuration.media_attachments (Mastodon's defaults until read)",
 )
 BLUESKY_MEDIA = MediaLimits(
@@ -64,6 +66,7 @@ BLUESKY_MEDIA = MediaLimits(
     max_bytes=1_000_000,
     max_images=4,
     alt_max_length=None,
+    uploads=True,
     source="the app.bsky.embed.images lexicon",
 )
 FACEBOOK_MEDIA = MediaLimits(
@@ -71,6 +74,7 @@ FACEBOOK_MEDIA = MediaLimits(
     max_bytes=4 * MB,
     max_images=4,
     alt_max_length=None,
+    uploads=True,
     source="developers.facebook.com/docs/graph-api/reference/page/photos",
 )
 LINKEDIN_MEDIA = MediaLimits(
@@ -79,6 +83,7 @@ LINKEDIN_MEDIA = MediaLimits(
     max_pixels=36_152_320 - 1,  # "fewer than 36,152,320 pixels"
     max_images=4,
     alt_max_length=4086,
+    uploads=True,
     source="LinkedIn's Images API and Posts API",
 )
 # The outbox writes a line, not an upload: anything the media store accepts (the store's own

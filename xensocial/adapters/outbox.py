@@ -10,7 +10,9 @@ the reference implementation of the adapter contract. Each post is one line:
 Each image is recorded by its file's absolute path in the media store, its SHA-256 and its alt
 text (`images` is absent from a post without any): the outbox takes every image the store
 accepts (`media_limits.OUTBOX_MEDIA`), so it is where the whole path of an image, from
-`queue add --image` to the post, can be seen and tested without a network.
+`queue add --image` to the post, can be seen and tested without a network. Its "upload" sends
+nothing: the image is already where the line points, so its media id is its SHA-256 and
+never expires (`upload_image`).
 
 A thread's reply (`replies_as = "thread"`) is a line of its own, with `in_reply_to` (the remote
 id of the part it answers) and `thread_root` (the thread's post), in the order they were sent.
@@ -43,7 +45,9 @@ from .base import (
     Adapter,
     ChannelContext,
     Engagement,
+    MediaRef,
     Post,
+    PostImage,
     PublishResult,
     TextLimits,
     TransientError,
@@ -75,6 +79,9 @@ class OutboxAdapter(Adapter):
             raise ValueError("path: expected the file to append posts to, e.g. 'outbox.jsonl'")
         path = Path(raw).expanduser()
         self.path = path if path.is_absolute() else context.data_dir / path
+
+    def upload_image(self, image: PostImage) -> MediaRef:
+        return MediaRef(image.sha256, None)
 
     def publish(self, post: Post) -> PublishResult:
         if self.delay:

@@ -44,7 +44,7 @@ Recent post counts (`count_recent_posts`, only this adapter's; the metrics round
 competitors' keywords): `GET /2/tweets/counts/recent`, with app-only authentication: the secret
 `bearer_token`, else a token obtained once from the consumer key and secret (`POST
 /oauth2/token`), redacted like any secret. A 403 there: the tier lacks the endpoint (AuthError).
-Images: `media_limits` (X's documented ones) refuse them at add until the upload is built."""
+Images: uploaded, alt text and all, by `_x_media` (`XMedia`, mixed in), which says how."""
 
 from __future__ import annotations
 
@@ -70,6 +70,7 @@ from ._x_fields import canonical_link as _canonical
 from ._x_fields import reposts as _reposts
 from ._x_fields import snowflake_time as _snowflake_time
 from ._x_fields import whole as _int
+from ._x_media import XMedia, http_error
 from .base import (
     AccountInfo,
     Adapter,
@@ -87,7 +88,6 @@ from .base import (
 from .media_limits import X_MEDIA
 
 if TYPE_CHECKING:
-    import requests
     import tweepy  # type: ignore[import-untyped]  # tweepy ships no type information
 
 __all__ = ["XAdapter"]
@@ -115,25 +115,11 @@ def _messages(exc: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in exc.api_messages) or str(exc)
 
 
-def _http_error(response: requests.Response) -> tweepy.HTTPException:
-    """The error tweepy would raise for `response`, for a request made outside its Client."""
-    import tweepy
-
-    status = response.status_code
-    if status == 429:
-        reset = response.headers.get("x-rate-limit-reset", "")
-        return tweepy.TooManyRequests(response, reset_time=int(reset) if reset.isdigit() else None)
-    if status >= 500:
-        return tweepy.TwitterServerError(response)
-    known = {400: tweepy.BadRequest, 401: tweepy.Unauthorized, 403: tweepy.Forbidden}
-    return known.get(status, tweepy.HTTPException)(response)
-
-
 def _instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-class XAdapter(Adapter):
+class XAdapter(XMedia, Adapter):
     name: ClassVar[str] = "x"
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
     media_limits = X_MEDIA
@@ -242,6 +228,8 @@ class XAdapter(Adapter):
             status = exc.response.status_code
             if status == 402:  # out of credits: X did nothing, and will do nothing until paid
                 raise out_of_credits(action, problem_of(exc.response), self.context.name) from None
+            if status == 413:  # an image too large: X will refuse it every time
+                raise Rejected(f"{action}: X refused it as too large (413)") from None
             raise TransientError(
                 f"{action}: X answered {status}: {_messages(exc)}", maybe_posted=posting
             ) from None
@@ -266,12 +254,7 @@ class XAdapter(Adapter):
 
     def publish(self, post: Post) -> PublishResult:
         body = self._call(
-            "posting to X",
-            lambda: self._client.create_tweet(
-                text=post.text,
-                in_reply_to_tweet_id=post.reply_to.parent_id if post.reply_to else None,
-            ),
-            posting=True,
+            "posting to X", lambda: self._create_tweet(post), posting=True
         )
         try:
             remote_id = str(body["data"]["id"])
@@ -445,7 +428,7 @@ class XAdapter(Adapter):
             data={"grant_type": "client_credentials"},
         )
         if response.status_code != 200:
-            raise _http_error(response)
+            raise http_error(response)
         token = response.json().get("access_token")
         if not isinstance(token, str) or not token:
             raise ValueError("no access_token in the answer")

@@ -117,11 +117,11 @@ def test_bad_images_are_refused_and_nothing_is_stored(
     assert _media_files(cli) == []
 
 
-def test_a_channel_whose_network_takes_no_images_yet_refuses_them(
+def test_an_image_beyond_a_channels_rule_is_refused_naming_the_channel_and_the_rule(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    """X's upload is not built yet: an image for an X channel is refused at add, naming the
-    channel and the rule, rather than posted without it."""
+    """X takes alt texts of at most 1,000 characters: a longer one is refused at add for an X
+    channel, naming the channel and the rule, rather than cut or posted without it."""
     text = CONFIG + (
         '\n[[channels]]\nname = "xen-x"\nnetwork = "x"\nslots = ["10:00"]\n'
         '[channels.secrets]\nconsumer_key = "env:K"\nconsumer_secret = "env:K"\n'
@@ -130,10 +130,12 @@ def test_a_channel_whose_network_takes_no_images_yet_refuses_them(
     cli = CliHarness(write_config(tmp_path, text=text), tmp_path / "data" / "queue.db", clock)
     cli.ok("db", "upgrade")
     image = str(png(tmp_path / "a.png"))
-    result = cli.refused("queue", "add", URL, "--title", "T", "--image", image, "--alt", "A")
-    assert "channel 'xen-x'" in result.stderr and "x takes no images" in result.stderr
+    long_alt = "A" * 1001
+    result = cli.refused("queue", "add", URL, "--title", "T", "--image", image, "--alt", long_alt)
+    assert "channel 'xen-x'" in result.stderr and "x takes at most 1,000" in result.stderr
     assert _media_files(cli) == []
     cli.ok(
-        "queue", "add", URL, "--title", "T", "--channel", "demo", "--image", image, "--alt", "A"
+        "queue", "add", URL, "--title", "T", "--channel", "demo", "--image", image,
+        "--alt", long_alt,
     )  # fmt: skip
-    cli.ok("queue", "add", URL + "x", "--title", "T")  # without images X is fine
+    cli.ok("queue", "add", URL + "x", "--title", "T", "--image", image, "--alt", "A")

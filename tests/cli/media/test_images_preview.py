@@ -32,7 +32,7 @@ def test_preview_shows_each_image_against_each_channel(tmp_path: Path, clock: Fa
     assert "image 1: image/png 120×60" in demo and "alt: 'The Xen 4.20 release banner'" in demo
     assert "alt 27 of 10,000 characters" in demo and "cannot be posted" not in demo
     assert "alt 27 of 1,000 characters" in x  # X's own limit on alt text
-    assert "Images: cannot be posted here: x takes no images" in x
+    assert "cannot be posted here" not in x  # X uploads images (issue 17 item 2)
     [row] = cli.json("preview", str(item["id"]), "--channel", "demo")
     assert row["images"][0]["notes"] == ["alt 27 of 10,000 characters"]
     assert row["image_problem"] is None

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, make_engine
+from content_queue.ledger import UploadedMedia
 from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.daemon.conftest import FakeNetwork, Sleeps, add_items, make_channel, make_settings
@@ -254,3 +255,25 @@ def test_a_publisher_whose_delivery_was_taken_over_does_not_record_its_outcome(
     assert settled.action == "published"
     d = queue.get(item).deliveries[0]
     assert (d.state, d.remote_id) == ("published", "fake-1")
+
+
+def test_only_the_owner_records_an_upload_and_a_later_one_replaces_it(
+    ledger: Ledger, queue: ContentQueue, clock: FakeClock
+) -> None:
+    """An upload is recorded only by the process holding the delivery (a process whose lease
+    ran out must not give the new owner an id it never saw); one upload a position."""
+    delivery_id = _begun(ledger, queue, clock)
+    first = UploadedMedia(0, "a" * 64, "media-1", clock(), clock() + timedelta(hours=12))
+    assert not ledger.record_upload(delivery_id, first, owner="host-b")
+    assert ledger.uploads(delivery_id) == {}
+    assert ledger.record_upload(delivery_id, first, owner="host-a")
+    again = UploadedMedia(0, "a" * 64, "media-2", clock(), None)
+    assert ledger.record_upload(delivery_id, again, owner="host-a")
+    assert ledger.uploads(delivery_id) == {0: again}
+    assert again.usable("a" * 64, clock() + timedelta(days=400))  # no end: always
+    assert not first.usable("a" * 64, clock() + timedelta(hours=12))  # expired at its end
+    assert not first.usable("b" * 64, clock())  # another image: never
+    expired = clock() + LEASE + timedelta(seconds=1)
+    assert ledger.take_over(delivery_id, "host-b", now=expired, lease_until=expired + LEASE)
+    assert not ledger.record_upload(delivery_id, first, owner="host-a")
+    assert ledger.uploads(delivery_id) == {0: again}

@@ -92,4 +92,4 @@ def test_the_rule_names_what_a_network_refuses() -> None:
     # A byte limit alone never refuses: the upload re-encodes down to it.
     assert image_problem("x", OUTBOX_MEDIA, [_image(bytes=10**9)]) is None
     # Until its upload is built, a network takes none at all.
-    assert "takes no images" in str(image_problem("x", X_MEDIA, [_image()]))
+    assert "takes no images" in str(image_problem("net", MediaLimits(), [_image()]))

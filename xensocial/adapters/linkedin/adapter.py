@@ -33,7 +33,14 @@ What it calls (permissions in brackets):
 - publish: `POST /rest/posts` with the author `urn:li:organization:<id>`, the commentary
   (`little_text`), visibility PUBLIC, distribution MAIN_FEED, lifecycleState PUBLISHED and, when
   the item has a link, an `article` card (`cards`: source, title, description and a thumbnail
-  uploaded through the Images API, `POST /rest/images?action=initializeUpload` then PUT).
+  uploaded through the Images API, `POST /rest/images?action=initializeUpload` then PUT);
+  with images instead, each uploaded the same way (`upload_image`, before the post, recorded
+  by the publisher) and named in `content.media` (one) or `content.multiImage` (several), each
+  with its `altText`; a post has one kind of content, so the link goes into the commentary
+  (`_upload.text_with_link`). LinkedIn documents when an upload URL expires
+  (`uploadUrlExpiresAt`, a day) but no end for an uploaded image not yet in a post; a recorded
+  image URN is reused for `IMAGE_REUSE` (a day, a bound xensocial chose) and uploaded again
+  after.
   LinkedIn answers 201 with an empty body and the new post's URN in the `x-restli-id` header
   (w_organization_social);
 - find_published: `GET /rest/posts?author=<urn>&q=author&count=50&sortBy=LAST_MODIFIED`, paged
@@ -65,7 +72,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -74,12 +81,15 @@ from .. import versions
 from .._lazy import require
 from .._options import numeric_id, parse_base_url, reject_unknown_options
 from .._state import state_file
+from .._upload import image_payload, text_with_link
 from ..base import (
     AccountInfo,
     Adapter,
     ChannelContext,
     Engagement,
+    MediaRef,
     Post,
+    PostImage,
     PublishResult,
     Rejected,
     TextLimits,
@@ -87,7 +97,7 @@ from ..base import (
 )
 from ..media_limits import LINKEDIN_MEDIA
 from .api import API_URL, RestClient
-from .cards import article
+from .cards import article, upload_image
 from .comments import find_comment, post_comment
 from .little_text import little_text
 from .tokens import Tokens, token_settings
@@ -110,6 +120,7 @@ _OPTIONS = {
 _VERSION = re.compile(r"^20\d\d(0[1-9]|1[0-2])(\.\d\d)?$")  # YYYYMM, or a patch YYYYMM.RR
 _PAGE = 50  # posts per lookup page (the finder allows up to 100)
 _LOOKUP_PAGES = 6  # 300 posts since the first try: far more than a page posts in between
+IMAGE_REUSE = timedelta(days=1)  # see the module docstring: "Images"
 
 
 class LinkedInAdapter(Adapter):
@@ -187,7 +198,7 @@ class LinkedInAdapter(Adapter):
             return post_comment(self.api, self.author, post, self.context.clock())
         body: dict[str, Any] = {
             "author": self.author,
-            "commentary": little_text(post.text),
+            "commentary": little_text(text_with_link(post)),
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -197,7 +208,9 @@ class LinkedInAdapter(Adapter):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        if post.url:
+        if post.media_ids:
+            body["content"] = _media_content(post)
+        elif post.url:
             body["content"] = {
                 "article": article(
                     post,
@@ -217,11 +230,16 @@ class LinkedInAdapter(Adapter):
             raise TransientError(f"{action}: no x-restli-id in the answer", maybe_posted=True)
         return PublishResult(urn, _post_url(urn), self.context.clock())
 
+    def upload_image(self, image: PostImage) -> MediaRef:
+        payload = image_payload(self.context, image, self.media_limits)
+        urn = upload_image(self.api, self.author, payload.data, payload.mime, what="an image")
+        return MediaRef(urn, self.context.clock() + IMAGE_REUSE)
+
     def find_published(self, post: Post, *, since: datetime) -> PublishResult | None:
         if post.reply_to is not None:
             return find_comment(self.api, self.author, post, self.context.clock())
         action = "reading the page's posts"
-        commentary = " ".join(little_text(post.text).split())
+        commentary = " ".join(little_text(text_with_link(post)).split())
         start = 0
         for _ in range(_LOOKUP_PAGES):
             query = {
@@ -312,6 +330,15 @@ def _matches(element: Mapping[str, Any], post: Post, commentary: str) -> bool:
             return True
     theirs = element.get("commentary")
     return isinstance(theirs, str) and bool(theirs) and " ".join(theirs.split()) == commentary
+
+
+def _media_content(post: Post) -> dict[str, Any]:
+    """`content.media` for one image, `content.multiImage` for several, each with its alt."""
+    images = [
+        {"id": urn, "altText": image.alt}
+        for image, urn in zip(post.images, post.media_ids, strict=True)
+    ]
+    return {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
 
 
 def _post_url(urn: str) -> str:

@@ -88,9 +88,12 @@ def _thumbnail(card: Card | None, api: RestClient, owner: str) -> tuple[str | No
         return None, f"the image could not be uploaded: {exc}"
 
 
-def upload_image(api: RestClient, owner: str, data: bytes, content_type: str) -> str:
-    """Upload `data` through the Images API; its `urn:li:image:...`."""
-    action = "registering the card's image"
+def upload_image(
+    api: RestClient, owner: str, data: bytes, content_type: str, what: str = "the card's image"
+) -> str:
+    """Upload `data` (`what`, for messages) through the Images API; its `urn:li:image:...`.
+    The card's thumbnail and a post's own images (`adapter.upload_image`) both use it."""
+    action = f"registering {what}"
     answer = api.json(
         api.request(
             "POST",
@@ -108,7 +111,5 @@ def upload_image(api: RestClient, owner: str, data: bytes, content_type: str) ->
         raise TransientError(f"{action}: no image URN in the answer")
     if not isinstance(upload_url, str) or not api.same_origin(upload_url):
         raise TransientError(f"{action}: the upload URL is not LinkedIn's")
-    api.request(
-        "PUT", upload_url, "uploading the card's image", content=data, content_type=content_type
-    )
+    api.request("PUT", upload_url, f"uploading {what}", content=data, content_type=content_type)
     return image
