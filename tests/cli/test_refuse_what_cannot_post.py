@@ -230,13 +230,14 @@ def test_an_import_makes_rows_without_words_drafts_and_draft_makes_them_all(
     ("args", "message"),
     [
         (
-            ("report", "monthly", "--out", "dec.pdf"),
-            "error: --out 'dec.pdf': .pdf is not a format this command writes; name the file "
-            ".md, .markdown, .txt, .html, .htm, .csv or .json, or leave the extension out",
+            ("report", "monthly", "--out", "dec.docx"),
+            "error: --out 'dec.docx': .docx is not a format this command writes; name the file "
+            ".md, .markdown, .txt, .html, .htm, .csv, .json or .pdf, or leave the extension out",
         ),
         (
             ("report", "quarterly", "--format", "html", "--out", "q4.pdf"),
-            "error: --out 'q4.pdf': .pdf is not a format",
+            "error: --out 'q4.pdf' names the pdf format, but --format html was asked for; "
+            "name the file .html or .htm",
         ),
         (
             ("report", "monthly", "--format", "md", "--out", "dec.html"),
