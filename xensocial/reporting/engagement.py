@@ -4,13 +4,18 @@ Each post counts with its latest reading: the sample at the highest age (1 h, 24
 in which the network still found it. A post deleted after its 24 h reading keeps the figures it
 had then; a post never read counts in `posts` but not in `posts_read`. Sums are SQL `SUM`, which
 skips nulls and is null when every value is null: exactly "— when the network gives no such
-figure". Everything is aggregated in the database; only the ten top posts come back as rows.
+figure". Everything is aggregated in the database; only the ten top posts come back as rows,
+and for the comparison of posts with and without images, each read post's interactions and
+images (a median is not an aggregate both SQLite and PostgreSQL have; a period's posts are a
+few hundred small rows at most).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from statistics import median
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
@@ -19,7 +24,14 @@ from sqlalchemy.orm import aliased
 from content_queue.schema import Delivery, EngagementSample
 
 from .channels import ChannelList
-from .model import ChannelEngagement, Counters, EngagementSection, PostsSection, TopPost
+from .model import (
+    ChannelEngagement,
+    Counters,
+    EngagementSection,
+    ImageComparison,
+    PostsSection,
+    TopPost,
+)
 from .periods import Period
 from .posts import published_between, published_in
 
@@ -28,6 +40,7 @@ __all__ = [
     "TOP_POSTS",
     "channels_by_interactions",
     "gather_engagement",
+    "image_count",
     "interactions_by_stretch",
 ]
 
@@ -61,6 +74,25 @@ def _latest_reading() -> ColumnElement[bool]:
     return and_(_E.delivery_id == Delivery.id, _E.age_seconds == latest_age)
 
 
+_FIGURES = (_E.likes, _E.reposts, _E.replies, _E.quotes)  # the four that make interactions
+
+
+def _interactions() -> ColumnElement[int]:
+    """A reading's interactions, a missing figure counting 0 (rank and compare posts by it)."""
+    likes, reposts, replies, quotes = (func.coalesce(c, 0) for c in _FIGURES)
+    return likes + reposts + replies + quotes
+
+
+def _with_figure() -> ColumnElement[bool]:
+    """A reading with at least one of the four figures: a post without any is not ranked."""
+    return or_(*(c.is_not(None) for c in _FIGURES))
+
+
+def image_count(media: Any) -> int:
+    """The images a post went out with, from its delivery's `posted_media` (None: none)."""
+    return len(media) if isinstance(media, list) else 0
+
+
 def _int(value: object) -> int | None:
     return None if value is None else int(value)  # type: ignore[call-overload]
 
@@ -91,7 +123,12 @@ def gather_engagement(
             total.posts_read + row.posts_read,
             total.counters.plus(row.counters),
         )
-    return EngagementSection(rows, total, _top_posts(conn, period, posted))
+    return EngagementSection(
+        rows,
+        total,
+        _top_posts(conn, period, posted),
+        _images(conn, period, posts, posted),
+    )
 
 
 def interactions_by_stretch(
@@ -103,19 +140,16 @@ def interactions_by_stretch(
     One query over the whole span, each post counted with its latest reading as in the
     engagement section, and put in its stretch by a CASE on `published_at`: the trend chart's
     twelve months cost one pass over a year's posts, not twelve."""
-    figures = (_E.likes, _E.reposts, _E.replies, _E.quotes)
     stretch = case(
         *((Delivery.published_at < end, n) for n, end in enumerate(bounds[1:])),
         else_=len(bounds) - 1,
     )
-    with_figure = or_(*(c.is_not(None) for c in figures))
-    interactions = sum((func.coalesce(c, 0) for c in figures[1:]), func.coalesce(figures[0], 0))
     out: list[tuple[int, int | None]] = [(0, None)] * (len(bounds) - 1)
     for n, posts, total in conn.execute(
-        select(stretch, func.count(), func.sum(interactions))
+        select(stretch, func.count(), func.sum(_interactions()))
         .select_from(Delivery)
         .join(_E, _latest_reading())
-        .where(published_between(bounds[0], bounds[-1], posted), with_figure)
+        .where(published_between(bounds[0], bounds[-1], posted), _with_figure())
         .group_by(stretch)
     ):
         if 0 <= n < len(out):
@@ -126,10 +160,7 @@ def interactions_by_stretch(
 def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[TopPost, ...]:
     """The posts with the most interactions (likes + reposts + replies + quotes, a missing
     figure counting 0); posts with none of the four figures are not ranked. Ties: newest first."""
-    likes, reposts, replies, quotes = (
-        func.coalesce(c, 0) for c in (_E.likes, _E.reposts, _E.replies, _E.quotes)
-    )
-    interactions = likes + reposts + replies + quotes
+    interactions = _interactions()
     query = (
         select(
             Delivery.channel,
@@ -137,19 +168,17 @@ def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[T
             Delivery.posted_url,
             Delivery.remote_url,
             Delivery.published_at,
+            Delivery.posted_media,  # the images it went out with, not its item's now
             *_COUNTERS,
         )
         .select_from(Delivery)
         .join(_E, _latest_reading())
-        .where(
-            published_in(period, posted),
-            or_(*(c.is_not(None) for c in (_E.likes, _E.reposts, _E.replies, _E.quotes))),
-        )
+        .where(published_in(period, posted), _with_figure())
         .order_by(interactions.desc(), Delivery.published_at.desc(), Delivery.id.desc())
         .limit(TOP_POSTS)
     )
     top: list[TopPost] = []
-    for channel, title, url, remote_url, published_at, *counters in conn.execute(query):
+    for channel, title, url, remote_url, published_at, media, *counters in conn.execute(query):
         assert published_at is not None  # published_in() asked for published posts only
         rank = len(top) + 1
         top.append(
@@ -161,9 +190,39 @@ def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[T
                 remote_url,
                 published_at,
                 Counters.of(*counters),
+                image_count(media),
             )
         )
     return tuple(top)
+
+
+def _images(
+    conn: Connection, period: Period, posts: PostsSection, posted: ChannelList
+) -> tuple[ImageComparison, ...]:
+    """Per channel, the median interactions of its posts with images and of those without.
+
+    The posts are those the top posts rank (latest reading, at least one of the four figures)
+    and their interactions the same sum; the median, not the mean, so that one post that went
+    far does not speak for its whole group. Channels in the order of `posts.by_channel`."""
+    groups: dict[str, tuple[list[int], list[int]]] = {}
+    for channel, media, interactions in conn.execute(
+        select(Delivery.channel, Delivery.posted_media, _interactions())
+        .select_from(Delivery)
+        .join(_E, _latest_reading())
+        .where(published_in(period, posted), _with_figure())
+    ):
+        with_images, without = groups.setdefault(channel, ([], []))
+        (with_images if image_count(media) else without).append(int(interactions))
+
+    def middle(values: list[int]) -> float | None:
+        return float(median(values)) if values else None
+
+    return tuple(
+        ImageComparison(c.channel, len(w), middle(w), len(wo), middle(wo))
+        for c in posts.by_channel
+        if c.channel in groups
+        for w, wo in (groups[c.channel],)
+    )
 
 
 def channels_by_interactions(section: EngagementSection, limit: int) -> Sequence[ChannelEngagement]:

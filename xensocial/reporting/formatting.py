@@ -10,13 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-__all__ = ["MISSING", "change", "count", "day", "local", "number", "percent", "signed"]
+__all__ = ["MISSING", "change", "count", "day", "local", "median", "number", "percent", "signed"]
 
 MISSING = "—"
 
 
 def number(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
+
+
+def median(value: float | None) -> str:
+    """A median of whole figures: whole, or halfway between two (`12.5`)."""
+    if value is None:
+        return MISSING
+    return number(int(value)) if value == int(value) else f"{value:,.1f}"
 
 
 def count(value: int, word: str, words: str | None = None) -> str:

@@ -17,6 +17,7 @@ from .model import (
     ChannelEngagement,
     Counters,
     FollowerRow,
+    ImageComparison,
     NamedCount,
     Report,
 )
@@ -146,6 +147,20 @@ def _posts(report: Report) -> Section:
     )
 
 
+def _images(c: ImageComparison) -> str:
+    """One channel's posts with images against those without, with the counts behind it."""
+    if not (c.with_images and c.without_images):
+        return (
+            f"Images on {c.channel}: nothing to compare (posts with images: "
+            f"{fmt.number(c.with_images)}; without: {fmt.number(c.without_images)})."
+        )
+    return (
+        f"Images on {c.channel}: posts with images: {fmt.number(c.with_images)}, median "
+        f"interactions {fmt.median(c.with_median)}; without: {fmt.number(c.without_images)}, "
+        f"{fmt.median(c.without_median)}."
+    )
+
+
 def _engagement(report: Report) -> Section:
     e = report.engagement
     zone = report.period.zone
@@ -156,6 +171,7 @@ def _engagement(report: Report) -> Section:
                 t.channel,
                 t.title,
                 *_counters(t.counters, len(_TOP_COLUMNS)),
+                fmt.number(t.images),
                 fmt.local(t.published_at, zone),
                 t.url,
                 t.remote_url or fmt.MISSING,
@@ -173,6 +189,7 @@ def _engagement(report: Report) -> Section:
             f"{fmt.number(e.total.counters.interactions)}.",
             *no_figures(silent, "engagement figures"),
             *absent,
+            *(_images(c) for c in e.images),
         ),
         (
             table(
@@ -196,6 +213,7 @@ def _engagement(report: Report) -> Section:
                     ("Channel", False),
                     ("Title", False),
                     *_TOP_COLUMNS,
+                    ("Images", True),
                     ("Published", False),
                     ("Link", False),
                     ("Post", False),
@@ -213,7 +231,12 @@ def _engagement(report: Report) -> Section:
             "figure (or none was read yet); it is never counted as 0. A total adds the figures "
             "that exist.",
             "Top posts: ranked by interactions (a missing figure counts 0), newest first on a "
-            "tie; posts with none of the four figures are not ranked.",
+            "tie; posts with none of the four figures are not ranked. Images: those the post "
+            "went out with.",
+            "Images on a channel: its posts ranked as the top posts are, with images and "
+            "without, each group by its median interactions (the middle post's; not the mean, "
+            "which one post that went far would carry). Compared only when both groups have "
+            "posts.",
         ),
     )
 

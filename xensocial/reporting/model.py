@@ -25,6 +25,7 @@ __all__ = [
     "FollowerRow",
     "FollowerSeries",
     "FollowersSection",
+    "ImageComparison",
     "KindCount",
     "MonthTrend",
     "NamedCount",
@@ -157,6 +158,21 @@ class TopPost:
     remote_url: str | None
     published_at: datetime
     counters: Counters
+    images: int  # the images it went out with (its delivery's record of what was posted)
+
+
+@dataclass(frozen=True)
+class ImageComparison:
+    """One channel's posts with images against those without, by their median interactions.
+
+    Only posts that have an interaction figure count (those the top posts rank); a median is
+    None when its group has no such post, and then there is nothing to compare."""
+
+    channel: str
+    with_images: int  # posts with at least one image and an interaction figure
+    with_median: float | None
+    without_images: int
+    without_median: float | None
 
 
 @dataclass(frozen=True)
@@ -164,6 +180,7 @@ class EngagementSection:
     by_channel: tuple[ChannelEngagement, ...]
     total: ChannelEngagement  # channel "all channels"
     top_posts: tuple[TopPost, ...]
+    images: tuple[ImageComparison, ...]  # the channels with a post that has a figure
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def csv_rows(report: Report) -> Iterator[Row]:
     e = report.engagement
     yield from _records("engagement_by_channel", (*e.by_channel, e.total), "channel")
     yield from _records("top_posts", e.top_posts, "rank")
+    yield from _records("images_by_channel", e.images, "channel")
     f = report.followers
     yield from _records("followers", (*f.rows, f.total), "channel")
     for series in f.series:

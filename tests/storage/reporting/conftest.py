@@ -25,7 +25,7 @@ from content_queue.coverage import (
     NewClip,
 )
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
-from content_queue.views import ItemView
+from content_queue.views import ItemView, Posted
 from tests.choosing import claim
 from tests.conftest import FakeClock
 from xensocial.config.report import ReportConfig
@@ -85,15 +85,20 @@ class Data:
         assert began is not None
         return delivery.id
 
-    def publish(self, item: ItemView, channel: str, when: datetime) -> int:
-        """Publish `item` on `channel` at `when`; its delivery id."""
+    def publish(self, item: ItemView, channel: str, when: datetime, images: int = 0) -> int:
+        """Publish `item` on `channel` at `when`, with `images` images (what the publisher
+        records of the post: its title, text and link, and each image's address and alt
+        text); its delivery id."""
         delivery = self._begin(item, channel, when)
+        media = tuple({"sha256": f"{n:064x}", "alt": f"image {n}"} for n in range(images))
+        posted = Posted(item.title, item.text, item.url, item.tags, media) if images else None
         assert self.ledger.mark_published(
             delivery,
             remote_id=f"{channel}-{delivery}",
             remote_url=f"https://{channel}.example.net/p/{delivery}",
             published_at=when,
             owner="tester",
+            posted=posted,
         )
         return delivery
 
