@@ -12,7 +12,8 @@ It answers what the Mastodon adapter asks, with bodies shaped like Mastodon's en
   `replies_count`; unknown -> 404 `{"error": "Record not found"}`;
 - `GET /api/v1/accounts/verify_credentials` -> a CredentialAccount;
 - `GET /api/v1/accounts/:id/statuses?limit=&max_id=` -> Statuses, newest first;
-- `GET /api/v2/instance` -> an Instance with `configuration.statuses.max_characters`;
+- `GET /api/v2/instance` -> an Instance with `configuration.statuses.max_characters` and
+  `configuration.media_attachments` (`media_config`);
   `GET /api/v1/instance` -> its version (Mastodon.py reads it to choose the media endpoint);
 - `POST /api/v2/media` (multipart `file`, `description`) -> a MediaAttachment: 200 with its
   `url`, or 202 with `url` null while the instance "processes" it (`processing_reads`: how many
@@ -139,6 +140,17 @@ class FakeMastodon:
         self.media: list[MastoMedia] = []
         self.processing_reads = 0  # reads a new upload answers `url` null (0: processed at once)
         self.upload_limit = 16 * 1024 * 1024
+        # What `/api/v2/instance` says of images (Mastodon's defaults; `description_limit` is
+        # Mastodon 4.4's): a test lowers them to see the adapter read them before uploading.
+        self.media_config: dict[str, object] = {
+            "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+            "description_limit": 1500,
+            "image_size_limit": 16777216,
+            "image_matrix_limit": 33177600,
+            "video_size_limit": 103809024,
+            "video_frame_rate_limit": 120,
+            "video_matrix_limit": 8294400,
+        }
         self._media_ids = itertools.count(113500000000000001)
         server.route("POST", self.STATUSES, self._create)
         server.route("GET", self.STATUS, self._status)
@@ -367,7 +379,7 @@ class FakeMastodon:
                         "max_media_attachments": 4,
                         "characters_reserved_per_url": 23,
                     },
-                    "media_attachments": {"image_size_limit": 16777216},
+                    "media_attachments": self.media_config,
                     "polls": {"max_options": 4},
                 },
                 "registrations": {"enabled": False, "approval_required": False},

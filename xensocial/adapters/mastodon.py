@@ -26,8 +26,13 @@ from an adapter, it is the instance's `configuration.statuses.max_characters` fr
 `/api/v2/instance`, fetched once (the default while the instance cannot be reached), so posts
 are rendered to the instance's real limit, and `publish` refuses a text above it up front.
 
-Images: each is uploaded with `POST /api/v2/media` (`media_post`, its alt text as
-`description`), re-encoded first when above the byte limit (`_upload.image_payload`), and the
+Images: `queue add` checks Mastodon's default image limits (`MASTODON_MEDIA`); the upload
+checks the instance's own (`instance_media`: `configuration.media_attachments` of the same
+instance answer, read once), refusing an image above its `image_matrix_limit`, of a type not
+in its `supported_mime_types`, or with an alt text above its `description_limit` (`Rejected`,
+naming the limit: never posted without the image). Each is uploaded with `POST /api/v2/media`
+(`media_post`, its alt text as `description`), re-encoded first when above the instance's
+`image_size_limit` (`_upload.image_payload`), and the
 status references them (`media_ids`). The v2 endpoint may answer 202 with `url` null while
 the instance still processes the file (docs.joinmastodon.org/methods/media); such an id is
 read back (`GET /api/v1/media/:id`) before the status is posted, and while it is still
@@ -56,6 +61,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from io import BytesIO
@@ -73,6 +79,7 @@ from .base import (
     AuthError,
     ChannelContext,
     Engagement,
+    MediaLimits,
     MediaRef,
     Post,
     PostImage,
@@ -116,7 +123,7 @@ class _InstanceLimits:
 class MastodonAdapter(Adapter):
     name: ClassVar[str] = "mastodon"
     limits = _InstanceLimits()
-    media_limits = MASTODON_MEDIA  # the instance's own are read by the upload (media.md)
+    media_limits = MASTODON_MEDIA  # at add; the upload reads the instance's (`instance_media`)
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
     replies_as: ClassVar[str] = "thread"  # `in_reply_to_id`: each part answers the one before
     engagement_batch: ClassVar[int] = 1  # one status read per post
@@ -134,7 +141,7 @@ class MastodonAdapter(Adapter):
         self._token = token
 
         self._last: requests.Response | None = None
-        self._limits: TextLimits | None = None
+        self._config: Mapping[str, Any] | None = None
         self._account: Mapping[str, Any] | None = None
         self._session: requests.Session | None = None
 
@@ -239,23 +246,53 @@ class MastodonAdapter(Adapter):
 
     # -- limits ----------------------------------------------------------------------------
 
+    def _configuration(self) -> Mapping[str, Any] | None:
+        """The instance's `configuration` from `/api/v2/instance`, read once for the text and
+        the image limits alike; None (not remembered: the next call asks again) while the
+        instance cannot be read."""
+        if self._config is None:
+            try:
+                info = self._call("reading the instance", self._client.instance_v2)
+            except AdapterError:
+                return None
+            self._config = info.get("configuration") or {}
+        return self._config
+
     def instance_limits(self) -> TextLimits:
-        """The instance's limits, fetched once; the default while they cannot be read."""
-        if self._limits is not None:
-            return self._limits
-        try:
-            info = self._call("reading the instance", self._client.instance_v2)
-        except AdapterError:
-            return DEFAULT_LIMITS  # not remembered: the next call asks again
-        config = info.get("configuration") or {}
+        """The instance's text limits; the default while they cannot be read."""
+        config = self._configuration()
+        if config is None:
+            return DEFAULT_LIMITS
         statuses = config.get("statuses") or {}
-        max_chars = _count(statuses.get("max_characters"))
-        url_length = _count(statuses.get("characters_reserved_per_url"))
-        self._limits = TextLimits(
-            max_length=max_chars if max_chars and max_chars > 0 else DEFAULT_LIMITS.max_length,
-            url_length=url_length if url_length and url_length > 0 else DEFAULT_LIMITS.url_length,
+        max_chars = _positive(statuses.get("max_characters"))
+        url_length = _positive(statuses.get("characters_reserved_per_url"))
+        return TextLimits(
+            max_length=max_chars or DEFAULT_LIMITS.max_length,
+            url_length=url_length or DEFAULT_LIMITS.url_length,
         )
-        return self._limits
+
+    def instance_media(self) -> MediaLimits:
+        """The instance's image limits (`configuration.media_attachments`: `image_size_limit`,
+        `image_matrix_limit`, `supported_mime_types`, and `description_limit` since Mastodon
+        4.4), each one it does not give, or all while it cannot be read, Mastodon's default
+        (`MASTODON_MEDIA`, what `queue add` checked)."""
+        config = self._configuration() or {}
+        media = config.get("media_attachments") or {}
+        mimes = media.get("supported_mime_types")
+        types = (
+            frozenset(m for m in mimes if isinstance(m, str)) & MASTODON_MEDIA.types
+            if isinstance(mimes, list)
+            else MASTODON_MEDIA.types
+        )
+        d = MASTODON_MEDIA
+        return replace(
+            d,
+            types=types,
+            max_bytes=_positive(media.get("image_size_limit")) or d.max_bytes,
+            max_pixels=_positive(media.get("image_matrix_limit")) or d.max_pixels,
+            alt_max_length=_positive(media.get("description_limit")) or d.alt_max_length,
+            source="the instance's configuration.media_attachments",
+        )
 
     # -- the interface ---------------------------------------------------------------------
 
@@ -283,7 +320,11 @@ class MastodonAdapter(Adapter):
         return self._result(status)
 
     def upload_image(self, image: PostImage) -> MediaRef:
-        payload = image_payload(self.context, image, self.media_limits)
+        limits = self.instance_media()
+        problem = _refusal(limits, image)
+        if problem is not None:
+            raise Rejected(f"{self.base_url}: {problem}")
+        payload = image_payload(self.context, image, limits)
         attachment = self._must_exist(
             "uploading an image to Mastodon",
             lambda: self._client.media_post(
@@ -398,6 +439,31 @@ def _matches(status: Mapping[str, Any], post: Post) -> bool:
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _refusal(limits: MediaLimits, image: PostImage) -> str | None:
+    """Why the instance refuses `image` though Mastodon's defaults took it at add, or None.
+    A byte limit is no reason (the upload re-encodes down to it); pixels, type and alt text
+    length are: xensocial never scales a picture, and never posts it without its image."""
+    if image.mime not in limits.types:
+        return f"the instance takes {', '.join(sorted(limits.types))}, not {image.mime}"
+    pixels = image.width * image.height
+    if limits.max_pixels is not None and pixels > limits.max_pixels:
+        return (
+            f"the image is {image.width}×{image.height} ({pixels:,} pixels); the instance's "
+            f"image_matrix_limit is {limits.max_pixels:,} pixels (scale it down yourself)"
+        )
+    if limits.alt_max_length is not None and len(image.alt) > limits.alt_max_length:
+        return (
+            f"the alt text is {len(image.alt):,} characters; the instance's "
+            f"description_limit is {limits.alt_max_length:,}"
+        )
+    return None
+
+
+def _positive(value: Any) -> int | None:
+    count = _count(value)
+    return count if count is not None and count > 0 else None
 
 
 def _count(value: Any) -> int | None:

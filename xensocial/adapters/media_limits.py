@@ -11,7 +11,8 @@ Sources (as read on 6 December 2026):
 - X: docs.x.com/x-api/media ("Image: 5 MB, GIF: 15 MB"); four images a post; alt text 1,000
   characters (`POST /2/media/metadata`); JPEG, PNG, GIF, WebP.
 - Mastodon: the instance's `configuration.media_attachments` (`/api/v2/instance`:
-  `image_size_limit`, `image_matrix_limit`, `supported_mime_types`) and
+  `image_size_limit`, `image_matrix_limit`, `supported_mime_types`, `description_limit` since
+  Mastodon 4.4; read by the adapter at upload, `MastodonAdapter.instance_media`) and
   `configuration.statuses.max_media_attachments`; when unknown (at add time no instance is
   asked), Mastodon's defaults: 16 MiB (16,777,216 bytes) and 33,177,600 pixels an image, four
   attachments, descriptions up to 1,500 characters.

@@ -9,6 +9,7 @@ whole media step (upload, record, post) is what is tested, never the adapter alo
 from __future__ import annotations
 
 import hashlib
+import os
 from io import BytesIO
 from pathlib import Path
 
@@ -27,10 +28,18 @@ from xensocial.publishing import Publisher
 ALTS = ("The Xen 4.20 release banner", "Contributors at the Xen summit, waving")
 
 
-def stored_image(data_dir: Path, color: str, alt: str, size: tuple[int, int]) -> ItemImage:
-    """A PNG kept in `data_dir`'s media folder, as `queue add --image` keeps it."""
+def stored_image(
+    data_dir: Path, color: str, alt: str, size: tuple[int, int], *, noise: bool = False
+) -> ItemImage:
+    """A PNG kept in `data_dir`'s media folder, as `queue add --image` keeps it: of one
+    `color`, or random pixels (`noise`: a large file, as a photo is, for byte limits)."""
     out = BytesIO()
-    Image.new("RGB", size, color).save(out, "PNG")
+    picture = (
+        Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
+        if noise
+        else Image.new("RGB", size, color)
+    )
+    picture.save(out, "PNG")
     data = out.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     MediaStore(data_dir).put(data, sha, "image/png")

@@ -27,6 +27,7 @@ from tests.network.adapters.media_rig import (
     media_publisher,
     publisher_for,
     refused_first_image,
+    stored_image,
 )
 from xensocial.adapters.base import ChannelContext, Post, PublishResult
 from xensocial.adapters.mastodon import MEDIA_REUSE, MastodonAdapter
@@ -304,3 +305,63 @@ def test_a_kill_between_the_uploads_and_the_status_reuses_them_after_the_restart
     assert uploads(server) == 2 and status.media_ids == tuple(m.id for m in masto.media)
     restarted.close()
     doomed.close()
+
+
+def test_an_instance_with_a_small_image_size_limit_gets_the_image_re_encoded_under_it(
+    engine: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    adapter: MastodonAdapter,
+    masto: FakeMastodon,
+    server: FakeServer,
+) -> None:
+    noisy = [stored_image(tmp_path, "", ALTS[0], (400, 300), noise=True)]
+    limit = noisy[0].bytes // 4
+    masto.media_config["image_size_limit"] = limit  # below Mastodon's default, which add used
+    queue, item, _, channel, pub = media_publisher(
+        engine, clock, tmp_path, adapter, "masto", "mastodon", images=noisy
+    )
+    assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.PUBLISHED
+    (sent,) = masto.media
+    assert sent.mime == "image/jpeg" and len(sent.data) <= limit
+    reads = [r for r in server.requests("GET") if r.path.rstrip("/") == FakeMastodon.INSTANCE]
+    # One read of ours, for the text and the images alike; the other is Mastodon.py's own
+    # version check inside `media_post` (its cache, as on every upload before this).
+    assert len(reads) == 2
+
+
+def test_an_instance_with_a_small_image_matrix_limit_refuses_the_image_with_its_limit(
+    engine: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    adapter: MastodonAdapter,
+    masto: FakeMastodon,
+    server: FakeServer,
+) -> None:
+    masto.media_config["image_matrix_limit"] = 5000  # 120×60 is 7,200 pixels
+    queue, item, _, channel, pub = media_publisher(
+        engine, clock, tmp_path, adapter, "masto", "mastodon"
+    )
+    assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
+    error = refused_first_image(queue, item, "masto")
+    assert "image_matrix_limit is 5,000 pixels" in error and "7,200 pixels" in error
+    assert (uploads(server), statuses(server)) == (0, 0)  # never posted without its image
+
+
+def test_an_instance_that_does_not_take_the_type_refuses_the_image(
+    engine: Engine,
+    clock: FakeClock,
+    tmp_path: Path,
+    adapter: MastodonAdapter,
+    masto: FakeMastodon,
+    server: FakeServer,
+) -> None:
+    masto.media_config["supported_mime_types"] = ["image/jpeg"]
+    queue, item, _, channel, pub = media_publisher(
+        engine, clock, tmp_path, adapter, "masto", "mastodon"
+    )
+    assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.FAILED
+    assert "the instance takes image/jpeg, not image/png" in refused_first_image(
+        queue, item, "masto"
+    )
+    assert (uploads(server), statuses(server)) == (0, 0)
