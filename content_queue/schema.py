@@ -18,6 +18,7 @@ Four tables, each answering one question:
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
+- `users`, `login_failures`: the web console's accounts and failed sign-ins (`accounts_schema`).
 
 Channels are plain names here: the queue knows nothing of networks. The words stored in the
 state, source and outcome columns are `vocabulary`'s enums (re-exported here), which the plain
@@ -26,7 +27,7 @@ DB-API path imports without SQLAlchemy.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -42,14 +43,14 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import DateTime, TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .timeutil import as_utc
+from .accounts_schema import Account, LoginFailure
+from .base import Base, UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
+    "Account",
     "Activity",
     "AuditEntry",
     "Base",
@@ -65,38 +66,13 @@ __all__ = [
     "Item",
     "ItemSource",
     "KeywordCount",
+    "LoginFailure",
     "ItemState",
     "MetricsRequest",
     "SlotClaim",
     "SlotOutcome",
     "UTCDateTime",
 ]
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """UTC timestamps that survive a round trip through SQLite and PostgreSQL alike.
-
-    SQLite has no time-zone-aware type, so the column stores naive UTC and this type converts
-    at the boundary: Python code only ever sees aware UTC datetimes, and comparing a stored
-    value with `now()` can never mix naive and aware values."""
-
-    impl = DateTime(timezone=False)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return as_utc(value).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class Item(Base):

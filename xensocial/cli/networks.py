@@ -50,15 +50,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
 
     No credentials and no network are needed: the text is rendered with the adapter's own
     limits, the same way the daemon renders it."""
-    from ..rendering import (
-        TextTooLong,
-        adapter_class,
-        channel_url,
-        counted_length,
-        length_unit,
-        render_post,
-    )
-    from ..text import utf8_size
+    from ..rendering import TextTooLong, preview_post
 
     item = app.queue.get(item_id)
     # By default the channels it targets that are still configured (a removed one has no rules).
@@ -70,29 +62,12 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         raise UsageError(f"item {item_id} targets no channel; name one with --channel")
     out: list[dict[str, Any]] = []
     for name in names:
-        channel = app.settings.channel(name)  # raises UsageError naming the channels
-        limits = adapter_class(app.settings, channel).limits
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
-            text = render_post(item, channel, limits, own_text=own)
+            out.append(preview_post(app.settings, item, name, own_text=own))
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
-        out.append(
-            {
-                "channel": name,
-                "network": channel.network,
-                "text": text,
-                "url": channel_url(item.url, channel),
-                "length": counted_length(channel.network, limits, text),
-                "limit": limits.max_length,
-                "unit": length_unit(channel.network, limits),
-                # The size in UTF-8, and the network's cap on it (None: no cap but the length).
-                "bytes": utf8_size(text),
-                "byte_limit": limits.max_bytes,
-                "own_text": own is not None,
-            }
-        )
     if as_json:
         emit_json(out)
         return

@@ -50,6 +50,7 @@ from .paths import data_dir, database_url
 from .publishing import parse_publishing
 from .report import parse_coverage_feeds, parse_report
 from .settings import Settings
+from .web import parse_web
 
 __all__ = ["DEMO_NOTICE", "TOP_KEYS", "demo_config_path", "load_settings"]
 
@@ -78,6 +79,7 @@ TOP_KEYS = {
     "editorial",
     "categories",
     "imports",
+    "web",
 }
 
 
@@ -205,6 +207,7 @@ class _Parser(Fields):
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,
             imports=parse_imports(self, raw.get("imports", {})),
+            web=parse_web(self, raw.get("web", {})),
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]
             ),

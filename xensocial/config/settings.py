@@ -24,6 +24,7 @@ from .metrics import MetricsConfig
 from .paths import backend
 from .publishing import PublishingConfig
 from .report import CoverageFeedConfig, ReportConfig
+from .web import WebConfig
 
 __all__ = ["Settings"]
 
@@ -55,6 +56,7 @@ class Settings:
     categories: tuple[str, ...] = ()  # `categories`: besides the built-in ones (`item_rules`)
     demo: bool = False  # the embedded demo, chosen because no file was named
     imports: CsvLimits = CsvLimits()  # [imports]: how much of a CSV file is read (imports.py)
+    web: WebConfig = WebConfig()  # [web]: the web console, see web.py
 
     @property
     def channel_names(self) -> list[str]:

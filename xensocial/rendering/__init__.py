@@ -23,6 +23,7 @@ from .fit import (
     counted_length,
     length_unit,
     own_text_length,
+    preview_post,
 )
 from .posts import make_post, posted_record
 from .template import (
@@ -65,6 +66,7 @@ __all__ = [
     "length_unit",
     "make_post",
     "own_text_length",
+    "preview_post",
     "posted_record",
     "reminder_text",
     "render_post",

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .template import length_counter, render_post
+from .template import channel_url, length_counter, render_post
 
 if TYPE_CHECKING:
     from ..adapters.base import Adapter, TextLimits
@@ -31,6 +31,7 @@ __all__ = [
     "counted_length",
     "length_unit",
     "own_text_length",
+    "preview_post",
 ]
 
 
@@ -109,3 +110,30 @@ def own_text_length(
     rendered = render_post(item, channel, limits, own_text=text)
     counted = counted_length(channel.network, limits, rendered)
     return counted, limits.max_length, length_unit(channel.network, limits)
+
+
+def preview_post(
+    settings: Settings, item: Renderable, name: str, *, own_text: str | None = None
+) -> dict[str, object]:
+    """What `item` would be posted as on channel `name`, as `xensocial preview` and the web
+    console show it: the exact text, the link as posted, its counted length against the limit
+    (and its UTF-8 size where the network caps that too). Raises TextTooLong when it cannot fit,
+    ConfigError/UsageError for a channel that is not configured."""
+    from ..text import utf8_size
+
+    channel = settings.channel(name)
+    limits = adapter_class(settings, channel).limits
+    text = render_post(item, channel, limits, own_text=own_text)
+    return {
+        "channel": name,
+        "network": channel.network,
+        "text": text,
+        "url": channel_url(item.url, channel),
+        "length": counted_length(channel.network, limits, text),
+        "limit": limits.max_length,
+        "unit": length_unit(channel.network, limits),
+        # The size in UTF-8, and the network's cap on it (None: no cap but the length).
+        "bytes": utf8_size(text),
+        "byte_limit": limits.max_bytes,
+        "own_text": own_text is not None,
+    }

@@ -1,0 +1,94 @@
+"""Form fields -> the values the queue takes, checked as the CLI checks its options.
+
+The add form's fields are the options of `queue add`: a URL, a title, a text, a category (a
+known one, `item_rules.check_category`), tags and channels (`adding.target_channels`), a
+priority, not-before and expiry times (`timeinput.parse_when`, in the configuration's zone, and
+`item_rules.check_expiry`). A field that cannot be used raises the same error, with the same
+words, as the option would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from content_queue.errors import InvalidItem
+from content_queue.limits import PRIORITY_MAX, PRIORITY_MIN
+from content_queue.views import NewItem
+
+from ..adding import target_channels
+from ..item_rules import check_category, check_expiry, known_categories
+from ..timeinput import parse_when
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = ["AddForm", "new_item", "split_words"]
+
+
+AddForm = Mapping[str, str | Sequence[str]]
+
+
+def split_words(value: str) -> tuple[str, ...]:
+    """Tags typed as "xen, release" or "xen release": each once, in order."""
+    return tuple(dict.fromkeys(w for w in value.replace(",", " ").split() if w))
+
+
+def _when(settings: Settings, value: str, option: str, now: datetime) -> datetime | None:
+    if not value.strip():
+        return None
+    return parse_when(value, zone=settings.timezone, now=now, option=option)
+
+
+def priority(value: str) -> int:
+    """A priority as `--priority` takes it: a whole number in the queue's range."""
+    text = value.strip() or "0"
+    try:
+        number = int(text)
+    except ValueError:
+        raise InvalidItem("priority", f"{value!r} is not a whole number") from None
+    if not PRIORITY_MIN <= number <= PRIORITY_MAX:
+        raise InvalidItem("priority", f"must be from {PRIORITY_MIN} to {PRIORITY_MAX}")
+    return number
+
+
+def new_item(
+    settings: Settings,
+    *,
+    url: str,
+    title: str,
+    text: str,
+    category: str,
+    tags: str,
+    channels: Sequence[str],
+    priority_text: str,
+    not_before: str,
+    expires: str,
+    draft: bool,
+    by: str,
+    now: datetime,
+) -> NewItem:
+    """The item the form describes; BadInput/InvalidItem with the CLI's words when a field
+    cannot be used."""
+    from content_queue.urls import validate_url
+
+    validate_url(url.strip())
+    targets = target_channels(settings, [c for c in channels if c])
+    begins = _when(settings, not_before, "--not-before", now)
+    ends = _when(settings, expires, "--expires", now)
+    check_expiry(ends, now, settings.timezone)
+    return NewItem(
+        url=url.strip(),
+        channels=targets,
+        title=title.strip(),
+        text=text.strip(),
+        category=check_category(category or "news", known_categories(settings)),
+        tags=split_words(tags),
+        priority=priority(priority_text),
+        not_before=begins,
+        expires_at=ends,
+        draft=draft,
+        created_by=by,
+        source="manual",
+    )
