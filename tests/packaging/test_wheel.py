@@ -35,6 +35,15 @@ def test_wheel_carries_migrations_defaults_and_types(built_wheel: Path) -> None:
         f"xensocial/_migrations/versions/{p.name}"
         for p in (ROOT / "migrations" / "versions").glob("*.py")
     }
+    # The web console's templates and static files are package data: pages need them.
+    web = ROOT / "xensocial" / "web"
+    expected |= {
+        str(p.relative_to(ROOT))
+        for folder in ("templates", "static")
+        for p in (web / folder).iterdir()
+        if p.is_file()
+    }
+    assert "xensocial/web/templates/base.html" in expected
     assert len(expected) > 8  # at least one migration script was found in the checkout
     missing = expected - names
     assert not missing, f"missing from the wheel: {sorted(missing)}"

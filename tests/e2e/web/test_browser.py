@@ -1,0 +1,245 @@
+"""The web console in a real browser: Chromium (the machine's, `/usr/bin/chromium`, never a
+downloaded one) driven by Playwright, against `xensocial web` as a real subprocess on
+127.0.0.1 with a real SQLite database, and a local HTTP server for the page being linked.
+
+An editor signs in, adds a link (its title and description read from the page through the
+guarded fetcher, which a test configuration lets reach 127.0.0.1) and sees the post per
+network update as the text is edited; the editor is refused the approval; an approver approves
+it. A title holding a `<script>` is shown as text and never runs. Screenshots of each page are
+kept in `test-artifacts/web/` (gitignored; CI uploads it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.paths import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts" / "web"
+PASSWORD = "a long enough password"
+PAGE = b"""<!doctype html><html><head>
+<title>Xen 4.20 released</title>
+<meta property="og:title" content="Xen Project 4.20 is out">
+<meta property="og:description" content="Faster boots and a new scheduler.">
+</head><body>news</body></html>"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class _Page(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(PAGE)))
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def linked_page() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/blog/xen-4-20"
+    server.shutdown()
+    server.server_close()
+
+
+def _xensocial(config: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "xensocial", "--config", str(config), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(),
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("XENSOCIAL_")}
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[str]:
+    """`xensocial web` on a free port, with an editor and an approver; its base URL."""
+    port = _free_port()
+    config = tmp_path / "xensocial.toml"
+    config.write_text(
+        f"""
+database_url = "sqlite:///{tmp_path / "queue.db"}"
+data_dir = "{tmp_path / "data"}"
+timezone = "Europe/Amsterdam"
+
+[intake]
+allow_private_addresses = true   # the linked page is served on 127.0.0.1
+
+[web]
+listen = "127.0.0.1:{port}"
+
+[[channels]]
+name = "xen-news"
+network = "outbox"
+slots = ["09:30"]
+[channels.options]
+path = "outbox.jsonl"
+
+[[channels]]
+name = "xen-mastodon"
+network = "mastodon"
+slots = ["15:00"]
+[channels.options]
+api_base_url = "https://mastodon.example"
+[channels.secrets]
+access_token = "env:XENSOCIAL_MASTODON_TOKEN"
+""",
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    _xensocial(config, "db", "upgrade")
+    for name in ("editor", "approver"):
+        _xensocial(config, "users", "add", name, "--role", name, "--password-stdin", stdin=PASSWORD)
+    log = (tmp_path / "web.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "xensocial", "--config", str(config), "web"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_env(),
+    )
+    log.close()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            assert proc.poll() is None, (tmp_path / "web.log").read_text()
+            assert time.monotonic() < deadline, "the console did not start listening"
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    proc.send_signal(signal.SIGTERM)
+    # uvicorn shuts down gracefully, then ends by the signal it caught (as systemd expects).
+    assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+    assert "Traceback" not in (tmp_path / "web.log").read_text()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser test: /usr/bin/chromium is missing")
+        pytest.skip("no /usr/bin/chromium (Debian's chromium package) on this machine")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()
+
+
+def test_add_preview_and_approve_in_a_browser(
+    console: str, linked_page: str, browser: object
+) -> None:
+    from playwright.sync_api import Browser, Page, expect
+
+    assert isinstance(browser, Browser)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    dialogs: list[str] = []
+    errors: list[str] = []
+
+    def new_page() -> Page:
+        page = browser.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        return page
+
+    def sign_in(page: Page, name: str) -> None:
+        page.goto(f"{console}/login")
+        page.fill("#name", name)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        expect(page.locator(".who")).to_contain_text(f"{name} ({name})")
+
+    page = new_page()
+    page.goto(f"{console}/queue")
+    expect(page).to_have_url(f"{console}/login")
+    page.screenshot(path=ARTIFACTS / "01-sign-in.png", full_page=True)
+    sign_in(page, "editor")
+
+    # Add a link: the page's own title and description, through the guarded fetcher.
+    page.click("text=Add a link")
+    page.fill("#fetch-url", linked_page)
+    page.click("text=Read the page's title and description")
+    expect(page.locator("#title")).to_have_value("Xen Project 4.20 is out")
+    expect(page.locator("#text")).to_have_value("Faster boots and a new scheduler.")
+    previews = page.locator("#previews .preview")
+    expect(previews).to_have_count(2)
+    expect(previews.nth(1)).to_contain_text("xen-mastodon (mastodon)")
+    expect(previews.nth(1)).to_contain_text("of 500 characters")
+    # Editing the text updates every network's post in place (static/preview.js).
+    page.fill("#text", "Faster boots, a new scheduler, and <b>more</b>.")
+    expect(previews.nth(0).locator("pre")).to_contain_text("<b>more</b>")
+    page.screenshot(path=ARTIFACTS / "02-add-with-preview.png", full_page=True)
+    page.click("button:has-text('Add')")
+    expect(page.locator(".notice")).to_have_text("Added.")
+    item_url = page.url
+    expect(page.locator(".state").first).to_have_text("draft")
+    page.screenshot(path=ARTIFACTS / "03-item-as-editor.png", full_page=True)
+
+    # An editor has no Approve button, and a hand-made approval is refused.
+    expect(page.locator("button:has-text('Approve')")).to_have_count(0)
+    token = page.locator("input[name=csrf]").first.get_attribute("value")
+    page.evaluate(
+        """([action, token]) => {
+            const f = document.createElement("form");
+            f.method = "post"; f.action = action;
+            const i = document.createElement("input");
+            i.type = "hidden"; i.name = "csrf"; i.value = token;
+            f.appendChild(i); document.body.appendChild(f); f.submit();
+        }""",
+        [item_url.split("?")[0] + "/approve", token],
+    )
+    expect(page.locator(".error")).to_contain_text("Your role (editor) does not allow this")
+    page.screenshot(path=ARTIFACTS / "04-editor-refused.png", full_page=True)
+
+    # The approver approves it.
+    page.context.clear_cookies()
+    sign_in(page, "approver")
+    page.goto(item_url.split("?")[0])
+    page.click("button:has-text('Approve')")
+    expect(page.locator(".notice")).to_have_text("Approved.")
+    expect(page.locator(".state").first).to_have_text("approved")
+    page.screenshot(path=ARTIFACTS / "05-approved.png", full_page=True)
+
+    # A hostile title is text, never script: add one as the approver, then list the queue.
+    page.goto(f"{console}/add?url={linked_page}?other")
+    page.fill("#title", "<script>alert('xss')</script><img src=x onerror=alert(2)>")
+    page.click("button:has-text('Add')")
+    expect(page.locator("h1")).to_contain_text("<script>alert('xss')</script>")
+    page.goto(f"{console}/queue")
+    expect(page.locator("table.items")).to_contain_text("<script>alert('xss')</script>")
+    page.screenshot(path=ARTIFACTS / "06-queue.png", full_page=True)
+    assert dialogs == []
+    assert not [e for e in errors if "Content Security Policy" in e], errors
