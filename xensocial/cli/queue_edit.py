@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..errors import UsageError
+from ..item_actions import check_edit, edit_reach
 from .app import App, pass_app
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
@@ -20,58 +21,9 @@ from .queue_add import time_option as _when
 from .queue_editorial import editorial_options, read_editorial
 
 if TYPE_CHECKING:
-    from content_queue.editing import Edited
+    pass
 
 __all__ = ["edit"]
-
-
-def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
-    """Refuse an edit that would leave the item unable to fit a channel it is still to be
-    posted on (posts already out, failed or cancelled are not re-rendered), or an alternate
-    text that cannot fit a channel it may be posted again on."""
-    from content_queue.errors import InvalidItem
-    from content_queue.limits import size_problem
-
-    from ..rendering import Draft, check_fits_channels
-
-    words = {"url", "title", "text", "category", "tags", "alt_text"}
-    if not changes.keys() & words:
-        return
-    # Sizes first (lengths only): a huge field is refused before anything renders it.
-    too_big = size_problem(**{k: v for k, v in changes.items() if k in words and v is not None})
-    if too_big is not None:
-        raise InvalidItem(*too_big)
-    item = app.queue.get(item_id)
-    known = app.settings.channel_names
-    alt = (changes.get("alt_text") or "").strip()
-    if alt:
-        again = Draft(item.url, item.title, alt, item.category, item.tags)
-        channels = [d.channel for d in item.deliveries if d.channel in known]
-        check_fits_channels(app.settings, again, channels)
-    own = {d.channel: d.text_override for d in item.deliveries if d.text_override is not None}
-    draft = Draft(
-        url=changes.get("url", item.url),
-        title=changes.get("title", item.title),
-        text=changes.get("text", item.text),
-        category=changes.get("category", item.category),
-        tags=changes.get("tags", item.tags),
-    )
-    waiting = [d.channel for d in item.deliveries if d.state == "pending"]
-    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own)
-
-
-def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
-    """The rules every way in shares (`item_rules`), for the fields an edit changes: a known
-    category, an expiry still ahead, and words left on an approved item."""
-    from ..item_rules import check_category, check_expiry, check_words, known_categories
-
-    if "category" in changes:
-        changes["category"] = check_category(changes["category"], known_categories(app.settings))
-    check_expiry(changes.get("expires_at"), app.clock(), app.settings.timezone)
-    if changes.keys() & {"title", "text"}:
-        item = app.queue.get(item_id)
-        if item.state == "approved":
-            check_words(item_id, changes.get("title", item.title), changes.get("text", item.text))
 
 
 @click.command()
@@ -161,8 +113,7 @@ def edit(
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
             "--event-date"
         )
-    _check_edit_rules(app, item_id, changes)
-    _check_edit_fits(app, item_id, changes)
+    check_edit(app.settings, app.queue, app.clock(), item_id, changes)
     edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
     if as_json:
         emit_json(edited.item.as_dict())
@@ -171,18 +122,7 @@ def edit(
     else:
         echo(f"Changed {', '.join(edited.changed)} of item {item_summary(edited.item)}")
         if edited.kept:
-            echo(_reach(edited))
-
-
-def _reach(edited: Edited) -> str:
-    """Which channels an edit of a partly posted item reaches, and which keep their post."""
-    kept = ", ".join(edited.kept)
-    if not edited.applies_to:
-        return f"It is out on every channel ({kept}): those posts keep what they said."
-    return (
-        f"This applies to {', '.join(edited.applies_to)} (not posted yet), not to {kept}: "
-        "posts already out keep what they said."
-    )
+            echo(edit_reach(edited))
 
 
 def _edit_channel_text(

@@ -12,6 +12,7 @@ reads the same in both.
     csrf.py       the token every form carries
     forms.py      form fields -> the values the queue takes
     queue_pages.py the queue: list, item, add (with the per-network preview), approve, cancel
+    edit_pages.py  editing an item, as `queue edit`
     admin_pages.py accounts, for admins
 """
 

@@ -1,6 +1,6 @@
 """Form fields -> the values the queue takes, checked as the CLI checks its options.
 
-The add form's fields are the options of `queue add`: a URL, a title, a text, a category (a
+The add and edit forms' fields are the options of `queue add` and `queue edit`: a URL, a title, a text, a category (a
 known one, `item_rules.check_category`), tags and channels (`adding.target_channels`), a
 priority, not-before and expiry times (`timeinput.parse_when`, in the configuration's zone, and
 `item_rules.check_expiry`). A field that cannot be used raises the same error, with the same
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from content_queue.errors import InvalidItem
 from content_queue.limits import PRIORITY_MAX, PRIORITY_MIN
@@ -22,12 +22,11 @@ from ..item_rules import check_category, check_expiry, known_categories
 from ..timeinput import parse_when
 
 if TYPE_CHECKING:
+    from content_queue.views import ItemView
+
     from ..config import Settings
 
-__all__ = ["AddForm", "new_item", "split_words"]
-
-
-AddForm = Mapping[str, str | Sequence[str]]
+__all__ = ["edit_changes", "new_item", "priority", "shown_time", "split_words"]
 
 
 def split_words(value: str) -> tuple[str, ...]:
@@ -92,3 +91,43 @@ def new_item(
         created_by=by,
         source="manual",
     )
+
+
+def shown_time(value: datetime | None, zone: str) -> str:
+    """A stored time as the edit form shows it (and reads it back): local, to the minute."""
+    from zoneinfo import ZoneInfo
+
+    return "" if value is None else value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
+def edit_changes(
+    settings: Settings, item: ItemView, fields: Mapping[str, str], now: datetime
+) -> dict[str, Any]:
+    """The changes the edit form asks for, as `ContentQueue.edit_item` takes them: only the
+    fields whose value differs from the item's (an emptied time clears it)."""
+    from content_queue.urls import validate_url
+
+    changes: dict[str, Any] = {}
+    url = fields.get("url", item.url).strip()
+    if url != item.url:
+        validate_url(url)
+        changes["url"] = url
+    for name in ("title", "text"):
+        value = fields.get(name, getattr(item, name)).strip()
+        if value != getattr(item, name):
+            changes[name] = value
+    category = fields.get("category", item.category).strip()
+    if category != item.category:
+        changes["category"] = category
+    tags = [t.lstrip("#") for t in split_words(fields.get("tags", " ".join(item.tags)))]
+    if tuple(tags) != tuple(item.tags):
+        changes["tags"] = tags
+    number = priority(fields.get("priority", str(item.priority)))
+    if number != item.priority:
+        changes["priority"] = number
+    for name, option in (("not_before", "--not-before"), ("expires_at", "--expires")):
+        current = getattr(item, name)
+        typed = fields.get(name, shown_time(current, settings.timezone)).strip()
+        if typed != shown_time(current, settings.timezone):
+            changes[name] = _when(settings, typed, option, now)
+    return changes

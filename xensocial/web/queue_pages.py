@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from ..rendering import Renderable
     from .app import Console
 
-__all__ = ["previews", "routes"]
+__all__ = ["DONE", "item_or_404", "may_change", "previews", "routes"]
 
 PAGE_SIZE = 50
 # What an action did, shown on the page it leads to (by code: a page never shows words a
@@ -49,6 +49,9 @@ DONE = {
     "already-cancelled": "It was already cancelled.",
     "all-out": "It is already published on every channel: nothing was left to stop.",
     "added": "Added.",
+    "edited": "Saved.",
+    "edited-partly": "Saved.",
+    "unchanged": "Nothing to change: it already has these values.",
     "drafted": "Added as a draft: it has no title or text (the daemon never posts a bare "
     "link). Give it words before it is approved.",
 }
@@ -138,14 +141,14 @@ async def queue_list(request: Request) -> Response:
     )
 
 
-def _item(console: Console, item_id: int) -> ItemView:
+def item_or_404(console: Console, item_id: int) -> ItemView:
     try:
         return console.queue.get(item_id)
     except ItemNotFound as exc:
         raise HTTPException(404, str(exc)) from None
 
 
-def _may_change(account: AccountView, item: ItemView) -> bool:
+def may_change(account: AccountView, item: ItemView) -> bool:
     """Approvers change any item; editors their own."""
     if allows(account.role, Permission.REVIEW):
         return True
@@ -157,7 +160,7 @@ def _item_page(request: Request, item_id: int, *, error: str = "", notice: str =
 
     account = require(request, Permission.READ)
     console = _console(request)
-    item = _item(console, item_id)
+    item = item_or_404(console, item_id)
     known = console.settings.channel_names
     history = AuditLog(console.engine).entries(item_id=item_id, limit=100)
     return console.render(
@@ -169,12 +172,22 @@ def _item_page(request: Request, item_id: int, *, error: str = "", notice: str =
                 console.settings, item, [d.channel for d in item.deliveries if d.channel in known]
             ),
             "history": history,
-            "may_change": _may_change(account, item),
+            "may_change": may_change(account, item),
             "error": error,
-            "notice": notice or DONE.get(request.query_params.get("done", ""), ""),
+            "notice": notice or _done(request),
         },
         status_code=400 if error else 200,
     )
+
+
+def _done(request: Request) -> str:
+    """What the action that led here did (`DONE`), and after an edit of a partly posted item,
+    which channels it reached (kept in the session for this one page)."""
+    said = DONE.get(request.query_params.get("done", ""), "")
+    reach = request.state.session.pop("reach", None)
+    if said and isinstance(reach, str):
+        said += " " + reach
+    return said
 
 
 async def item_page(request: Request) -> Response:
@@ -201,7 +214,7 @@ async def cancel(request: Request) -> Response:
     account = require(request, Permission.ADD)
     console = _console(request)
     item_id = int(request.path_params["item_id"])
-    if not _may_change(account, _item(console, item_id)):
+    if not may_change(account, item_or_404(console, item_id)):
         raise HTTPException(403, f"Your role ({account.role}) may cancel only your own items.")
     try:
         check_ids(console.queue, [item_id], "cancelled")
