@@ -72,15 +72,21 @@ def _console(request: Request) -> Console:
     return console
 
 
-def previews(settings: Settings, item: Renderable, channels: list[str]) -> list[dict[str, Any]]:
-    """`rendering.preview_post` for each channel; a channel the item cannot be posted on gets
-    the refusal `queue add` would print, instead of a text."""
+def previews(
+    settings: Settings,
+    item: Renderable,
+    channels: list[str],
+    own_texts: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """`rendering.preview_post` for each channel (in its own words where `own_texts` has some,
+    as `xensocial preview` shows them); a channel the item cannot be posted on gets the
+    refusal `queue add` would print, instead of a text."""
     from ..rendering import TextTooLong, preview_post
 
     out: list[dict[str, Any]] = []
     for name in channels:
         try:
-            out.append(preview_post(settings, item, name))
+            out.append(preview_post(settings, item, name, own_text=(own_texts or {}).get(name)))
         except (TextTooLong, BadInput, ValueError) as exc:
             out.append({"channel": name, "error": str(exc)})
     return out
@@ -169,7 +175,10 @@ def _item_page(request: Request, item_id: int, *, error: str = "", notice: str =
         {
             "item": item,
             "previews": previews(
-                console.settings, item, [d.channel for d in item.deliveries if d.channel in known]
+                console.settings,
+                item,
+                [d.channel for d in item.deliveries if d.channel in known],
+                {d.channel: d.text_override for d in item.deliveries if d.text_override},
             ),
             "history": history,
             "may_change": may_change(account, item),
