@@ -13,6 +13,7 @@ reads the same in both.
     forms.py      form fields -> the values the queue takes
     queue_pages.py the queue: list, item, add (with the per-network preview), approve, cancel
     edit_pages.py  editing an item, as `queue edit`
+    import_pages.py importing a CSV file, as `queue import`
     admin_pages.py accounts, for admins
 """
 

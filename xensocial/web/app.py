@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..accounts import Permission, allows
-from . import admin_pages, edit_pages, queue_pages
+from . import admin_pages, edit_pages, import_pages, queue_pages
 from .auth import SessionMiddleware, SignInNeeded, login, login_page, logout, user
 from .csrf import token
 
@@ -182,6 +182,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock, secret: str)
         Route("/logout", logout, methods=["POST"]),
         *queue_pages.routes,
         *edit_pages.routes,
+        *import_pages.routes,
         *admin_pages.routes,
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]

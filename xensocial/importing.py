@@ -1,0 +1,128 @@
+"""Importing a CSV file of items: what each row becomes, for `queue import` and the console.
+
+`content_queue.csvimport` reads the file; this module decides what each row becomes, by the
+rules every way in shares (`item_rules`: a known category; no words makes a draft) and the fit
+on every channel it targets (`rendering`), and hands the rows to the queue in one transaction.
+A file with bad rows imports nothing unless `skip_bad` (and a file with no good row at all is
+always refused, `ImportFailed`). The callers say the outcome their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from content_queue.errors import RowError
+    from content_queue.queue import ContentQueue, ImportResult
+    from content_queue.views import NewItem
+
+    from .config import Settings
+
+__all__ = ["Imported", "import_csv"]
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: the queue's result, the refused rows by line, and the lines added
+    as drafts for having no words."""
+
+    result: ImportResult
+    refused: list[RowError]
+    no_words: set[int]
+
+    @property
+    def drafted(self) -> list[int]:
+        return [n for n, _ in self.result.added if n in self.no_words]
+
+
+def _checked_rows(
+    settings: Settings,
+    rows: Iterable[tuple[int, NewItem] | RowError],
+    *,
+    draft: bool,
+    no_words: set[int],
+) -> Iterator[tuple[int, NewItem] | RowError]:
+    """The rows as read, one at a time: a row whose category is not a known one (`item_rules`)
+    made a RowError, the others with their category as known, and as a draft when `draft` or
+    when it has neither title nor text (the daemon never posts a bare link; its line is added to
+    `no_words`). Whether an item fits its channels is `_unfit`'s, asked of new rows only."""
+    from dataclasses import replace
+
+    from content_queue.errors import InvalidItem, RowError
+
+    from .item_rules import check_category, known_categories, wordless
+
+    known = known_categories(settings)
+    for entry in rows:
+        if isinstance(entry, RowError):
+            yield entry
+            continue
+        line, new = entry
+        try:
+            category = check_category(new.category, known)
+        except InvalidItem as exc:
+            yield RowError(line, str(exc))
+            continue
+        bare = not draft and wordless(new.title, new.text)
+        if bare:
+            no_words.add(line)
+        if category != new.category or draft or bare:  # (replace costs: 50,000 rows a file)
+            new = replace(new, category=category, draft=new.draft or draft or bare)
+        yield line, new
+
+
+def _unfit(settings: Settings) -> Callable[[NewItem], str | None]:
+    """Why a row's item does not fit every channel it targets, or None: asked of each row
+    about to be added (not of a duplicate, which nothing renders)."""
+    from .rendering import TextTooLong, check_fits_channels
+
+    def problem(new: NewItem) -> str | None:
+        try:
+            check_fits_channels(settings, new, new.channels)
+        except TextTooLong as exc:
+            return str(exc)
+        return None
+
+    return problem
+
+
+def import_csv(
+    settings: Settings,
+    queue: ContentQueue,
+    file: Path,
+    *,
+    by: str,
+    draft: bool,
+    skip_bad: bool,
+    allow_duplicate: bool,
+    name: str | None = None,
+) -> Imported:
+    """Import `file` (read as it is added: one batch of rows in memory at a time); `name` is
+    how messages call it (an uploaded file's own name; default its path)."""
+    from content_queue.csvimport import iter_csv
+    from content_queue.errors import ImportFailed
+
+    names = settings.channel_names
+    rows = iter_csv(
+        file,
+        default_channels=names,
+        known_channels=names,
+        created_by=by,
+        timezone=settings.timezone,
+        limits=settings.imports,
+    )
+    no_words: set[int] = set()
+    result = queue.add_many(
+        _checked_rows(settings, rows, draft=draft, no_words=no_words),
+        skip_bad=skip_bad,
+        allow_duplicate=allow_duplicate,
+        path=name or str(file),
+        admit=_unfit(settings),
+    )
+    refused = sorted(result.refused, key=lambda e: e.line)
+    if refused and not result.added and not result.duplicates:
+        raise ImportFailed(name or str(file), refused)  # nothing was written: no row was good
+    return Imported(result, refused, no_words)
