@@ -146,6 +146,18 @@ access_token = "env:XENSOCIAL_MASTODON_TOKEN"
 
 
 @pytest.fixture
+def axe() -> str:
+    from .axe import axe_source
+
+    try:
+        return axe_source()
+    except OSError as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the accessibility check: {exc}")
+        pytest.skip(f"no axe-core: {exc}")
+
+
+@pytest.fixture
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
@@ -160,14 +172,24 @@ def browser() -> Iterator[object]:
 
 
 def test_add_preview_and_approve_in_a_browser(
-    console: str, linked_page: str, browser: object
+    console: str, linked_page: str, browser: object, axe: str
 ) -> None:
     from playwright.sync_api import Browser, Page, expect
+
+    from .axe import serious_violations
 
     assert isinstance(browser, Browser)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dialogs: list[str] = []
     errors: list[str] = []
+    inaccessible: dict[str, list[str]] = {}
+
+    def shot(page: Page, name: str) -> None:
+        """A screenshot kept as an artifact, and axe's check of the same page."""
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        found = serious_violations(page, axe)
+        if found:
+            inaccessible[name] = found
 
     def new_page() -> Page:
         page = browser.new_page()
@@ -185,7 +207,7 @@ def test_add_preview_and_approve_in_a_browser(
     page = new_page()
     page.goto(f"{console}/queue")
     expect(page).to_have_url(f"{console}/login")
-    page.screenshot(path=ARTIFACTS / "01-sign-in.png", full_page=True)
+    shot(page, "01-sign-in")
     sign_in(page, "editor")
 
     # Add a link: the page's own title and description, through the guarded fetcher.
@@ -201,12 +223,12 @@ def test_add_preview_and_approve_in_a_browser(
     # Editing the text updates every network's post in place (static/preview.js).
     page.fill("#text", "Faster boots, a new scheduler, and <b>more</b>.")
     expect(previews.nth(0).locator("pre")).to_contain_text("<b>more</b>")
-    page.screenshot(path=ARTIFACTS / "02-add-with-preview.png", full_page=True)
+    shot(page, "02-add-with-preview")
     page.click("button:has-text('Add')")
     expect(page.locator(".notice")).to_have_text("Added.")
     item_url = page.url
     expect(page.locator(".state").first).to_have_text("draft")
-    page.screenshot(path=ARTIFACTS / "03-item-as-editor.png", full_page=True)
+    shot(page, "03-item-as-editor")
 
     # An editor has no Approve button, and a hand-made approval is refused.
     expect(page.locator("button:has-text('Approve')")).to_have_count(0)
@@ -222,7 +244,7 @@ def test_add_preview_and_approve_in_a_browser(
         [item_url.split("?")[0] + "/approve", token],
     )
     expect(page.locator(".error")).to_contain_text("Your role (editor) does not allow this")
-    page.screenshot(path=ARTIFACTS / "04-editor-refused.png", full_page=True)
+    shot(page, "04-editor-refused")
 
     # The approver approves it.
     page.context.clear_cookies()
@@ -231,7 +253,7 @@ def test_add_preview_and_approve_in_a_browser(
     page.click("button:has-text('Approve')")
     expect(page.locator(".notice")).to_have_text("Approved.")
     expect(page.locator(".state").first).to_have_text("approved")
-    page.screenshot(path=ARTIFACTS / "05-approved.png", full_page=True)
+    shot(page, "05-approved")
 
     # A hostile title is text, never script: add one as the approver, then list the queue.
     page.goto(f"{console}/add?url={linked_page}?other")
@@ -240,6 +262,22 @@ def test_add_preview_and_approve_in_a_browser(
     expect(page.locator("h1")).to_contain_text("<script>alert('xss')</script>")
     page.goto(f"{console}/queue")
     expect(page.locator("table.items")).to_contain_text("<script>alert('xss')</script>")
-    page.screenshot(path=ARTIFACTS / "06-queue.png", full_page=True)
+    shot(page, "06-queue")
     assert dialogs == []
+    assert inaccessible == {}, inaccessible
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_the_accessibility_check_can_fail(browser: object, axe: str) -> None:
+    """axe, run as the test above runs it, names a form field without a label (serious)."""
+    from playwright.sync_api import Browser
+
+    from .axe import serious_violations
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+    page.set_content('<!doctype html><html lang="en"><title>t</title><main><input></main></html>')
+    assert any(
+        v.startswith("label (critical)") or v.startswith("label (serious)")
+        for v in serious_violations(page, axe)
+    )
