@@ -14,11 +14,12 @@ from typing import Any
 
 import click
 
+from ..editorial_input import read_editorial
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories
 from .app import App, pass_app
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
-from .queue_editorial import editorial_options, editorial_summary, read_editorial
+from .queue_editorial import editorial_options, editorial_summary
 
 __all__ = ["add", "time_option"]
 
@@ -123,7 +124,8 @@ def add(
     ends = time_option(app, expires, "--expires")
     check_expiry(ends, app.clock(), app.settings.timezone)
     ed = read_editorial(
-        app,
+        app.settings,
+        app.clock(),
         evergreen=evergreen,
         alt_text=alt_text,
         at=at,

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..editorial_input import read_editorial
 from ..errors import UsageError
 from ..item_actions import check_edit, edit_reach
 from .app import App, pass_app
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
 from .queue_add import time_option as _when
-from .queue_editorial import editorial_options, read_editorial
+from .queue_editorial import editorial_options
 
 if TYPE_CHECKING:
     pass
@@ -104,7 +105,13 @@ def edit(
         if when is not None:
             changes[name] = None if when == "clear" else when
     ed = read_editorial(
-        app, evergreen=evergreen, alt_text=alt_text, at=at, event_date=event_date, editing=True
+        app.settings,
+        app.clock(),
+        evergreen=evergreen,
+        alt_text=alt_text,
+        at=at,
+        event_date=event_date,
+        editing=True,
     )
     changes.update(ed.changes())
     if not changes:

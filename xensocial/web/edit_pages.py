@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["routes"]
 
-_FIELDS = ("url", "title", "text", "category", "tags", "priority", "not_before", "expires_at")
+_FIELDS: tuple[str, ...] = ("url", "title", "text", "category", "tags", "priority")
+_FIELDS += ("not_before", "expires_at", "publish_at", "event_at")
 
 
 def _page(request: Request, fields: dict[str, str], *, error: str = "") -> Response:
@@ -73,6 +74,8 @@ async def edit_page(request: Request) -> Response:
         "priority": str(item.priority),
         "not_before": shown_time(item.not_before, zone),
         "expires_at": shown_time(item.expires_at, zone),
+        "publish_at": shown_time(item.publish_at, zone),
+        "event_at": shown_time(item.event_at, zone),
     }
     return _page(request, fields)
 

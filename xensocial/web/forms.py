@@ -67,16 +67,34 @@ def new_item(
     draft: bool,
     by: str,
     now: datetime,
+    at: str = "",
+    event_date: str = "",
 ) -> NewItem:
     """The item the form describes; BadInput/InvalidItem with the CLI's words when a field
-    cannot be used."""
+    cannot be used. `at` pins it to a time, `event_date` makes it an event's announcement
+    (`queue add --at`, `--event-date`)."""
     from content_queue.urls import validate_url
+
+    from ..editorial_input import read_editorial
 
     validate_url(url.strip())
     targets = target_channels(settings, [c for c in channels if c])
     begins = _when(settings, not_before, "--not-before", now)
     ends = _when(settings, expires, "--expires", now)
     check_expiry(ends, now, settings.timezone)
+    ed = read_editorial(
+        settings,
+        now,
+        evergreen=None,
+        alt_text=None,
+        at=at.strip() or None,
+        event_date=event_date.strip() or None,
+        editing=False,
+        not_before=begins,
+        expires_at=ends,
+    )
+    if not category and ed.event_at is not None:
+        category = "event"
     return NewItem(
         url=url.strip(),
         channels=targets,
@@ -90,6 +108,9 @@ def new_item(
         draft=draft,
         created_by=by,
         source="manual",
+        evergreen=ed.evergreen,
+        publish_at=ed.at,
+        event_at=ed.event_at,
     )
 
 
@@ -130,4 +151,27 @@ def edit_changes(
         typed = fields.get(name, shown_time(current, settings.timezone)).strip()
         if typed != shown_time(current, settings.timezone):
             changes[name] = _when(settings, typed, option, now)
+    typed_at, typed_event = (
+        fields.get(name, shown_time(getattr(item, name), settings.timezone)).strip()
+        for name in ("publish_at", "event_at")
+    )
+    given = {
+        "at": typed_at if typed_at != shown_time(item.publish_at, settings.timezone) else None,
+        "event_date": (
+            typed_event if typed_event != shown_time(item.event_at, settings.timezone) else None
+        ),
+    }
+    if any(v is not None for v in given.values()):
+        from ..editorial_input import read_editorial
+
+        ed = read_editorial(
+            settings,
+            now,
+            evergreen=None,
+            alt_text=None,
+            at=None if given["at"] is None else given["at"] or "none",
+            event_date=None if given["event_date"] is None else given["event_date"] or "none",
+            editing=True,
+        )
+        changes.update(ed.changes())
     return changes

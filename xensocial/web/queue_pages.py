@@ -269,7 +269,7 @@ async def add_page(request: Request) -> Response:
     require(request, Permission.ADD)
     console = _console(request)
     url = request.query_params.get("url", "").strip()[:2000]
-    fields = {"url": url, "title": "", "text": "", "category": "news", "tags": "", "priority": "0"}
+    fields = {"url": url, "title": "", "text": "", "category": "", "tags": "", "priority": "0"}
     error = notice = ""
     if url:
         try:
@@ -298,7 +298,8 @@ async def add(request: Request) -> Response:
     form = await checked_form(request)
     account = require(request, Permission.ADD)
     console = _console(request)
-    keys = ("url", "title", "text", "category", "tags", "priority", "not_before", "expires")
+    keys: tuple[str, ...] = ("url", "title", "text", "category", "tags", "priority")
+    keys += ("not_before", "expires", "at", "event_date")
     fields = {k: str(form.get(k, "")) for k in keys}
     channels = [str(c) for c in form.getlist("channel")]
     # An editor's items wait for an approver; an approver may add one approved at once.
@@ -316,6 +317,8 @@ async def add(request: Request) -> Response:
             priority_text=fields["priority"],
             not_before=fields["not_before"],
             expires=fields["expires"],
+            at=fields["at"],
+            event_date=fields["event_date"],
             draft=draft,
             by=account.name,
             now=console.clock(),

@@ -87,3 +87,55 @@ def test_another_editors_item_cannot_be_edited(
     assert client.get(f"/items/{item_id}/edit").status_code == 403
     viewer = signed_in("viewer")
     assert viewer.get(f"/items/{item_id}/edit").status_code == 403
+
+
+def test_pin_and_event_dates_are_read_as_the_cli_reads_them(
+    signed_in: Login, engine: Engine, clock: FakeClock
+) -> None:
+    """`--at` and `--event-date` in the forms: the same checks, the same words."""
+    client = signed_in("approver")
+    page = client.get("/add", params={"url": "https://example.org/event"})
+    form = {
+        "csrf": csrf_of(page.text),
+        "url": "https://example.org/event",
+        "title": "Summit",
+        "category": "",
+        "channel": ["news"],
+        "priority": "0",
+        "at": "+3d",
+        "event_date": "+2d",
+    }
+    refused = client.post("/add", data=form)
+    assert refused.status_code == 400
+    assert "--at must be before --event-date: nothing is posted about a past event" in refused.text
+    assert client.post("/add", data={**form, "at": "+1d"}).status_code == 200
+    [item] = ContentQueue(engine, clock=clock).list_items()
+    assert item.category == "event" and item.event_at is not None and item.publish_at is not None
+    past = client.post(
+        f"/items/{item.id}/edit",
+        data=_form(
+            client,
+            item.id,
+            url=item.url,
+            title="Summit",
+            category="event",
+            publish_at="2000-01-01 10:00",
+        ),
+    )
+    assert (
+        past.status_code == 400
+        and "--at: 2000-01-01 10:00" in past.text
+        and "is in the past" in past.text
+    )
+    unpinned = client.post(
+        f"/items/{item.id}/edit",
+        data={
+            **_form(client, item.id, url=item.url, title="Summit", category="event"),
+            "event_at": client.get(f"/items/{item.id}/edit")
+            .text.split('name="event_at" value="')[1]
+            .split('"')[0],
+            "publish_at": "",
+        },
+    )
+    assert unpinned.status_code == 200 and "Saved." in unpinned.text
+    assert ContentQueue(engine, clock=clock).get(item.id).publish_at is None
