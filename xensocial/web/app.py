@@ -16,7 +16,6 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -28,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..accounts import Permission, allows
+from ..timeinput import local_time
 from . import admin_pages, edit_pages, import_pages, queue_pages
 from .auth import SessionMiddleware, SignInNeeded, login, login_page, logout, user
 from .csrf import token
@@ -97,9 +97,7 @@ class Console:
 
     def _local(self, value: datetime | None) -> str:
         """A stored UTC time in the configuration's zone, as the CLI shows it."""
-        if value is None:
-            return "-"
-        return value.astimezone(ZoneInfo(self.settings.timezone)).strftime("%Y-%m-%d %H:%M %Z")
+        return local_time(value, self.settings.timezone)
 
     @property
     def idle_seconds(self) -> float:
