@@ -34,9 +34,11 @@ def web(app: App, host: str | None, port: int | None, demo: bool) -> None:
     """Run the web console: the queue, approvals and accounts in a browser (docs/web.md)."""
     import uvicorn
 
+    from ..logs import configure_logging
     from ..web import create_app, secret_key
 
     settings = app.settings
+    configure_logging(settings.log_level, settings.log_format)
     bind_host = host or settings.web.host
     bind_port = port or settings.web.port
     engine = app.engine  # the schema checked (and upgraded with auto_migrate) first

@@ -27,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..accounts import Permission, allows
+from ..errors import BadInput
 from ..timeinput import local_time
 from . import admin_pages, edit_pages, import_pages, queue_pages
 from .auth import SessionMiddleware, SignInNeeded, login, login_page, logout, user
@@ -46,16 +47,30 @@ __all__ = ["Console", "create_app", "secret_key"]
 _HERE = Path(__file__).resolve().parent
 
 
+_MIN_SECRET = 32
+
+
+def _long_enough(key: str, where: str) -> str:
+    """`key`, unless it is too short to sign anything (an empty file left by a crash, a
+    placeholder): then BadInput naming where it came from, never its value."""
+    if len(key) < _MIN_SECRET:
+        raise BadInput(
+            f"the web console's session key in {where} is {len(key)} characters long; it needs "
+            f"{_MIN_SECRET} or more (delete the file to have a new one made)"
+        )
+    return key
+
+
 def secret_key(data_dir: Path) -> str:
     """The key that signs session cookies: `XENSOCIAL_WEB_SECRET`, else a random one kept in
     `DATA_DIR/web-secret` (made on first start, mode 0600), so sessions outlive a restart and
     every console process on the same data folder signs alike."""
     given = os.environ.get("XENSOCIAL_WEB_SECRET", "")
     if given:
-        return given
+        return _long_enough(given, "XENSOCIAL_WEB_SECRET")
     path = data_dir / "web-secret"
     try:
-        return path.read_text(encoding="ascii").strip()
+        return _long_enough(path.read_text(encoding="ascii").strip(), str(path))
     except FileNotFoundError:
         pass
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -63,7 +78,7 @@ def secret_key(data_dir: Path) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # another console made it first: use theirs
-        return path.read_text(encoding="ascii").strip()
+        return _long_enough(path.read_text(encoding="ascii").strip(), str(path))
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(key)
     return key

@@ -271,3 +271,21 @@ def test_admin_manages_accounts_and_the_audit_log_names_them(
     actions = [(e.actor, e.action) for e in AuditLog(engine).entries(limit=10)]
     assert ("admin", "account-add") in actions and ("admin", "account-remove") in actions
     assert ("admin", "account-role") in actions
+
+
+def test_the_session_key_is_made_once_private_and_never_empty(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from xensocial.errors import BadInput
+    from xensocial.web import secret_key
+
+    monkeypatch.delenv("XENSOCIAL_WEB_SECRET", raising=False)
+    key = secret_key(tmp_path / "data")
+    assert len(key) >= 32 and secret_key(tmp_path / "data") == key
+    assert (tmp_path / "data" / "web-secret").stat().st_mode & 0o777 == 0o600
+    (tmp_path / "data" / "web-secret").write_text("")
+    with pytest.raises(BadInput, match="0 characters long"):
+        secret_key(tmp_path / "data")
+    monkeypatch.setenv("XENSOCIAL_WEB_SECRET", "short")
+    with pytest.raises(BadInput, match="XENSOCIAL_WEB_SECRET is 5 characters"):
+        secret_key(tmp_path / "data")
