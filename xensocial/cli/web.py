@@ -47,9 +47,9 @@ def web(app: App, host: str | None, port: int | None, demo: bool) -> None:
     console = create_app(settings, engine, clock=app.clock, secret=secret_key(settings.data_dir))
     shown = f"[{bind_host}]" if ":" in bind_host else bind_host
     echo(f"The web console is at http://{shown}:{bind_port}/ (Ctrl-C stops it).", err=True)
-    # proxy_headers: the client address and scheme from X-Forwarded-For/-Proto, believed only
-    # from uvicorn's forwarded_allow_ips (loopback by default): a proxy on this machine.
-    uvicorn.run(console, host=bind_host, port=bind_port, log_level="warning", proxy_headers=True)
+    # X-Forwarded-For/-Proto are the console's to believe or not ([web] trusted_proxies,
+    # `web.proxy`), never uvicorn's.
+    uvicorn.run(console, host=bind_host, port=bind_port, log_level="warning", proxy_headers=False)
 
 
 def _demo_admin(app: App, host: str, port: int) -> None:

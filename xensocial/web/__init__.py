@@ -10,6 +10,7 @@ reads the same in both.
     app.py        `create_app`: the application, its routes, security headers and errors
     auth.py       signed session cookies, signing in and out, role checks
     csrf.py       the token every form carries
+    proxy.py      what a trusted reverse proxy forwards: address, scheme, single sign-on
     forms.py      form fields -> the values the queue takes
     queue_pages.py the queue: list, item, add (with the per-network preview), approve, cancel
     edit_pages.py  editing an item, as `queue edit`

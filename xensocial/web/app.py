@@ -32,6 +32,7 @@ from ..timeinput import local_time
 from . import admin_pages, edit_pages, import_pages, queue_pages
 from .auth import SessionMiddleware, SignInNeeded, login, login_page, logout, user
 from .csrf import token
+from .proxy import TrustedProxy
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -201,7 +202,10 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock, secret: str)
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(SessionMiddleware)],
+        middleware=[
+            Middleware(TrustedProxy, trusted=settings.web.trusted_proxies),
+            Middleware(SessionMiddleware),
+        ],
         exception_handlers={
             HTTPException: _http_error,
             SignInNeeded: _sign_in_needed,

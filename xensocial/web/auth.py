@@ -9,6 +9,8 @@ move time. Every request reads the account again, so a removed account or a chan
 effect at once.
 
 Signing in is `accounts.sign_in`: throttled per account name and per address, in the database.
+Or a reverse proxy on a trusted address signs people in itself and names them in `[web]
+sso_header` (`proxy`): the console takes the name, if it has an account, with that role.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.exceptions import HTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from ..accounts import Permission, allows, sign_in
 from ..errors import XensocialError
 from .csrf import checked_form, new_token
+from .proxy import PROXIED
 
 if TYPE_CHECKING:
     from content_queue.accounts import AccountView
@@ -90,6 +93,17 @@ class SessionMiddleware(BaseHTTPMiddleware):
         request.state.session = session
         request.state.user = None
         static = request.url.path.startswith("/static/")
+        sso = console.settings.web.sso_header
+        named = request.headers.get(sso, "").strip() if sso and request.scope.get(PROXIED) else ""
+        if named and not static:  # the proxy signed them in: its word, for a known account
+            if console.accounts.get(named) is None:
+                return PlainTextResponse(
+                    f"The proxy signed in {named!r}, who has no account here; an admin adds "
+                    "one with `xensocial users add NAME --role ROLE`.",
+                    status_code=403,
+                    headers=_SECURITY_HEADERS,
+                )
+            session["u"] = named
         if session.get("u") and not static:
             request.state.user = console.accounts.get(str(session["u"]))
             if request.state.user is None:  # removed since: signed out
