@@ -262,32 +262,47 @@ def _add_context(console: Console, fields: dict[str, str], channels: list[str]) 
 
 
 async def add_page(request: Request) -> Response:
-    """The add form; with `?url=`, the page's title and description read through the guarded
-    fetcher (`adding.fetch_page`), to edit before adding."""
+    """The add form (`?url=` fills the link in; nothing is fetched by a GET, which another site
+    could make a signed-in browser send)."""
+    require(request, Permission.ADD)
+    url = request.query_params.get("url", "").strip()[:2000]
+    return _add_form(request, url)
+
+
+async def read_page(request: Request) -> Response:
+    """The add form with the page's title and description, read through the guarded fetcher
+    (`adding.fetch_page`), to edit before adding: a POST, with the form's CSRF token."""
+    form = await checked_form(request)
+    require(request, Permission.ADD)
+    url = str(form.get("url", "")).strip()[:2000]
+    return _add_form(request, url, meta=await _fetch(request, url))
+
+
+async def _fetch(request: Request, url: str) -> tuple[Any, str, str]:
+    """(metadata or None, why the page gave no words, a refusal)."""
+    from content_queue.urls import validate_url
+
     from ..adding import fetch_page
 
-    require(request, Permission.ADD)
-    console = _console(request)
-    url = request.query_params.get("url", "").strip()[:2000]
-    fields = {"url": url, "title": "", "text": "", "category": "", "tags": "", "priority": "0"}
-    error = notice = ""
-    if url:
-        try:
-            from content_queue.urls import validate_url
+    try:
+        validate_url(url)
+        meta, unread = await run_in_threadpool(fetch_page, _console(request).settings, url)
+    except (QueueError, BadInput) as exc:
+        return None, "", str(exc)
+    return meta, unread, ""
 
-            validate_url(url)
-            meta, unread = await run_in_threadpool(fetch_page, console.settings, url)
-        except (QueueError, BadInput) as exc:
-            error, meta, unread = str(exc), None, ""
-        if meta is not None:
-            fields["title"] = meta.title or ""
-            fields["text"] = meta.description or ""
-        notice = unread
-    context = _add_context(console, fields, [])
+
+def _add_form(request: Request, url: str, meta: tuple[Any, str, str] | None = None) -> Response:
+    console = _console(request)
+    fields = {"url": url, "title": "", "text": "", "category": "", "tags": "", "priority": "0"}
+    page, unread, error = meta if meta is not None else (None, "", "")
+    if page is not None:
+        fields["title"] = page.title or ""
+        fields["text"] = page.description or ""
     return console.render(
         request,
         "add.html",
-        {**context, "error": error, "notice": notice},
+        {**_add_context(console, fields, []), "error": error, "notice": unread},
         status_code=400 if error else 200,
     )
 
@@ -357,5 +372,6 @@ routes = [
     Route("/items/{item_id:int}/cancel", cancel, methods=["POST"]),
     Route("/add", add_page, methods=["GET"]),
     Route("/add", add, methods=["POST"]),
+    Route("/add/read", read_page, methods=["POST"]),
     Route("/preview", preview, methods=["GET"]),
 ]

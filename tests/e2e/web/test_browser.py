@@ -256,7 +256,9 @@ def test_add_preview_and_approve_in_a_browser(
     shot(page, "05-approved")
 
     # A hostile title is text, never script: add one as the approver, then list the queue.
-    page.goto(f"{console}/add?url={linked_page}?other")
+    page.goto(
+        f"{console}/add?url={linked_page}?other"
+    )  # filled in, not read: a GET fetches nothing
     page.fill("#title", "<script>alert('xss')</script><img src=x onerror=alert(2)>")
     page.click("button:has-text('Add')")
     expect(page.locator("h1")).to_contain_text("<script>alert('xss')</script>")

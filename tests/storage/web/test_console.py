@@ -289,3 +289,17 @@ def test_the_session_key_is_made_once_private_and_never_empty(tmp_path, monkeypa
     monkeypatch.setenv("XENSOCIAL_WEB_SECRET", "short")
     with pytest.raises(BadInput, match="XENSOCIAL_WEB_SECRET is 5 characters"):
         secret_key(tmp_path / "data")
+
+
+def test_reading_a_page_needs_a_post_with_the_token(signed_in: Login) -> None:
+    """A link on another site (a GET) cannot make the console fetch anything; the read is a
+    POST with the form's token, and the guard refuses a local address in `queue add`'s words."""
+    client = signed_in("editor")
+    page = client.get("/add", params={"url": "http://127.0.0.1:9/"})
+    assert page.status_code == 200 and "refused" not in page.text
+    assert client.post("/add/read", data={"url": "http://127.0.0.1:9/"}).status_code == 403
+    refused = client.post(
+        "/add/read", data={"url": "http://127.0.0.1:9/", "csrf": csrf_of(page.text)}
+    )
+    assert refused.status_code == 400
+    assert "To add the link without reading the page, give --title" in refused.text
