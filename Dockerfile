@@ -24,6 +24,11 @@ RUN pip wheel --no-cache-dir --no-deps --no-build-isolation --wheel-dir /wheels 
 
 # -- run: the wheel and its dependencies, nothing else ---------------------------------------
 FROM python:3.11-slim
+# The PDF report (WeasyPrint) lays out text with Pango, a system library, and needs a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir "$(ls /wheels/xensocial-*.whl)[postgres]" \
     && rm -rf /wheels \

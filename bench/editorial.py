@@ -12,7 +12,8 @@ It reports, per backend:
   one query per category until one has an item): median and p95; target < 5 ms, like the plain
   choice;
 - the same with a mix whose first category has nothing eligible (every category is asked);
-- `xensocial schedule`'s forecast of one channel for 7 days (`plan_channel`, 14 slots);
+- `xensocial schedule`'s forecast of one channel for 7 days (`plan_channels` of that channel,
+  14 slots);
 - the query plan of one category's question, to show `ix_deliveries_category` serves it.
 
 `--quick`: 5,000 items and 30 calls. Exits 1 only when a pick finds nothing (broken data or
@@ -45,7 +46,7 @@ from content_queue.mix import Mix  # noqa: E402
 from content_queue.recycling import RecycleRules  # noqa: E402
 from content_queue.selection import Rules  # noqa: E402
 from xensocial.config import ChannelConfig  # noqa: E402
-from xensocial.forecast import plan_channel  # noqa: E402
+from xensocial.forecast import plan_channels  # noqa: E402
 
 MIX = Mix.of({"news": 0.4, "resource": 0.3, "article": 0.2, "event": 0.1})
 RULES = Rules(mix=MIX, recycle=RecycleRules(), reminders=(timedelta(days=7), timedelta(days=1)))
@@ -83,7 +84,7 @@ def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure
     )
     ledger = Ledger(engine, clock=lambda: NOW)
     times = time_call(
-        lambda: plan_channel(channel, ledger, NOW, NOW + timedelta(days=7)),
+        lambda: plan_channels([channel], ledger, NOW, NOW + timedelta(days=7)),
         max(3, args.calls // 50),
     )
     print(f"   schedule forecast, 7 days (14 slots) {summary_ms(times)}")

@@ -44,7 +44,6 @@ from report import on_each_backend  # noqa: E402
 from content_queue import make_engine  # noqa: E402
 from content_queue.newitems import item_rows  # noqa: E402
 from content_queue.schema import Delivery, Item  # noqa: E402
-from content_queue.urls import canonical_url  # noqa: E402
 from content_queue.views import NewItem  # noqa: E402
 from xensocial.migrate import upgrade  # noqa: E402
 
@@ -83,10 +82,7 @@ def seed(database_url: str, rows: int) -> None:
     items, deliveries = [], []
     for n in range(rows):
         new = NewItem(url=url(n), channels=["news"], title=f"Item {n}", source="csv")
-        made = item_rows(
-            new, url=new.url, canonical=canonical_url(new.url), now=now,
-            evergreen_categories=frozenset(),
-        )  # fmt: skip
+        made = item_rows(new, None, now=now, evergreen_categories=frozenset())
         items.append({"id": n + 1, **made.item})
         deliveries.extend({"item_id": n + 1, **d} for d in made.deliveries)
     engine = make_engine(database_url)

@@ -298,6 +298,7 @@ def time_sections(engine: Engine, channels: int) -> float:
     from xensocial.reporting.channels import channels_with_rows
     from xensocial.reporting.periods import parse_month
     from xensocial.reporting.themes import gather_themes
+    from xensocial.reporting.trends import gather_trends
 
     period = parse_month(MONTH, ZONE)
     config = ReportConfig("Benchmark", "xen", {k: tuple(v) for k, v in COMPETITORS.items()},
@@ -321,6 +322,7 @@ def time_sections(engine: Engine, channels: int) -> float:
             ("themes", lambda: gather_themes(conn, period, texts, config.themes, month)),
             ("programme", lambda: programme.gather_programme(conn, period, month)),
             ("problems", lambda: problems.gather_problems(conn, period, every)),
+            ("trends", lambda: gather_trends(conn, period, every, config.competitors, "xen")),
         ]  # fmt: skip
         shown = []
         for name, step in steps:

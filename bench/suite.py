@@ -55,6 +55,7 @@ BENCHMARKS: tuple[str, ...] = (
     "config_load",
     "selection",
     "editorial",
+    "calendar_page",
     "feeds",
     "report",
     "exports",
@@ -415,8 +416,9 @@ def say(line: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
+        width = max(map(len, BENCHMARKS))
         for name in BENCHMARKS:
-            print(f"{name:<12} {describe(name)}")
+            print(f"{name:<{width}} {describe(name)}")
         return 0
     if args.from_file is not None:
         try:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
         RowError,
     )
     from .interfaces import QueueReader, QueueWriter
-    from .ledger import ChannelStatus, InFlight, Ledger, SlotRecord
+    from .ledger import ChannelStatus, InFlight, Ledger
     from .queue import EDITABLE_FIELDS, ContentQueue, ImportResult
     from .schema import Base
     from .selection import Candidate
@@ -75,7 +75,6 @@ _WHERE = {
     "ChannelStatus": "ledger",
     "InFlight": "ledger",
     "Ledger": "ledger",
-    "SlotRecord": "ledger",
     "EDITABLE_FIELDS": "queue",
     "ContentQueue": "queue",
     "ImportResult": "queue",
@@ -137,7 +136,6 @@ __all__ = [
     "QueueWriter",
     "RowError",
     "SlotOutcome",
-    "SlotRecord",
     "as_utc",
     "canonical_url",
     "make_engine",

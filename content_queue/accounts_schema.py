@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .schema_base import Base
 
 __all__ = ["Account", "LoginFailure"]
 

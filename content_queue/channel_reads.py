@@ -169,9 +169,9 @@ def channel_evergreens(
 
 
 def engagement_scores(s: Session, originals: Sequence[int]) -> dict[int, float]:
-    """Each original's engagement score (`recycling.engagement_score`: the mean, over its own
-    and its recycles' posts on every channel that were read, of each post's interactions at
-    its latest reading), with the latest readings found and summed in SQL."""
+    """Each original's engagement score: the mean, over its own and its recycles' posts on
+    every channel that were read, of each post's interactions at its latest reading (a figure
+    the network did not give counts 0), with the latest readings found and summed in SQL."""
     origin = func.coalesce(Item.recycled_from, Item.id)
     # A reading's interactions: the figures the network gave, summed (none given: 0).
     interactions = (

@@ -30,9 +30,8 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, func, select, tuple_
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from .bulk import add_rows
 from .coverage_records import (
@@ -45,11 +44,10 @@ from .coverage_records import (
     check_clip,
     month_bounds,
 )
-from .db import make_sessionmaker
+from .db import Store
 from .errors import DuplicateActivity, DuplicateClip, InvalidItem, RowError
-from .keyword_counts import KeywordCountStore, KeywordCountView
+from .keyword_counts import KeywordCountStore
 from .schema import Activity, Clip
-from .timeutil import Clock, system_clock
 from .urls import canonical_url
 
 __all__ = [
@@ -62,7 +60,6 @@ __all__ = [
     "DuplicateActivity",
     "DuplicateClip",
     "KeywordCountStore",
-    "KeywordCountView",
     "NewActivity",
     "NewClip",
     "check_activity",
@@ -96,13 +93,9 @@ class CoverageImport(Generic[ViewT]):
         self.refused.append(error)
 
 
-class _Store(ABC, Generic[NewT, RowT, ViewT]):
+class _Store(Store, ABC, Generic[NewT, RowT, ViewT]):
     """Adding rows that must not repeat: one by hand (a repeat is refused) or many at once (a
     repeat is skipped, a bad row refuses the whole batch unless `skip_bad`)."""
-
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
 
     @abstractmethod
     def _check(self, new: NewT) -> NewT:

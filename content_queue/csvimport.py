@@ -7,9 +7,11 @@ a bad row is named with every other one before anything is kept.
 
 The format (a header row is required; only `url` is mandatory):
 
-    url,title,text,category,tags,channels,not_before,priority
+    url,title,text,category,tags,channels,not_before,priority,images,alts
 
 - `tags` and `channels` are separated by `;`; empty `channels` means the default channels;
+- `images` and `alts` are kept as written (`NewItem.unread_images`): the queue reads no file,
+  the service reads them (`xensocial.cli.images`) before the row is added;
 - `not_before` is ISO 8601; a value without an offset is read in `timezone` (UTC by default);
 - `priority` is a whole number (0 when empty);
 - line numbers are the file's physical lines (a quoted field may span lines: the row's first
@@ -19,6 +21,7 @@ The format (a header row is required; only `url` is mandatory):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -31,11 +34,22 @@ from .timeutil import as_utc
 from .urls import validate_url
 from .views import NewItem
 
-__all__ = ["COLUMNS", "iter_csv", "iter_rows", "parse_csv", "read_rows"]
+__all__ = ["COLUMNS", "iter_csv", "iter_rows"]
 
 T = TypeVar("T")
 
-COLUMNS = ("url", "title", "text", "category", "tags", "channels", "not_before", "priority")
+COLUMNS = (
+    "url",
+    "title",
+    "text",
+    "category",
+    "tags",
+    "channels",
+    "not_before",
+    "priority",
+    "images",
+    "alts",
+)
 
 
 def _split(value: str) -> list[str]:
@@ -99,34 +113,9 @@ def _row(
         created_by=created_by,
     )
     check_new_item(new)  # the queue's own limits, now: one import names every bad row
+    if cell("images") or cell("alts"):  # files: read by the service (see NewItem)
+        return replace(new, unread_images=(cell("images"), cell("alts")))
     return new
-
-
-def parse_csv(
-    path: Path,
-    *,
-    default_channels: Sequence[str],
-    created_by: str,
-    known_channels: Sequence[str] | None = None,
-    timezone: str = "UTC",
-    limits: CsvLimits = DEFAULT_LIMITS,
-) -> tuple[list[tuple[int, NewItem]], list[RowError]]:
-    """The good rows (with their line numbers) and the bad ones of the CSV file at `path`, all
-    at once (`iter_csv` hands them out one at a time).
-
-    `known_channels` (default: `default_channels`) are the channel names a row may name.
-    A problem with the file as a whole (unreadable, no header, unknown columns) is reported as
-    one RowError on line 1 and no rows; a file beyond `limits` raises FileRefused."""
-    return _gathered(
-        iter_csv(
-            path,
-            default_channels=default_channels,
-            created_by=created_by,
-            known_channels=known_channels,
-            timezone=timezone,
-            limits=limits,
-        )
-    )
 
 
 def iter_csv(
@@ -138,8 +127,12 @@ def iter_csv(
     timezone: str = "UTC",
     limits: CsvLimits = DEFAULT_LIMITS,
 ) -> Iterator[tuple[int, NewItem] | RowError]:
-    """The rows of the CSV file at `path` as `parse_csv` reads them, in the file's order, each
-    a (line, NewItem) or a RowError, read as they are asked for (see `iter_rows`)."""
+    """The rows of the CSV file at `path`, in the file's order, each a (line, NewItem) or a
+    RowError, read as they are asked for (see `iter_rows`).
+
+    `known_channels` (default: `default_channels`) are the channel names a row may name.
+    A problem with the file as a whole (unreadable, no header, unknown columns) is one RowError
+    on line 1 and no rows; a file beyond `limits` raises FileRefused."""
     known = list(known_channels if known_channels is not None else default_channels)
     zone = ZoneInfo(timezone)
     return iter_rows(
@@ -154,20 +147,6 @@ def iter_csv(
             zone=zone,
         ),
         limits=limits,
-    )
-
-
-def read_rows(
-    path: Path,
-    *,
-    columns: Sequence[str],
-    required: Sequence[str],
-    build: Callable[[dict[str, str]], T],
-    limits: CsvLimits = DEFAULT_LIMITS,
-) -> tuple[list[tuple[int, T]], list[RowError]]:
-    """The rows of `iter_rows`, all at once: the good ones and the bad ones."""
-    return _gathered(
-        iter_rows(path, columns=columns, required=required, build=build, limits=limits)
     )
 
 
@@ -197,19 +176,6 @@ def iter_rows(
         yield RowError(1, f"{path}: no such file")
     except OSError as exc:
         yield RowError(1, f"{path}: cannot be read ({exc.strerror or exc})")
-
-
-def _gathered(
-    entries: Iterable[tuple[int, T] | RowError],
-) -> tuple[list[tuple[int, T]], list[RowError]]:
-    good: list[tuple[int, T]] = []
-    bad: list[RowError] = []
-    for entry in entries:
-        if isinstance(entry, RowError):
-            bad.append(entry)
-        else:
-            good.append(entry)
-    return good, bad
 
 
 def _header_problem(

@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .dbapi import SQLITE_BUSY_TIMEOUT_MS, SQLITE_SETUP
 from .files import private_dir, private_file
+from .timeutil import Clock, system_clock
 
-__all__ = ["POOL_OVERFLOW", "SQLITE_BUSY_TIMEOUT_MS", "make_engine", "make_sessionmaker"]
+__all__ = ["POOL_OVERFLOW", "SQLITE_BUSY_TIMEOUT_MS", "Store", "make_engine", "make_sessionmaker"]
 
 POOL_OVERFLOW = 5  # connections opened for a moment beyond `connections`, closed once returned
 
@@ -82,3 +83,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class Store:
+    """What every store of the queue's database holds: its sessions, made from an engine or
+    shared with the store that made it (`EditorialStore` makes its `Ledger` on its own), and
+    the clock it stamps its rows with."""
+
+    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
+        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
+        self._clock = clock

@@ -11,7 +11,7 @@ two paths cannot disagree on what an item may be. `ItemEdits` is a part of `Cont
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,12 +22,19 @@ from .audit import Action, record, shorten
 from .changes import Change, assign
 from .errors import AlreadyOut, DuplicateItem, InvalidItem, InvalidTransition
 from .limits import nul_problem
-from .newitems import MAX_TEXT, check_future, check_new_item, clean_tags
+from .newitems import (
+    MAX_TEXT,
+    check_future,
+    check_images,
+    check_new_item,
+    clean_tags,
+    image_rows,
+)
 from .plaintext import inert
-from .schema import DeliveryState, Item, ItemState
+from .schema import DeliveryState, Item, ItemImageRow, ItemState
 from .timeutil import Clock, as_utc
 from .urls import canonical_url, validate_url
-from .views import ItemView, NewItem
+from .views import ItemImage, ItemView, NewItem, image_of
 from .vocabulary import OUT_STATES
 
 __all__ = ["EDITABLE_FIELDS", "POST_FIELDS", "Edited", "ItemEdits"]
@@ -127,16 +134,38 @@ class ItemEdits:
             s.flush()
             return ItemView.of(item), True
 
-    def edit(
-        self,
-        item_id: int,
-        changes: dict[str, Any],
-        *,
-        allow_duplicate: bool = False,
-        by: str = "",
-    ) -> ItemView:
-        """Change some of an item's fields (see `edit_item`); the item after it."""
-        return self.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=by).item
+    def set_images(
+        self, item_id: int, images: Sequence[ItemImage], *, by: str = ""
+    ) -> tuple[ItemView, bool]:
+        """Replace the item's images with `images` (none: remove them all); the item after it,
+        and whether anything changed (the same images change nothing: no time stamp, no audit).
+
+        Refused (AlreadyOut) once the item is out, or may be, on any channel: every post of an
+        item carries the same images, and a post out keeps the ones it went out with. Refused
+        (InvalidItem) as an add refuses them (`newitems.check_images`)."""
+        check_images(images)
+        rows = image_rows(images)
+        with self._sessions.begin() as s:
+            item = self._load(s, item_id)
+            if item.state == ItemState.CANCELLED:
+                raise InvalidTransition(item_id, item.state, "edited")
+            out = [(d.channel, d.state) for d in item.deliveries if d.state in OUT_STATES]
+            before = tuple(image_of(i) for i in item.images)
+            if before == tuple(image_of(ItemImageRow(**r)) for r in rows):
+                return ItemView.of(item), False
+            if out:
+                raise AlreadyOut.images(item_id, out)
+            item.images.clear()
+            s.flush()  # the old rows go before new ones take their (item, position) keys
+            item.images.extend(ItemImageRow(**r) for r in rows)
+            item.updated_at = self._clock()
+            detail = f"images -> {len(rows)}" + "".join(
+                f"; {r['sha256'][:12]} {shorten(r['alt']) if r['alt'] else '(decorative)'!r}"
+                for r in rows
+            )
+            record(s, Action.EDIT, actor=by, at=item.updated_at, item_id=item_id, detail=detail)
+            s.flush()
+            return ItemView.of(item), True
 
     def edit_item(
         self,

@@ -36,14 +36,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .channel_reads import channel_events, channel_evergreens, with_made
-from .db import make_sessionmaker
+from .db import Store
 from .events import Event, ReminderDue, reminder_due
-from .forecast import Snapshot
 from .ledger import Ledger, candidates_query
 from .queue import ContentQueue
 from .recycling import Evergreen, RecycleRules, best, recycle_key
 from .schema import Delivery, DeliveryState, Item, ItemState
-from .selection import ANNOUNCEMENT, Candidate, Choice, Rules, pick
+from .selection import Candidate, Choice, Rules, pick
 from .slot_query import (
     SlotAnswers,
     ask_all,
@@ -52,7 +51,7 @@ from .slot_query import (
     posts_since,
 )
 from .timeutil import Clock, system_clock
-from .views import NewItem
+from .views import NewItem, image_of
 
 __all__ = ["ChannelSupply", "EditorialStore"]
 
@@ -163,12 +162,11 @@ class ChannelSupply:
         return _published_by_category(self._s, self.channel, since)
 
 
-class EditorialStore:
+class EditorialStore(Store):
     """Editorial reads and writes in the queue's database (see the module docstring)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
+        super().__init__(bind, clock)
         self.ledger = Ledger(self._sessions, clock)
         self._queue = ContentQueue(self._sessions, clock)
 
@@ -200,11 +198,6 @@ class EditorialStore:
             return pick(supply, rules, now)
 
     # -- reading ---------------------------------------------------------------------------
-
-    def published_by_category(self, channel: str, since: datetime) -> dict[str, int]:
-        """The channel's posts since `since`, by category (the item's, as it is now)."""
-        with self._sessions() as s:
-            return _published_by_category(s, channel, since)
 
     def pinned_times(self, channel: str, start: datetime, end: datetime) -> list[datetime]:
         """The distinct pinned times in [start, end] of items waiting to go out on `channel`."""
@@ -268,43 +261,6 @@ class EditorialStore:
         with self._sessions() as s:
             return _evergreens(s, channel, now)
 
-    def snapshot(
-        self, channel: str, now: datetime, rules: Rules, *, until: datetime, slots: int
-    ) -> Snapshot:
-        """What the forecast of `channel`'s next `slots` slots (up to `until`) needs: per
-        category the first `slots` pending items in rank order (no slot can take more), pinned
-        and embargoed ones included, the evergreen originals, the events, and the window's
-        posts."""
-        categories = [ANNOUNCEMENT, *(rules.mix.categories if rules.mix else ())]
-        pools: list[list[ColumnElement[bool]]] = [[Delivery.sort_category == c] for c in categories]
-        pools.append([Delivery.sort_category.not_in(categories)])
-        pools.append([Item.publish_at.is_not(None)])
-        pools.append([Item.reminder_of.is_not(None), Item.event_at > now])
-        found: dict[int, Candidate] = {}
-        for where in pools:
-            for c in self.ledger.candidates(
-                channel, now, limit=slots, include_embargoed=True, where=where
-            ):
-                found[c.delivery_id] = c
-        since = now - (rules.mix.window if rules.mix else timedelta(0))
-        with self._sessions() as s:
-            posts = s.execute(
-                select(Delivery.published_at, Delivery.sort_category).where(
-                    Delivery.channel == channel,
-                    Delivery.published_at >= since,
-                    Delivery.state == DeliveryState.PUBLISHED.value,
-                )
-            ).all()
-        return Snapshot(
-            channel=channel,
-            candidates=tuple(found.values()),
-            evergreens=tuple(self.evergreens(channel, now)) if rules.recycle else (),
-            events=tuple(self.events(channel, now, rules.reminders, until=until)),
-            posts=tuple((at, category) for at, category in posts if at is not None),
-        )
-
-    # -- writing ---------------------------------------------------------------------------
-
     def make_recycle(self, evergreen: Evergreen, *, by: str) -> int | None:
         """Make the next recycle of `evergreen` for its channel (its alternate text when it has
         one, else its text); the new delivery's id, or None when that repeat exists already
@@ -325,6 +281,7 @@ class EditorialStore:
                 priority=original.priority,
                 evergreen=False,
                 created_by=by,
+                images=[image_of(i) for i in original.images],  # the repost shows them too
             )
             note = f"evergreen: repeat {repeat} of item {original.id} on {evergreen.channel}"
             return self._insert(
@@ -356,6 +313,7 @@ class EditorialStore:
                 event_at=item.event_at,
                 evergreen=False,
                 created_by=by,
+                images=[image_of(i) for i in item.images],  # the event's poster, again
             )
             note = f"reminder of item {item.id} on {event.channel}"
             return self._insert(s, new, due.key, note, reminder_of=item.id)

@@ -1,10 +1,9 @@
 """Which pending deliveries a slot may take, and in what order, as SQL.
 
-Its own module because three stores ask the same question: the ledger (`candidates`,
-`claim_next`), the editorial store (one category's candidates) and the slot query (pinned
-items); the conditions are written here once, so they cannot drift apart. The same rules as
-pure functions, for one candidate at a time, are `selection.ineligible_reason` and
-`selection.rank_key`.
+Its own module because three stores ask the same question: the ledger (`claim_next`), the
+editorial store (one category's candidates) and the slot query (pinned items); the conditions
+are written here once, so they cannot drift apart. The same rules as pure functions, for one
+candidate at a time, are `selection.ineligible_reason` and `selection.rank_key`.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from .schema import Delivery, DeliveryState, Item, ItemState
-from .selection import Candidate
 
-__all__ = ["RANK", "candidate_of", "candidates_query", "eligible"]
+__all__ = ["RANK", "candidates_query", "eligible"]
 
 RANK = (Delivery.sort_priority.desc(), Delivery.sort_created_at.asc(), Delivery.item_id.asc())
 """Selection order, as `ix_deliveries_selection` holds it (see `selection.rank_key`)."""
@@ -54,32 +52,12 @@ def candidates_query(
     where: Sequence[ColumnElement[bool]] = (),
     order_by: Sequence[ColumnElement[Any]] = (),
 ) -> Select[Delivery, Item]:
-    """The query of `Ledger.candidates` (for callers that run it in a session of their own);
-    `limit` None: every row."""
+    """The pending deliveries of `channel` a slot at `now` may take, with their items, in
+    rank order (`order_by` first), narrowed by `where`; `limit` None: every row."""
     return (
         select(Delivery, Item)
         .join(Item, Item.id == Delivery.item_id)
         .where(*eligible(channel, now, include_embargoed=include_embargoed), *where)
         .order_by(*order_by, *RANK)
         .limit(limit)
-    )
-
-
-def candidate_of(d: Delivery, i: Item) -> Candidate:
-    """The selection's view of delivery `d` of item `i`."""
-    return Candidate(
-        delivery_id=d.id,
-        item_id=i.id,
-        channel=d.channel,
-        priority=i.priority,
-        created_at=i.created_at,
-        item_state=i.state,
-        delivery_state=d.state,
-        not_before=i.not_before,
-        expires_at=i.expires_at,
-        title=i.title,
-        url=i.url,
-        category=i.category,
-        publish_at=i.publish_at,
-        reminder_of=i.reminder_of,
     )

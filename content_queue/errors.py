@@ -129,6 +129,17 @@ class AlreadyOut(QueueError):
             f"(see xensocial queue show {item_id})",
         )
 
+    @classmethod
+    def images(cls, item_id: int, channels: Sequence[tuple[str, str]]) -> AlreadyOut:
+        """New images for an item out (or going out) anywhere: every post of an item shows
+        the same images, so they change only while none is out."""
+        return cls(
+            item_id,
+            channels,
+            f"item {item_id} is already out on {_where(channels)}; its images cannot change. "
+            f"To post other images, add them with an item of its own",
+        )
+
 
 @dataclass(frozen=True)
 class RowError:

@@ -27,7 +27,7 @@ from .dbapi import PlainDatabase, SqliteDatabase, Transaction, at_revision, read
 from .dbapi import read_time as _at
 from .dbapi import sqlite_file as sqlite_file
 from .errors import InvalidItem, ItemNotFound
-from .views import DeliveryView, ItemView, posted_of
+from .views import DeliveryView, ItemImage, ItemView, posted_of
 from .vocabulary import DELIVERY_STATES, ITEM_STATES
 
 __all__ = [
@@ -81,7 +81,18 @@ def _delivery(row: Sequence[Any]) -> DeliveryView:
     )
 
 
-def _item(row: Sequence[Any], deliveries: Sequence[DeliveryView]) -> ItemView:
+_IMAGE_COLUMNS = "item_id, position, sha256, mime, width, height, bytes, alt, decorative"
+
+
+def _image(row: Sequence[Any]) -> ItemImage:
+    """A row of `_IMAGE_COLUMNS` as a view (SHA-256 to alt text in the view's field order)."""
+    sha256, mime, width, height, size, alt, decorative = row[2:9]
+    return ItemImage(sha256, mime, width, height, size, alt, bool(decorative))
+
+
+def _item(
+    row: Sequence[Any], deliveries: Sequence[DeliveryView], images: Sequence[ItemImage] = ()
+) -> ItemView:
     return ItemView(
         id=row[0],
         url=row[1],
@@ -105,12 +116,14 @@ def _item(row: Sequence[Any], deliveries: Sequence[DeliveryView]) -> ItemView:
         event_at=_when(row[18]),
         recycled_from=row[19],
         reminder_of=row[20],
+        images=tuple(images),
     )
 
 
 def item_views(tx: Transaction, rows: Sequence[Sequence[Any]]) -> list[ItemView]:
     """`rows` (of `ITEM_COLUMNS`) as views, with their deliveries read in the same transaction."""
     found: dict[int, list[DeliveryView]] = {row[0]: [] for row in rows}
+    images: dict[int, list[ItemImage]] = {row[0]: [] for row in rows}
     ids = list(found)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
@@ -119,7 +132,13 @@ def item_views(tx: Transaction, rows: Sequence[Sequence[Any]]) -> list[ItemView]
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE item_id IN ({marks})", chunk
         ):
             found[d[1]].append(_delivery(d))
-    return [_item(row, found[row[0]]) for row in rows]
+        for i in tx.rows(
+            f"SELECT {_IMAGE_COLUMNS} FROM item_images WHERE item_id IN ({marks}) "
+            "ORDER BY item_id, position",
+            chunk,
+        ):
+            images[i[0]].append(_image(i))
+    return [_item(row, found[row[0]], images[row[0]]) for row in rows]
 
 
 class FastReader:

@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from .dbapi import PlainDatabase, Transaction, at_revision
 from .duplicates import duplicate_id
-from .errors import DuplicateItem
 from .fastread import ITEM_COLUMNS, item_views
 from .limits import MAX_ACTOR, MAX_DETAIL
 from .newitems import check_new_item, check_times_to_come, evergreen_set, item_rows
 from .timeutil import Clock, system_clock
-from .urls import canonical_url, validate_url
+from .urls import canonical_url
 from .views import ItemView, NewItem
 
 __all__ = ["FastWriter", "writer_for"]
@@ -75,18 +75,11 @@ class FastWriter:
         when the URL is already queued or published (unless `allow_duplicate`)."""
         check_new_item(new)
         check_times_to_come(new, self._clock())
-        url = validate_url(new.url)
-        canon = canonical_url(url)
         with self.db.writing() as tx:
-            if not allow_duplicate:
-                existing = self._duplicate_of(tx, canon)
-                if existing is not None:
-                    raise DuplicateItem(url, existing.id, existing.state)
             now = self._clock()
             rows = item_rows(
                 new,
-                url=url,
-                canonical=canon,
+                None if allow_duplicate else partial(self._duplicate_of, tx),
                 now=now,
                 evergreen_categories=self._evergreen_categories,
             )
@@ -98,6 +91,8 @@ class FastWriter:
                 f"VALUES ({', '.join('?' * len(columns))})",
                 [[self._stored(d[c]) for c in columns] for d in deliveries],
             )
+            for image in rows.images:
+                self._insert(tx, "item_images", {"item_id": item_id, **image})
             entry = {
                 "at": now,
                 "actor": (new.created_by or "unknown")[:MAX_ACTOR],

@@ -1,7 +1,7 @@
 """The forecast of a channel's coming slots: editorial selection played forward in memory.
 
 `xensocial schedule` shows what each coming slot would take, and why. It loads a `Snapshot` of
-the channel once (`EditorialStore.snapshot`: the pending items each slot could take, the
+the channel once (`forecast_store.load_forecasts`: the pending items each slot could take, the
 evergreen originals, the events to come, the posts of the mix's window), then asks
 `selection.pick` slot after slot, exactly as the daemon does, through `Forecast.supply`; each
 choice is then taken (`Forecast.take`), so the next slot sees what is left: the item is gone,

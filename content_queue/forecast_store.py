@@ -1,14 +1,14 @@
 """What the forecast of many channels needs (`xensocial schedule`), read in a few queries whatever
 the number of channels.
 
-`EditorialStore.snapshot` reads one channel's `forecast.Snapshot` with a dozen queries, and the
+Read channel by channel, one channel's `forecast.Snapshot` would take a dozen queries, and the
 schedule asks the ledger four more things per channel (pause, slots claimed, posts today,
 latest post): for 1,000 channels, some fifteen thousand statements. `load_forecasts` reads the
 same for a list of channels with one statement per kind of thing, each for every channel at
 once (`channel IN (...)`), and deals the rows out in Python:
 
 - the candidates: every pending, approved, unexpired delivery of the channels, in rank order
-  channel by channel; the pools of `EditorialStore.snapshot` (each category the rules name,
+  channel by channel; the forecast's pools (each category the rules name,
   the other categories, the pinned items, the reminders made, each its first `slots` in rank
   order) are taken from those rows exactly (`_Pools`);
 - the posts from the earliest time any channel needs (the mix's window, the local day of the
@@ -19,9 +19,10 @@ once (`channel IN (...)`), and deals the rows out in Python:
 The evergreen originals (with their recycles and engagement) cost more to read than all the
 rest and few forecasts reach them: `load_evergreens` reads them for those channels only.
 
-What the snapshots hold is what `EditorialStore.snapshot` would read channel by channel, in
-another order where order does not matter (the forecast sorts what it reads);
-tests/storage/editorial/test_schedule_batch.py plans a generated queue both ways.
+What a channel's snapshot holds does not depend on the channels read with it:
+tests/storage/editorial/test_schedule_batch.py plans a generated queue for every channel at
+once and for each alone, and the forecast-equals-daemon property holds the plans to what the
+publisher does, slot by slot.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ __all__ = ["ChannelData", "ForecastAsk", "load_evergreens", "load_forecasts"]
 @dataclass(frozen=True)
 class ForecastAsk:
     """One channel's forecast: its rules, how many items per pool it may take (its slots and
-    a margin, as `EditorialStore.snapshot` takes them), the end of the forecast, the start of
+    a margin: no slot can take more), the end of the forecast, the start of
     its local day (the daily cap) and its minimum gap."""
 
     channel: str
@@ -131,7 +132,7 @@ def _statuses(s: Session, names: Sequence[str]) -> dict[str, ChannelStatus]:
 def _candidates(
     s: Session, asks: Sequence[ForecastAsk], now: datetime
 ) -> dict[str, list[Candidate]]:
-    """Each channel's candidates, by the pools of `EditorialStore.snapshot`: every pending,
+    """Each channel's candidates, by the forecast's pools (`_Pools`): every pending,
     approved, unexpired delivery of the channels, in rank order channel by channel (the order
     `ix_deliveries_selection` holds), dealt out to the pools in Python."""
     # 70,000 rows for 1,000 channels of a big queue, five timestamps each, mostly empty: read
@@ -177,7 +178,7 @@ def _aware(at: datetime | None) -> datetime | None:
 
 
 class _Pools:
-    """The pools of `EditorialStore.snapshot` for one channel, filled from its rows in rank
+    """The forecast's pools of candidates for one channel, filled from its rows in rank
     order: each category the rules name, the other categories, the pinned items, the reminders
     made, each up to `slots` rows; `found` is their union."""
 

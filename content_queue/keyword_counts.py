@@ -10,38 +10,20 @@ store.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from .coverage_records import columns_of
-from .db import make_sessionmaker
+from .db import Store
 from .schema import KeywordCount
-from .timeutil import Clock, as_utc, system_clock
+from .timeutil import as_utc
 
-__all__ = ["KeywordCountStore", "KeywordCountView"]
-
-
-@dataclass(frozen=True)
-class KeywordCountView:
-    competitor: str
-    network: str
-    period_start: datetime
-    period_end: datetime
-    posts: int
-    taken_at: datetime
+__all__ = ["KeywordCountStore"]
 
 
-class KeywordCountStore:
+class KeywordCountStore(Store):
     """Posts per competitor per period, as a network counted them; appended, never changed."""
-
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
 
     def record(
         self,
@@ -90,13 +72,3 @@ class KeywordCountStore:
                     KeywordCount.competitor == competitor, KeywordCount.network == network
                 )
             )
-
-    def list_counts(self, network: str | None = None) -> list[KeywordCountView]:
-        """Every count (of `network`), oldest period first."""
-        query = select(KeywordCount).order_by(
-            KeywordCount.period_start, KeywordCount.competitor, KeywordCount.id
-        )
-        if network is not None:
-            query = query.where(KeywordCount.network == network)
-        with self._sessions() as s:
-            return [KeywordCountView(**columns_of(KeywordCountView, k)) for k in s.scalars(query)]

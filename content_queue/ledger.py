@@ -8,10 +8,11 @@ slot or delivery cannot both win:
 - `claim_slot` inserts into the slot ledger under a unique (channel, slot time) constraint
   (`slot_claims`);
 - `claim_next` chooses a channel's next delivery and moves it from pending to publishing in one
-  transaction, recording the owner and a lease (`begin_publish` does the same for a given
-  delivery). On PostgreSQL the choice is `SELECT ... FOR UPDATE SKIP LOCKED`, so replicas never
-  wait on one another nor take the same row; on SQLite `BEGIN IMMEDIATE` (see `db`) already
-  serialises the writers, and SQLAlchemy renders no FOR UPDATE there;
+  transaction, recording the owner and a lease (narrowed by `where` to the one delivery a
+  slot's editorial choice named, it claims that one or nothing). On PostgreSQL the choice is
+  `SELECT ... FOR UPDATE SKIP LOCKED`, so replicas never wait on one another nor take the same
+  row; on SQLite `BEGIN IMMEDIATE` (see `db`) already serialises the writers, and SQLAlchemy
+  renders no FOR UPDATE there;
 - `mark_published`, `release`, `mark_failed`, `mark_unknown` finish it, again only from the
   state they expect (each returns whether it did), and, given `owner`, only while that owner
   still holds it: a process whose lease expired cannot finish a delivery another has taken over;
@@ -38,18 +39,15 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload
 
 from .blackouts import ChannelBlackouts
-from .db import make_sessionmaker
-from .eligible import RANK, candidate_of, candidates_query, eligible
+from .db import Store
+from .eligible import RANK, candidates_query, eligible
 from .pauses import ChannelPauses, ChannelStatus
 from .schema import Delivery, DeliveryState, Item, ItemState
-from .selection import Candidate
 from .settling import DeliveryOutcomes, posted_from_item, posted_values
-from .slot_claims import SlotClaims, SlotRecord
-from .timeutil import Clock, system_clock
+from .slot_claims import SlotClaims
 from .views import DeliveryView, ItemView
 
 __all__ = [
@@ -57,8 +55,6 @@ __all__ = [
     "InDoubt",
     "InFlight",
     "Ledger",
-    "SlotRecord",
-    "candidate_of",
     "candidates_query",
     "posted_from_item",
     "posted_values",
@@ -89,45 +85,11 @@ class InDoubt:
     absent_reads: int
 
 
-class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts):
+class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts, Store):
     """Slot claims, delivery outcomes, channel pauses and blackouts, in the queue's database.
 
     Every end state of a delivery (published, failed, unknown, retried, resolved) is written
     to the audit log in the transaction that sets it (see `audit`)."""
-
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
-
-    # -- choosing --------------------------------------------------------------------------
-
-    def candidates(
-        self,
-        channel: str,
-        now: datetime,
-        *,
-        limit: int = 20,
-        include_embargoed: bool = False,
-        where: Sequence[ColumnElement[bool]] = (),
-        order_by: Sequence[ColumnElement[Any]] = (),
-    ) -> list[Candidate]:
-        """Up to `limit` pending deliveries of `channel`, in selection order.
-
-        The query walks the `ix_deliveries_selection` index in rank order and stops at `limit`,
-        so its cost does not grow with the queue. With `include_embargoed`, items whose
-        not_before (or pinned time) is still ahead are included (for planning future slots).
-        `where` narrows the field (the editorial store asks for one category, which
-        `ix_deliveries_category` serves the same way); `order_by` goes before the rank."""
-        query = candidates_query(
-            channel,
-            now,
-            limit=limit,
-            include_embargoed=include_embargoed,
-            where=where,
-            order_by=order_by,
-        )
-        with self._sessions() as s:
-            return [candidate_of(d, i) for d, i in s.execute(query)]
 
     # -- delivery transitions --------------------------------------------------------------
 
@@ -168,14 +130,6 @@ class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts):
                     return began
                 tried.append(delivery_id)  # its item changed under us: the next one
         return None
-
-    def begin_publish(
-        self, delivery_id: int, owner: str, lease_until: datetime
-    ) -> tuple[DeliveryView, ItemView] | None:
-        """pending -> publishing, committed. None if the delivery is no longer pending, or its
-        item no longer approved (staff may cancel it between the choice and this step)."""
-        with self._sessions.begin() as s:
-            return self._begin(s, delivery_id, owner, lease_until)
 
     def _begin(
         self, s: Session, delivery_id: int, owner: str, lease_until: datetime
@@ -347,18 +301,3 @@ class Ledger(SlotClaims, DeliveryOutcomes, ChannelPauses, ChannelBlackouts):
                 )
             )
 
-    def pending_count(self, channel: str) -> int:
-        with self._sessions() as s:
-            return (
-                s.scalar(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .join(Item)
-                    .where(
-                        Delivery.channel == channel,
-                        Delivery.state == DeliveryState.PENDING.value,
-                        Item.state == ItemState.APPROVED.value,
-                    )
-                )
-                or 0
-            )

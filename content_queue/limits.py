@@ -26,6 +26,7 @@ __all__ = [
     "MAX_ACTOR",
     "MAX_CATEGORY",
     "MAX_DETAIL",
+    "MAX_IMAGES",
     "MAX_ITEM_ID",
     "MAX_TAG",
     "MAX_TAGS",
@@ -56,6 +57,9 @@ MAX_TAG = 200  # characters of one tag
 # so a longer name is cut to fit rather than refused (the CLI refuses a longer `--as` NAME).
 MAX_ACTOR = 100
 MAX_DETAIL = 2000  # characters of an audit entry's detail, cut to fit
+# Images of one item: four is what X, Bluesky and Mastodon's default take in one post, and no
+# network shows more at once in a feed. Each network's own limits are the service's (adapters).
+MAX_IMAGES = 4
 # The years a date may fall in. Python's dates end with 9999: an instant in 9999 (or in year 1)
 # overflows once shown in a zone a day away, so a value kept in 1..9998 can always be converted,
 # displayed and compared; the command line and the configuration refuse anything else.

@@ -16,15 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
-from .db import make_sessionmaker
+from .db import Store
 from .schema import Delivery, DeliveryState, EngagementSample, FollowerSample, MetricsRequest
-from .timeutil import Clock, system_clock
 
-__all__ = ["DueSample", "EngagementReading", "MetricsStore", "SampleView"]
+__all__ = ["DueSample", "EngagementReading", "MetricsStore"]
 
 
 @dataclass(frozen=True)
@@ -54,28 +51,8 @@ class EngagementReading:
     bookmarks: int | None = None
 
 
-@dataclass(frozen=True)
-class SampleView:
-    delivery_id: int
-    channel: str
-    age_seconds: int
-    taken_at: datetime
-    found: bool
-    likes: int | None
-    reposts: int | None
-    replies: int | None
-    quotes: int | None
-    impressions: int | None
-    clicks: int | None
-    bookmarks: int | None
-
-
-class MetricsStore:
+class MetricsStore(Store):
     """Reads what is due and appends what was read."""
-
-    def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
 
     def due_engagement(
         self, ages: Sequence[timedelta], now: datetime, channels: Iterable[str]
@@ -174,35 +151,3 @@ class MetricsStore:
                 )
             )
         return int(total or 0)
-
-    def engagement_samples(self, channel: str | None = None) -> list[SampleView]:
-        with self._sessions() as s:
-            query = select(EngagementSample).order_by(EngagementSample.id)
-            if channel is not None:
-                query = query.where(EngagementSample.channel == channel)
-            return [
-                SampleView(
-                    r.delivery_id,
-                    r.channel,
-                    r.age_seconds,
-                    r.taken_at,
-                    r.found,
-                    r.likes,
-                    r.reposts,
-                    r.replies,
-                    r.quotes,
-                    r.impressions,
-                    r.clicks,
-                    r.bookmarks,
-                )
-                for r in s.scalars(query)
-            ]
-
-    def follower_samples(
-        self, channel: str | None = None
-    ) -> list[tuple[str, datetime, int | None]]:
-        with self._sessions() as s:
-            query = select(FollowerSample).order_by(FollowerSample.id)
-            if channel is not None:
-                query = query.where(FollowerSample.channel == channel)
-            return [(r.channel, r.taken_at, r.followers) for r in s.scalars(query)]

@@ -11,29 +11,40 @@ tests/storage/queue/test_fastwrite.py adds the same random items both ways and c
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from .errors import InvalidItem
-from .limits import MAX_TEXT, MAX_TITLE, nul_problem, priority_problem, size_problem
+from .errors import DuplicateItem, InvalidItem
+from .limits import (
+    MAX_IMAGES,
+    MAX_TEXT,
+    MAX_TITLE,
+    nul_problem,
+    priority_problem,
+    size_problem,
+)
 from .plaintext import inert
 from .timeutil import as_utc
-from .urls import validate_url
-from .views import NewItem
+from .urls import canonical_url, validate_url
+from .views import ItemImage, NewItem
 from .vocabulary import SOURCES, DeliveryState, ItemState
 
 __all__ = [
     "MAX_TEXT",
     "MAX_TITLE",
+    "NO_ALT",
     "ItemRows",
+    "Stored",
     "check_editorial_times",
     "check_future",
+    "check_images",
     "check_new_item",
     "check_times_to_come",
     "clean_tags",
     "evergreen_set",
+    "image_rows",
     "item_rows",
     "new_idempotency_key",
     "plain_item",
@@ -107,9 +118,57 @@ def check_new_item(new: NewItem) -> None:
         raise InvalidItem(*nul)
     if new.source not in SOURCES:
         raise InvalidItem("source", f"{new.source!r} is not one of {', '.join(SOURCES)}")
+    check_images(new.images)
+    if new.unread_images is not None:
+        raise InvalidItem("images", "the images named in the file were not read")
     if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
         raise InvalidItem("expires_at", "must be later than not_before")
     check_editorial_times(new)
+
+
+NO_ALT = "every image needs alt text"
+_HEX = frozenset("0123456789abcdef")
+
+
+def check_images(images: Sequence[ItemImage]) -> None:
+    """Raise InvalidItem unless `images` can be stored as an item's images: at most
+    `MAX_IMAGES`, each named by a SHA-256 in hex, with a type and sizes, and with alt text
+    unless marked decorative on purpose (the rule staff meet first in the CLI, kept here too
+    so no way of adding an item can store an image nobody described)."""
+    if len(images) > MAX_IMAGES:
+        raise InvalidItem("images", f"{len(images)} images, at most {MAX_IMAGES}")
+    for image in images:
+        if len(image.sha256) != 64 or not _HEX.issuperset(image.sha256):
+            raise InvalidItem("images", f"{image.sha256[:80]!r} is not a SHA-256 in hex")
+        if not image.mime or len(image.mime) > 40:
+            raise InvalidItem("images", "an image needs its type (e.g. image/png)")
+        if min(image.width, image.height, image.bytes) <= 0:
+            raise InvalidItem("images", "an image needs its pixel and byte sizes")
+        alt = inert(image.alt, "alt", multiline=True).strip()
+        if not alt and not image.decorative:
+            raise InvalidItem("images", NO_ALT)
+        if len(alt) > MAX_TEXT:
+            raise InvalidItem("images", f"alt text of {len(alt)} characters, at most {MAX_TEXT}")
+        if "\x00" in image.alt:
+            raise InvalidItem("images", "alt text contains a NUL character")
+
+
+def image_rows(images: Sequence[ItemImage]) -> list[dict[str, Any]]:
+    """The `item_images` rows of an item's images (without `item_id`), alt texts made inert.
+    A decorative image keeps no words: its alt is stored empty."""
+    return [
+        {
+            "position": n,
+            "sha256": image.sha256,
+            "mime": image.mime,
+            "width": image.width,
+            "height": image.height,
+            "bytes": image.bytes,
+            "alt": "" if image.decorative else inert(image.alt, "alt", multiline=True).strip(),
+            "decorative": image.decorative,
+        }
+        for n, image in enumerate(images)
+    ]
 
 
 def check_editorial_times(new: NewItem) -> None:
@@ -160,22 +219,41 @@ class ItemRows:
     item: dict[str, Any]
     deliveries: list[dict[str, Any]]
     detail: str
+    images: list[dict[str, Any]]
+
+
+class Stored(Protocol):
+    """An item already stored, as a write path finds it (an ORM `Item`, an `ItemView`)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def state(self) -> str: ...
 
 
 def item_rows(
     new: NewItem,
+    duplicate_of: Callable[[str], Stored | None] | None,
     *,
-    url: str,
-    canonical: str,
     now: datetime,
     evergreen_categories: frozenset[str],
     keys: Sequence[str] = (),
     note: str | None = None,
 ) -> ItemRows:
-    """The rows of `new` (`url` validated and `canonical`, duplicates already looked for).
+    """The rows of `new`, its URL validated and made canonical, and refused (DuplicateItem)
+    when `duplicate_of(canonical URL)` finds the item it repeats; `duplicate_of` None: a
+    duplicate is allowed (or was looked for already, for a whole batch). Both write paths
+    (`ContentQueue`, `fastwrite`) add an item through this, each in its own transaction, so
+    they refuse the same URL the same way.
 
     `keys` gives the deliveries' idempotency keys in channel order (new ones otherwise);
     `note` replaces the audit entry's detail."""
+    url = validate_url(new.url)
+    canonical = canonical_url(url)
+    existing = duplicate_of(canonical) if duplicate_of is not None else None
+    if existing is not None:
+        raise DuplicateItem(url, existing.id, existing.state)
     new = plain_item(new)
     category = new.category.strip().lower()
     event_at = as_utc(new.event_at) if new.event_at else None
@@ -220,4 +298,6 @@ def item_rows(
     detail = note or f"{new.source}: {url} for {', '.join(channels)}" + (
         " (draft)" if new.draft else ""
     )
-    return ItemRows(item, deliveries, detail)
+    if new.images:
+        detail += f" with {len(new.images)} image" + ("s" if len(new.images) > 1 else "")
+    return ItemRows(item, deliveries, detail, image_rows(new.images))

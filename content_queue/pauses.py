@@ -15,13 +15,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .audit import Action, record
 from .changes import assign
 from .plaintext import inert
-from .schema import ChannelState
+from .schema import ChannelState, SlotClaim
 from .timeutil import Clock
 
 __all__ = ["ChannelPauses", "ChannelStatus"]
@@ -93,3 +94,21 @@ class ChannelPauses:
             if st is None:
                 return ChannelStatus(channel, False, None, None, None)
             return ChannelStatus(channel, st.paused, st.pause_reason, st.paused_at, st.paused_by)
+
+    def paused_by_service(self) -> list[ChannelStatus]:
+        """The paused channels the service paused, not a person: what alerting tells of.
+
+        The service pauses a channel only inside a slot it claimed (the network refused the
+        post), under its identity; so the pause is the service's when the name that paused it
+        claimed a slot of that channel by then. A person claims no slot."""
+        by_slot = exists().where(
+            SlotClaim.channel == ChannelState.channel,
+            SlotClaim.claimed_by == ChannelState.paused_by,
+            SlotClaim.claimed_at <= ChannelState.paused_at,
+        )
+        query = select(ChannelState).where(ChannelState.paused.is_(True), by_slot)
+        with self._sessions() as s:
+            return [
+                ChannelStatus(st.channel, True, st.pause_reason, st.paused_at, st.paused_by)
+                for st in s.scalars(query.order_by(ChannelState.channel))
+            ]

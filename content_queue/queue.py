@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import String, any_, bindparam, exists, func, or_, select, text, union_all
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from .audit import Action, record
 from .bulk import BATCH, BulkOutcome, add_rows
 from .changes import assign
-from .db import make_sessionmaker
+from .db import Store
 from .duplicates import duplicate_id
 from .editing import EDITABLE_FIELDS, POST_FIELDS, Edited, ItemEdits
 from .errors import (
@@ -45,9 +46,9 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemState
+from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemState
 from .timeutil import Clock, system_clock
-from .urls import canonical_url, validate_url
+from .urls import canonical_url
 from .views import ItemView, NewItem
 
 __all__ = [
@@ -81,7 +82,7 @@ class ImportResult:
         self.refused.append(error)
 
 
-class ContentQueue(ItemEdits):
+class ContentQueue(ItemEdits, Store):
     """Items and their deliveries, in one database."""
 
     def __init__(
@@ -93,8 +94,7 @@ class ContentQueue(ItemEdits):
     ) -> None:
         """`evergreen_categories` (`[editorial] evergreen_categories`): an item added in one of
         them is evergreen unless its adder said otherwise (`NewItem.evergreen`)."""
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
+        super().__init__(bind, clock)
         self._evergreen_categories = evergreen_set(evergreen_categories)
 
     # -- reading ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ class ContentQueue(ItemEdits):
         delivery state (pending, publishing, published, failed, unknown): then the items with a
         delivery in that state, on `channel` when one is given. `search`: words found in the
         title, text or URL (any case); `min_priority`: at least this priority."""
-        query = select(Item).options(selectinload(Item.deliveries))
+        query = select(Item).options(selectinload(Item.deliveries), selectinload(Item.images))
         if category is not None:
             query = query.where(Item.category == category)
         if min_priority is not None:
@@ -154,6 +154,20 @@ class ContentQueue(ItemEdits):
         query = query.order_by(order).limit(limit).offset(offset)
         with self._sessions() as s:
             return [ItemView.of(i) for i in s.scalars(query)]
+
+    def image_counts(self, item_ids: Iterable[int]) -> dict[int, int]:
+        """How many images each of `item_ids` carries (items without any are left out): what
+        `schedule` marks its slots with, read in one query."""
+        ids = sorted(set(item_ids))
+        if not ids:
+            return {}
+        with self._sessions() as s:
+            query = (
+                select(ItemImageRow.item_id, func.count())
+                .where(ItemImageRow.item_id.in_(ids))
+                .group_by(ItemImageRow.item_id)
+            )
+            return {item_id: n for item_id, n in s.execute(query).all()}
 
     def count_by_state(self) -> dict[str, int]:
         with self._sessions() as s:
@@ -333,17 +347,10 @@ class ContentQueue(ItemEdits):
         `keys` gives the deliveries' idempotency keys, in channel order (the editorial store
         derives them from what the item is, so a second insert of the same recycle or reminder
         fails on their unique index); `note` replaces the audit entry's detail."""
-        url = validate_url(new.url)
-        canon = canonical_url(url)
-        if not allow_duplicate:
-            existing = self._duplicate_of(s, canon)
-            if existing is not None:
-                raise DuplicateItem(url, existing.id, existing.state)
         now = self._clock()
         rows = item_rows(
             new,
-            url=url,
-            canonical=canon,
+            None if allow_duplicate else partial(self._duplicate_of, s),
             now=now,
             evergreen_categories=self._evergreen_categories,
             keys=keys,
@@ -351,6 +358,7 @@ class ContentQueue(ItemEdits):
         )
         item = Item(**rows.item)
         item.deliveries.extend(Delivery(**d) for d in rows.deliveries)
+        item.images.extend(ItemImageRow(**i) for i in rows.images)
         s.add(item)
         s.flush()  # the id, for the audit entry
         record(s, Action.ADD, actor=new.created_by, at=now, item_id=item.id, detail=rows.detail)

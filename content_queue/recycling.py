@@ -31,10 +31,8 @@ from datetime import datetime, timedelta
 
 __all__ = [
     "Evergreen",
-    "Reading",
     "RecycleRules",
     "best",
-    "engagement_score",
     "is_due",
     "not_due_reason",
     "rank_key",
@@ -59,32 +57,10 @@ class Evergreen:
     category: str
     last_seen: datetime  # the latest post or recycle of it on the channel (see the module doc)
     repeats: int  # recycles made for the channel
-    score: float = 0.0  # see `engagement_score`
+    score: float = 0.0  # how it did: see `channel_reads.engagement_scores`
     title: str = ""
     url: str = ""
     priority: int = 0
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One engagement reading of one post: its age, and its interactions summed (None: the
-    network gave no figure)."""
-
-    delivery_id: int
-    age_seconds: int
-    interactions: int | None
-
-
-def engagement_score(readings: Iterable[Reading]) -> float:
-    """The mean, over the posts read, of each post's interactions at its latest age read."""
-    latest: dict[int, Reading] = {}
-    for r in readings:
-        seen = latest.get(r.delivery_id)
-        if seen is None or r.age_seconds > seen.age_seconds:
-            latest[r.delivery_id] = r
-    if not latest:
-        return 0.0
-    return sum(r.interactions or 0 for r in latest.values()) / len(latest)
 
 
 def not_due_reason(e: Evergreen, now: datetime, rules: RecycleRules) -> str | None:

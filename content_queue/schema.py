@@ -3,6 +3,7 @@
 Four tables, each answering one question:
 
 - `items`: what could be posted (a URL with its words), and whether staff want it posted.
+- `item_images`: the images an item is posted with, by content address, with their alt text.
 - `deliveries`: one row per item and target channel: what happened to *that* item on *that*
   channel. Outcomes are independent, so one failing network never marks the others failed.
   A published delivery keeps what went out (its `posted_*` columns), whatever the item
@@ -15,6 +16,8 @@ Four tables, each answering one question:
 - `engagement_samples`, `follower_samples`, `metrics_requests`: readings of the networks'
   counters, appended and never overwritten, and the reads they cost; see `metrics_store`.
 - `blackouts`, `audit_log`: when nothing may be posted, and who did what (editorial control).
+- `notice_events`, `notices`: what alerting found and each notification it owes a target,
+  recorded before it is sent (`notices`; the models are in `notice_schema`).
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
@@ -46,7 +49,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts_schema import Account, LoginFailure
-from .base import Base, UTCDateTime
+from .notice_schema import Notice, NoticeEvent
+from .schema_base import Base, UTCDateTime
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
@@ -64,11 +68,14 @@ __all__ = [
     "FeedEntry",
     "FollowerSample",
     "Item",
+    "ItemImageRow",
     "ItemSource",
     "KeywordCount",
     "LoginFailure",
     "ItemState",
     "MetricsRequest",
+    "Notice",
+    "NoticeEvent",
     "SlotClaim",
     "SlotOutcome",
     "UTCDateTime",
@@ -108,6 +115,9 @@ class Item(Base):
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Delivery.channel"
     )
+    images: Mapped[list[ItemImageRow]] = relationship(
+        cascade="all, delete-orphan", order_by="ItemImageRow.position"
+    )
 
     __table_args__ = (
         Index("ix_items_state_id", "state", "id"),
@@ -119,6 +129,26 @@ class Item(Base):
         Index("ix_items_publish_at", "state", "publish_at"),
         Index("ix_items_event_at", "state", "event_at"),
     )
+
+
+class ItemImageRow(Base):
+    """One image of an item (migration 0010), by its content address: the file itself is the
+    service's (`xensocial.media`), named by `sha256`. `position` orders an item's images as
+    they are posted (0 first). `decorative`: staff said the image needs no alt text."""
+
+    __tablename__ = "item_images"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mime: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(Integer)
+    alt: Mapped[str] = mapped_column(Text, default="")
+    decorative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Delivery(Base):

@@ -1,6 +1,6 @@
 """Which item a channel posts next: the whole policy, as pure functions.
 
-The database narrows the field with indexes (see `ledger.Ledger.candidates` and
+The database narrows the field with indexes (see `eligible.candidates_query` and
 `editorial_store`); the rules themselves live only here and in the modules named below, so they
 can be read in one place and tested without a database:
 

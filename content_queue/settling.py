@@ -10,6 +10,7 @@ arguments. `DeliveryOutcomes` is a part of `Ledger` (which mixes it in).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from .timeutil import Clock
 from .urls import canonical_url
 from .views import Posted
 
-__all__ = ["DeliveryOutcomes", "posted_from_item", "posted_values"]
+__all__ = ["DeliveryOutcomes", "Problem", "posted_from_item", "posted_values"]
 
 
 def posted_values(posted: Posted) -> dict[str, Any]:
@@ -65,6 +66,17 @@ def _said(text: str, url: str) -> str:
     return f"{url} {quoted}".strip()
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A delivery that needs a person: `unknown` (may be out), or `failed` (refused)."""
+
+    item_id: int
+    channel: str
+    state: str
+    last_error: str | None
+    updated_at: datetime
+
+
 class DeliveryOutcomes:
     """The end states of a delivery, each written with its audit entry (mixed into `Ledger`)."""
 
@@ -105,33 +117,34 @@ class DeliveryOutcomes:
         """publishing -> pending (nothing went out): a later slot tries it again.
 
         With `owner`, only while that owner holds the delivery (so for every finishing step)."""
-        return self._finish(
-            delivery_id,
-            DeliveryState.PENDING,
-            (DeliveryState.PUBLISHING,),
-            owner=owner,
-            last_error=error,
-        )
+        return self._leave_publishing(delivery_id, DeliveryState.PENDING, None, error, owner)
 
     def mark_failed(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> failed: the network refused the post for good."""
-        return self._finish(
-            delivery_id,
-            DeliveryState.FAILED,
-            (DeliveryState.PUBLISHING,),
-            owner=owner,
-            audit=(Action.FAIL, owner, f"failed: {error}"),
-            last_error=error,
-        )
+        return self._leave_publishing(delivery_id, DeliveryState.FAILED, Action.FAIL, error, owner)
 
     def mark_unknown(self, delivery_id: int, error: str, *, owner: str | None = None) -> bool:
         """publishing -> unknown: it may be out or not, and the adapter cannot tell."""
+        return self._leave_publishing(
+            delivery_id, DeliveryState.UNKNOWN, Action.UNKNOWN, error, owner
+        )
+
+    def _leave_publishing(
+        self,
+        delivery_id: int,
+        state: DeliveryState,
+        action: Action | None,
+        error: str | None,
+        owner: str | None,
+    ) -> bool:
+        """publishing -> `state`, with `error` as its last error, recorded as `action` ("<state>:
+        <error>") when there is one (a release back to pending is not an end: no entry)."""
         return self._finish(
             delivery_id,
-            DeliveryState.UNKNOWN,
+            state,
             (DeliveryState.PUBLISHING,),
             owner=owner,
-            audit=(Action.UNKNOWN, owner, f"unknown: {error}"),
+            audit=None if action is None else (action, owner, f"{state.value}: {error}"),
             last_error=error,
         )
 
@@ -184,7 +197,7 @@ class DeliveryOutcomes:
         when given); whether it moved. `audit` (action, actor, detail) is recorded in the same
         transaction when it moved.
 
-        Conditional like `begin_publish`: a late caller (a process whose lease expired while
+        Conditional like `Ledger.claim_next`: a late caller (a process whose lease expired while
         another reconciled its delivery) must not move a published delivery back to pending,
         where it would be posted a second time, nor settle a delivery another process has
         taken over and is settling (the owner check)."""
@@ -229,3 +242,17 @@ class DeliveryOutcomes:
                     detail=detail,
                 )
             return moved
+
+    def problem_deliveries(self, *, failed_since: datetime) -> list[Problem]:
+        """Every `unknown` delivery, and the `failed` ones that failed at or after
+        `failed_since` (alerting's `delivery_unknown` and `delivery_failed`)."""
+        unknown = Delivery.state == DeliveryState.UNKNOWN.value
+        failed = (Delivery.state == DeliveryState.FAILED.value) & (
+            Delivery.updated_at >= failed_since
+        )
+        query = select(Delivery).where(unknown | failed).order_by(Delivery.id)
+        with self._sessions() as s:
+            return [
+                Problem(d.item_id, d.channel, d.state, d.last_error, d.updated_at)
+                for d in s.scalars(query)
+            ]

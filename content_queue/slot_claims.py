@@ -8,7 +8,6 @@ show for every slot. `SlotClaims` is a part of `Ledger` (which mixes it in).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -18,22 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from .schema import SlotClaim, SlotOutcome
 from .timeutil import Clock
 
-__all__ = ["SlotClaims", "SlotRecord"]
-
-
-@dataclass(frozen=True)
-class SlotRecord:
-    channel: str
-    slot_at: datetime
-    claimed_by: str
-    claimed_at: datetime
-    outcome: str
-    item_id: int | None
-    detail: str | None
+__all__ = ["SlotClaims"]
 
 
 class SlotClaims:
-    """Claim a slot, write its outcome, read the claims back (mixed into `Ledger`)."""
+    """Claim a slot, write its outcome, read which slots are taken (mixed into `Ledger`)."""
 
     _sessions: sessionmaker[Session]
     _clock: Clock
@@ -81,15 +69,3 @@ class SlotClaims:
                 )
             )
             return set(rows)
-
-    def recent_slots(self, channel: str | None = None, limit: int = 20) -> list[SlotRecord]:
-        query = select(SlotClaim).order_by(SlotClaim.slot_at.desc()).limit(limit)
-        if channel is not None:
-            query = query.where(SlotClaim.channel == channel)
-        with self._sessions() as s:
-            return [
-                SlotRecord(
-                    c.channel, c.slot_at, c.claimed_by, c.claimed_at, c.outcome, c.item_id, c.detail
-                )
-                for c in s.scalars(query)
-            ]

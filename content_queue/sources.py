@@ -23,7 +23,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from .db import make_sessionmaker
+from .db import Store
 from .errors import DuplicateItem, FeedExists, FeedNotFound, InvalidItem
 from .limits import MAX_TEXT, MAX_TITLE
 from .plaintext import inert
@@ -177,7 +177,7 @@ class IngestResult:
     skipped: list[str] = field(default_factory=list)  # why some new entries became no item
 
 
-class FeedStore:
+class FeedStore(Store):
     """Feeds and their entries, in the queue's database."""
 
     def __init__(
@@ -189,8 +189,7 @@ class FeedStore:
     ) -> None:
         """`evergreen_categories`: as for `ContentQueue` (the items a feed queues in them are
         evergreen, as are those of a feed marked evergreen)."""
-        self._sessions = make_sessionmaker(bind) if isinstance(bind, Engine) else bind
-        self._clock = clock
+        super().__init__(bind, clock)
         self._queue = ContentQueue(self._sessions, clock, evergreen_categories=evergreen_categories)
 
     # -- the feeds -------------------------------------------------------------------------

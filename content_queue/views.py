@@ -17,11 +17,40 @@ from .vocabulary import OUT_STATES, DeliveryState
 if TYPE_CHECKING:  # the views themselves need no SQLAlchemy: `fastread` builds them from sqlite3
     from .schema import Delivery, Item
 
-__all__ = ["DeliveryView", "ItemView", "NewItem", "Posted"]
+__all__ = ["DeliveryView", "ItemImage", "ItemView", "NewItem", "Posted"]
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ItemImage:
+    """One image attached to an item, as the queue keeps it: its content address (`sha256`,
+    which names the file in the service's media folder), what its bytes are (`mime`, pixel
+    size, byte size: read from the bytes by the service, never from a file name), and its alt
+    text. `decorative` is True only when staff said on purpose that the image needs none
+    (`--alt ""`): an empty alt is otherwise refused (`newitems.check_images`). The queue stores
+    no file and knows nothing of networks; an item's images are in the order they are posted."""
+
+    sha256: str
+    mime: str
+    width: int
+    height: int
+    bytes: int
+    alt: str
+    decorative: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sha256": self.sha256,
+            "mime": self.mime,
+            "width": self.width,
+            "height": self.height,
+            "bytes": self.bytes,
+            "alt": self.alt,
+            "decorative": self.decorative,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,13 +76,19 @@ class NewItem:
     alt_text: str | None = None
     publish_at: datetime | None = None
     event_at: datetime | None = None
+    images: Sequence[ItemImage] = ()  # at most `limits.MAX_IMAGES`, in posting order
+    # The `images` and `alts` cells of a CSV row (`csvimport`), as written: the queue reads no
+    # file, so the service reads them into `images` before the item is added (an item still
+    # carrying any is refused: `newitems.check_images`).
+    unread_images: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
 class Posted:
     """What one delivery put on the network, kept from the moment it was published: the title,
     the text as rendered for that network, the link as posted (UTM parameters included), the
-    tags and the media (empty until posts carry media). Reports and exports read this, never
+    tags and the media (each image's content address and alt text, as `ItemImage.as_dict`
+    gives them; empty for a post without images). Reports and exports read this, never
     the item's current fields, which a later edit may change."""
 
     title: str
@@ -156,6 +191,7 @@ class ItemView:
     event_at: datetime | None = None
     recycled_from: int | None = None  # a recycled evergreen post: the original item
     reminder_of: int | None = None  # an event reminder: the event's item
+    images: tuple[ItemImage, ...] = ()  # in posting order
 
     @classmethod
     def of(cls, item: Item, *, with_deliveries: bool = True) -> ItemView:
@@ -187,6 +223,7 @@ class ItemView:
             event_at=item.event_at,
             recycled_from=item.recycled_from,
             reminder_of=item.reminder_of,
+            images=tuple(image_of(i) for i in sorted(item.images, key=lambda i: i.position)),
         )
 
     def delivery(self, channel: str) -> DeliveryView | None:
@@ -230,4 +267,18 @@ class ItemView:
             "event_at": _iso(self.event_at),
             "recycled_from": self.recycled_from,
             "reminder_of": self.reminder_of,
+            "images": [i.as_dict() for i in self.images],
         }
+
+
+def image_of(row: Any) -> ItemImage:
+    """An `item_images` row (ORM object or anything with its column names) as a view."""
+    return ItemImage(
+        sha256=row.sha256,
+        mime=row.mime,
+        width=row.width,
+        height=row.height,
+        bytes=row.bytes,
+        alt=row.alt,
+        decorative=bool(row.decorative),
+    )

@@ -51,7 +51,6 @@ CONTENT_QUEUE = [
     "QueueWriter",
     "RowError",
     "SlotOutcome",
-    "SlotRecord",
     "as_utc",
     "canonical_url",
     "make_engine",

@@ -1,5 +1,5 @@
-"""No module of the packages or of the benchmarks passes 500 lines (issue 16: "no module over
-500 lines").
+"""No module of the packages, the benchmarks or the tests passes 500 lines (issue 16: "no
+module over 500 lines"; the tests' modules too, since the fake X server was split in three).
 
 Why a test: a module that grows past one screenful of ideas stops saying what it is for, and
 the house rule only holds if something fails when it is broken. A module that grows too long is
@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FOLDERS = ("xensocial", "content_queue", "bench")
+FOLDERS = ("xensocial", "content_queue", "bench", "tests")
 MAX_LINES = 500
 
 

@@ -9,7 +9,9 @@ refused with the same message wherever it is typed:
   that cannot be read does not (the item is never lost);
 - `add_item`: the queue's limits, the page's words when asked for, a draft when there are no
   words at all (`item_rules.wordless`), the fit on every target channel
-  (`rendering.check_fits_channels`), then one call to the writer.
+  and the images on every target network (`rendering.check_fits_channels`), then one call
+  to the writer. The images' files are the caller's to store once the add is done
+  (`media.attach.LoadedImages.store`), so a refused add leaves no file behind.
 
 The callers parse their own input (options, form fields) into a `NewItem` and say the outcome
 their own way (a line on stderr, a notice in the page).
@@ -132,7 +134,7 @@ def add_item(
     drafted = not new.draft and wordless(new.title, new.text)
     if drafted:
         new = replace(new, draft=True)
-    check_fits_channels(settings, new, new.channels)  # refused now, not at post time
+    check_fits_channels(settings, new, new.channels, images=new.images)  # now, not at post
     if new.alt_text:
         alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
         check_fits_channels(settings, alt, new.channels)

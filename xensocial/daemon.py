@@ -37,6 +37,7 @@ from .errors import ConfigError, XensocialError
 from .filemodes import config_file_warning, private_dir
 from .heartbeat import Beat, Heartbeat, heartbeat_path
 from .logs import bind_process, configure_logging
+from .notify.job import EXECUTOR as NOTIFY_EXECUTOR
 from .publishing import Publisher
 from .start_imports import EXECUTOR as IMPORTS_EXECUTOR
 from .start_imports import StartImports
@@ -119,6 +120,7 @@ class Daemon:
         self.endpoint: Any = None  # reporting.http.Endpoint while serving, if any
         self.heartbeat: Heartbeat | None = None  # once the database is open
         self.imports: StartImports | None = None  # the import_at_start job, once prepared
+        self.notify: Any = None  # notify.job.NotifyJob, unless a dry run
 
     # -- start-up ----------------------------------------------------------------------------
 
@@ -192,6 +194,11 @@ class Daemon:
         )
         if not self.dry_run:  # one for the daemon's life: it remembers what X refused
             self.keyword_counts = KeywordCounts.for_settings(s, self.engine, self.adapters)
+            from .notify.job import NotifyJob
+
+            self.notify = NotifyJob(
+                s, self.engine, clock=system_clock, adapters=self.adapters, reclaim_own=exclusive
+            )
 
     def _migrate(self, engine: Engine) -> None:
         from .migrate import database_revision, script_head
@@ -245,6 +252,7 @@ class Daemon:
                 "default": ThreadPoolExecutor(max_workers=DEFAULT_WORKERS),
                 "housekeeping": ThreadPoolExecutor(max_workers=1),
                 IMPORTS_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # import_at_start
+                NOTIFY_EXECUTOR: ThreadPoolExecutor(max_workers=1),  # alerts: never in the way
                 **self.limits.executors(),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -260,6 +268,8 @@ class Daemon:
             self.coverage.schedule(self.scheduler)
         if self.imports is not None:
             self.imports.schedule(self.scheduler)
+        if self.notify is not None:  # alerts (`notify.job`), one replica at a time
+            self.notify.schedule(self.scheduler, self.replica.run_solo)
         if not self.dry_run and self.channels:
             self.scheduler.add_job(
                 self._metrics_job,

@@ -37,7 +37,7 @@ class EditorialInput:
     clear_event: bool = False
 
     def changes(self) -> dict[str, Any]:
-        """As `ContentQueue.edit` changes (only what was given)."""
+        """As `ContentQueue.edit_item` changes (only what was given)."""
         out: dict[str, Any] = {}
         if self.evergreen is not None:
             out["evergreen"] = self.evergreen

@@ -8,6 +8,9 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   ├── SecretError             a secret reference cannot be resolved (names it, never a value)
     │   │   └── ShortSecret         a secret's value is too short to be a real one (its length only)
     │   ├── UsageError              a command was given input it cannot use
+    │   ├── ImageRefused            an image file cannot be used: missing, not an image, damaged,
+    │   │                           too many pixels, a type no network takes (media.probe)
+    │   ├── ImageDoesNotFit         an image a channel's network cannot take (rendering; ValueError)
     │   └── TextTooLong             an item cannot fit a channel's post (rendering; also ValueError)
     ├── StartupFailed               the daemon cannot start for a run-time reason: exit 1 (daemon)
     ├── SignInNeeded                a console page was asked for without an account signed in (web.auth)
@@ -19,6 +22,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   ├── NotPlainText            a title not plain text once cleaned (entries; also ValueError)
     │   ├── MarkupTooComplexError   more tags than any feed needs (docguard; also ValueError)
     │   └── EntitiesDeclaredError   a DOCTYPE declaring entities (docguard; also ValueError)
+    ├── NotifyFailed                a notification target refused a message or is unreachable (notify.email)
     ├── AdapterError                a network adapter failed (adapters.base: the adapter interface)
     │   ├── TransientError          may pass (a timeout, a 5xx); `maybe_posted`: may be out
     │   │   └── RateLimited         the network asks us to wait until `reset_at`
@@ -26,11 +30,13 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   │   └── AuthError           the credentials are missing, revoked or expired
     │   ├── LookupUnavailable       `find_published` cannot answer, now or later
     │   └── Rejected                this post is refused for good (too long, duplicate, policy)
+    ├── PdfUnavailable              the PDF renderer's system libraries are missing (reporting.render_pdf)
     ├── UnknownAdapter              no adapter of that name (adapters.registry; also LookupError)
     └── AdapterLoadError            an adapter does not load (adapters.registry; also ImportError)
     click.ClickException            the CLI's own outcomes, each with its exit code (click's class)
     ├── NotMigrated                 the schema is behind and auto_migrate is off: exit 1 (cli.app)
     ├── VerifyFailed                a channel failed `channels verify` (cli.networks)
+    ├── TestFailed                  a target did not take `notify test`'s message (cli.notify)
     ├── Unhealthy                   `health` found the daemon unhealthy (cli.ops)
     └── Misconfigured               `health` could not read what it checks (cli.ops)
 
@@ -80,21 +86,22 @@ class ConfigError(BadInput):
 
 
 class SecretError(BadInput):
-    def __init__(self, channel: str, name: str, problem: str) -> None:
+    def __init__(self, channel: str, name: str, problem: str, *, owner: str = "channel") -> None:
+        # `owner`: what holds the secret, a channel or a notification target (`[[notify]]`).
         self.channel, self.name = channel, name
-        super().__init__(f"channel {channel!r}, secret {name!r}: {problem}")
+        super().__init__(f"{owner} {channel!r}, secret {name!r}: {problem}")
 
 
 class ShortSecret(SecretError):
     """A secret whose value is shorter than any real token: a placeholder, a truncated paste,
     the wrong variable. Its length is said, never its value."""
 
-    def __init__(self, channel: str, name: str, length: int) -> None:
+    def __init__(self, channel: str, name: str, length: int, *, owner: str = "channel") -> None:
         self.channel, self.name, self.length = channel, name, length
         unit = "character" if length == 1 else "characters"
         XensocialError.__init__(
             self,
-            f"secret `{name}` of channel `{channel}` is {length} {unit} long; "
+            f"secret `{name}` of {owner} `{channel}` is {length} {unit} long; "
             "is it the right value?",
         )
 

@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from .slot_gate import SlotFacts, local_day_start, slot_gate
+from .slots import slots_between
 
 if TYPE_CHECKING:
     from content_queue import Ledger
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from content_queue.forecast_store import ChannelData
     from content_queue.selection import Choice, Rules
 
-    from .config import ChannelConfig
+    from .config import ChannelConfig, Settings
     from .config.editorial import EditorialConfig
 
 __all__ = [
@@ -42,8 +43,8 @@ __all__ = [
     "NOTHING_QUEUED",
     "ChannelPlan",
     "PlannedSlot",
-    "plan_channel",
     "plan_channels",
+    "plan_configured",
 ]
 
 ALREADY_USED = "already used"
@@ -76,54 +77,6 @@ class ChannelPlan:
     truncated: bool  # more slots fall in the period than are shown
 
 
-def _times(
-    channel: ChannelConfig, now: datetime, until: datetime, max_slots: int
-) -> tuple[list[datetime], bool]:
-    """The channel's slots in [now, until), at most `max_slots`, and whether more fall there."""
-    from .slots import slot_times
-
-    times: list[datetime] = []
-    for at in slot_times(channel, now):
-        if at >= until:
-            return times, False
-        if len(times) == max_slots:
-            return times, True
-        times.append(at)
-    return times, False
-
-
-def plan_channel(
-    channel: ChannelConfig,
-    ledger: Ledger,
-    now: datetime,
-    until: datetime,
-    max_slots: int = MAX_SLOTS_PER_CHANNEL,
-    blackouts: Sequence[Period] = (),
-    editorial: EditorialConfig | None = None,
-) -> ChannelPlan:
-    """The forecast of `channel`'s slots in [now, until), at most `max_slots` of them, and of
-    its pinned times; a slot inside one of `blackouts` (configured or stored) is skipped as the
-    daemon will skip it. `editorial` is `[editorial]` (default: its defaults).
-
-    It reads the channel alone, a dozen queries (`EditorialStore.snapshot` and the ledger):
-    `plan_channels` reads many channels at once, and a test holds the two to the same plans."""
-    from content_queue.editorial_store import EditorialStore
-    from content_queue.forecast_store import ChannelData
-
-    from .config.editorial import EditorialConfig, rules_for
-
-    times, truncated = _times(channel, now, until, max_slots)
-    rules = rules_for(editorial or EditorialConfig(), channel.mix)
-    data = ChannelData(
-        snapshot=EditorialStore.of(ledger).snapshot(
-            channel.name, now, rules, until=until, slots=len(times) + 100
-        ),
-        status=ledger.status(channel.name),
-        claimed=frozenset(ledger.slots_claimed(channel.name, now)),
-        published_today=ledger.published_since(channel.name, local_day_start(channel.zone, now)),
-        last_post=ledger.last_published_at(channel.name),
-    )
-    return _play(channel, times, truncated, rules, data, now, until, blackouts)
 
 
 def plan_channels(
@@ -135,8 +88,13 @@ def plan_channels(
     blackouts: Sequence[Period] = (),
     editorial: EditorialConfig | None = None,
 ) -> list[ChannelPlan]:
-    """`plan_channel` for each of `channels`, with what they need read for all of them at
-    once (`content_queue.forecast_store`): a few queries, however many channels. Evergreen
+    """The forecast of each of `channels`' slots in [now, until), at most `max_slots` of them
+    each, and of their pinned times; a slot inside one of `blackouts` (configured or stored) is
+    skipped as the daemon will skip it. `editorial` is `[editorial]` (default: its defaults).
+
+    What they need is read for all of them at once (`content_queue.forecast_store`): a few
+    queries, however many channels (a test holds each plan to that of the channel read alone,
+    in a list of one). Evergreen
     items are read only for the channels whose forecast reaches them, which are then played
     again (a forecast that never asks for them cannot depend on them)."""
     from content_queue.forecast import EvergreensNeeded
@@ -147,7 +105,7 @@ def plan_channels(
     settings = editorial or EditorialConfig()
     prepared = []
     for channel in channels:
-        times, truncated = _times(channel, now, until, max_slots)
+        times, truncated = slots_between(channel, now, until, max_slots)
         rules = rules_for(settings, channel.mix)
         ask = ForecastAsk(
             channel.name,
@@ -173,6 +131,33 @@ def plan_channels(
         data = replace(data, snapshot=snapshot)
         plans[channel.name] = _play(channel, times, truncated, rules, data, now, until, blackouts)
     return [plans[p[0].name] for p in prepared]
+
+
+def plan_configured(
+    settings: Settings,
+    ledger: Ledger,
+    channels: Sequence[ChannelConfig],
+    now: datetime,
+    until: datetime,
+    max_slots: int = MAX_SLOTS_PER_CHANNEL,
+) -> list[ChannelPlan]:
+    """`plan_channels` with what the configuration and the database add to every forecast:
+    the configured blackouts and the stored ones still to end, and `[editorial]`. What
+    `xensocial schedule` prints and the console's calendar shows (`xensocial.calendar`), so
+    the two cannot forecast apart.
+
+    `ledger` reads on its own sessions: on PostgreSQL the forecast sets its transaction's
+    isolation (`content_queue.forecast_store`), which a transaction already begun cannot."""
+    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
+    return plan_channels(
+        channels,
+        ledger,
+        now,
+        until,
+        max_slots=max_slots,
+        blackouts=blackouts,
+        editorial=settings.editorial,
+    )
 
 
 def _play(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from content_queue.views import ItemView
+from content_queue.views import ItemImage, ItemView
 
 from .errors import UsageError
 from .item_rules import check_category, check_expiry, check_words, known_categories
@@ -52,19 +52,20 @@ def check_approvable(queue: _Items, ids: Sequence[int]) -> None:
 
 
 def check_edit(
-    settings: Settings, queue: _Items, now: datetime, item_id: int, changes: dict[str, Any]
+    settings: Settings,
+    queue: _Items,
+    now: datetime,
+    item_id: int,
+    changes: dict[str, Any],
+    images: Sequence[ItemImage] | None = None,
 ) -> None:
-    """Refuse an edit (as `ContentQueue.edit_item` takes `changes`) that breaks a rule every
-    way in shares (`item_rules`: a known category, normalised in `changes`; an expiry still
-    ahead; words left on an approved item), or that would leave the item unable to fit a
-    channel it is still to be posted on (posts already out, failed or cancelled are not
-    re-rendered), or gives it an alternate text that cannot fit a channel it may go out on
-    again."""
-    from content_queue.errors import InvalidItem
-    from content_queue.limits import size_problem
-
-    from .rendering import Draft, check_fits_channels
-
+    """Refuse an edit (as `ContentQueue.edit_item` takes `changes`; `images` the item's new
+    images, None when they are not changed) that breaks a rule every way in shares
+    (`item_rules`: a known category, normalised in `changes`; an expiry still ahead; words left
+    on an approved item), or that would leave the item unable to fit a channel it is still to
+    be posted on (posts already out, failed or cancelled are not re-rendered), or gives it an
+    alternate text that cannot fit a channel it may go out on again, or images a channel of
+    the item cannot take."""
     if "category" in changes:
         changes["category"] = check_category(changes["category"], known_categories(settings))
     check_expiry(changes.get("expires_at"), now, settings.timezone)
@@ -72,6 +73,32 @@ def check_edit(
         item = queue.get(item_id)
         if item.state == "approved":
             check_words(item_id, changes.get("title", item.title), changes.get("text", item.text))
+    _check_edit_fits(settings, queue, item_id, changes)
+    if images is not None:
+        _check_images_fit(settings, queue, item_id, images)
+
+
+def _check_images_fit(
+    settings: Settings, queue: _Items, item_id: int, images: Sequence[ItemImage]
+) -> None:
+    """Refuse images a channel of the item cannot take (every channel: images change only
+    while nothing of the item is out, `ContentQueue.set_images`)."""
+    from .rendering import adapter_class, check_images_fit
+
+    known = settings.channel_names
+    for d in queue.get(item_id).deliveries:
+        if d.channel in known:
+            config = settings.channel(d.channel)
+            check_images_fit(config, adapter_class(settings, config), images)
+
+
+def _check_edit_fits(settings: Settings, queue: _Items, item_id: int, changes: dict[str, Any]) -> None:
+    """The fit part of `check_edit`: the changed words on the channels still to post them."""
+    from content_queue.errors import InvalidItem
+    from content_queue.limits import size_problem
+
+    from .rendering import Draft, check_fits_channels
+
     words = {"url", "title", "text", "category", "tags", "alt_text"}
     if not changes.keys() & words:
         return

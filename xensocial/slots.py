@@ -25,7 +25,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .config import ChannelConfig
 
-__all__ = ["build_cron_trigger", "jittered", "next_slot", "previous_slot", "slot_times"]
+__all__ = [
+    "build_cron_trigger",
+    "jittered",
+    "next_slot",
+    "previous_slot",
+    "slot_times",
+    "slots_between",
+]
 
 _SCAN_DAYS_BACK = 8  # a weekly pattern always has a slot within 8 local days
 
@@ -88,6 +95,21 @@ def slot_times(channel: ChannelConfig, start: datetime) -> Iterator[datetime]:
         return
     first_day = start.astimezone(channel.zone).date() - timedelta(days=1)
     yield from (t for t in _list_slots_from(channel, first_day) if t >= start)
+
+
+def slots_between(
+    channel: ChannelConfig, start: datetime, end: datetime, limit: int
+) -> tuple[list[datetime], bool]:
+    """The channel's slots in [start, end), at most `limit`, and whether more fall there (a
+    seconds-cron channel has thousands a day): the forecast's and the calendar's."""
+    times: list[datetime] = []
+    for at in slot_times(channel, start):
+        if at >= end:
+            return times, False
+        if len(times) == limit:
+            return times, True
+        times.append(at)
+    return times, False
 
 
 def next_slot(channel: ChannelConfig, after: datetime) -> datetime:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from content_queue.views import ItemView
 
     from .config import Settings
+    from .media.probe import ProbedImage
 
 __all__ = ["BATCH", "EXECUTOR", "StartImports"]
 
@@ -47,9 +48,14 @@ log = structlog.get_logger("xensocial.imports")
 
 class _Tally:
     """What an import did, counted (a `bulk.BulkOutcome` that keeps no rows: a 50,000-row file
-    costs the daemon no memory it keeps), with the first bad rows to log."""
+    costs the daemon no memory it keeps), with the first bad rows to log. The images of each
+    row added are stored as it is added (content-addressed: a batch rolled back after it
+    leaves a file nothing names, never a row naming a missing file); `images` holds the
+    distinct images of the file being imported, read by `_rows`."""
 
-    def __init__(self) -> None:
+    def __init__(self, images: dict[str, ProbedImage] | None = None, data_dir: Path = Path(".")):
+        self.images = images if images is not None else {}
+        self.data_dir = data_dir
         self.added = 0
         self.duplicates = 0
         self.refused = 0
@@ -57,6 +63,10 @@ class _Tally:
 
     def on_added(self, line: int, view: ItemView) -> None:
         self.added += 1
+        if view.images:
+            from .media.attach import store_images_of
+
+            store_images_of(view, self.images, self.data_dir)
 
     def on_duplicate(self, line: int, duplicate: DuplicateItem) -> None:
         self.duplicates += 1
@@ -108,29 +118,44 @@ class StartImports:
         finally:
             self._done.set()
 
-    def _rows(self, path: Path) -> Iterator[tuple[int, Any] | RowError]:
+    def _rows(
+        self, path: Path, images: dict[str, ProbedImage]
+    ) -> Iterator[tuple[int, Any] | RowError]:
+        """The file's rows, each row's images read as `queue import` reads them (kept in
+        `images` until the row is added; a bad one makes the row bad)."""
         from content_queue.csvimport import iter_csv
 
+        from .errors import BadInput
+        from .media.attach import read_row_images
+
         names = [c.name for c in self.settings.channels]
-        return iter_csv(
+        for entry in iter_csv(
             path,
             default_channels=names,
             created_by=f"import_at_start@{self.settings.identity}",
             timezone=self.settings.timezone,
             limits=self.settings.imports,
-        )
+        ):
+            if isinstance(entry, RowError):
+                yield entry
+                continue
+            try:
+                yield entry[0], read_row_images(entry[1], path.parent, images)
+            except BadInput as exc:
+                yield RowError(entry[0], str(exc))
 
     def _file(self, path: Path) -> None:
         shown = str(path)
         log.info("importing", file=shown)
-        tally = _Tally()
+        images: dict[str, ProbedImage] = {}
+        tally = _Tally(images, self.settings.data_dir)
         try:
             if self.dry_run:
-                rows, bad = self._count(self._rows(path))
+                rows, bad = self._count(self._rows(path, {}))
                 log.info("dry_run_would_import", file=shown, rows=rows, bad=bad)
                 return
             finished = self.queue.import_rows(
-                self._rows(path),
+                self._rows(path, images),
                 tally,
                 skip_bad=True,
                 path=shown,

@@ -20,7 +20,7 @@ work is run on a simulated clock, against the fake networks of the test suite ov
 - Press clips and programme activities go in through their stores (`content_queue.coverage`),
   as `clips add` and `activity add` would put them.
 
-Then `xensocial report monthly --month 2026-03` runs as a process in each format into
+Then `xensocial report monthly --month 2026-03` runs as a process in each format (PDF too) into
 docs/examples/, and headless Chromium takes the charts of the HTML report into
 docs/images/report-charts.png. Outlets, clips and items are fictional (`.example` domains).
 Two runs differ only in the time the report was made and in the fake Mastodon's port, which
@@ -355,7 +355,7 @@ def coverage(engine: Engine, clock: SimClock) -> None:
 def report(config: Path) -> None:
     env = {**os.environ, **SECRETS}
     env.pop("XENSOCIAL_CONFIG", None)
-    for fmt in ("md", "html", "csv", "json"):
+    for fmt in ("md", "html", "csv", "json", "pdf"):
         out = EXAMPLES / f"report-2026-03.{fmt}"
         done = subprocess.run(
             [sys.executable, "-m", "xensocial", "--config", str(config), "report", "monthly",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from content_queue import Ledger, make_engine
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness
 
 
@@ -22,7 +23,7 @@ def _publish(cli: CliHarness, item_id: int, channel: str, at: datetime) -> None:
     delivery = next(
         d for d in cli.json("queue", "show", str(item_id))["deliveries"] if d["channel"] == channel
     )
-    assert ledger.begin_publish(delivery["id"], "test", at) is not None
+    assert claim(ledger, delivery["id"], "test", at, channel=channel, now=at) is not None
     ledger.mark_published(delivery["id"], remote_id="r1", remote_url=None, published_at=at)
 
 
@@ -118,6 +119,7 @@ def test_schedule_takes_items_in_order_and_respects_embargo_and_cap(cli: CliHarn
         "title": "A",
         "url": "https://example.org/a",
         "priority": 0,
+        "images": 0,  # how many images it goes out with
     }
 
 

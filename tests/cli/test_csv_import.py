@@ -1,4 +1,4 @@
-"""CSV import: `content_queue.csvimport.parse_csv` (line numbers, format rules) and
+"""CSV import: `content_queue.csvimport.iter_csv` (line numbers, format rules) and
 `queue import` (nothing imported on a bad row unless --skip-bad; duplicates reported)."""
 
 from __future__ import annotations
@@ -8,16 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from content_queue.csvimport import parse_csv
+from content_queue.csvimport import iter_csv
+from content_queue.errors import RowError
 from tests.cli.conftest import CliHarness
 
 HEADER = "url,title,text,category,tags,channels,not_before,priority\n"
 
 
 def _parse(path: Path, **kwargs: object) -> tuple[list, list]:  # type: ignore[type-arg]
+    """The good rows and the bad ones, as `queue import` reads them (one at a time)."""
     options: dict[str, object] = {"default_channels": ["demo", "fast"], "created_by": "me"}
     options.update(kwargs)
-    return parse_csv(path, **options)  # type: ignore[arg-type]
+    rows, errors = [], []
+    for row in iter_csv(path, **options):  # type: ignore[arg-type]
+        (errors if isinstance(row, RowError) else rows).append(row)
+    return rows, errors
 
 
 def test_rows_become_new_items(tmp_path: Path) -> None:

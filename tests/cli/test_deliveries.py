@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from content_queue import Ledger, make_engine
+from tests.choosing import take_next
 from tests.cli.conftest import CliHarness
 
 
@@ -21,15 +22,14 @@ def _stuck(cli: CliHarness, item_id: int, how: str) -> None:
     engine = make_engine(f"sqlite:///{cli.db}")
     try:
         ledger = Ledger(engine, cli.clock)
-        [candidate] = ledger.candidates("demo", cli.clock() + timedelta(days=1))
-        began = ledger.begin_publish(
-            candidate.delivery_id, "host-a", cli.clock() + timedelta(minutes=5)
-        )
+        at, lease = cli.clock() + timedelta(days=1), cli.clock() + timedelta(minutes=5)
+        began = take_next(ledger, "demo", "host-a", now=at, lease_until=lease)
         assert began is not None
+        delivery_id = began[0].id
         if how == "failed":
-            assert ledger.mark_failed(candidate.delivery_id, "refused by the network")
+            assert ledger.mark_failed(delivery_id, "refused by the network")
         else:
-            assert ledger.mark_unknown(candidate.delivery_id, "answer lost; lookup cannot tell")
+            assert ledger.mark_unknown(delivery_id, "answer lost; lookup cannot tell")
     finally:
         engine.dispose()
 

@@ -22,7 +22,6 @@ from sqlalchemy import insert
 from content_queue import make_engine
 from content_queue.newitems import item_rows
 from content_queue.schema import Delivery, Item
-from content_queue.urls import canonical_url
 from content_queue.views import NewItem
 from tests.cli.conftest import CliHarness
 
@@ -40,13 +39,7 @@ def seed(db: Path, rows: int) -> None:
     items, deliveries = [], []
     for n in range(rows):
         new = NewItem(url=url(n), channels=["demo"], title=f"Row {n}", source="csv")
-        made = item_rows(
-            new,
-            url=new.url,
-            canonical=canonical_url(new.url),
-            now=now,
-            evergreen_categories=frozenset(),
-        )
+        made = item_rows(new, None, now=now, evergreen_categories=frozenset())
         items.append({"id": n + 1, **made.item})
         deliveries.extend({"item_id": n + 1, **d} for d in made.deliveries)
     engine = make_engine(f"sqlite:///{db}")

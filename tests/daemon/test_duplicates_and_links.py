@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
-from tests.choosing import next_candidate
+from tests.choosing import claim, next_candidate
 from xensocial.adapters.base import ChannelContext, Post, Rejected, TransientError
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.publishing import Publisher
@@ -66,8 +66,13 @@ def test_reconciliation_looks_up_the_link_as_posted(engine, clock, tmp_path):
     ledger = Ledger(engine, clock)
     candidate = next_candidate(ledger, "demo", clock())
     assert candidate is not None
-    assert ledger.begin_publish(
-        candidate.delivery_id, "host-a", clock() + pub.settings.publishing.lease
+    assert claim(
+        ledger,
+        candidate.delivery_id,
+        "host-a",
+        clock() + pub.settings.publishing.lease,
+        channel="demo",
+        now=clock(),
     )
     seen: list[Post] = []
     original = net.find_published

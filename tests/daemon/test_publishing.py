@@ -15,7 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
+from tests.choosing import claim
 from tests.conftest import FakeClock
+from tests.stored_rows import recent_slots
 from xensocial.adapters.base import (
     AuthError,
     ChannelContext,
@@ -95,7 +97,7 @@ def test_publishes_to_the_outbox_and_records_the_slot(engine, clock, tmp_path, q
     assert delivery is not None and delivery.state == "published"
     assert [(r["item_id"], r["key"]) for r in lines] == [(item, delivery.idempotency_key)]
     assert delivery.remote_id == lines[0]["remote_id"]
-    [slot] = Ledger(engine).recent_slots("demo")
+    [slot] = recent_slots(engine, "demo")
     assert (slot.slot_at, slot.outcome, slot.item_id) == (SLOT, "published", item)
 
 
@@ -106,13 +108,13 @@ def test_a_slot_claimed_twice_does_nothing_the_second_time(engine, clock, tmp_pa
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.PUBLISHED
     again = pub.run_slot(channel, SLOT)
     assert again.outcome is None and net.publish_calls == 1
-    assert len(Ledger(engine).recent_slots("demo")) == 1
+    assert len(recent_slots(engine, "demo")) == 1
 
 
 def test_empty_queue_records_an_empty_slot(engine, clock, tmp_path, queue):
     pub, channel = publisher(engine, clock, tmp_path, fake(clock, tmp_path))
     assert pub.run_slot(channel, SLOT).outcome is SlotOutcome.EMPTY
-    assert Ledger(engine).recent_slots("demo")[0].outcome == "empty"
+    assert recent_slots(engine, "demo")[0].outcome == "empty"
 
 
 def test_transient_errors_are_retried_with_capped_exponential_backoff(
@@ -145,7 +147,7 @@ def test_attempts_running_out_release_the_item_for_a_later_slot(engine, clock, t
         and delivery.state == "pending"
         and "down" in (delivery.last_error or "")
     )
-    assert Ledger(engine).recent_slots("demo")[0].outcome == "failed"
+    assert recent_slots(engine, "demo")[0].outcome == "failed"
     # The next slot posts it.
     assert pub.run_slot(channel, SLOT + timedelta(days=1)).outcome is SlotOutcome.PUBLISHED
     assert len(net.posted) == 1
@@ -291,7 +293,7 @@ def test_daily_cap_counts_the_channels_local_day(engine, clock, tmp_path, queue)
     capped = pub.run_slot(channel, clock())
     assert capped.outcome is SlotOutcome.SKIPPED and "daily cap" in (capped.detail or "")
     assert "2026-03-03" in (capped.detail or "")
-    assert Ledger(engine).recent_slots("demo", limit=1)[0].detail == capped.detail
+    assert recent_slots(engine, "demo", limit=1)[0].detail == capped.detail
 
 
 def test_min_gap_skips_a_slot_too_close_to_the_last_post(engine, clock, tmp_path, queue):
@@ -315,7 +317,7 @@ def test_a_paused_channel_claims_the_slot_as_skipped(engine, clock, tmp_path, qu
     pub, channel = publisher(engine, clock, tmp_path, net)
     result = pub.run_slot(channel, SLOT)
     assert result.outcome is SlotOutcome.SKIPPED and result.detail == "paused: launch week"
-    assert Ledger(engine).recent_slots("demo")[0].outcome == "skipped"
+    assert recent_slots(engine, "demo")[0].outcome == "skipped"
     assert net.publish_calls == 0 and state(queue, item) == "pending"
 
 
@@ -329,7 +331,14 @@ def crashed_mid_post(
     [item] = add_items(queue, 1)
     d = queue.get(item).delivery("demo")
     assert d is not None
-    assert Ledger(engine, clock).begin_publish(d.id, owner, clock() + timedelta(minutes=5))
+    assert claim(
+        Ledger(engine, clock),
+        d.id,
+        owner,
+        clock() + timedelta(minutes=5),
+        channel="demo",
+        now=clock(),
+    )
     return item
 
 

@@ -30,56 +30,33 @@ over 30 days old). Faults: `rate_limited(reset)`, `server_error(status)` with `s
 Billing (`x_billing`): `bill` counts what X would charge; `blocked = payment_required()` (or
 `usage_capped()`) answers every signed request so until it is set back to None.
 
-Recent post counts, as X serves them: app-only authentication only (the bearer token that
-`POST /oauth2/token` gives for the consumer key and secret in HTTP Basic; a user-context OAuth
-1.0a request gets X's 403 "unsupported-authentication"); `start_time` no older than seven days
-and `end_time` at least ten seconds old; day buckets cut at midnight UTC (the first and last
-may be partial, as X's are). The query's quoted phrases are matched as whole words, ignoring
-case, against every post the fake knows (the account's and `add_public_post`'s), and
-`-is:retweet` leaves retweets out. `counts_available=False` plays an access tier without the
-endpoint: 403 "client-forbidden".
+The app-only endpoints (`POST /oauth2/token`, `GET /2/tweets/counts/recent`) are in `x_app`;
+the credentials and X's problem body, which both use, in `x_common`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
 
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
 from .server import FakeServer, Fault, Reply, Request
+from .x_app import AppOnlyEndpoints
 from .x_billing import Bill
+from .x_common import APP_BEARER, CREDENTIALS, problem
 
 __all__ = ["APP_BEARER", "CREDENTIALS", "FakeX", "XPost", "rate_limited", "server_error"]
 
-CREDENTIALS = {
-    "consumer_key": "fake-consumer-key",
-    "consumer_secret": "fake-consumer-secret",
-    "access_token": "1500000000000000000-faketoken",
-    "access_token_secret": "fake-token-secret",
-}
 _EPOCH_MS = 1288834974657
 _URL = re.compile(r"https?://\S+")
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
-APP_BEARER = "AAAAAAAAAAAAAAAAAAAAAfake-app-only-bearer"
-_PHRASE = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_TIER = (
-    "You currently have access to a subset of X API V2 endpoints and limited v1.1 endpoints "
-    "(e.g. media post, oauth) only. If you need access to this endpoint, you may need a "
-    "different access level. You can learn more here: https://developer.x.com/en/portal/product"
-)
-
-
-def _problem(status: int, title: str, detail: str, type_: str = "about:blank") -> Reply:
-    return Reply(status, {"title": title, "detail": detail, "type": type_, "status": status})
 
 
 def rate_limited(reset_at: datetime | None) -> Fault:
@@ -87,7 +64,7 @@ def rate_limited(reset_at: datetime | None) -> Fault:
     headers = {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0"}
     if reset_at is not None:
         headers["x-rate-limit-reset"] = str(int(reset_at.timestamp()))
-    return Fault.respond(429, _problem(429, "Too Many Requests", "Too Many Requests").body, headers)
+    return Fault.respond(429, problem(429, "Too Many Requests", "Too Many Requests").body, headers)
 
 
 def server_error(status: int = 503) -> Fault:
@@ -152,7 +129,7 @@ class XPost:
         return out
 
 
-class FakeX:
+class FakeX(AppOnlyEndpoints):
     """X's API for one account, on `server` (routes registered at construction)."""
 
     def __init__(
@@ -211,13 +188,10 @@ class FakeX:
     def _authed(self, handler: Callable[[Request], Reply]) -> Callable[[Request], Reply]:
         def check(request: Request) -> Reply:
             if self.revoked or not self._signed(request):
-                return _problem(401, "Unauthorized", "Unauthorized")
+                return problem(401, "Unauthorized", "Unauthorized")
             return self._refusal() or handler(request)
 
         return check
-
-    def _refusal(self) -> Reply | None:
-        return self.blocked.reply if self.blocked is not None else None
 
     def _signed(self, request: Request) -> bool:
         auth = request.headers.get("authorization", "")
@@ -277,24 +251,17 @@ class FakeX:
         body = request.json() or {}
         text = body.get("text")
         if not isinstance(text, str) or not text:
-            return _problem(
+            return problem(
                 400, "Invalid Request", "One or more parameters to your request was invalid."
             )
         with self._lock:
             if self.refuse_duplicates and any(self._raw(p) == text for p in self.posts.values()):
-                return _problem(403, "Forbidden", DUPLICATE)
+                return problem(403, "Forbidden", DUPLICATE)
             post = self._store(text, self.clock())
         self.bill.request("Post: Create (with URL)" if post.urls else "Post: Create")
         return Reply(
             201, {"data": {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}}
         )
-
-    @staticmethod
-    def _raw(post: XPost) -> str:
-        text = post.text
-        for u in post.urls:
-            text = text.replace(u["url"], u["expanded_url"], 1)
-        return text
 
     def _me(self, request: Request) -> Reply:
         data: dict[str, Any] = {
@@ -315,14 +282,14 @@ class FakeX:
 
     def _timeline(self, request: Request) -> Reply:
         if request.params["id"] != self.user_id:
-            return _problem(
+            return problem(
                 403, "Forbidden", "Sorry, you are not authorized to see this user's posts."
             )
         start = request.arg("start_time")
         since = datetime.fromisoformat(start.replace("Z", "+00:00")) if start else None
         size = int(request.arg("max_results") or 10)
         if not 5 <= size <= 100:
-            return _problem(400, "Invalid Request", "max_results must be between 5 and 100")
+            return problem(400, "Invalid Request", "max_results must be between 5 and 100")
         offset = int(request.arg("pagination_token") or 0)
         shown_before = self.clock() - self.timeline_lag  # newer posts are not in it yet
         with self._lock:
@@ -350,7 +317,7 @@ class FakeX:
     def _lookup(self, request: Request) -> Reply:
         ids = [i for i in (request.arg("ids") or "").split(",") if i]
         if not 1 <= len(ids) <= 100:
-            return _problem(
+            return problem(
                 400,
                 "Invalid Request",
                 f"The `ids` query parameter value [{len(ids)} ids] is not between 1 and 100",
@@ -404,101 +371,3 @@ class FakeX:
             body["errors"] = errors
         self.bill.read("Posts: Read", (d["id"] for d in data))
         return Reply(200, body)
-
-    # -- app-only endpoints ----------------------------------------------------------------
-
-    def _app_token(self, request: Request) -> Reply:
-        """OAuth 2.0 client credentials: the consumer key and secret, URL-encoded, in Basic."""
-        error = {"code": 99, "message": "Unable to verify your credentials"}
-        refused = Reply(403, {"errors": [{**error, "label": "authenticity_token_error"}]})
-        auth = request.headers.get("authorization", "")
-        try:
-            key, _, secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
-        except ValueError:
-            return refused
-        expected = (CREDENTIALS["consumer_key"], CREDENTIALS["consumer_secret"])
-        if (
-            self.revoked
-            or not auth.startswith("Basic ")
-            or (unquote(key), unquote(secret)) != expected
-        ):
-            return refused
-        if request.form.get("grant_type") != "client_credentials":
-            return Reply(
-                400,
-                {"errors": [{"code": 170, "message": "Missing required parameter: grant_type"}]},
-            )
-        return Reply(200, {"token_type": "bearer", "access_token": APP_BEARER})
-
-    def _counts(self, request: Request) -> Reply:
-        auth = request.headers.get("authorization", "")
-        if auth.startswith("OAuth "):
-            return _problem(
-                403,
-                "Unsupported Authentication",
-                "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  "
-                "Supported authentication types are [OAuth 2.0 Application-Only].",
-                "https://api.twitter.com/2/problems/unsupported-authentication",
-            )
-        if auth != f"Bearer {APP_BEARER}" or self.revoked:
-            return _problem(401, "Unauthorized", "Unauthorized")
-        if refusal := self._refusal():
-            return refusal
-        if not self.counts_available:
-            body = {
-                "client_id": "12345678",
-                "detail": _TIER,
-                "registration_url": "https://developer.x.com/en/portal/product",
-                "title": "Client Forbidden",
-                "required_enrollment": "Appropriate Level of API Access",
-                "reason": "client-not-enrolled",
-                "type": "https://api.twitter.com/2/problems/client-forbidden",
-            }
-            return Reply(403, body)
-        now = self.clock()
-        query = request.arg("query") or ""
-        phrases = [p.replace('\\"', '"') for p in _PHRASE.findall(query)]
-        start = _when(request.arg("start_time")) or now - timedelta(days=7)
-        end = _when(request.arg("end_time")) or now - timedelta(seconds=30)
-        invalid = None
-        if not phrases or len(query) > 512:
-            invalid = f"Invalid query: {query!r}"
-        elif request.arg("granularity", "hour") != "day":
-            invalid = "this fake counts by day only"
-        elif start < now - timedelta(days=7):
-            invalid = f"Invalid 'start_time':'{request.arg('start_time')}'. 'start_time' must be on or after {now - timedelta(days=7):%Y-%m-%dT%H:%MZ}"
-        elif end > now - timedelta(seconds=10) or end <= start:
-            invalid = f"Invalid 'end_time':'{request.arg('end_time')}'. 'end_time' must be a minimum of 10 seconds prior to the request time."
-        if invalid is not None:
-            return _problem(400, "Invalid Request", invalid)
-        pattern = re.compile(
-            r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)", re.I
-        )
-        with self._lock:
-            posts = [(p.created_at, self._raw(p), False) for p in self.posts.values()]
-            posts += self.public
-        skip_retweets = "-is:retweet" in query
-        data = []
-        cut = start
-        while cut < end:
-            following = min(datetime.combine(cut.date() + timedelta(days=1), time(), UTC), end)
-            n = sum(
-                1
-                for at, text, retweet in posts
-                if cut <= at < following
-                and pattern.search(text)
-                and not (retweet and skip_retweets)
-            )
-            data.append({"end": _stamp(following), "start": _stamp(cut), "tweet_count": n})
-            cut = following
-        total = sum(d["tweet_count"] for d in data)
-        self.bill.request("Counts: Recent")
-        return Reply(200, {"data": data, "meta": {"total_tweet_count": total}})
-
-
-def _when(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
-
-
-def _stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

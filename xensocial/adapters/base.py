@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from content_queue.timeutil import Clock, system_clock
+from content_queue.views import ItemImage
 
 from ..errors import XensocialError
 from ..redaction import redact_text
@@ -41,7 +42,9 @@ __all__ = [
     "ChannelContext",
     "Engagement",
     "LookupUnavailable",
+    "MediaLimits",
     "Post",
+    "PostImage",
     "PublishResult",
     "RateLimited",
     "Rejected",
@@ -123,6 +126,30 @@ class TextLimits:
 
 
 @dataclass(frozen=True)
+class MediaLimits:
+    """Which images a network takes in one post, as its documentation states them.
+
+    `types` are MIME types; `max_bytes` is per image (a larger one may be re-encoded down to
+    it by the upload step, `xensocial.media.reencode`: never cropped); `max_pixels` is width
+    times height and `max_width`/`max_height` each side (a larger image is refused: it would
+    have to be scaled, which staff should choose); `max_images` per post; `alt_max_length` in
+    characters (None: the network sets none). `uploads` is False until the adapter's upload
+    is built: such a channel refuses every image at add (`rendering.fit`), and its `make_post`
+    refuses an item with images, so no image is ever silently dropped. `source` names where
+    the figures are documented (shown by `preview` and docs/media.md)."""
+
+    types: frozenset[str] = frozenset()
+    max_bytes: int | None = None
+    max_pixels: int | None = None
+    max_width: int | None = None
+    max_height: int | None = None
+    max_images: int = 0
+    alt_max_length: int | None = None
+    uploads: bool = False
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ChannelContext:
     """Everything an adapter is built from: the channel's name and its configuration.
 
@@ -141,8 +168,21 @@ class ChannelContext:
 
 
 @dataclass(frozen=True)
+class PostImage(ItemImage):
+    """One image of a post: the item's image (`ItemImage`: SHA-256, type, sizes, alt text,
+    "" and `decorative` when staff said it needs none) and its file, `path`, relative to the
+    data directory, where the media store keeps it by content address. The adapter reads the
+    file when it uploads it."""
+
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class Post:
-    """One post to send: the rendered text, and the identity that makes it findable again."""
+    """One post to send: the rendered text, and the identity that makes it findable again.
+
+    `images`, in posting order, are every image the item carries: an adapter that cannot post
+    them never receives a post with any (`rendering.posts.make_post` refuses it first)."""
 
     key: str  # the idempotency key: the same for every attempt of one delivery
     channel: str
@@ -152,6 +192,7 @@ class Post:
     title: str = ""
     tags: Sequence[str] = ()
     category: str = ""
+    images: Sequence[PostImage] = ()
 
 
 @dataclass(frozen=True)
@@ -197,6 +238,8 @@ class Adapter(ABC):
 
     name: ClassVar[str]
     limits: ClassVar[TextLimits]
+    media_limits: ClassVar[MediaLimits] = MediaLimits()
+    """The images a post may carry on this network (none unless the adapter says otherwise)."""
     lookup_is_reliable: ClassVar[bool] = True
     """True when `find_published` answering None proves the post is not out, so a delivery
     left `publishing` by a crash may be sent again. False sends such deliveries to `unknown`

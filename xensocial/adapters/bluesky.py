@@ -81,6 +81,7 @@ from .base import (
     TextLimits,
     TransientError,
 )
+from .media_limits import BLUESKY_MEDIA
 
 __all__ = ["DEFAULT_BASE_URL", "KEY_FIELD", "BlueskyAdapter", "facets"]
 
@@ -107,6 +108,7 @@ class BlueskyAdapter(Adapter):
     name: ClassVar[str] = "bluesky"
     # 300 graphemes (links count in full) and 3,000 bytes: the post lexicon's two caps on text.
     limits: ClassVar[TextLimits] = TextLimits(max_length=300, max_bytes=3000)
+    media_limits = BLUESKY_MEDIA
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
     engagement_batch: ClassVar[int] = _GET_POSTS_BATCH
 

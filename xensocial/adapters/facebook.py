@@ -101,6 +101,7 @@ from .base import (
     TextLimits,
     TransientError,
 )
+from .media_limits import FACEBOOK_MEDIA
 
 if TYPE_CHECKING:
     import requests
@@ -148,6 +149,7 @@ _LOOKUP_PAGES = 5  # pages of 100 posts: far more than a Page posts between two 
 class FacebookPageAdapter(Adapter):
     name: ClassVar[str] = "facebook"
     limits: ClassVar[TextLimits] = TextLimits(max_length=63206)
+    media_limits = FACEBOOK_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
     engagement_batch: ClassVar[int] = 1  # one Graph read per post
 

@@ -64,6 +64,7 @@ from .base import (
     TextLimits,
     TransientError,
 )
+from .media_limits import MASTODON_MEDIA
 
 if TYPE_CHECKING:
     import requests
@@ -95,6 +96,7 @@ class _InstanceLimits:
 class MastodonAdapter(Adapter):
     name: ClassVar[str] = "mastodon"
     limits = _InstanceLimits()
+    media_limits = MASTODON_MEDIA  # the instance's own are read by the upload (media.md)
     lookup_is_reliable: ClassVar[bool] = True  # see the module docstring
     engagement_batch: ClassVar[int] = 1  # one status read per post
 

@@ -4,7 +4,13 @@ It is the embedded default (a fresh install posts somewhere visible without cred
 the reference implementation of the adapter contract. Each post is one line:
 
     {"channel": ..., "item_id": ..., "key": ..., "text": ..., "url": ..., "title": ...,
-     "published_at": ..., "remote_id": ...}
+     "published_at": ..., "remote_id": ...,
+     "images": [{"path": ..., "sha256": ..., "mime": ..., "alt": ..., "decorative": ...}]}
+
+Each image is recorded by its file's absolute path in the media store, its SHA-256 and its alt
+text (`images` is absent from a post without any): the outbox takes every image the store
+accepts (`media_limits.OUTBOX_MEDIA`), so it is where the whole path of an image, from
+`queue add --image` to the post, can be seen and tested without a network.
 
 Writes take an exclusive `flock` (replicas on one host never interleave lines) and are fsynced
 before `publish` returns, so a post that `publish` reported is on disk. `find_published` reads
@@ -39,6 +45,7 @@ from .base import (
     TextLimits,
     TransientError,
 )
+from .media_limits import OUTBOX_MEDIA
 
 __all__ = ["OutboxAdapter"]
 
@@ -46,6 +53,7 @@ __all__ = ["OutboxAdapter"]
 class OutboxAdapter(Adapter):
     name: ClassVar[str] = "outbox"
     limits: ClassVar[TextLimits] = TextLimits(max_length=5000)
+    media_limits = OUTBOX_MEDIA
     lookup_is_reliable: ClassVar[bool] = True
 
     def __init__(self, context: ChannelContext) -> None:
@@ -79,6 +87,17 @@ class OutboxAdapter(Adapter):
             "published_at": published_at.isoformat(),
             "remote_id": remote_id,
         }
+        if post.images:
+            record["images"] = [
+                {
+                    "path": str(self.context.data_dir / image.path),
+                    "sha256": image.sha256,
+                    "mime": image.mime,
+                    "alt": image.alt,
+                    "decorative": image.decorative,
+                }
+                for image in post.images
+            ]
         line = json.dumps(record, ensure_ascii=False) + "\n"
         try:
             private_dir(self.path.parent)

@@ -32,18 +32,16 @@ Engagement: `GET /2/tweets`, up to 100 ids a call, which X bills per post read: 
 budget counts one read per id (`engagement_reads`), one per follower count. Reposts are
 `repost_count` in X's current payloads and `retweet_count` in older ones: either is read;
 bookmarks are `bookmark_count`. Posts under 30 days old (their age read from the snowflake id,
-so no extra call) are asked for `non_public_metrics` and `organic_metrics` too;
-X answers those only for the account's own recent posts and only when the credentials allow it,
-and otherwise returns a "Field Authorization Error" per post: those posts are then read again
-with public metrics only, and the adapter stops asking for private ones.
+so no extra call) are asked for `non_public_metrics` and `organic_metrics` too; X answers those
+only for the account's own recent posts when the credentials allow it, else a "Field
+Authorization Error" per post: those are read again with public metrics only, and the adapter
+stops asking for private ones.
 
-Recent post counts (`count_recent_posts`, an optional capability only this adapter has; the
-metrics round uses it for competitors' keywords): `GET /2/tweets/counts/recent`, which X serves
-with app-only authentication. The app's bearer token is the optional secret `bearer_token`, else
-it is obtained once from the consumer key and secret (`POST /oauth2/token`, client credentials)
-and redacted from the logs like any secret. A 403 there means the app's access tier lacks the
-endpoint (AuthError, like every refused read).
-"""
+Recent post counts (`count_recent_posts`, only this adapter's; the metrics round uses it for
+competitors' keywords): `GET /2/tweets/counts/recent`, with app-only authentication: the secret
+`bearer_token`, else a token obtained once from the consumer key and secret (`POST
+/oauth2/token`), redacted like any secret. A 403 there: the tier lacks the endpoint (AuthError).
+Images: `media_limits` (X's documented ones) refuse them at add until the upload is built."""
 
 from __future__ import annotations
 
@@ -82,6 +80,7 @@ from .base import (
     TextLimits,
     TransientError,
 )
+from .media_limits import X_MEDIA
 
 if TYPE_CHECKING:
     import requests
@@ -160,6 +159,7 @@ def _instant(value: str) -> datetime:
 class XAdapter(Adapter):
     name: ClassVar[str] = "x"
     limits: ClassVar[TextLimits] = TextLimits(max_length=280, url_length=23)
+    media_limits = X_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
     lookup_settles: ClassVar[bool] = True
     engagement_batch: ClassVar[int] = BATCH

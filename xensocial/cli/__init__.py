@@ -92,6 +92,10 @@ _COMMANDS = {
     "metrics": Lazy(
         _from("metrics", "metrics"), "Engagement and follower counts read from the networks."
     ),
+    "notify": Lazy(
+        _from("notify", "notify"),
+        "Notifications: alerts sent to the targets of [[notify]] (docs/notifications.md).",
+    ),
     "preview": Lazy(
         _from("networks", "preview"),
         "Show the exact text ID would be posted as, and its length against the channel's limit "

@@ -3,15 +3,13 @@
 A pause is stored in the database (`content_queue.Ledger`), not in the configuration, so it
 takes effect in a running daemon at its next slot and survives restarts.
 
-`channels list` also shows what each enabled channel's adapter warns of (`Adapter.warnings()`:
-an API version or a token near its end), as the daemon logs at its start. Building the adapter
-does no network I/O, and a channel that cannot be built (a missing secret, a wrong option) is
-itself a warning: the list never fails for it.
+`channels list` prints `xensocial.channel_status` (what the web console's channels page shows
+too), with what each enabled channel's adapter warns of (`Adapter.warnings()`: an API version
+or a token near its end), as the daemon logs at its start.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -22,7 +20,7 @@ from .app import App, pass_app
 from .output import echo, emit_json, local_time, unchanged
 
 if TYPE_CHECKING:
-    from ..config import ChannelConfig
+    from ..channel_status import ChannelOverview
 
 __all__ = ["channels"]
 
@@ -37,93 +35,54 @@ def channels() -> None:
 @pass_app
 def list_(app: App, as_json: bool) -> None:
     """Each channel: network, schedule, pause, pending items, last and next post."""
-    from ..slots import next_slot
+    from ..channel_status import channel_overviews
 
-    now = app.clock()
-    ledger = app.ledger
-    out: list[dict[str, Any]] = []
-    times: list[tuple[datetime | None, datetime | None]] = []  # (last post, next slot)
-    for ch in app.settings.channels:
-        status = ledger.status(ch.name)
-        last = ledger.last_published_at(ch.name)
-        upcoming = next_slot(ch, now) if ch.enabled else None
-        times.append((last, upcoming))
-        out.append(
-            {
-                "name": ch.name,
-                "network": ch.network,
-                "enabled": ch.enabled,
-                "schedule": ch.describe_schedule(),
-                "timezone": ch.timezone,
-                "paused": status.paused,
-                "pause_reason": status.pause_reason,
-                "paused_by": status.paused_by,
-                "paused_at": status.paused_at.isoformat() if status.paused_at else None,
-                "pending": ledger.pending_count(ch.name),
-                "last_post": last.isoformat() if last else None,
-                "next_slot": upcoming.isoformat() if upcoming else None,
-                "warnings": _warnings(app, ch) if ch.enabled else [],
-            }
-        )
+    rows = channel_overviews(app.settings, app.ledger, app.clock)
     if as_json:
-        emit_json(out)
+        emit_json([_as_dict(row) for row in rows])
         return
-    if not out:
+    if not rows:
         echo(f"No channels are configured in {app.settings.source}.")
         return
-    rows = []
-    for ch, row, (last, upcoming) in zip(app.settings.channels, out, times, strict=True):
-        state = "disabled" if not ch.enabled else "active"
-        if row["paused"]:
-            state = f"paused ({row['pause_reason'] or 'no reason'})"
-        rows.append(
-            (
-                ch.name,
-                ch.network,
-                trim(state, 40),
-                row["pending"],
-                local_time(last, ch.timezone),
-                local_time(upcoming, ch.timezone, seconds=bool(ch.cron)),
-                ch.describe_schedule(),
-            )
+    table = [
+        (
+            row.channel.name,
+            row.channel.network,
+            trim(row.state, 40),
+            row.pending,
+            local_time(row.last_post, row.channel.timezone),
+            local_time(row.next_slot, row.channel.timezone, seconds=bool(row.channel.cron)),
+            row.channel.describe_schedule(),
         )
+        for row in rows
+    ]
     echo(
         format_table(
-            ("NAME", "NETWORK", "STATE", "PENDING", "LAST POST", "NEXT SLOT", "SCHEDULE"), rows
+            ("NAME", "NETWORK", "STATE", "PENDING", "LAST POST", "NEXT SLOT", "SCHEDULE"), table
         )
     )
-    for row in out:
-        for warning in row["warnings"]:
+    for row in rows:
+        for warning in row.warnings:
             echo(f"Warning: {warning}")
 
 
-def _warnings(app: App, channel: ChannelConfig) -> list[str]:
-    """What `channel`'s adapter warns of, one line each; never raises, never calls a network.
-
-    The adapter is built as the daemon builds it (`adapters.factory`), quietly: a secret file
-    others can read is said by the commands that use secrets (`channels verify`, `run`), not
-    by a listing."""
-    from ..adapters.base import AdapterError
-    from ..adapters.factory import build_adapter
-    from ..errors import BadInput
-
-    name = channel.name
-    try:
-        adapter = build_adapter(app.settings, channel, clock=app.clock, warn=lambda _: None)
-    except (AdapterError, BadInput, ValueError, ImportError) as exc:
-        text = _one_line(exc)
-        return [text if repr(name) in text else f"channel {name!r}: {text}"]
-    try:
-        return [_one_line(w) for w in adapter.warnings()]
-    except Exception as exc:  # an adapter's own bug must not hide the list
-        return [f"channel {name!r}: its warnings could not be read ({type(exc).__name__})"]
-    finally:
-        adapter.close()
-
-
-def _one_line(text: object) -> str:
-    lines = str(text).strip().splitlines()
-    return " ".join(line.strip() for line in lines) if lines else type(text).__name__
+def _as_dict(row: ChannelOverview) -> dict[str, Any]:
+    ch = row.channel
+    return {
+        "name": ch.name,
+        "network": ch.network,
+        "enabled": ch.enabled,
+        "schedule": ch.describe_schedule(),
+        "timezone": ch.timezone,
+        "paused": row.paused,
+        "pause_reason": row.pause_reason,
+        "paused_by": row.paused_by,
+        "paused_at": row.paused_at.isoformat() if row.paused_at else None,
+        "pending": row.pending,
+        "last_post": row.last_post.isoformat() if row.last_post else None,
+        "next_slot": row.next_slot.isoformat() if row.next_slot else None,
+        "warnings": list(row.warnings),
+    }
 
 
 def _targets(app: App, name: str | None, all_: bool) -> list[str]:

@@ -20,7 +20,7 @@ from .output import echo, emit_json, local_time, quiet_logger
 from .params import PRIORITY
 
 if TYPE_CHECKING:
-    from content_queue.sources import FeedStore, FeedView
+    from content_queue.sources import FeedStore
 
 __all__ = ["feeds"]
 
@@ -40,14 +40,6 @@ def _store(app: App, *, polling: bool = False) -> FeedStore:
     )
     sync_config_feeds(app.settings, store)
     return store
-
-
-def _status(feed: FeedView) -> str:
-    if feed.disabled_reason:
-        return f"disabled ({feed.disabled_reason})"
-    if feed.status == "error":
-        return f"error x{feed.error_count}"
-    return feed.status
 
 
 @click.group()
@@ -174,6 +166,8 @@ def add(
 @pass_app
 def list_(app: App, as_json: bool) -> None:
     """Each feed: where it comes from, its status, last poll, entries seen and last error."""
+    from ..channel_status import feed_status
+
     rows = _store(app).list_feeds()
     if as_json:
         emit_json([f.as_dict() for f in rows])
@@ -189,7 +183,7 @@ def list_(app: App, as_json: bool) -> None:
                 (
                     f.name,
                     f.managed_by,
-                    trim(_status(f), 30),
+                    trim(feed_status(f).state, 30),
                     local_time(f.last_polled_at, zone),
                     f.entries_seen,
                     trim(f.last_error or "-", 40),

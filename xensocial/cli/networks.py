@@ -22,6 +22,7 @@ import click
 from ..errors import UsageError
 from ..tables import format_table
 from .app import App, pass_app
+from .images import describe
 from .output import echo, emit_json
 from .params import ITEM_ID
 
@@ -49,7 +50,9 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
     (and its size in bytes where the network caps that too: Bluesky's 3,000).
 
     No credentials and no network are needed: the text is rendered with the adapter's own
-    limits, the same way the daemon renders it."""
+    limits, the same way the daemon renders it. Each image is listed with its type, size and
+    alt text counted against the network's limit, and whether the upload will re-encode it to
+    fit a byte limit (never cropped)."""
     from ..rendering import TextTooLong, preview_post
 
     item = app.queue.get(item_id)
@@ -65,7 +68,7 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
-            out.append(preview_post(app.settings, item, name, own_text=own))
+            out.append(preview_post(app.settings, item, name, own_text=own, images=item.images))
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
     if as_json:
@@ -82,6 +85,10 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
         if row["byte_limit"] is not None:
             echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
+        for n, (image, seen) in enumerate(zip(item.images, row["images"], strict=True), 1):
+            echo(f"{describe(image, n)}; {'; '.join(seen['notes'])}")
+        if row["image_problem"]:
+            echo(f"Images: cannot be posted here: {row['image_problem']}")
 
 
 @click.command()

@@ -19,6 +19,7 @@ from ..errors import UsageError
 from ..item_actions import check_approvable, check_ids
 from ..tables import format_table, trim
 from .app import App, pass_app
+from .images import describe
 from .output import echo, emit_json, item_summary, local_time, unchanged
 from .params import ITEM_ID, LIMIT
 from .queue_add import add
@@ -131,6 +132,8 @@ def show(app: App, item_id: int, as_json: bool) -> None:
     ]
     for label, value in fields:
         echo(f"{label + ':':<12}{value}")
+    for n, image in enumerate(item.images, start=1):
+        echo(f"{'Images:' if n == 1 else '':<12}{describe(image, n)}")
     rows = [
         (
             d.channel,
@@ -163,6 +166,12 @@ def _posted_lines(item: ItemView, zone: str) -> list[str]:
             f"  {'Link:':<7}{d.posted.url}",
             f"  {'Text:':<7}{text[0]}",
             *(f"  {'':<7}{rest}" for rest in text[1:]),
+            *(
+                f"  {'Image:':<7}{m.get('mime', '?')} {str(m.get('sha256', ''))[:12]}…; "
+                + (f"alt: {m.get('alt')!r}" if m.get("alt") else "decorative (no alt text)")
+                for m in d.posted.media
+                if isinstance(m, dict)
+            ),
         ]
     return lines
 

@@ -16,7 +16,9 @@ import click
 
 from ..editorial_input import read_editorial
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories
+from ..media.attach import load_images
 from .app import App, pass_app
+from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
 from .queue_editorial import editorial_options, editorial_summary
@@ -53,7 +55,7 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
         )
 
 
-@click.command()
+@click.command(cls=ImageCommand)
 @click.argument("url")
 @click.option(
     "--title",
@@ -83,6 +85,7 @@ def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> 
     "--allow-duplicate", is_flag=True, help="Add even if the URL is already queued or posted."
 )
 @editorial_options(editing=False)
+@image_options
 @click.option("--json", "as_json", is_flag=True, help="Print the new item as JSON.")
 @pass_app
 def add(
@@ -102,6 +105,8 @@ def add(
     alt_text: str | None,
     at: str | None,
     event_date: str | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Add URL to the queue; prints the new item's id.
@@ -111,7 +116,9 @@ def add(
     draft, with a warning: the daemon never posts a bare link. The category must be a known one
     (the built-in ones and those the configuration names); an expiry must be ahead. An
     announcement goes first at each channel's next slot; --at pins the post to a time;
-    --event-date adds reminders before the event (docs/editorial.md).
+    --event-date adds reminders before the event (docs/editorial.md). Each --image needs
+    an --alt after it (--alt "" for a purely decorative image); images a target channel's
+    network cannot take are refused, naming the channel and the rule (docs/media.md).
     """
     from content_queue.urls import validate_url
     from content_queue.views import NewItem
@@ -120,6 +127,7 @@ def add(
 
     validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
     targets = target_channels(app.settings, channels)
+    loaded = load_images(paired(images, alts))  # read and checked, stored only at the end
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
     check_expiry(ends, app.clock(), app.settings.timezone)
@@ -154,6 +162,7 @@ def add(
         alt_text=ed.alt_text,
         publish_at=ed.at,
         event_at=ed.event_at,
+        images=loaded.items,
     )
     added = add_item(
         app.settings,
@@ -164,6 +173,7 @@ def add(
         say=lambda line: echo(line, err=True),
     )
     item = added.item
+    loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
     _say_what_is_missing(app, item.id, added.unread, added.drafted)
     if as_json:
         emit_json(item.as_dict())

@@ -8,26 +8,25 @@ change reaches; all of it before the one call to the queue, so a refused edit ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ..editorial_input import read_editorial
 from ..errors import UsageError
 from ..item_actions import check_edit, edit_reach
+from ..media.attach import load_images
 from .app import App, pass_app
+from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
 from .queue_add import time_option as _when
 from .queue_editorial import editorial_options
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["edit"]
 
 
-@click.command()
+@click.command(cls=ImageCommand)
 @click.argument("item_id", metavar="ID", type=ITEM_ID)
 @click.option("--url", help="New URL.")
 @click.option("--title", help="New title.")
@@ -49,6 +48,8 @@ __all__ = ["edit"]
 )
 @click.option("--clear-text", is_flag=True, help="With --channel: remove that channel's own text.")
 @editorial_options(editing=True)
+@image_options
+@click.option("--no-images", is_flag=True, help="Remove the item's images.")
 @click.option("--json", "as_json", is_flag=True, help="Print the changed item as JSON.")
 @pass_app
 def edit(
@@ -69,16 +70,21 @@ def edit(
     alt_text: str | None,
     at: str | None,
     event_date: str | None,
+    images: tuple[str, ...],
+    alts: tuple[str, ...],
+    no_images: bool,
     as_json: bool,
 ) -> None:
     """Change fields of an item that is not cancelled.
 
     With --channel NAME, --text sets the item's own words for that channel only (the other
-    channels keep the item's text), and --clear-text removes them."""
+    channels keep the item's text), and --clear-text removes them. --image (each followed by
+    its --alt) replaces the item's images, --no-images removes them: only while nothing of the
+    item is out on any channel."""
     if channel is not None or clear_text:
         others: tuple[object, ...] = (url, title, category, priority, not_before, expires)
         others += (evergreen, alt_text, at, event_date)
-        if tags or any(v is not None for v in others) or allow_duplicate:
+        if tags or any(v is not None for v in others) or allow_duplicate or images or alts:
             raise UsageError(
                 "--channel changes only that channel's text (--text or --clear-text); "
                 "change the other fields in a separate `queue edit`"
@@ -114,20 +120,35 @@ def edit(
         editing=True,
     )
     changes.update(ed.changes())
-    if not changes:
+    if no_images and (images or alts):
+        raise UsageError("--no-images removes the images; give it without --image and --alt")
+    loaded = load_images(paired(images, alts)) if images or alts or no_images else None
+    if not changes and loaded is None:
         raise UsageError(
             "nothing to change; give at least one of --url, --title, --text, --category, --tag, "
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
-            "--event-date"
+            "--event-date, --image, --no-images"
         )
-    check_edit(app.settings, app.queue, app.clock(), item_id, changes)
+    check_edit(
+        app.settings,
+        app.queue,
+        app.clock(),
+        item_id,
+        changes,
+        None if loaded is None else loaded.items,
+    )
     edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
+    item, changed = edited.item, list(edited.changed)
+    if loaded is not None:
+        item, new_images = app.queue.set_images(item_id, loaded.items, by=app.user)
+        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
+        changed += ["images"] if new_images else []
     if as_json:
-        emit_json(edited.item.as_dict())
-    elif not edited.changed:
+        emit_json(item.as_dict())
+    elif not changed:
         unchanged(f"Item {item_id}", "already has these values")
     else:
-        echo(f"Changed {', '.join(edited.changed)} of item {item_summary(edited.item)}")
+        echo(f"Changed {', '.join(changed)} of item {item_summary(item)}")
         if edited.kept:
             echo(edit_reach(edited))
 

@@ -36,11 +36,14 @@ def import_(
 ) -> None:
     """Add the items of a CSV file (header: url,title,text,category,tags,channels,not_before,priority).
 
-    Tags and channels are separated by ';'; empty channels means every channel; not_before
-    without an offset is in the configuration's time zone; a category must be a known one. If
-    any row is bad nothing is imported, unless --skip-bad (a file with no good row at all is
-    always refused). Duplicates are skipped and reported. A row with neither title nor text is
-    imported as a draft (the daemon never posts a bare link), and so is every row with --draft.
+    Optional columns images and alts: image files (relative to the CSV file's folder) and
+    their alt texts, each ';'-separated and paired in order; an alt text [decorative] marks
+    an image that needs none. Tags and channels are separated by ';'; empty channels means
+    every channel; not_before without an offset is in the configuration's time zone; a
+    category must be a known one. If any row is bad nothing is imported, unless --skip-bad (a
+    file with no good row at all is always refused). Duplicates are skipped and reported. A row
+    with neither title nor text is imported as a draft (the daemon never posts a bare link),
+    and so is every row with --draft.
     """
     from ..importing import import_csv
 
@@ -50,6 +53,7 @@ def import_(
         file,
         by=app.user,
         draft=draft,
+        image_folder=file.parent,
         skip_bad=skip_bad,
         allow_duplicate=allow_duplicate,
     )

@@ -3,12 +3,15 @@
 The period is a calendar month (`--month 2026-03`) or quarter (`--quarter 2026-Q1`) in the
 configuration's time zone, by default the last complete one, so that a cron job on the first of
 the month needs no arguments. The report prints to stdout, or is written to `--out` (the format
-then follows the file's extension unless `--format` says otherwise). It only reads the database:
-over SQLite through a read-only connection, so the daemon is never made to wait for it.
+then follows the file's extension unless `--format` says otherwise). A PDF is binary: it goes to
+`--out`, or to a stdout that is a pipe or a file (`> march.pdf`), never to a terminal, where it
+would only garble the screen. It only reads the database: over SQLite through a read-only
+connection, so the daemon is never made to wait for it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +21,7 @@ import click
 from content_queue.plaintext import json_visible
 
 from ..errors import UsageError
-from ..reporting.render import FORMATS
+from ..reporting.render import BINARY_FORMATS, FORMATS
 from .app import App, pass_app
 from .output import echo
 from .params import out_format
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["report"]
 # The file names `--out` takes, and the format each means (`params.out_format`).
 _EXTENSIONS = {".md": "md", ".markdown": "md", ".txt": "md", ".html": "html", ".htm": "html",
-               ".csv": "csv", ".json": "json"}  # fmt: skip
+               ".csv": "csv", ".json": "json", ".pdf": "pdf"}  # fmt: skip
 
 
 def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,14 +45,15 @@ def _output_options(command: Callable[..., Any]) -> Callable[..., Any]:
         metavar="PATH",
         type=click.Path(dir_okay=False, path_type=Path),
         help="Write the report to this file instead of printing it (its extension .md, .html, "
-        ".csv or .json chooses the format; any other extension is refused).",
+        ".csv, .json or .pdf chooses the format; any other extension is refused).",
     )(command)
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(FORMATS),
         help="md (Markdown, the default), html (one self-contained file with charts), csv "
-        "(section,key,metric,value) or json.",
+        "(section,key,metric,value), json, or pdf (the HTML report printed on A4; to --out or "
+        "a redirected stdout, never a terminal).",
     )(command)
 
 
@@ -132,13 +136,24 @@ def _reading_engine(app: App) -> Engine:
     return reader
 
 
+def _check_terminal(chosen: str) -> None:
+    """Refuse, before reading anything, to print a binary format to a terminal."""
+    if chosen in BINARY_FORMATS and sys.stdout.isatty():
+        raise UsageError(
+            f"--format {chosen}: a {chosen.upper()} is binary and cannot be shown in a terminal; "
+            f"give --out FILE.{chosen}, or redirect the output to a file"
+        )
+
+
 def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> None:
     from ..reporting.build import build_report
-    from ..reporting.render import render  # the renderers, imported only now
+    from ..reporting.render import render_bytes  # the renderers, imported only now
 
     chosen = out_format(out, _EXTENSIONS, default="md", given=fmt)
     if out is not None:
         _check_out(out)
+    else:
+        _check_terminal(chosen)
     settings = app.settings
     engine = _reading_engine(app)
     try:
@@ -147,15 +162,19 @@ def _produce(app: App, period: Period, fmt: str | None, out: Path | None) -> Non
     finally:
         if settings.is_sqlite():
             engine.dispose()
-    text = render(report, chosen)
+    data = render_bytes(report, chosen)
+    if out is None and chosen in BINARY_FORMATS:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
     if out is None:  # JSON escaped its own way stays JSON (`echo` then finds nothing to escape)
+        text = data.decode("utf-8")
         echo(json_visible(text) if chosen == "json" else text, nl=False)
         return
     from ..filemodes import atomic_write
 
-    with atomic_write(out) as f:  # a reader never sees half a report; a new one is 0600
-        f.write(text)
+    with atomic_write(out, binary=True) as f:  # a reader never sees half a report; new: 0600
+        f.write(data)
     echo(
-        f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(text.encode()):,} "
-        f"bytes) to {out}."
+        f"Wrote the {period.kind}ly report for {period.name} ({chosen}, {len(data):,} bytes) to {out}."
     )

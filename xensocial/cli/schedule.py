@@ -8,25 +8,25 @@ It is a forecast: items added, approved or cancelled later change it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from ..errors import UsageError
-from ..forecast import ChannelPlan, plan_channels
+from ..forecast import ChannelPlan, plan_configured
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .output import echo, emit_json, local_time
 
-if TYPE_CHECKING:
-    from content_queue.blackouts import Period
-
 __all__ = ["schedule"]
 
 
-def _as_dict(p: ChannelPlan) -> dict[str, Any]:
+def _as_dict(p: ChannelPlan, images: Mapping[int, int] | None = None) -> dict[str, Any]:
+    """`p` as `schedule --json` prints it; `images`: how many images each item carries."""
     zone = p.channel.zone
+    images = images or {}
     return {
         "channel": p.channel.name,
         "network": p.channel.network,
@@ -46,6 +46,7 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
                     "title": s.item.title,
                     "url": s.item.url,
                     "priority": s.item.priority,
+                    "images": images.get(s.item.item_id, 0),
                 },
                 "reason": s.reason,
                 "pinned": s.pinned,
@@ -54,6 +55,11 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
             for s in p.slots
         ],
     }
+
+
+def _with_images(n: int) -> str:
+    """The mark of an item posted with images: ` [2 images]`."""
+    return f" [{n} image{'s' if n > 1 else ''}]" if n else ""
 
 
 @click.command()
@@ -72,6 +78,7 @@ def _as_dict(p: ChannelPlan) -> dict[str, Any]:
 def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     """The coming slots of each enabled channel and the item each would post now."""
     from content_queue.ledger import Ledger
+    from content_queue.queue import ContentQueue
 
     settings = app.settings
     if channel is not None:
@@ -88,12 +95,13 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
     # Read only, on the engine: the forecast sets its own transaction's isolation on
     # PostgreSQL (`forecast_store`), which the command's transaction (`App.sessions`) cannot.
     ledger = Ledger(app.engine, clock=app.clock)
-    blackouts: list[Period] = [*settings.blackouts, *ledger.blackouts(ending_after=now)]
-    plans = plan_channels(
-        targets, ledger, now, until, blackouts=blackouts, editorial=settings.editorial
+    plans = plan_configured(settings, ledger, targets, now, until)
+    # Which items carry images, in one read (the forecast itself reads no item's images).
+    images = ContentQueue(app.engine, clock=app.clock).image_counts(
+        s.item.item_id for p in plans for s in p.slots if s.item is not None
     )
     if as_json:
-        emit_json([_as_dict(p) for p in plans])
+        emit_json([_as_dict(p, images) for p in plans])
         return
     if not plans:
         echo("No enabled channels.")
@@ -112,7 +120,10 @@ def schedule(app: App, days: int, channel: str | None, as_json: bool) -> None:
         rows = [
             (
                 local_time(s.at, ch.timezone, seconds=bool(ch.cron)),
-                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}" if s.item else "-",
+                f"item {s.item.item_id}: {trim(s.item.title or s.item.url, 50)}"
+                + _with_images(images.get(s.item.item_id, 0))
+                if s.item
+                else "-",
                 s.reason or s.skipped or "",
             )
             for s in p.slots

@@ -11,7 +11,8 @@ One module per part of the file, each named for what it parses:
     blackouts.py   [[blackouts]]         editorial.py   [editorial] and a channel's mix
     metrics.py     [metrics]             report.py      [report] and [[coverage_feeds]]
     http.py        [http]                health.py      [health]
-    imports.py     [imports]             web.py         [web]
+    imports.py     [imports]             notify.py      [[notify]] and [alerts]
+    web.py         [web]
 
 They import downwards only: `fields` imports none of the others, each table module imports
 `fields` (and `channels` imports `editorial` for the mix), `settings` imports the tables'

@@ -24,7 +24,14 @@ from .fields import FieldReader
 if TYPE_CHECKING:
     from content_queue.mix import Mix
 
-__all__ = ["CHANNEL_KEYS", "DAY_NAMES", "SECRET_REF", "ChannelConfig", "ChannelParser"]
+__all__ = [
+    "CHANNEL_KEYS",
+    "DAY_NAMES",
+    "SECRET_REF",
+    "ChannelConfig",
+    "ChannelParser",
+    "secret_refs",
+]
 
 _T = TypeVar("_T")
 
@@ -284,18 +291,24 @@ class ChannelParser:
         return frozenset(out)
 
     def secrets(self, table: Any, key: str) -> dict[str, str]:
-        if not isinstance(table, dict):
-            raise self.r.fail(key, "expected a [channels.secrets] table")
-        out = {}
-        for name, ref in table.items():
-            if not isinstance(ref, str) or not SECRET_REF.match(ref):
-                # Never echo the value: it may be the secret itself, written inline by mistake.
-                raise self.r.fail(
-                    f"{key}.{name}",
-                    "secrets are never written inline; expected 'env:NAME' or 'file:/path/to/secret'",
-                )
-            out[name] = ref
-        return out
+        return secret_refs(self.r, table, key, "[channels.secrets]")
+
+
+def secret_refs(reader: FieldReader, table: Any, key: str, table_name: str) -> dict[str, str]:
+    """A secrets table (`[channels.secrets]`, `[notify.secrets]`): name -> `env:`/`file:`
+    reference, each checked for form only (resolved when needed, `xensocial.secrets`)."""
+    if not isinstance(table, dict):
+        raise reader.fail(key, f"expected a {table_name} table")
+    out = {}
+    for name, ref in table.items():
+        if not isinstance(ref, str) or not SECRET_REF.match(ref):
+            # Never echo the value: it may be the secret itself, written inline by mistake.
+            raise reader.fail(
+                f"{key}.{name}",
+                "secrets are never written inline; expected 'env:NAME' or 'file:/path/to/secret'",
+            )
+        out[name] = ref
+    return out
 
 
 _CRON_RANGES = (

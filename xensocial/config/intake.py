@@ -31,6 +31,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..intake.limits import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_READ_TIMEOUT,
+)
 from .fields import FieldReader
 
 if TYPE_CHECKING:
@@ -49,18 +56,17 @@ INTAKE_KEYS = {
     "fetch_link_details",
     "file_feeds_dir",
 }
-_DEFAULT_MAX_BYTES = 10 * 1024 * 1024  # the same as intake.fetch.DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
 class IntakeConfig:
     """Validated `[intake]` settings; the defaults are the fetcher's."""
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    deadline: float = 60.0
-    max_bytes: int = _DEFAULT_MAX_BYTES
-    max_redirects: int = 5
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
     allow_private_addresses: bool = False
     user_agent: str | None = None  # None: the fetcher's own
     # `queue add URL` without --title reads the page for its title and description. False

@@ -46,6 +46,7 @@ from .http import parse_http
 from .imports import parse_imports
 from .intake import parse_intake
 from .metrics import parse_metrics
+from .notify import parse_alerts, parse_notify
 from .paths import data_dir, database_url
 from .publishing import parse_publishing
 from .report import parse_coverage_feeds, parse_report
@@ -80,6 +81,8 @@ TOP_KEYS = {
     "categories",
     "imports",
     "web",
+    "notify",
+    "alerts",
 }
 
 
@@ -208,6 +211,8 @@ class _Parser(Fields):
             demo=self.demo,
             imports=parse_imports(self, raw.get("imports", {})),
             web=parse_web(self, raw.get("web", {})),
+            notify=parse_notify(self, raw.get("notify")),
+            alerts=parse_alerts(self, raw.get("alerts", {})),
             blackouts=parse_blackouts(
                 self, raw.get("blackouts"), timezone, [c.name for c in channels]
             ),

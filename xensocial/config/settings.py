@@ -21,6 +21,7 @@ from .health import HealthConfig
 from .http import HttpConfig
 from .intake import IntakeConfig
 from .metrics import MetricsConfig
+from .notify import AlertsConfig, NotifyTarget
 from .paths import backend
 from .publishing import PublishingConfig
 from .report import CoverageFeedConfig, ReportConfig
@@ -57,6 +58,17 @@ class Settings:
     demo: bool = False  # the embedded demo, chosen because no file was named
     imports: CsvLimits = CsvLimits()  # [imports]: how much of a CSV file is read (imports.py)
     web: WebConfig = WebConfig()  # [web]: the web console, see web.py
+    notify: tuple[NotifyTarget, ...] = ()  # [[notify]]: where alerts go (notify.py)
+    alerts: AlertsConfig = AlertsConfig()  # [alerts]: what counts as an event (notify.py)
+
+    def notify_target(self, name: str) -> NotifyTarget:
+        for target in self.notify:
+            if target.name == name:
+                return target
+        names = ", ".join(t.name for t in self.notify) or "none"
+        raise UsageError(
+            f"no notification target named {name!r} in {self.source} (targets: {names})"
+        )
 
     @property
     def channel_names(self) -> list[str]:

@@ -45,6 +45,13 @@ import httpx
 
 from .. import __version__
 from ..errors import IntakeError
+from .limits import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_READ_TIMEOUT,
+)
 from .netguard import AddressRefusedError, ResolutionError, refusal_reason
 from .transport import GuardedTransport, fetch_deadline
 
@@ -58,7 +65,6 @@ __all__ = [
     "make_client",
 ]
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 USER_AGENT = (
     f"xensocial/{__version__} (social media scheduler; +https://pypi.org/project/xensocial/)"
 )
@@ -71,11 +77,11 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 class FetchLimits:
     """How long and how much one fetch may take; rejects inconsistent values at construction."""
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    deadline: float = 60.0  # seconds for the whole fetch, redirects and body included
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE  # for the whole fetch, redirects and body included
     max_bytes: int = DEFAULT_MAX_BYTES  # of decompressed body
-    max_redirects: int = 5
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
     allow_private_addresses: bool = False
     user_agent: str = USER_AGENT
 

@@ -3,7 +3,8 @@
 - `template.py`: `render_post`, the one function that decides a post's text (template, UTM
   parameters, hashtags, folding, cutting to the network's limit, `TextTooLong`);
 - `fit.py`: the fit check staff get when they add, edit or import an item (`Draft`,
-  `check_fits_channels`), and the counted length `preview` shows;
+  `check_fits_channels`, its images' `check_images_fit`), and the counted length and the
+  image notes `preview` shows;
 - `posts.py`: a delivery's `Post` (`make_post`) and what its delivery records once published
   (`posted_record`), for the publisher, the dry run, reconciliation and `deliveries resolve`.
 
@@ -17,10 +18,14 @@ from __future__ import annotations
 
 from .fit import (
     Draft,
+    ImageDoesNotFit,
     adapter_class,
     check_fits,
     check_fits_channels,
+    check_images_fit,
     counted_length,
+    image_notes,
+    image_problem,
     length_unit,
     own_text_length,
     preview_post,
@@ -51,17 +56,21 @@ __all__ = [
     "PLACEHOLDERS",
     "UTM_KEYS",
     "Draft",
+    "ImageDoesNotFit",
     "Renderable",
     "TextTooLong",
     "adapter_class",
     "channel_url",
     "check_fits",
     "check_fits_channels",
+    "check_images_fit",
     "check_sizes",
     "countable",
     "counted_length",
     "event_date",
     "hashtags_for",
+    "image_notes",
+    "image_problem",
     "length_counter",
     "length_unit",
     "make_post",

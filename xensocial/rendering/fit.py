@@ -1,5 +1,12 @@
 """Does this item fit this channel? The check `queue add`, `edit` and `import` make up front.
 
+Its images too (`image_problem`, `check_images_fit`): each channel's adapter class declares
+the images its network takes (`MediaLimits`: types, bytes, pixels, count, alt text length), and
+an image that cannot be posted on a target channel is refused at add, naming the channel and
+the rule; `make_post` asks the same function, so an image is never dropped on the way out. A
+byte limit alone does not refuse: the upload re-encodes down to it (`media.reencode`), and
+`image_notes` (what `preview` prints) says so.
+
 An item that cannot be posted on a channel it targets is refused when staff add or edit it, not
 when its slot comes: the check renders it with `render_post`, the function the daemon posts
 with, and the adapter CLASS's `limits` (no credentials, no network), so what staff are told
@@ -16,23 +23,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..errors import BadInput
 from .template import channel_url, length_counter, render_post
 
 if TYPE_CHECKING:
-    from ..adapters.base import Adapter, TextLimits
+    from content_queue.views import ItemImage
+
+    from ..adapters.base import Adapter, MediaLimits, TextLimits
     from ..config import ChannelConfig, Settings
     from .template import Renderable
 
 __all__ = [
     "Draft",
+    "ImageDoesNotFit",
     "adapter_class",
     "check_fits",
     "check_fits_channels",
+    "check_images_fit",
     "counted_length",
+    "image_notes",
+    "image_problem",
     "length_unit",
     "own_text_length",
     "preview_post",
 ]
+
+
+class ImageDoesNotFit(BadInput, ValueError):
+    """An item's image cannot be posted on a channel it targets; the message names the
+    channel, its network and the rule (exit 2 at add; a failed delivery at post time)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,7 @@ class Draft:
     text: str
     category: str
     tags: Sequence[str]
+    images: Sequence[ItemImage] = ()
 
 
 def adapter_class(settings: Settings, channel: ChannelConfig) -> type[Adapter]:
@@ -89,14 +109,84 @@ def check_fits_channels(
     item: Renderable,
     channels: Iterable[str],
     own_texts: Mapping[str, str] | None = None,
+    images: Sequence[ItemImage] = (),
 ) -> None:
     """Raise TextTooLong (exit 2: it names the channel, the counted length and the limit)
     unless `item` can be posted on every one of `channels` (in a channel's own words where
-    `own_texts` has some)."""
+    `own_texts` has some); ImageDoesNotFit unless `images` can be posted there too."""
     for name in channels:
         channel = settings.channel(name)
         own = (own_texts or {}).get(name)
-        check_fits(item, channel, adapter_class(settings, channel).limits, own_text=own)
+        adapter = adapter_class(settings, channel)
+        check_fits(item, channel, adapter.limits, own_text=own)
+        check_images_fit(channel, adapter, images)
+
+
+def _sized(n: int) -> str:
+    return f"{n:,} bytes"
+
+
+def image_problem(network: str, limits: MediaLimits, images: Sequence[ItemImage]) -> str | None:
+    """Why `images` cannot be posted together on `network` under `limits`, or None: the one
+    rule add, edit, import and `make_post` apply. A byte limit is not a reason (the upload
+    re-encodes down to it); pixels, type, count and alt text length are."""
+    if not images:
+        return None
+    if not limits.uploads or not limits.max_images:
+        return (
+            f"{network} takes no images from xensocial yet (its upload is not built); "
+            "leave this channel out with --channel, or post without images"
+        )
+    if len(images) > limits.max_images:
+        return f"{network} takes at most {limits.max_images} images a post, not {len(images)}"
+    for n, image in enumerate(images, start=1):
+        if limits.types and image.mime not in limits.types:
+            takes = ", ".join(sorted(limits.types))
+            return f"image {n} is {image.mime}; {network} takes {takes}"
+        pixels = image.width * image.height
+        if limits.max_pixels is not None and pixels > limits.max_pixels:
+            return (
+                f"image {n} is {image.width}×{image.height} ({pixels:,} pixels); {network} "
+                f"takes at most {limits.max_pixels:,} pixels (scale it down yourself: "
+                "xensocial never crops or shrinks the picture)"
+            )
+        for side, value, most in (
+            ("wide", image.width, limits.max_width),
+            ("high", image.height, limits.max_height),
+        ):
+            if most is not None and value > most:
+                return f"image {n} is {value} pixels {side}; {network} takes at most {most}"
+        if limits.alt_max_length is not None and len(image.alt) > limits.alt_max_length:
+            return (
+                f"the alt text of image {n} is {len(image.alt):,} characters; {network} "
+                f"takes at most {limits.alt_max_length:,}"
+            )
+    return None
+
+
+def check_images_fit(
+    channel: ChannelConfig, adapter: Adapter | type[Adapter], images: Sequence[ItemImage]
+) -> None:
+    """ImageDoesNotFit naming `channel` and the rule, unless `images` can be posted there."""
+    problem = image_problem(channel.network, adapter.media_limits, images)
+    if problem is not None:
+        raise ImageDoesNotFit(f"channel {channel.name!r}: {problem}")
+
+
+def image_notes(limits: MediaLimits, image: ItemImage) -> list[str]:
+    """What `preview` says of one image on one network: its alt text counted against the
+    network's limit, and whether the upload will re-encode it to fit a byte limit."""
+    alt = "decorative (no alt text)" if image.decorative else f"alt {len(image.alt):,}"
+    if not image.decorative:
+        alt += (
+            f" of {limits.alt_max_length:,} characters"
+            if limits.alt_max_length is not None
+            else " characters (no limit)"
+        )
+    notes = [alt]
+    if limits.max_bytes is not None and image.bytes > limits.max_bytes:
+        notes.append(f"re-encoded down to {_sized(limits.max_bytes)} when uploaded, never cropped")
+    return notes
 
 
 def own_text_length(
@@ -113,16 +203,23 @@ def own_text_length(
 
 
 def preview_post(
-    settings: Settings, item: Renderable, name: str, *, own_text: str | None = None
+    settings: Settings,
+    item: Renderable,
+    name: str,
+    *,
+    own_text: str | None = None,
+    images: Sequence[ItemImage] = (),
 ) -> dict[str, object]:
     """What `item` would be posted as on channel `name`, as `xensocial preview` and the web
     console show it: the exact text, the link as posted, its counted length against the limit
-    (and its UTF-8 size where the network caps that too). Raises TextTooLong when it cannot fit,
-    ConfigError/UsageError for a channel that is not configured."""
+    (and its UTF-8 size where the network caps that too), and each of `images` (the item's)
+    with its notes and why they cannot go out there, if so. Raises TextTooLong when the text
+    cannot fit, ConfigError/UsageError for a channel that is not configured."""
     from ..text import utf8_size
 
     channel = settings.channel(name)
-    limits = adapter_class(settings, channel).limits
+    adapter = adapter_class(settings, channel)
+    limits, media = adapter.limits, adapter.media_limits
     text = render_post(item, channel, limits, own_text=own_text)
     return {
         "channel": name,
@@ -136,4 +233,7 @@ def preview_post(
         "bytes": utf8_size(text),
         "byte_limit": limits.max_bytes,
         "own_text": own_text is not None,
+        "images": [{**image.as_dict(), "notes": image_notes(media, image)} for image in images],
+        # Why these images cannot go out there (None: they can), as add refuses them.
+        "image_problem": image_problem(channel.network, media, images),
     }

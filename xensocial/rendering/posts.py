@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .fit import check_images_fit
 from .template import channel_url, render_post
 
 if TYPE_CHECKING:
@@ -27,11 +28,18 @@ def make_post(
     item: ItemView,
 ) -> Post:
     """The post for one delivery: rendered for the channel (in the delivery's own words when
-    staff gave it some), keyed by the delivery.
+    staff gave it some), keyed by the delivery, with every image of the item.
 
-    Raises ValueError (e.g. `TextTooLong`) when the item cannot be posted there."""
-    from ..adapters.base import Post
+    Raises ValueError (e.g. `TextTooLong`, `ImageDoesNotFit`) when the item cannot be posted
+    there: an item whose images the network cannot take (its channel changed network since,
+    say) fails there, visibly, rather than going out without them."""
+    from ..adapters.base import Post, PostImage
+    from ..media.names import media_path
 
+    check_images_fit(channel, adapter, item.images)
+    images = tuple(
+        PostImage(**i.as_dict(), path=media_path(i.sha256, i.mime)) for i in item.images
+    )
     return Post(
         key=delivery.idempotency_key,
         channel=channel.name,
@@ -43,6 +51,7 @@ def make_post(
         title=item.title,
         tags=item.tags,
         category=item.category,
+        images=images,
     )
 
 
@@ -50,4 +59,10 @@ def posted_record(post: Post) -> Posted:
     """What `post` put on the network, as its delivery records it once published."""
     from content_queue.views import Posted
 
-    return Posted(title=post.title, text=post.text, url=post.url, tags=tuple(post.tags))
+    media = tuple(
+        {"sha256": i.sha256, "mime": i.mime, "alt": i.alt, "decorative": i.decorative}
+        for i in post.images
+    )
+    return Posted(
+        title=post.title, text=post.text, url=post.url, tags=tuple(post.tags), media=media
+    )

@@ -26,6 +26,7 @@ from .press import clip_texts, gather_clips, gather_voice
 from .problems import gather_problems
 from .programme import gather_programme
 from .themes import gather_themes
+from .trends import gather_trends
 
 __all__ = ["begin_snapshot", "build_report"]
 
@@ -73,6 +74,7 @@ def build_report(
             previous=previous,
             year_before=year_before,
             generated_at=now,
+            partial=now < period.end,
             posts=posts,
             engagement=gather_engagement(conn, period, posts, in_period),
             followers=gather_followers(conn, period, channels),
@@ -81,4 +83,5 @@ def build_report(
             themes=gather_themes(conn, period, texts, config.themes, in_period),
             programme=gather_programme(conn, period, in_period),
             problems=gather_problems(conn, period, posted),
+            trends=gather_trends(conn, period, posted, config.competitors, config.project),
         )

@@ -1,7 +1,8 @@
 """The report's charts, drawn as inline SVG: no image files, no scripts, nothing fetched.
 
-Two shapes cover the three charts the report needs: lines over the days of the period
-(followers per channel) and horizontal bars (interactions per channel, share of voice). Each
+Two shapes cover the charts the report needs: lines over the days of the period (followers per
+channel) or over months (the trends: followers, clips this year against last, share of voice,
+interactions per post), and horizontal bars (interactions per channel, share of voice). Each
 SVG is meant to sit inside an HTML page (so it carries no namespace URL) and is accessible the usual way (`role="img"` with a `<title>` and `<desc>`; the numbers
 themselves are in the tables beside it) and every text in it is escaped, since channel names,
 competitors and themes come from the configuration and titles from feeds.
@@ -30,7 +31,7 @@ _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 @dataclass(frozen=True)
 class Line:
     label: str
-    points: Sequence[tuple[date, int]]
+    points: Sequence[tuple[date, float]]
 
 
 @dataclass(frozen=True)
@@ -74,16 +75,27 @@ def _short(text: str, limit: int) -> str:
 
 
 def line_chart(
-    key: str, title: str, desc: str, lines: Sequence[Line], days: Sequence[date]
+    key: str,
+    title: str,
+    desc: str,
+    lines: Sequence[Line],
+    days: Sequence[date],
+    *,
+    every: int = 7,
+    day_format: str = "%d %b",
+    unit: str = "",
+    whole: bool = True,
 ) -> str | None:
-    """One line per series over `days` (the x axis); None when no series has a point."""
+    """One line per series over `days` (the x axis, labelled every `every` days in
+    `day_format`); None when no series has a point. `unit` follows each value of the y axis
+    (" %"); `whole`: its steps are whole numbers (counts), not fractions (averages)."""
     drawn = [line for line in lines if line.points]
     if not drawn or not days:
         return None
     width, height = 760, 340
     left, right, top, bottom = 70, 190, 16, 40
     values = [v for line in drawn for _, v in line.points]
-    ticks = nice_ticks(min(values), max(values))
+    ticks = nice_ticks(min(values), max(values), whole=whole)
     low, high = ticks[0], ticks[-1]
     span_x = max(len(days) - 1, 1)
     index = {d: i for i, d in enumerate(days)}
@@ -102,13 +114,13 @@ def line_chart(
         )
         out.append(
             f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end" fill="#444">'
-            f"{escape(_label(t))}</text>"
+            f"{escape(_label(t) + unit)}</text>"
         )
     for i, d in enumerate(days):
-        if i % 7 == 0 or (i == len(days) - 1 and i % 7 >= 3):  # the last day, if it has room
+        if i % every == 0 or (i == len(days) - 1 and i % every >= every // 2):  # if it has room
             out.append(
                 f'<text x="{x(d):.1f}" y="{height - bottom + 18}" text-anchor="middle" '
-                f'fill="#444">{escape(d.strftime("%d %b"))}</text>'
+                f'fill="#444">{escape(d.strftime(day_format))}</text>'
             )
     out.append(
         f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" '

@@ -10,8 +10,9 @@ figure". Everything is aggregated in the database; only the ten top posts come b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
@@ -20,9 +21,15 @@ from content_queue.schema import Delivery, EngagementSample
 from .channels import ChannelList
 from .model import ChannelEngagement, Counters, EngagementSection, PostsSection, TopPost
 from .periods import Period
-from .posts import published_in
+from .posts import published_between, published_in
 
-__all__ = ["ALL_CHANNELS", "TOP_POSTS", "channels_by_interactions", "gather_engagement"]
+__all__ = [
+    "ALL_CHANNELS",
+    "TOP_POSTS",
+    "channels_by_interactions",
+    "gather_engagement",
+    "interactions_by_stretch",
+]
 
 TOP_POSTS = 10
 ALL_CHANNELS = "all channels"
@@ -85,6 +92,35 @@ def gather_engagement(
             total.counters.plus(row.counters),
         )
     return EngagementSection(rows, total, _top_posts(conn, period, posted))
+
+
+def interactions_by_stretch(
+    conn: Connection, bounds: Sequence[datetime], posted: ChannelList
+) -> list[tuple[int, int | None]]:
+    """For each stretch between consecutive `bounds` (UTC, ascending): the posts published in
+    it with at least one interaction figure, and their interactions (None: no such post).
+
+    One query over the whole span, each post counted with its latest reading as in the
+    engagement section, and put in its stretch by a CASE on `published_at`: the trend chart's
+    twelve months cost one pass over a year's posts, not twelve."""
+    figures = (_E.likes, _E.reposts, _E.replies, _E.quotes)
+    stretch = case(
+        *((Delivery.published_at < end, n) for n, end in enumerate(bounds[1:])),
+        else_=len(bounds) - 1,
+    )
+    with_figure = or_(*(c.is_not(None) for c in figures))
+    interactions = sum((func.coalesce(c, 0) for c in figures[1:]), func.coalesce(figures[0], 0))
+    out: list[tuple[int, int | None]] = [(0, None)] * (len(bounds) - 1)
+    for n, posts, total in conn.execute(
+        select(stretch, func.count(), func.sum(interactions))
+        .select_from(Delivery)
+        .join(_E, _latest_reading())
+        .where(published_between(bounds[0], bounds[-1], posted), with_figure)
+        .group_by(stretch)
+    ):
+        if 0 <= n < len(out):
+            out[n] = (int(posts), _int(total))
+    return out
 
 
 def _top_posts(conn: Connection, period: Period, posted: ChannelList) -> tuple[TopPost, ...]:

@@ -9,10 +9,9 @@ are the report's footnotes: the exact definition of each figure in it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 
 from . import formatting as fmt
+from .document import Row, Section, Table, no_figures, span, subtitle, table, words
 from .engagement import ALL_CHANNELS, TOP_POSTS
 from .model import (
     ChannelEngagement,
@@ -21,65 +20,13 @@ from .model import (
     NamedCount,
     Report,
 )
-from .periods import Period
 
 __all__ = ["Row", "Section", "Table", "headline", "sections", "subtitle"]
 
 
-@dataclass(frozen=True)
-class Row:
-    cells: tuple[str, ...]
-    strong: bool = False  # a total, or the project itself: set apart
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    columns: tuple[str, ...]
-    numeric: tuple[bool, ...]  # per column: right-aligned figures
-    rows: tuple[Row, ...]
-    empty: str = "None in this period."
-
-
-@dataclass(frozen=True)
-class Section:
-    key: str  # an anchor, and where the HTML report puts a chart
-    title: str
-    lead: tuple[str, ...]
-    tables: tuple[Table, ...]
-    notes: tuple[str, ...]
-
-
-def _table(
-    caption: str,
-    columns: Sequence[tuple[str, bool]],
-    rows: Sequence[Row],
-    empty: str = "None in this period.",
-) -> Table:
-    return Table(
-        caption, tuple(c for c, _ in columns), tuple(n for _, n in columns), tuple(rows), empty
-    )
-
-
-def _words(period: Period) -> tuple[str, str]:
-    """How the report names the period before and the same one a year earlier."""
-    return (f"previous {period.kind}", f"same {period.kind} last year")
-
-
-def _span(period: Period) -> str:
-    last = period.end_day - timedelta(days=1)
-    return f"{fmt.day(period.first_day)} to {fmt.day(last)} ({period.zone})"
-
-
-def subtitle(report: Report) -> str:
-    """What the report covers and when it was made, in one sentence."""
-    made = fmt.local(report.generated_at, report.period.zone)
-    return f"{report.period.name}: {_span(report.period)}. Made {made}."
-
-
 def headline(report: Report) -> tuple[tuple[str, str], ...]:
     """The figures a reader wants first, as (what, value) pairs."""
-    previous, last_year = _words(report.period)
+    previous, last_year = words(report.period)
     posts, clips = report.posts, report.clips
     followers = report.followers.total
     project = next((r for r in report.voice.rows if r.is_project), None)
@@ -135,46 +82,55 @@ _COUNTER_COLUMNS = [(name, True) for name in _COUNTER_NAMES]
 _TOP_COLUMNS = _COUNTER_COLUMNS[:5]  # the top posts table is wide enough without views and clicks
 
 
+def _values(c: Counters) -> tuple[int | None, ...]:
+    """The counters in the order of `_COUNTER_NAMES`."""
+    return (c.interactions, c.likes, c.reposts, c.replies, c.quotes, c.impressions, c.clicks,
+            c.bookmarks)  # fmt: skip
+
+
 def _counters(c: Counters, columns: int = len(_COUNTER_NAMES)) -> tuple[str, ...]:
-    values = (
-        c.interactions,
-        c.likes,
-        c.reposts,
-        c.replies,
-        c.quotes,
-        c.impressions,
-        c.clicks,
-        c.bookmarks,
-    )
-    return tuple(fmt.number(v) for v in values[:columns])
+    return tuple(fmt.number(v) for v in _values(c)[:columns])
 
 
-def _engagement_row(r: ChannelEngagement) -> Row:
+def _engagement_row(r: ChannelEngagement, shown: Sequence[bool]) -> Row:
+    """`shown`: per counter, whether its column is in the table."""
+    cells = [cell for cell, keep in zip(_counters(r.counters), shown, strict=True) if keep]
     return Row(
-        (r.channel, fmt.number(r.posts), fmt.number(r.posts_read), *_counters(r.counters)),
+        (r.channel, fmt.number(r.posts), fmt.number(r.posts_read), *cells),
         strong=r.channel == ALL_CHANNELS,
     )
 
 
+def _no_columns(total: Counters) -> tuple[list[bool], tuple[str, ...]]:
+    """Which counter columns the engagement table shows (those some channel gave), and the one
+    line naming the others instead of columns of "—"."""
+    shown = [v is not None for v in _values(total)]
+    absent = [name.lower() for name, keep in zip(_COUNTER_NAMES, shown, strict=True) if not keep]
+    if not absent or not any(shown):  # nothing at all: the channels' line says it
+        return shown, ()
+    names = absent[0] if len(absent) == 1 else ", ".join(absent[:-1]) + " or " + absent[-1]
+    return shown, (f"No channel gives {names} in this period: the table leaves them out.",)
+
+
 def _posts(report: Report) -> Section:
     p = report.posts
-    previous, _ = _words(report.period)
+    previous, _ = words(report.period)
     return Section(
         "posts",
         "Posts",
         (
             f"{fmt.count(p.total, 'post')} of {fmt.count(p.items, 'item')} published from "
-            f"{_span(report.period)}; {previous} ({report.previous.name}): "
+            f"{span(report.period)}; {previous} ({report.previous.name}): "
             f"{fmt.number(p.previous_total)}.",
         ),
         (
-            _table(
+            table(
                 "Posts per channel",
                 [("Channel", False), ("Posts", True)],
                 [Row((c.channel, fmt.number(c.posts))) for c in p.by_channel]
                 + [Row((ALL_CHANNELS, fmt.number(p.total)), strong=True)],
             ),
-            _table(
+            table(
                 "Posts per category",
                 [("Category", False), ("Posts", True), ("Items", True)],
                 [
@@ -207,20 +163,33 @@ def _engagement(report: Report) -> Section:
         )
         for t in e.top_posts
     ]
+    silent = [r.channel for r in e.by_channel if r.counters == Counters()]
+    shown, absent = _no_columns(e.total.counters)
     return Section(
         "engagement",
         "Engagement",
         (
             f"Interactions on the posts published in {report.period.name}: "
             f"{fmt.number(e.total.counters.interactions)}.",
+            *no_figures(silent, "engagement figures"),
+            *absent,
         ),
         (
-            _table(
+            table(
                 "Engagement per channel",
-                [("Channel", False), ("Posts", True), ("Read", True), *_COUNTER_COLUMNS],
-                [_engagement_row(r) for r in (*e.by_channel, e.total)],
+                [
+                    ("Channel", False),
+                    ("Posts", True),
+                    ("Read", True),
+                    *(c for c, keep in zip(_COUNTER_COLUMNS, shown, strict=True) if keep),
+                ],
+                [
+                    _engagement_row(r, shown)
+                    for r in (*e.by_channel, e.total)
+                    if r.channel not in silent or r is e.total
+                ],
             ),
-            _table(
+            table(
                 f"Top {TOP_POSTS} posts by interactions",
                 [
                     ("#", True),
@@ -267,6 +236,11 @@ def _follower_row(r: FollowerRow, zone: str) -> Row:
 def _followers(report: Report) -> Section:
     f = report.followers
     zone = report.period.zone
+    silent = [
+        r.channel
+        for r in f.rows
+        if r.followers is None and r.month_before is None and r.quarter_before is None
+    ]
     return Section(
         "followers",
         "Followers",
@@ -275,9 +249,10 @@ def _followers(report: Report) -> Section:
             f"month over month {fmt.change(f.total.growth_month, f.total.growth_month_pct)}; "
             "quarter over quarter "
             f"{fmt.change(f.total.growth_quarter, f.total.growth_quarter_pct)}.",
+            *no_figures(silent, "follower counts"),
         ),
         (
-            _table(
+            table(
                 "Followers per channel",
                 [
                     ("Channel", False),
@@ -288,7 +263,7 @@ def _followers(report: Report) -> Section:
                     ("Quarter over quarter", True),
                     ("Read at", False),
                 ],
-                [_follower_row(r, zone) for r in (*f.rows, f.total)],
+                [_follower_row(r, zone) for r in (*f.rows, f.total) if r.channel not in silent],
             ),
         ),
         (
@@ -305,7 +280,7 @@ def _followers(report: Report) -> Section:
 
 
 def _counts(caption: str, what: str, rows: Sequence[NamedCount]) -> Table:
-    return _table(
+    return table(
         caption,
         [(what, False), ("Clips", True)],
         [Row((r.name, fmt.number(r.count))) for r in rows],
@@ -350,7 +325,7 @@ def _voice(report: Report) -> Section:
             f"{fmt.count(v.clips_without_mention, 'clip')} without any.",
         ),
         (
-            _table(
+            table(
                 "Share of voice",
                 columns,
                 rows,
@@ -373,7 +348,7 @@ def _themes(report: Report) -> Section:
         "Themes",
         (),
         (
-            _table(
+            table(
                 "Posts and clips per theme",
                 [("Theme", False), ("Posts", True), ("Clips", True)],
                 [
@@ -398,7 +373,7 @@ def _programme(report: Report) -> Section:
         "Programme activity",
         (f"{fmt.count(len(g.press_releases), 'press release')} issued.",),
         (
-            _table(
+            table(
                 "Press releases issued",
                 [("Date", False), ("Title", False), ("URL", False), ("Recorded as", False)],
                 [
@@ -406,12 +381,12 @@ def _programme(report: Report) -> Section:
                     for r in g.press_releases
                 ],
             ),
-            _table(
+            table(
                 "Activities per kind",
                 [("Kind", False), ("Count", True)],
                 [Row((k.kind, fmt.number(k.count))) for k in g.by_kind],
             ),
-            _table(
+            table(
                 "Activities",
                 [
                     ("Date", False),
@@ -451,12 +426,12 @@ def _problems(report: Report) -> Section:
         "Failed and skipped",
         (),
         (
-            _table(
+            table(
                 "Deliveries failed or unknown",
                 [("Channel", False), ("State", False), ("Count", True), ("Error", False)],
                 [Row((d.channel, d.state, fmt.number(d.count), d.reason)) for d in p.deliveries],
             ),
-            _table(
+            table(
                 "Slots skipped, failed or empty",
                 [
                     ("Channel", False),

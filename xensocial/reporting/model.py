@@ -26,6 +26,7 @@ __all__ = [
     "FollowerSeries",
     "FollowersSection",
     "KindCount",
+    "MonthTrend",
     "NamedCount",
     "NetworkMentions",
     "PostsSection",
@@ -37,8 +38,10 @@ __all__ = [
     "ThemeRow",
     "ThemesSection",
     "TopPost",
+    "TrendsSection",
     "VoiceRow",
     "VoiceSection",
+    "VoiceSeries",
     "growth",
     "share",
     "text_order",
@@ -313,6 +316,42 @@ class ProblemsSection:
 
 
 @dataclass(frozen=True)
+class MonthTrend:
+    """One calendar month of the twelve the trend charts cover (trends.py)."""
+
+    month: str  # "2026-03"
+    first_day: date
+    followers: int | None  # all channels, at the end of the month (sums of known figures)
+    clips: int
+    clips_year_before: int  # the same month a year earlier
+    project_share: float | None  # the project's share of voice in the month's clips
+    posts_with_figures: int  # posts published in the month with an interaction figure
+    interactions: int | None
+    interactions_per_post: float | None  # interactions / posts_with_figures
+
+
+@dataclass(frozen=True)
+class VoiceSeries:
+    """One competitor's share of voice, month by month (first day of the month, percent)."""
+
+    competitor: str
+    is_project: bool
+    points: tuple[tuple[date, float], ...]
+
+
+@dataclass(frozen=True)
+class TrendsSection:
+    """The twelve months ending with the period's last, oldest first, for the trend charts."""
+
+    months: tuple[MonthTrend, ...]
+    followers: tuple[FollowerSeries, ...]  # the largest channels, at the end of each month
+    voice: tuple[VoiceSeries, ...]
+    year: int  # the calendar year of the period's last month: clips this year against last
+    clips_this_year: tuple[tuple[date, int], ...]  # January up to the period's last month
+    clips_last_year: tuple[tuple[date, int], ...]  # the twelve months of the year before
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     project: str | None
@@ -320,6 +359,7 @@ class Report:
     previous: Period
     year_before: Period
     generated_at: datetime
+    partial: bool  # the period was not over when the report was made (generated_at < end)
     posts: PostsSection
     engagement: EngagementSection
     followers: FollowersSection
@@ -328,3 +368,4 @@ class Report:
     themes: ThemesSection
     programme: ProgrammeSection
     problems: ProblemsSection
+    trends: TrendsSection

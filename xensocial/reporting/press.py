@@ -11,7 +11,7 @@ kind of share (each reading counted in the period that holds the middle of its w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Connection
@@ -32,7 +32,14 @@ from .model import (
 )
 from .periods import Period
 
-__all__ = ["NO_OUTLET", "NO_TOPIC", "clip_texts", "gather_clips", "gather_voice"]
+__all__ = [
+    "NO_OUTLET",
+    "NO_TOPIC",
+    "clip_texts",
+    "count_mentions",
+    "gather_clips",
+    "gather_voice",
+]
 
 NO_OUTLET = "(no outlet)"
 NO_TOPIC = "(no topic)"
@@ -103,14 +110,11 @@ def _keyword_counts(conn: Connection, period: Period) -> dict[str, dict[str, int
     return {network: out[network] for network in sorted(out, key=text_order)}
 
 
-def gather_voice(
-    conn: Connection,
-    period: Period,
-    texts: Sequence[str],
-    competitors: Mapping[str, Sequence[str]],
-    project: str | None,
-) -> VoiceSection:
-    keywords = KeywordSet.build(competitors)
+def count_mentions(
+    keywords: KeywordSet, competitors: Iterable[str], texts: Iterable[str]
+) -> tuple[dict[str, int], int]:
+    """Competitor -> the texts mentioning it, and the texts mentioning none: the one count
+    behind the share of voice, of the period and of each month of the trend chart."""
     mentions = dict.fromkeys(competitors, 0)
     silent = 0
     for text in texts:
@@ -118,6 +122,17 @@ def gather_voice(
         silent += not found
         for name in found:
             mentions[name] += 1
+    return mentions, silent
+
+
+def gather_voice(
+    conn: Connection,
+    period: Period,
+    texts: Sequence[str],
+    competitors: Mapping[str, Sequence[str]],
+    project: str | None,
+) -> VoiceSection:
+    mentions, silent = count_mentions(KeywordSet.build(competitors), competitors, texts)
     total = sum(mentions.values())
     counts = _keyword_counts(conn, period)
     rows = tuple(

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+from .board import notices
 from .csv_writer import CsvWriter
 from .model import Counters, Report
 
@@ -56,6 +57,7 @@ def csv_rows(report: Report) -> Iterator[Row]:
             ("zone", period.zone), ("first_day", period.first_day),
             ("end_day_exclusive", period.end_day), ("start_utc", period.start),
             ("end_utc", period.end), ("generated_at", report.generated_at),
+            ("partial", report.partial), *(("notice", n) for n in notices(report)),
         )
     )  # fmt: skip
     p = report.posts
@@ -91,6 +93,16 @@ def csv_rows(report: Report) -> Iterator[Row]:
     yield from _records("activities", g.activities, "#")
     yield from _records("failed_deliveries", report.problems.deliveries, "#")
     yield from _records("lost_slots", report.problems.slots, "#")
+    t = report.trends
+    yield from _records("trends", t.months, "month")
+    for series in t.followers:
+        for day, followers in series.points:
+            yield "trend_followers", series.channel, day.isoformat()[:7], followers
+    for voice in t.voice:
+        for day, value in voice.points:
+            yield "trend_voice", voice.competitor, day.isoformat()[:7], value
+    for day, clips in (*t.clips_last_year, *t.clips_this_year):
+        yield "trend_clips", str(day.year), day.isoformat()[:7], clips
 
 
 def render_csv(report: Report) -> str:

@@ -10,14 +10,16 @@ screen readers; every text from outside (titles, outlets, errors) is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from html import escape
 
 from . import formatting as fmt
+from .board import document_sections, month_name, notices, summary
 from .charts import Bar, Line, bar_chart, line_chart
+from .document import Section, Table, subtitle
 from .engagement import channels_by_interactions
-from .layout import Section, Table, headline, sections, subtitle
+from .layout import headline
 from .model import Report
 
 __all__ = ["chart_figures", "render_charts_page", "render_html"]
@@ -57,10 +59,21 @@ figcaption { color: var(--muted); font-size: .9rem; }
 .notes { color: var(--muted); font-size: .88rem; border-left: 3px solid var(--rule);
          padding: .1rem 0 .1rem 1rem; }
 .notes p { margin: .35rem 0; }
+.notice { border: 2px solid #b35c00; background: #fff4e5; padding: .6rem 1rem; border-radius: 6px;
+          font-weight: 600; }
+section.summary table { font-size: 1.05rem; }
+@page { size: A4; margin: 15mm 13mm 17mm;
+        @bottom-right { content: counter(page) " / " counter(pages); font: 9pt sans-serif;
+                        color: #5a5a66; } }
 @media print { main { max-width: none; padding: 0; } h2 { break-after: avoid; }
-               table, figure { break-inside: avoid; } }
+               body { font-size: 9.5pt; } table { font-size: 7.5pt; } td.url { font-size: 6.5pt; }
+               th, td { padding: .15rem .3rem; } section.summary table { font-size: 10.5pt; }
+               table, figure { break-inside: avoid; } caption { break-after: avoid; }
+               section.summary { break-after: page; } .notes { font-size: 8pt; }
+               figure { margin: .4rem 0 .8rem; } figure svg { width: 100%; max-height: 70mm; } }
 """
 _URL_COLUMNS = {"URL", "Link", "Post"}
+_PERIOD_CHARTS = ("followers", "engagement", "voice")
 _NUM = ' class="num"'
 
 
@@ -103,10 +116,59 @@ def chart_figures(report: Report) -> dict[str, str]:
     figures = {}
     for key, svg in (("followers", followers), ("engagement", engagement), ("voice", voice)):
         if svg is not None:
-            figures[key] = (
-                f"<figure>\n{svg}\n<figcaption>{escape(captions[key])}</figcaption>\n</figure>"
-            )
+            figures[key] = _figure(svg, captions[key])
+    trends = "\n".join(_figure(svg, caption) for svg, caption in trend_charts(report))
+    if trends:
+        figures["trends"] = trends
     return figures
+
+
+def _figure(svg: str, caption: str) -> str:
+    return f"<figure>\n{svg}\n<figcaption>{escape(caption)}</figcaption>\n</figure>"
+
+
+def trend_charts(report: Report) -> list[tuple[str, str]]:
+    """The four trend charts that have data, each with its caption: followers per channel,
+    clips this year against last, share of voice and interactions per post, month by month."""
+    t = report.trends
+    months = [m.first_day for m in t.months]
+    span = f"{month_name(t.months[0])} to {month_name(t.months[-1])}"
+    year_months = [d for d, _ in t.clips_last_year]
+    this_year = [(d.replace(year=t.year - 1), n) for d, n in t.clips_this_year]  # same x axis
+    charts = [
+        (
+            line_chart("trend-followers", f"Followers per channel, {span}",
+                       "The follower count at the end of each month, for the largest channels.",
+                       [Line(s.channel, s.points) for s in t.followers], months, every=1,
+                       day_format="%b %y"),
+            "Followers at the end of each month over twelve months (the largest channels).",
+        ),
+        (
+            line_chart("trend-clips", f"Press clips per month, {t.year} against {t.year - 1}",
+                       "Clips per month of this year so far, and of the year before.",
+                       [Line(str(t.year), this_year), Line(str(t.year - 1), t.clips_last_year)],
+                       year_months, every=1, day_format="%b"),
+            f"Press clips per month: {t.year} (up to the report's month) against {t.year - 1}.",
+        ),
+        (
+            line_chart("trend-voice", f"Share of voice per month, {span}",
+                       "Each competitor's share of the mentions in each month's clips.",
+                       [Line(v.competitor, v.points) for v in t.voice], months, unit=" %",
+                       every=1, day_format="%b %y"),
+            "Share of voice in each month's press clips, per competitor.",
+        ),
+        (
+            line_chart("trend-interactions", f"Interactions per post, {span}",
+                       "Interactions per post with figures, month by month.",
+                       [Line("all channels", [(m.first_day, m.interactions_per_post)
+                                              for m in t.months
+                                              if m.interactions_per_post is not None])],
+                       months, whole=False, every=1,
+                       day_format="%b %y"),
+            "Interactions per post (likes + reposts + replies + quotes), month by month.",
+        ),
+    ]  # fmt: skip
+    return [(svg, caption) for svg, caption in charts if svg is not None]
 
 
 def _table(table: Table) -> str:
@@ -137,7 +199,7 @@ def _table(table: Table) -> str:
 
 def _section(section: Section, figure: str | None) -> str:
     parts = [
-        f'<section id="{section.key}" aria-labelledby="{section.key}-h">',
+        f'<section id="{section.key}" class="{section.key}" aria-labelledby="{section.key}-h">',
         f'<h2 id="{section.key}-h">{escape(section.title)}</h2>',
     ]
     parts += [f"<p>{escape(s)}</p>" for s in section.lead]
@@ -175,23 +237,30 @@ def _page(title: str, body: Iterable[str]) -> str:
     )
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, *, preface: Sequence[str] = ()) -> str:
+    """The report as one page; `preface`: sentences said before it (the e-mail's note on its
+    attachments)."""
     title = f"{report.title}: {report.period.name}"
     figures = chart_figures(report)
     headline_rows = "".join(
         f"<dt>{escape(what)}</dt><dd>{escape(value)}</dd>" for what, value in headline(report)
     )
+    first = summary(report)
     body = [
+        *(f'<p class="subtitle">{escape(line)}</p>' for line in preface),
         f"<header><h1>{escape(title)}</h1>",
+        *(f'<p class="notice" role="note">{escape(n)}</p>' for n in notices(report)),
         f'<p class="subtitle">{escape(subtitle(report))}</p></header>',
+        *([] if first is None else [_section(first, None)]),
         f'<dl class="headline" aria-label="Headline figures">{headline_rows}</dl>',
-        *(_section(s, figures.get(s.key)) for s in sections(report)),
+        *(_section(s, figures.get(s.key)) for s in document_sections(report)),
     ]
     return _page(title, body)
 
 
 def render_charts_page(report: Report) -> str:
-    """Only the charts, on one page: what the README's picture is taken from."""
+    """Only the period's own charts, on one page: what the README's picture is taken from."""
     title = f"{report.title}: {report.period.name}"
-    body = [f"<h1>{escape(title)}</h1>", *chart_figures(report).values()]
+    figures = chart_figures(report)
+    body = [f"<h1>{escape(title)}</h1>", *(figures[k] for k in _PERIOD_CHARTS if k in figures)]
     return _page(f"{title} (charts)", body)

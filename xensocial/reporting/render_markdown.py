@@ -2,14 +2,17 @@
 
 Every text that came from outside (titles from feeds, outlets, errors) is escaped: Markdown
 punctuation is backslashed and `<`, `>`, `&` become entities, so a title can neither break a
-table nor smuggle HTML into a page that renders the Markdown. Charts are in the HTML report.
+table nor smuggle HTML into a page that renders the Markdown. Charts are in the HTML and PDF
+reports; their numbers are in the tables here (the trends table for the twelve months).
 """
 
 from __future__ import annotations
 
 import re
 
-from .layout import Section, Table, headline, sections, subtitle
+from .board import document_sections, notices, summary
+from .document import Section, Table, subtitle
+from .layout import headline
 from .model import Report
 
 __all__ = ["escape", "render_markdown"]
@@ -57,9 +60,14 @@ def _section(section: Section) -> list[str]:
 
 def render_markdown(report: Report) -> str:
     period = report.period
-    lines = [f"# {escape(report.title)}: {escape(period.name)}", "", escape(subtitle(report)), ""]
+    lines = [f"# {escape(report.title)}: {escape(period.name)}", ""]
+    lines += [line for notice in notices(report) for line in (f"> **{escape(notice)}**", "")]
+    lines += [escape(subtitle(report)), ""]
+    first = summary(report)
+    if first is not None:
+        lines += _section(first)
     lines += [f"- **{escape(what)}:** {escape(value)}" for what, value in headline(report)]
     lines.append("")
-    for section in sections(report):
+    for section in document_sections(report):
         lines += _section(section)
     return "\n".join(lines).rstrip("\n") + "\n"

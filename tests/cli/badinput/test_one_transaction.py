@@ -32,6 +32,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from content_queue import Ledger
+from tests.choosing import take_next
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
 from xensocial.cli import App, invoke
@@ -132,12 +133,16 @@ def _stuck(cli: Harness, how: str) -> int:
     """An item whose demo delivery is `failed` or `unknown`, as the daemon leaves them."""
     item = cli.item(f"https://example.org/{how}", "--channel", "demo")
     ledger = Ledger(cli.engine, cli.clock)
-    [candidate] = ledger.candidates("demo", cli.clock() + timedelta(days=1))
-    assert ledger.begin_publish(candidate.delivery_id, "host", cli.clock() + timedelta(minutes=5))
+    lease = cli.clock() + timedelta(minutes=5)
+    taken = take_next(
+        ledger, "demo", "host", now=cli.clock() + timedelta(days=1), lease_until=lease
+    )
+    assert taken is not None
+    delivery_id = taken[0].id
     if how == "failed":
-        assert ledger.mark_failed(candidate.delivery_id, "refused by the network")
+        assert ledger.mark_failed(delivery_id, "refused by the network")
     else:
-        assert ledger.mark_unknown(candidate.delivery_id, "answer lost")
+        assert ledger.mark_unknown(delivery_id, "answer lost")
     return item
 
 

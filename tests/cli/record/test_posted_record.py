@@ -19,6 +19,7 @@ from sqlalchemy import text
 from content_queue import AlreadyOut, Ledger
 from content_queue.fastwrite import writer_for
 from content_queue.views import NewItem, Posted
+from tests.choosing import claim
 from xensocial.migrate import head_revision
 
 from .conftest import Desk, later
@@ -165,7 +166,12 @@ def test_a_url_ever_posted_stays_a_duplicate(desk: Desk) -> None:
     item = queue.add(NewItem(url="https://example.org/page", channels=["demo"], title="Page"))
     ledger = Ledger(desk.engine, desk.clock)
     [delivery] = item.deliveries
-    assert ledger.begin_publish(delivery.id, "me", desk.clock() + later_by(5)) is not None
+    assert (
+        claim(
+            ledger, delivery.id, "me", desk.clock() + later_by(5), channel="demo", now=desk.clock()
+        )
+        is not None
+    )
     # The network was sent another form of the link than the item now holds (a shortener, a
     # rewrite): what went out is what counts.
     posted = Posted("Page", "Page https://example.org/posted?ref=1", "https://example.org/posted")
@@ -187,7 +193,7 @@ def test_a_url_ever_posted_stays_a_duplicate(desk: Desk) -> None:
     assert f"item {item.id}" in refused.stderr
     # A link edited away before anything went out was never posted: it is free again.
     other = queue.add(NewItem(url="https://example.org/draft-link", channels=["fast"]))
-    queue.edit(other.id, {"url": "https://example.org/final-link"})
+    queue.edit_item(other.id, {"url": "https://example.org/final-link"})
     assert queue.find_duplicate("https://example.org/draft-link") is None
 
 
@@ -197,16 +203,19 @@ def test_post_fields_cannot_change_while_a_post_may_be_going_out(desk: Desk) -> 
     ledger = Ledger(desk.engine, desk.clock)
     demo = item.delivery("demo")
     assert demo is not None
-    assert ledger.begin_publish(demo.id, "me", desk.clock() + later_by(5)) is not None
+    assert (
+        claim(ledger, demo.id, "me", desk.clock() + later_by(5), channel="demo", now=desk.clock())
+        is not None
+    )
     for changes in ({"title": "Other"}, {"text": "x"}, {"tags": ["y"]}, {"category": "event"}):
         try:
-            queue.edit(item.id, changes)
+            queue.edit_item(item.id, changes)
         except AlreadyOut as exc:
             assert "may be out on demo (publishing) right now" in str(exc)
         else:
             raise AssertionError(f"{changes} was accepted while demo is publishing")
     assert queue.get(item.id).title == "T"
-    assert queue.edit(item.id, {"priority": 4}).priority == 4  # the order is not the post
+    assert queue.edit_item(item.id, {"priority": 4}).item.priority == 4  # the order is not the post
     assert ledger.mark_unknown(demo.id, "lost answer")
     refused = desk.refused("queue", "edit", str(item.id), "--title", "Other")
     assert "demo (unknown)" in refused.stderr and "queue show 1" in refused.stderr

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, NewItem
+from tests.choosing import claim
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
 from tests.fakes.server import FakeServer, Reply
@@ -102,7 +103,7 @@ def test_the_atom_feed_names_an_outbox_post_by_channel_not_by_path(
     key = delivery.idempotency_key
     result = outbox.publish(Post(key=key, channel="alpha", item_id=item.id, text="A", url=item.url))
     assert str(tmp_path) in (result.remote_url or "")  # what the outbox records, locally
-    ledger.begin_publish(delivery.id, "test", clock())
+    claim(ledger, delivery.id, "test", clock(), channel="alpha", now=clock())
     ledger.mark_published(
         delivery.id, remote_id=result.remote_id, remote_url=result.remote_url, published_at=clock()
     )

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.daemon.conftest import Sleeps, add_items, make_channel, make_settings
 from tests.fakes.server import FakeServer, Fault
@@ -122,7 +123,10 @@ def test_one_read_past_the_settle_period_is_not_enough(desk: Desk) -> None:
     delivery = desk.queue.get(desk.item).delivery("x")
     assert delivery is not None
     lease = desk.clock() + timedelta(minutes=5)
-    assert desk.ledger.begin_publish(delivery.id, "host-dead", lease) is not None
+    assert (
+        claim(desk.ledger, delivery.id, "host-dead", lease, channel="x", now=desk.clock())
+        is not None
+    )
     desk.clock.advance(hours=1)  # its lease long expired, the attempt long settled
     [done] = desk.publisher.reconcile()
     assert (done.action, done.held, desk.state()) == ("waiting", True, "publishing")
@@ -133,7 +137,14 @@ def test_one_read_past_the_settle_period_is_not_enough(desk: Desk) -> None:
 def test_a_post_made_before_a_crash_is_found_once_the_timeline_shows_it(desk: Desk) -> None:
     delivery = desk.queue.get(desk.item).delivery("x")
     assert delivery is not None
-    began = desk.ledger.begin_publish(delivery.id, "host-a", desk.clock() + timedelta(minutes=5))
+    began = claim(
+        desk.ledger,
+        delivery.id,
+        "host-a",
+        desk.clock() + timedelta(minutes=5),
+        channel="x",
+        now=desk.clock(),
+    )
     assert began is not None
     desk.adapter.publish(make_post(desk.channel, desk.adapter, *began))  # ...and the crash
     [done] = desk.publisher.reconcile()  # the restart, at once: the timeline lags

@@ -24,6 +24,7 @@ from tests.fakes.server import FakeServer
 from tests.fakes.x import APP_BEARER, CREDENTIALS, FakeX, rate_limited, server_error
 from tests.fakes.x_billing import payment_required
 from tests.network.adapters.test_x import make_adapter
+from tests.stored_rows import keyword_counts
 from xensocial.adapters.base import AuthError, ChannelContext
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.adapters.x import XAdapter
@@ -161,9 +162,7 @@ def counter(
 
 def stored(engine: Engine, clock: FakeClock) -> list[tuple[str, int, int]]:
     return [
-        (k.competitor, k.period_start.day, k.posts)
-        for k in KeywordCountStore(engine, clock).list_counts("x")
-        if k.posts
+        (k.competitor, k.period_start.day, k.posts) for k in keyword_counts(engine, "x") if k.posts
     ]
 
 
@@ -199,7 +198,7 @@ def test_a_round_records_each_competitors_days_once_a_day(
     assert next_day.keywords is not None
     assert (next_day.keywords.requests, next_day.keywords.days) == (2, 2)
     assert ("xen", 2, 1) in stored(engine, clock)
-    assert len(KeywordCountStore(engine, clock).list_counts("x")) == 14
+    assert len(keyword_counts(engine, "x")) == 14
 
 
 def test_the_budget_is_respected_and_what_does_not_fit_waits(

@@ -23,6 +23,7 @@ from content_queue.coverage import (
 from content_queue.errors import ImportFailed, InvalidItem
 from content_queue.schema import Activity, Clip
 from tests.conftest import FakeClock
+from tests.stored_rows import keyword_counts
 
 MARCH_2 = date(2026, 3, 2)
 
@@ -257,7 +258,9 @@ def test_keyword_counts_are_appended_and_never_overwritten(
     ]
     assert store.record("xen", "x", later) == 1
     assert store.record("kvm", "x", periods[:1]) == 1
-    rows = [(k.competitor, k.period_start.day, k.posts, k.taken_at) for k in store.list_counts("x")]
+    rows = [
+        (k.competitor, k.period_start.day, k.posts, k.taken_at) for k in keyword_counts(engine, "x")
+    ]
     taken = clock() - timedelta(hours=5)
     assert rows == [
         ("kvm", 28, 12, clock()),

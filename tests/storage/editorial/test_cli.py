@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from content_queue import Ledger, make_engine
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness, write_config
 from tests.conftest import FakeClock
 
@@ -63,7 +64,7 @@ def publish(cli: CliHarness, item_id: int, channel: str, at: datetime) -> None:
     ledger = Ledger(make_engine(f"sqlite:///{cli.db}"), clock=cli.clock)
     item = cli.json("queue", "show", str(item_id))
     [delivery] = [d for d in item["deliveries"] if d["channel"] == channel]
-    assert ledger.begin_publish(delivery["id"], "test", at) is not None
+    assert claim(ledger, delivery["id"], "test", at, channel=channel, now=at) is not None
     ledger.mark_published(delivery["id"], remote_id="r", remote_url=None, published_at=at)
 
 

@@ -68,7 +68,7 @@ def test_each_coming_pinned_time_gets_one_date_job(
     job.func(*job.args)
     assert ran == [("b", new)]
     [item] = [i for i in queue.list_items() if i.publish_at == new]
-    queue.edit(item.id, {"publish_at": new + timedelta(hours=2)})
+    queue.edit_item(item.id, {"publish_at": new + timedelta(hours=2)})
     job.func(*job.args)
     assert ran == [("b", new)]  # re-pinned: nothing at the old time
 

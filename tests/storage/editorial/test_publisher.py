@@ -15,6 +15,7 @@ from structlog.testing import capture_logs
 from content_queue import SlotOutcome
 from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
+from tests.stored_rows import recent_slots
 from xensocial.config.editorial import EditorialConfig
 
 from .rig import EditorialRig, days
@@ -45,7 +46,7 @@ def test_a_pinned_time_posts_its_item_exactly_then_and_once(rig: EditorialRig) -
     [post] = rig.posts()[1:]
     assert (post.item_id, post.at) == (pinned, pinned_at)
     assert rig.run("demo", pinned_at, pinned=True).outcome is None  # claimed: once
-    assert rig.ledger.recent_slots("demo", limit=1)[0].slot_at == pinned_at
+    assert recent_slots(rig.engine, "demo", limit=1)[0].slot_at == pinned_at
 
 
 def test_a_pinned_run_posts_nothing_else_and_a_pause_holds_it(rig: EditorialRig) -> None:

@@ -69,9 +69,12 @@ def test_an_event_date_is_the_latest_expiry(queue: ContentQueue, clock: FakeCloc
     with pytest.raises(InvalidItem, match="must not be after the event"):
         queue.add(item("late", event_at=event_at, expires_at=event_at + DAY))
     # Moving the event moves an expiry that was the event; an earlier one stays.
-    assert queue.edit(party.id, {"event_at": event_at + DAY}).expires_at == event_at + DAY
-    assert queue.edit(early.id, {"event_at": event_at - 2 * DAY}).expires_at == event_at - 2 * DAY
-    cleared = queue.edit(party.id, {"event_at": None})
+    assert queue.edit_item(party.id, {"event_at": event_at + DAY}).item.expires_at == event_at + DAY
+    assert (
+        queue.edit_item(early.id, {"event_at": event_at - 2 * DAY}).item.expires_at
+        == event_at - 2 * DAY
+    )
+    cleared = queue.edit_item(party.id, {"event_at": None}).item
     assert cleared.event_at is None and cleared.expires_at is None
     with pytest.raises(InvalidItem, match="in the past"):
         queue.add(item("past", event_at=clock() - HOUR))
@@ -98,23 +101,25 @@ def test_a_pinned_time_or_event_that_contradicts_the_items_times_is_refused(
 
 def test_edits_of_pinned_times_keep_the_embargo(queue: ContentQueue, clock: FakeClock) -> None:
     added = queue.add(item("x", not_before=clock() + DAY))
-    pinned = queue.edit(added.id, {"publish_at": clock() + 2 * DAY})
+    pinned = queue.edit_item(added.id, {"publish_at": clock() + 2 * DAY}).item
     assert pinned.publish_at == clock() + 2 * DAY
     with pytest.raises(InvalidItem, match="embargo"):
-        queue.edit(added.id, {"publish_at": clock() + HOUR})
+        queue.edit_item(added.id, {"publish_at": clock() + HOUR})
     assert queue.get(added.id).publish_at == clock() + 2 * DAY  # refused: nothing changed
-    assert queue.edit(added.id, {"publish_at": None}).publish_at is None
+    assert queue.edit_item(added.id, {"publish_at": None}).item.publish_at is None
 
 
 def test_evergreen_and_alt_text_are_edited_and_audited(engine: Engine, queue: ContentQueue) -> None:
     from content_queue.audit import AuditLog
 
     added = queue.add(item("x"))
-    changed = queue.edit(added.id, {"evergreen": True, "alt_text": "  Again, in other words "})
+    changed = queue.edit_item(
+        added.id, {"evergreen": True, "alt_text": "  Again, in other words "}
+    ).item
     assert changed.evergreen and changed.alt_text == "Again, in other words"
-    assert queue.edit(added.id, {"alt_text": ""}).alt_text is None
+    assert queue.edit_item(added.id, {"alt_text": ""}).item.alt_text is None
     with pytest.raises(InvalidItem, match="alt_text"):
-        queue.edit(added.id, {"alt_text": "x" * 10_001})
+        queue.edit_item(added.id, {"alt_text": "x" * 10_001})
     [cleared, edited, _add] = AuditLog(engine).entries(item_id=added.id)
     assert "evergreen -> True" in edited.detail and "alt_text -> Again" in edited.detail
     assert "alt_text -> None" in cleared.detail
@@ -129,7 +134,7 @@ def test_each_delivery_carries_its_items_category(engine: Engine, queue: Content
             return {r[0] for r in rows}
 
     assert copies() == {"resource"}
-    queue.edit(added.id, {"category": "Event"})
+    queue.edit_item(added.id, {"category": "Event"})
     assert copies() == {"event"}
 
 

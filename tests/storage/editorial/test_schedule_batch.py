@@ -1,5 +1,5 @@
 """`xensocial schedule` reads all channels at once (`plan_channels`, `content_queue.forecast_store`)
-and must plan exactly what reading each channel alone (`plan_channel`) plans: on a generated
+and must plan exactly what reading each channel alone (a list of one) plans: on a generated
 queue with mixes, evergreen items (recycled, with engagement), events and reminders, pinned and
 embargoed items, pauses, blackouts, claimed slots, daily caps and minimum gaps, on SQLite and
 PostgreSQL, at several times."""
@@ -19,12 +19,13 @@ from content_queue.editorial_store import EditorialStore
 from content_queue.events import ReminderDue
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
 from content_queue.mix import Mix
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
 from xensocial.cli.schedule import _as_dict
 from xensocial.config import ChannelConfig
 from xensocial.config.editorial import EditorialConfig
-from xensocial.forecast import plan_channel, plan_channels
+from xensocial.forecast import plan_channels
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -75,7 +76,7 @@ def _fill(engine: Engine, clock: FakeClock, names: list[str], seed: int) -> None
             )
         )
         for d in item.deliveries:
-            assert ledger.begin_publish(d.id, "t", clock() + HOUR)
+            assert claim(ledger, d.id, "t", clock() + HOUR, channel=d.channel, now=clock())
             assert ledger.mark_published(d.id, remote_id="r", remote_url=None, published_at=clock())
             published.append((d.id, d.channel))
     for n in range(160):
@@ -112,7 +113,9 @@ def _fill(engine: Engine, clock: FakeClock, names: list[str], seed: int) -> None
                 delivery = item.delivery(channel)
                 assert delivery is not None
                 at = min(clock() + rng.randint(1, 48) * HOUR, NOW - HOUR)
-                if ledger.begin_publish(delivery.id, "t", at + HOUR) and ledger.mark_published(
+                if claim(
+                    ledger, delivery.id, "t", at + HOUR, channel=channel, now=at
+                ) and ledger.mark_published(
                     delivery.id, remote_id=f"r{delivery.id}", remote_url=None, published_at=at
                 ):
                     published.append((delivery.id, channel))
@@ -135,7 +138,7 @@ def _fill(engine: Engine, clock: FakeClock, names: list[str], seed: int) -> None
                 )
             )
             delivery = item.deliveries[0]
-            assert ledger.begin_publish(delivery.id, "t", at + HOUR)
+            assert claim(ledger, delivery.id, "t", at + HOUR, channel=channel, now=at)
             assert ledger.mark_published(
                 delivery.id, remote_id="r", remote_url=None, published_at=at
             )
@@ -179,8 +182,8 @@ def test_schedule_read_at_once_plans_what_each_channel_read_alone_plans(
             channels, ledger, at, until, blackouts=blackouts, editorial=EDITORIAL
         )
         for channel, plan in zip(channels, together, strict=True):
-            alone = plan_channel(
-                channel, ledger, at, until, blackouts=blackouts, editorial=EDITORIAL
+            [alone] = plan_channels(
+                [channel], ledger, at, until, blackouts=blackouts, editorial=EDITORIAL
             )
             assert _as_dict(plan) == _as_dict(alone), channel.name
             reasons.update((s.reason or s.skipped or "").split(" (")[0] for s in plan.slots)

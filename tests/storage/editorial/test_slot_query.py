@@ -18,6 +18,7 @@ from content_queue.events import ReminderDue
 from content_queue.mix import Mix
 from content_queue.recycling import RecycleRules
 from content_queue.selection import ANNOUNCEMENT, Rules
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
 from tests.storage.editorial.test_store import add, publish
@@ -99,7 +100,8 @@ def test_each_answer_is_what_the_question_alone_gives(
                     continue
                 made = store.make_reminder(ReminderDue(seen, OFFSETS[0]), "soon", by="test")
                 if made is not None and spec["remind"] == "posted":  # out: only its key says so
-                    assert ledger.begin_publish(made, "test", now + HOUR)
+                    due = max(now, event_at - OFFSETS[0])  # a reminder waits for its time
+                    assert claim(ledger, made, "test", due + HOUR, channel=channel, now=due)
                     assert ledger.mark_published(
                         made, remote_id="r", remote_url=None, published_at=now
                     )

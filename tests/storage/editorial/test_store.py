@@ -24,6 +24,8 @@ from content_queue.metrics_store import DueSample, EngagementReading, MetricsSto
 from content_queue.mix import Mix
 from content_queue.recycling import RecycleRules
 from content_queue.selection import Candidate, Rules, pick
+from content_queue.views import ItemImage
+from tests.choosing import claim, eligible_at
 from tests.conftest import FakeClock
 from tests.sqlspy import recorded_sql
 
@@ -44,9 +46,22 @@ def add(queue: ContentQueue, url: str, channels: tuple[str, ...] = ("c",), **fie
     return queue.add(NewItem(url=f"https://example.org/{url}", channels=channels, **fields)).id
 
 
+def published_by_category(
+    store: EditorialStore, channel: str, now: datetime, since: datetime
+) -> dict[str, int]:
+    """The channel's posts since `since` by category, as a slot at `now` reads them (the
+    mix's question, `ChannelSupply.published`)."""
+    with store.supply(channel, now) as supply:
+        return dict(supply.published(since))
+
+
 def publish(ledger: Ledger, queue: ContentQueue, item_id: int, channel: str, at: datetime) -> int:
-    delivery = queue.get(item_id).delivery(channel)
-    assert delivery is not None and ledger.begin_publish(delivery.id, "me", at + HOUR)
+    item = queue.get(item_id)
+    delivery = item.delivery(channel)
+    now = eligible_at(item, at)  # a slot took it when it could: its post went out `at`
+    assert delivery is not None and claim(
+        ledger, delivery.id, "me", now + HOUR, channel=channel, now=now
+    )
     assert ledger.mark_published(
         delivery.id, remote_id=f"r{delivery.id}", remote_url=None, published_at=at
     )
@@ -112,7 +127,7 @@ def test_the_sql_supply_agrees_with_the_policy_in_memory(
         )
         if pin is not None:  # pinned ahead of the clock above; now move it where it was drawn
             clock.set(now + pin - 2 * HOUR if pin > timedelta(0) else start)
-            queue.edit(item_id, {"publish_at": now + pin})
+            queue.edit_item(item_id, {"publish_at": now + pin})
         if spec["published"] and pin is None:
             publish(ledger, queue, item_id, channel, now - spec["published"])
     clock.set(now)
@@ -205,7 +220,7 @@ def test_pinned_items_are_found_among_the_channels_pending_deliveries(
         (lambda st, now: st.evergreens("c", now), "ix_items_evergreen"),
         (lambda st, now: st.pinned_times("c", now, now + DAY), "ix_items_publish_at"),
         (
-            lambda st, now: st.published_by_category("c", now),
+            lambda st, now: published_by_category(st, "c", now, now),
             "ix_deliveries_channel_state_published",
         ),
     ],
@@ -240,8 +255,8 @@ def test_posts_in_the_window_by_category_and_pinned_times(
     for n, (category, age) in enumerate([("news", 1), ("news", 2), ("resource", 3), ("news", 20)]):
         item = add(queue, f"p{n}", ("c", "d"), category=category)
         publish(ledger, queue, item, "c", now - age * DAY)
-    assert store.published_by_category("c", now - 14 * DAY) == {"news": 2, "resource": 1}
-    assert store.published_by_category("d", now - 14 * DAY) == {}
+    assert published_by_category(store, "c", now, now - 14 * DAY) == {"news": 2, "resource": 1}
+    assert published_by_category(store, "d", now, now - 14 * DAY) == {}
     at = now + 3 * HOUR
     add(queue, "pin-a", ("c", "d"), publish_at=at)
     add(queue, "pin-b", ("c",), publish_at=at)  # the same time twice: one entry
@@ -296,6 +311,33 @@ def test_evergreen_history_and_engagement_on_every_channel(
     assert {e.item_id: e for e in store.evergreens("d", clock())}[star].repeats == 0
 
 
+def test_an_evergreens_score_is_the_mean_of_each_posts_latest_reading(
+    engine: Engine, queue: ContentQueue, ledger: Ledger, store: EditorialStore, clock: FakeClock
+) -> None:
+    start = clock()
+    item = add(queue, "scored", ("c", "d", "e"), category="resource", evergreen=True)
+    unread = add(queue, "unread", ("c",), category="resource", evergreen=True)
+    post = {ch: publish(ledger, queue, item, ch, start) for ch in ("c", "d", "e")}
+    publish(ledger, queue, unread, "c", start)
+
+    def reading(channel: str, hours: int, likes: int | None) -> EngagementReading:
+        due = DueSample(post[channel], channel, "r", start, timedelta(hours=hours))
+        return EngagementReading(due, start + timedelta(hours=hours), likes=likes)
+
+    MetricsStore(engine, clock).record_engagement(
+        [
+            reading("c", 1, 5),
+            reading("c", 24, 20),  # post on c at 24 h: 20
+            reading("d", 1, 4),  # post on d read once: 4
+            reading("e", 24, None),  # the network gave no figure: 0
+        ]
+    )
+    clock.set(start + 40 * DAY)
+    found = {e.item_id: e for e in store.evergreens("c", clock())}
+    assert found[item].score == pytest.approx(8.0)
+    assert found[unread].score == 0.0
+
+
 def test_a_recycle_uses_the_alternate_text(
     queue: ContentQueue, ledger: Ledger, store: EditorialStore, clock: FakeClock
 ) -> None:
@@ -306,9 +348,32 @@ def test_a_recycle_uses_the_alternate_text(
     store.make_recycle(green, by="me")
     recycle = next(i for i in queue.list_items() if i.recycled_from == item)
     assert recycle.text == "Other words"
-    queue.edit(item, {"evergreen": False})  # no longer evergreen: nothing more is made
+    queue.edit_item(item, {"evergreen": False})  # no longer evergreen: nothing more is made
     assert store.evergreens("c", clock()) == []
     assert store.make_recycle(green, by="me") is None
+
+
+def test_a_recycle_and_a_reminder_carry_the_originals_images(
+    queue: ContentQueue, ledger: Ledger, store: EditorialStore, clock: FakeClock
+) -> None:
+    """The release banner of an evergreen item, the poster of an event: the repost and the
+    reminder (items of their own) go out with the original's images and alt texts."""
+    banner = ItemImage("a" * 64, "image/png", 120, 60, 900, "The banner")
+    poster = ItemImage("b" * 64, "image/jpeg", 50, 70, 800, "", decorative=True)
+    green = add(queue, "green", evergreen=True, title="G", images=[banner, poster])
+    publish(ledger, queue, green, "c", clock())
+    event_at = clock() + 45 * DAY  # five days ahead once the recycle is due
+    party = add(queue, "poster", category="event", event_at=event_at, title="P", images=[poster])
+    publish(ledger, queue, party, "c", clock())
+    clock.advance(days=40)
+    [due] = store.evergreens("c", clock())
+    store.make_recycle(due, by="me")
+    recycle = next(i for i in queue.list_items() if i.recycled_from == green)
+    assert recycle.images == (banner, poster)
+    [seen] = store.events("c", clock(), (7 * DAY,))
+    assert store.make_reminder(ReminderDue(seen, 7 * DAY), "Soon: P", by="me") is not None
+    reminder = next(i for i in queue.list_items() if i.reminder_of == party)
+    assert reminder.images == (poster,)
 
 
 def test_two_processes_making_the_same_recycle_make_one(

@@ -29,7 +29,7 @@ def test_each_queue_change_is_recorded_with_who_and_what(
 ) -> None:
     item = queue.add(new_item("https://example.org/a", created_by="alice", draft=True))
     clock.advance(minutes=1)
-    queue.edit(item.id, {"title": "New title", "priority": 3}, by="bob")
+    queue.edit_item(item.id, {"title": "New title", "priority": 3}, by="bob")
     clock.advance(minutes=1)
     queue.approve_many([item.id], by="carol")
     clock.advance(minutes=1)
@@ -75,7 +75,7 @@ def test_nothing_is_recorded_for_what_did_not_change(
     assert queue.approve_many([item.id], by="x") == [
         (queue.get(item.id), False)
     ]  # already approved
-    queue.edit(item.id, {"title": "Same"}, by="x")  # the same value
+    queue.edit_item(item.id, {"title": "Same"}, by="x")  # the same value
     queue.cancel(item.id, by="x")
     queue.cancel(item.id, by="x")  # already cancelled
     assert [e.action for e in audit.entries(item_id=item.id)] == ["cancel", "add"]

@@ -22,6 +22,7 @@ from tests.daemon.conftest import (
     make_channel,
     make_settings,
 )
+from tests.stored_rows import recent_slots
 from xensocial.adapters.base import AuthError, ChannelContext, Rejected, TransientError
 from xensocial.config import ChannelConfig
 from xensocial.config.blackouts import BlackoutConfig
@@ -53,6 +54,7 @@ class Rig:
         settings = replace(make_settings(tmp_path, [self.channel]), blackouts=blackouts)
         self.net = network(ChannelContext("demo", data_dir=tmp_path, clock=clock), **fake)
         self.queue = ContentQueue(engine, clock)
+        self.engine = engine
         self.ledger = Ledger(engine, clock)
         self.audit = AuditLog(engine)
         self.publisher = Publisher(
@@ -79,7 +81,7 @@ class Rig:
         return self.publisher.run_slot(self.channel, slot_at)
 
     def slots(self) -> list[tuple[datetime, str, str | None]]:
-        return sorted((r.slot_at, r.outcome, r.detail) for r in self.ledger.recent_slots("demo"))
+        return sorted((r.slot_at, r.outcome, r.detail) for r in recent_slots(self.engine, "demo"))
 
     def states(self) -> list[str]:
         return [

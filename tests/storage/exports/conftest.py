@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from content_queue import ContentQueue, Ledger, NewItem, make_engine
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
 from content_queue.sources import FeedSpec, FeedStore
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness, write_config
 from tests.conftest import FakeClock
 from xensocial.config import Settings, load_settings
@@ -128,6 +129,7 @@ class _Seeder:
     def __init__(self, engine: Engine, clock: FakeClock) -> None:
         self.queue = ContentQueue(engine, clock)
         self.ledger = Ledger(engine, clock)
+        self.clock = clock
         self.seeded = Seeded()
 
     def item(self, name: str, channels: list[str], **kw: object) -> None:
@@ -140,7 +142,9 @@ class _Seeder:
     def begin(self, name: str, channel: str) -> int:
         delivery = self.seeded.deliveries[name, channel]
         far = utc(2030, 1, 1)
-        assert self.ledger.begin_publish(delivery, "seed", far) is not None
+        assert (
+            claim(self.ledger, delivery, "seed", far, channel=channel, now=self.clock()) is not None
+        )
         return delivery
 
     def published(self, name: str, channel: str, at: datetime, remote_url: str | None) -> None:

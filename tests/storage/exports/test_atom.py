@@ -9,6 +9,7 @@ import feedparser
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, NewItem
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness
 from tests.conftest import FakeClock
 from xensocial.reporting.atom import atom_feed, latest_posts
@@ -106,7 +107,7 @@ def test_text_xml_cannot_carry_is_dropped_not_fatal(engine: Engine, clock: FakeC
         )
     )
     [delivery] = item.deliveries
-    ledger.begin_publish(delivery.id, "test", utc(2030, 1, 1))
+    claim(ledger, delivery.id, "test", utc(2030, 1, 1), channel="alpha", now=clock())
     ledger.mark_published(delivery.id, remote_id="1", remote_url=None, published_at=clock())
     with engine.connect() as conn:
         posts = latest_posts(conn, channel=None, limit=50)
@@ -125,7 +126,7 @@ def test_a_post_without_a_record_still_makes_an_entry(engine: Engine, clock: Fak
     queue, ledger = ContentQueue(engine, clock), Ledger(engine, clock)
     item = queue.add(NewItem(url="https://example.org/bare", channels=["alpha"], title="Bare"))
     [delivery] = item.deliveries
-    ledger.begin_publish(delivery.id, "test", utc(2030, 1, 1))
+    claim(ledger, delivery.id, "test", utc(2030, 1, 1), channel="alpha", now=clock())
     ledger.mark_published(delivery.id, remote_id="1", remote_url=None, published_at=clock())
     with engine.begin() as conn:
         conn.execute(update(Delivery).values(posted_title=None, posted_text=None, posted_url=None))

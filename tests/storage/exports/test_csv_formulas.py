@@ -19,6 +19,7 @@ import pytest
 from content_queue import ContentQueue, Ledger, NewItem, make_engine
 from content_queue.coverage import ClipStore, NewClip
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
+from tests.choosing import claim
 from tests.cli.conftest import CliHarness
 from tests.paths import ROOT
 
@@ -65,9 +66,14 @@ def hostile(export_cli: tuple[CliHarness, Seeded], clock: object) -> CliHarness:
         )
         alpha, beta = sorted(item.deliveries, key=lambda d: d.channel)
         at = utc(2026, 3, 1, 12)
-        assert ledger.begin_publish(alpha.id, "seed", utc(2030, 1, 1)) is not None
+        assert (
+            claim(ledger, alpha.id, "seed", utc(2030, 1, 1), channel="alpha", now=clock())
+            is not None
+        )
         assert ledger.mark_published(alpha.id, remote_id=COMMAND, remote_url=None, published_at=at)
-        assert ledger.begin_publish(beta.id, "seed", utc(2030, 1, 1)) is not None
+        assert (
+            claim(ledger, beta.id, "seed", utc(2030, 1, 1), channel="beta", now=clock()) is not None
+        )
         assert ledger.mark_failed(beta.id, DASH)
         store = MetricsStore(engine, clock)
         due = DueSample(alpha.id, "alpha", COMMAND, at, timedelta(hours=1))

@@ -14,6 +14,7 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
 
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from xensocial import __version__
 from xensocial.heartbeat import Beat
@@ -170,7 +171,7 @@ def test_failure_classes_cover_what_the_publisher_and_adapters_write(
         [delivery] = queue.add(
             NewItem(url=f"https://example.org/{n}", channels=["alpha"])
         ).deliveries
-        ledger.begin_publish(delivery.id, "test", utc(2030, 1, 1))
+        claim(ledger, delivery.id, "test", utc(2030, 1, 1), channel="alpha", now=clock())
         assert ledger.mark_failed(delivery.id, error)
     settings = settings_for(tmp_path, engine.url.render_as_string(hide_password=False))
     exports = Exports(settings, clock=clock, daemon=DaemonSeen(clock))

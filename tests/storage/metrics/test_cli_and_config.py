@@ -12,6 +12,7 @@ from content_queue.db import make_engine
 from content_queue.metrics_store import MetricsStore
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
+from tests.stored_rows import engagement_samples, follower_samples
 from xensocial.adapters.base import ChannelContext, Post
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.config import load_settings
@@ -79,8 +80,8 @@ def test_poll_collects_and_reports(cli: CliHarness, clock: FakeClock, tmp_path: 
     assert "outbox budget: 6 of 31 reads" in text
     store = MetricsStore(engine, clock)
     assert store.reads_spent("outbox", clock() - timedelta(days=30)) == 6
-    assert [s.age_seconds for s in store.engagement_samples()] == [3600, 86400]
-    assert len(store.follower_samples()) == 4
+    assert [s.age_seconds for s in engagement_samples(engine)] == [3600, 86400]
+    assert len(follower_samples(engine)) == 4
 
 
 def test_poll_unknown_channel_is_bad_usage(cli: CliHarness) -> None:

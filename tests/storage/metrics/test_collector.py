@@ -18,6 +18,7 @@ from tests.conftest import FakeClock
 from tests.daemon.conftest import make_channel
 from tests.fakes.server import FakeServer
 from tests.fakes.x import CREDENTIALS, FakeX
+from tests.stored_rows import engagement_samples, follower_samples
 from xensocial.adapters.base import ChannelContext, Post
 from xensocial.adapters.outbox import OutboxAdapter
 from xensocial.adapters.x import XAdapter
@@ -83,8 +84,8 @@ def test_x_samples_equal_the_fakes_figures(
     [result] = collector.run_round()
 
     assert (result.followers_taken, result.followers, result.samples) == (True, 4321, 2)
-    assert store.follower_samples() == [("x-main", clock(), 4321)]
-    samples = {s.delivery_id: s for s in store.engagement_samples()}
+    assert follower_samples(engine) == [("x-main", clock(), 4321)]
+    samples = {s.delivery_id: s for s in engagement_samples(engine)}
     sa = samples[da]
     assert (sa.likes, sa.reposts, sa.replies, sa.quotes, sa.impressions, sa.clicks) == (
         5,
@@ -118,12 +119,12 @@ def test_samples_are_appended_never_overwritten(
     fake_x.followers = 5000
     clock.advance(days=1)
     collector.run_round()
-    assert [(s.age_seconds, s.likes) for s in store.engagement_samples()] == [
+    assert [(s.age_seconds, s.likes) for s in engagement_samples(engine)] == [
         (3600, 5),
         (86400, 50),
     ]
-    assert [f for _, _, f in store.follower_samples()] == [4321, 4321, 5000]
-    assert all(s.delivery_id == delivery for s in store.engagement_samples())
+    assert [f for _, _, f in follower_samples(engine)] == [4321, 4321, 5000]
+    assert all(s.delivery_id == delivery for s in engagement_samples(engine))
 
 
 def test_a_missed_age_is_taken_late_once(
@@ -137,7 +138,7 @@ def test_a_missed_age_is_taken_late_once(
     collector = Collector(store, MetricsConfig(), [X], {"x-main": x_adapter}, clock=clock)
     collector.run_round()
     collector.run_round()
-    assert [(s.age_seconds, s.likes) for s in store.engagement_samples()] == [(7 * 86400, 9)]
+    assert [(s.age_seconds, s.likes) for s in engagement_samples(engine)] == [(7 * 86400, 9)]
 
 
 def test_more_than_100_posts_are_read_in_batches(
@@ -153,7 +154,7 @@ def test_more_than_100_posts_are_read_in_batches(
     assert [len(c) for c in calls] == [100, 100, 30]
     assert result.samples == 230 and result.requests == 4  # 3 lookups + 1 follower count
     assert result.reads == 231 == fake_x.bill.reads  # what X bills: 230 posts and 1 user
-    assert sorted(s.likes or 0 for s in store.engagement_samples()) == list(range(230))
+    assert sorted(s.likes or 0 for s in engagement_samples(engine)) == list(range(230))
 
 
 @pytest.mark.slow  # seconds to minutes: left out of the fast run (README, Testing)
@@ -208,7 +209,7 @@ def test_an_x_budget_counts_posts_read_not_requests(
         "x-main (x): followers 4321; 149 engagement samples; 150 reads in 3 requests; "
         "101 skipped (budget); x budget: 150 of 150 reads"
     )
-    assert sorted(s.likes or 0 for s in store.engagement_samples()) == list(range(149))  # newest
+    assert sorted(s.likes or 0 for s in engagement_samples(engine)) == list(range(149))  # newest
 
     clock.advance(hours=1)  # the month's reads are spent: nothing more is asked of X
     before = len(server.requests())
@@ -233,8 +234,8 @@ def test_outbox_gives_none_not_zero(engine: Engine, clock: FakeClock, tmp_path: 
     )
     [r] = collector.run_round()
     assert r.followers_taken and r.followers is None and r.samples == 1
-    [s] = store.engagement_samples()
+    [s] = engagement_samples(engine)
     assert s.found
     assert (s.likes, s.reposts, s.replies, s.quotes, s.impressions, s.clicks) == (None,) * 6
     assert s.bookmarks is None
-    assert store.follower_samples() == [("demo", clock(), None)]
+    assert follower_samples(engine) == [("demo", clock(), None)]

@@ -29,6 +29,7 @@ from content_queue import ContentQueue, NewItem, QueueError
 from content_queue.dbapi import plain_database
 from content_queue.fastwrite import FastWriter, writer_for
 from content_queue.schema import Base
+from content_queue.views import ItemImage
 from content_queue.vocabulary import SOURCES
 from tests.conftest import BACKENDS, FakeClock, _postgres_engine, _sqlite_engine
 from xensocial.migrate import head_revision, upgrade
@@ -99,7 +100,22 @@ def _new_items(clock: FakeClock) -> st.SearchStrategy[NewItem]:
         alt_text=st.one_of(st.none(), _text(20)),
         publish_at=_moment(clock),
         event_at=_moment(clock),
+        images=st.lists(_IMAGES, max_size=5),  # five: one more than an item may have
     )
+
+
+# Images as the service hands them to the queue, good and bad: no alt text (refused unless
+# decorative), a bad address, no type, no pixels, alt text to make inert.
+_IMAGES = st.builds(
+    ItemImage,
+    sha256=st.sampled_from(["a" * 64, "0123456789abcdef" * 4, "not-a-sha"]),
+    mime=st.sampled_from(["image/png", "image/jpeg", ""]),
+    width=st.integers(0, 3),
+    height=st.integers(1, 3),
+    bytes=st.integers(1, 10),
+    alt=st.one_of(_text(12), st.just(" A banner\u202e ")),
+    decorative=st.booleans(),
+)
 
 
 def _outcome(adder: ContentQueue | FastWriter, new: NewItem, allow: bool) -> tuple[str, Any]:

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, make_engine
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.daemon.conftest import FakeNetwork, Sleeps, add_items, make_channel, make_settings
 from xensocial.adapters.base import ChannelContext, Post, PublishResult
@@ -35,7 +36,10 @@ SLOT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 def _begun(ledger: Ledger, queue: ContentQueue, clock: FakeClock, owner: str = "host-a") -> int:
     item = queue.add(new_item("https://example.org/a", channels=("mastodon",)))
     delivery_id = item.deliveries[0].id
-    assert ledger.begin_publish(delivery_id, owner, clock() + LEASE) is not None
+    assert (
+        claim(ledger, delivery_id, owner, clock() + LEASE, channel="mastodon", now=clock())
+        is not None
+    )
     return delivery_id
 
 
@@ -147,7 +151,9 @@ def test_two_processes_taking_over_one_delivery_one_wins(
     ids = [_begun(ledger, queue, clock)]
     for n in range(7):
         item = queue.add(new_item(f"https://example.org/{n}", channels=("m",)))
-        assert ledger.begin_publish(item.deliveries[0].id, "host-a", clock() + LEASE)
+        assert claim(
+            ledger, item.deliveries[0].id, "host-a", clock() + LEASE, channel="m", now=clock()
+        )
         ids.append(item.deliveries[0].id)
     other = make_engine(database_url)
     try:
@@ -189,7 +195,7 @@ def test_reconciliation_takes_over_before_it_looks_and_settles_as_the_new_owner(
     first, second = add_items(queue, 2)
     ids = [queue.get(i).deliveries[0].id for i in (first, second)]
     for delivery_id in ids:
-        assert ledger.begin_publish(delivery_id, "host-a", clock() + LEASE)
+        assert claim(ledger, delivery_id, "host-a", clock() + LEASE, channel="demo", now=clock())
     clock.advance(LEASE + timedelta(seconds=1))  # host-a stalled; its leases ran out
     lookups: list[tuple[str, str]] = []
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from content_queue import (
     ContentQueue,
+    DeliveryView,
     DuplicateItem,
     ImportFailed,
     InvalidItem,
@@ -20,7 +21,7 @@ from content_queue import (
     Ledger,
 )
 from content_queue.schema import Delivery, Item
-from tests.choosing import next_candidate
+from tests.choosing import claim, next_candidate
 from tests.conftest import FakeClock
 
 from .conftest import CHANNELS, new_item
@@ -31,9 +32,12 @@ def _count(engine: Engine, model: type[Item] | type[Delivery]) -> int:
         return conn.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-def _publish(ledger: Ledger, delivery_id: int, clock: FakeClock) -> None:
-    assert ledger.begin_publish(delivery_id, "me", clock() + timedelta(minutes=5)) is not None
-    ledger.mark_published(delivery_id, remote_id="r1", remote_url=None, published_at=clock())
+def _publish(ledger: Ledger, delivery: DeliveryView, clock: FakeClock) -> None:
+    lease = clock() + timedelta(minutes=5)
+    assert (
+        claim(ledger, delivery.id, "me", lease, channel=delivery.channel, now=clock()) is not None
+    )
+    ledger.mark_published(delivery.id, remote_id="r1", remote_url=None, published_at=clock())
 
 
 # -- add ---------------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ def test_cancelled_items_do_not_count(queue: ContentQueue) -> None:
 def test_published_items_count(queue: ContentQueue, ledger: Ledger, clock: FakeClock) -> None:
     first = queue.add(new_item("https://example.org/a"))
     for d in first.deliveries:
-        _publish(ledger, d.id, clock)
+        _publish(ledger, d, clock)
     with pytest.raises(DuplicateItem):
         queue.add(new_item("https://example.org/a?utm_medium=social"))
     found = queue.find_duplicate("https://example.org/a")
@@ -172,7 +176,7 @@ def test_an_item_published_somewhere_and_then_cancelled_still_counts(
 ) -> None:
     # Cancelling stops the channels still to come; the post already out must not go out again.
     first = queue.add(new_item("https://example.org/a"))
-    _publish(ledger, first.deliveries[0].id, clock)
+    _publish(ledger, first.deliveries[0], clock)
     queue.cancel(first.id)
     with pytest.raises(DuplicateItem) as info:
         queue.add(new_item("https://example.org/a"))
@@ -209,7 +213,7 @@ def test_cancel_then_nothing_more(queue: ContentQueue) -> None:
         queue.approve_many([item.id])
     assert "cancelled" in str(info.value) and str(item.id) in str(info.value)
     with pytest.raises(InvalidTransition):
-        queue.edit(item.id, {"title": "new"})
+        queue.edit_item(item.id, {"title": "new"})
     assert queue.get(item.id).state == ItemState.CANCELLED
 
 
@@ -217,7 +221,7 @@ def test_cancel_keeps_the_record_of_posts_already_out(
     queue: ContentQueue, ledger: Ledger, clock: FakeClock
 ) -> None:
     item = queue.add(new_item("https://example.org/a"))
-    _publish(ledger, item.deliveries[0].id, clock)
+    _publish(ledger, item.deliveries[0], clock)
     cancelled, _ = queue.cancel(item.id)
     assert [d.state for d in cancelled.deliveries] == ["published", "pending"]
     assert next_candidate(ledger, item.deliveries[1].channel, clock()) is None
@@ -227,7 +231,7 @@ def test_cancel_keeps_the_record_of_posts_already_out(
 def test_missing_item(queue: ContentQueue, action: str) -> None:
     with pytest.raises(ItemNotFound, match="no item with id 4242"):
         if action == "edit":
-            queue.edit(4242, {"title": "x"})
+            queue.edit_item(4242, {"title": "x"})
         elif action == "approve":  # as `queue approve` does, for one id or many
             queue.approve_many([4242])
         else:
@@ -240,9 +244,9 @@ def test_each_channel_has_its_own_outcome(
     item = queue.add(new_item("https://example.org/a", channels=("a", "b", "c")))
     by_channel = {d.channel: d.id for d in item.deliveries}
     lease = clock() + timedelta(minutes=5)
-    assert ledger.begin_publish(by_channel["a"], "me", lease)
+    assert claim(ledger, by_channel["a"], "me", lease, channel="a", now=clock())
     ledger.mark_failed(by_channel["a"], "rejected: too long")
-    assert ledger.begin_publish(by_channel["b"], "me", lease)
+    assert claim(ledger, by_channel["b"], "me", lease, channel="b", now=clock())
     ledger.mark_published(by_channel["b"], remote_id="1", remote_url="u", published_at=clock())
     states = {d.channel: (d.state, d.last_error) for d in queue.get(item.id).deliveries}
     assert states == {
@@ -264,7 +268,7 @@ def test_edit_fields(queue: ContentQueue, clock: FakeClock) -> None:
     item = queue.add(new_item("https://example.org/a", draft=True))
     clock.advance(hours=1)
     later = clock() + timedelta(days=1)
-    edited = queue.edit(
+    edited = queue.edit_item(
         item.id,
         {
             "title": " New title ",
@@ -274,7 +278,7 @@ def test_edit_fields(queue: ContentQueue, clock: FakeClock) -> None:
             "priority": 7,
             "not_before": later.astimezone(timezone(timedelta(hours=2))),
         },
-    )
+    ).item
     assert edited.title == "New title"
     assert edited.category == "event"
     assert edited.tags == ("xen", "arm")
@@ -288,17 +292,19 @@ def test_edit_fields(queue: ContentQueue, clock: FakeClock) -> None:
 def test_edit_unknown_field(queue: ContentQueue) -> None:
     item = queue.add(new_item("https://example.org/a"))
     with pytest.raises(InvalidItem) as info:
-        queue.edit(item.id, {"state": "approved", "colour": "red"})
+        queue.edit_item(item.id, {"state": "approved", "colour": "red"})
     assert info.value.field == "colour, state"
 
 
 def test_a_refused_edit_changes_nothing(queue: ContentQueue) -> None:
     item = queue.add(new_item("https://example.org/a", expires_at=datetime(2026, 4, 1, tzinfo=UTC)))
     with pytest.raises(InvalidItem) as info:
-        queue.edit(item.id, {"title": "changed", "not_before": datetime(2026, 5, 1, tzinfo=UTC)})
+        queue.edit_item(
+            item.id, {"title": "changed", "not_before": datetime(2026, 5, 1, tzinfo=UTC)}
+        )
     assert info.value.field == "expires_at"
     with pytest.raises(InvalidItem):
-        queue.edit(item.id, {"title": "changed", "url": "gopher://x"})
+        queue.edit_item(item.id, {"title": "changed", "url": "gopher://x"})
     assert queue.get(item.id) == item
 
 
@@ -306,11 +312,14 @@ def test_edit_url_checks_for_duplicates(queue: ContentQueue) -> None:
     a = queue.add(new_item("https://example.org/a"))
     b = queue.add(new_item("https://example.org/b"))
     with pytest.raises(DuplicateItem) as info:
-        queue.edit(b.id, {"url": "https://example.org/a/"})
+        queue.edit_item(b.id, {"url": "https://example.org/a/"})
     assert info.value.existing_id == a.id
     # The same page written another way is no duplicate of itself.
-    assert queue.edit(a.id, {"url": "https://EXAMPLE.org/a#x"}).url == "https://EXAMPLE.org/a#x"
-    moved = queue.edit(b.id, {"url": "https://example.org/a"}, allow_duplicate=True)
+    assert (
+        queue.edit_item(a.id, {"url": "https://EXAMPLE.org/a#x"}).item.url
+        == "https://EXAMPLE.org/a#x"
+    )
+    moved = queue.edit_item(b.id, {"url": "https://example.org/a"}, allow_duplicate=True).item
     assert moved.canonical_url == a.canonical_url
 
 
@@ -322,7 +331,7 @@ def test_edit_priority_changes_the_order(
     young = queue.add(new_item("https://example.org/young"))
     first = next_candidate(ledger, "mastodon", clock())
     assert first is not None and first.item_id == old.id
-    queue.edit(young.id, {"priority": 5})
+    queue.edit_item(young.id, {"priority": 5})
     first = next_candidate(ledger, "mastodon", clock())
     assert first is not None and first.item_id == young.id and first.priority == 5
 
@@ -341,11 +350,13 @@ def populated(queue: ContentQueue, ledger: Ledger, clock: FakeClock) -> dict[str
     ids["only_b"] = only_b.id
     half = queue.add(new_item("https://example.org/half"))
     ids["half"] = half.id
-    _publish(ledger, half.delivery("mastodon").id, clock)  # type: ignore[union-attr]
+    _publish(ledger, half.delivery("mastodon"), clock)  # type: ignore[arg-type]
     failed = queue.add(new_item("https://example.org/failed"))
     ids["failed"] = failed.id
     d = failed.delivery("bluesky")
-    assert d is not None and ledger.begin_publish(d.id, "me", clock() + timedelta(minutes=1))
+    assert d is not None and claim(
+        ledger, d.id, "me", clock() + timedelta(minutes=1), channel="bluesky", now=clock()
+    )
     ledger.mark_failed(d.id, "no")
     return ids
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
 from content_queue import Candidate, ContentQueue, DeliveryState, ItemState, Ledger
 from content_queue.selection import ineligible_reason, is_eligible, rank_key
-from tests.choosing import forecast, next_candidate, next_in_memory
+from tests.choosing import candidates, claim, eligible_at, forecast, next_candidate, next_in_memory
 from tests.conftest import FakeClock
 
 from .conftest import new_item
@@ -175,6 +176,7 @@ _example_counter = itertools.count()
 )
 @given(items=st.lists(_ITEM, min_size=0, max_size=12), probe=_OFFSET)
 def test_the_database_choice_agrees_with_the_forecast(
+    engine: Engine,
     queue: ContentQueue,
     ledger: Ledger,
     clock: FakeClock,
@@ -203,7 +205,7 @@ def test_the_database_choice_agrees_with_the_forecast(
         )
         clock.set(now)
         if spec["edit_priority"] is not None:
-            queue.edit(item.id, {"priority": spec["edit_priority"]})
+            queue.edit_item(item.id, {"priority": spec["edit_priority"]})
         d = item.delivery(channel)
         assert d is not None
         # A draft's deliveries are all pending: publishing needs an approved item.
@@ -211,7 +213,8 @@ def test_the_database_choice_agrees_with_the_forecast(
             spec["delivery_state"] != DeliveryState.PENDING
             and spec["item_state"] != ItemState.DRAFT
         ):
-            assert ledger.begin_publish(d.id, "me", now + HOUR) is not None
+            at = eligible_at(item, now)  # as a slot could take it, then
+            assert claim(ledger, d.id, "me", now + HOUR, channel=channel, now=at) is not None
             if spec["delivery_state"] == DeliveryState.PUBLISHED:
                 ledger.mark_published(d.id, remote_id="r", remote_url=None, published_at=now)
             elif spec["delivery_state"] == DeliveryState.FAILED:
@@ -247,5 +250,5 @@ def test_the_database_choice_agrees_with_the_forecast(
         assert replace(got, title="", url="", category="") == expected
     # The few candidates the index returns are the policy's ranking of the eligible ones.
     ranked = sorted((c for c in everything if ineligible_reason(c, at) is None), key=rank_key)
-    shown = ledger.candidates(channel, at, limit=3)
+    shown = candidates(engine, channel, at, limit=3)
     assert [c.delivery_id for c in shown] == [c.delivery_id for c in ranked[:3]]

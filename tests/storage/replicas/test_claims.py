@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from content_queue import ContentQueue, Ledger, NewItem, make_engine
-from tests.choosing import next_candidate
+from tests.choosing import claim, next_candidate
 from tests.conftest import FakeClock
 from tests.storage.queue.test_ledger import race
 
@@ -68,7 +68,9 @@ def test_claim_next_takes_the_next_in_selection_order(
     chosen = next_candidate(ledger, "m", clock())
     assert chosen is not None and chosen.delivery_id == high
     assert drain(ledger, "host-a", clock) == [high, *low]
-    assert ledger.begin_publish(low[0], "x", clock() + LEASE) is None  # claimed once
+    assert (
+        claim(ledger, low[0], "x", clock() + LEASE, channel="m", now=clock()) is None
+    )  # claimed once
     states = {d.state for i in queue.list_items() for d in i.deliveries}
     assert states == {"publishing"}
 
@@ -159,7 +161,7 @@ def test_take_over_skips_a_row_another_replica_is_locking(
     _postgres_only(engine)
     [delivery_id] = add(queue, 1)
     ledger = Ledger(engine, clock)
-    assert ledger.begin_publish(delivery_id, "host-a", clock() + LEASE)
+    assert claim(ledger, delivery_id, "host-a", clock() + LEASE, channel="m", now=clock())
     expired = clock() + LEASE + timedelta(seconds=1)
     with other_engine.connect() as conn:
         _lock_row(conn, delivery_id)
@@ -178,7 +180,7 @@ def test_count_attempt_renews_the_lease_only_for_its_holder(
 ) -> None:
     [delivery_id] = add(queue, 1)
     ledger = Ledger(engine, clock)
-    assert ledger.begin_publish(delivery_id, "host-a", clock() + LEASE)
+    assert claim(ledger, delivery_id, "host-a", clock() + LEASE, channel="m", now=clock())
     later = clock() + timedelta(minutes=4)
     assert ledger.count_attempt(delivery_id, owner="host-a", lease_until=later + LEASE)
     # Renewed: at the first lease's end it is still host-a's, nobody may take it over.
@@ -198,9 +200,11 @@ def test_in_flight_own_live_and_also(engine: Engine, queue: ContentQueue, clock:
     mine, left, theirs, expired = add(queue, 4)
     ledger = Ledger(engine, clock)
     for d in (mine, left):
-        assert ledger.begin_publish(d, "host-a", clock() + LEASE)
-    assert ledger.begin_publish(theirs, "host-b", clock() + LEASE)
-    assert ledger.begin_publish(expired, "host-b", clock() - timedelta(seconds=1))
+        assert claim(ledger, d, "host-a", clock() + LEASE, channel="m", now=clock())
+    assert claim(ledger, theirs, "host-b", clock() + LEASE, channel="m", now=clock())
+    assert claim(
+        ledger, expired, "host-b", clock() - timedelta(seconds=1), channel="m", now=clock()
+    )
 
     def ids(**kw: object) -> list[int]:
         return [f.delivery.id for f in ledger.in_flight(owner="host-a", now=clock(), **kw)]  # type: ignore[arg-type]

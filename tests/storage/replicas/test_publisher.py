@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from content_queue import ContentQueue, Ledger, SlotOutcome
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from tests.daemon.conftest import FakeNetwork, add_items, make_channel, make_settings
 from xensocial.adapters.base import ChannelContext, TransientError
@@ -58,7 +59,9 @@ def _in_flight(engine: Engine, clock: FakeClock, queue: ContentQueue, owner: str
     """An item whose delivery `owner` holds `publishing` (it died, or is still at it)."""
     [item] = add_items(queue, 1)
     _, _, delivery_id = _delivery(queue, item)
-    assert Ledger(engine, clock).begin_publish(delivery_id, owner, clock() + LEASE)
+    assert claim(
+        Ledger(engine, clock), delivery_id, owner, clock() + LEASE, channel="demo", now=clock()
+    )
     return item
 
 

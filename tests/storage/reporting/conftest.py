@@ -26,6 +26,7 @@ from content_queue.coverage import (
 )
 from content_queue.metrics_store import DueSample, EngagementReading, MetricsStore
 from content_queue.views import ItemView
+from tests.choosing import claim
 from tests.conftest import FakeClock
 from xensocial.config.report import ReportConfig
 
@@ -73,7 +74,14 @@ class Data:
     def _begin(self, item: ItemView, channel: str, when: datetime) -> int:
         self.clock.set(when)
         [delivery] = [d for d in item.deliveries if d.channel == channel]
-        began = self.ledger.begin_publish(delivery.id, "tester", when + timedelta(minutes=5))
+        began = claim(
+            self.ledger,
+            delivery.id,
+            "tester",
+            when + timedelta(minutes=5),
+            channel=channel,
+            now=when,
+        )
         assert began is not None
         return delivery.id
 

@@ -63,7 +63,11 @@ def cli(tmp_path: Path, clock: FakeClock) -> CliHarness:
         (["monthly", "--month", "0999-01"], "has a year out of range"),
         (["quarterly", "--quarter", "2026-Q5"], "--quarter: '2026-Q5' is not a quarter"),
         (["quarterly", "--quarter", "2026-03"], "expected YYYY-Qn with n from 1 to 4"),
-        (["monthly", "--format", "pdf"], "'pdf' is not one of 'md', 'html', 'csv', 'json'"),
+        (
+            ["monthly", "--format", "docx"],
+            "'docx' is not one of 'md', 'html', 'csv', 'json', 'pdf'",
+        ),
+        (["monthly", "--out", "march.docx"], "--out 'march.docx': .docx is not a format"),
         (["monthly", "--out", "/nonexistent/folder/r.html"], "the folder '/nonexistent/folder'"),
     ],
 )

@@ -85,7 +85,8 @@ def test_html_is_self_contained_and_escapes_every_text(report: Report) -> None:
     assert HOSTILE in text  # shown as text, whole
     assert "<img src=x onerror=alert(1)>" in text
     assert "default-src 'none'" in page  # and the page forbids loads besides
-    assert page.count('role="img"') == 3  # followers, engagement, share of voice
+    # followers, engagement, share of voice; and the trends: followers, clips, voice, interactions
+    assert page.count('role="img"') == 7
     assert parsed.tags.count("th") > 50  # header cells, with scope, for screen readers
     assert 'scope="col"' in page and 'scope="row"' in page
 
@@ -142,8 +143,8 @@ def test_json_is_the_dataclass(report: Report) -> None:
 def test_render_dispatches_and_refuses_unknown_formats(report: Report) -> None:
     assert render(report, "md") == render_markdown(report)
     assert render(report, "json") == render_json(report)
-    with pytest.raises(ValueError, match="unknown report format 'pdf'"):
-        render(report, "pdf")
+    with pytest.raises(ValueError, match="unknown text format 'pdf'"):
+        render(report, "pdf")  # bytes: render_bytes
 
 
 @pytest.mark.parametrize(

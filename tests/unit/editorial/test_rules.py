@@ -13,10 +13,8 @@ from content_queue.forecast import Forecast, Snapshot
 from content_queue.mix import Mix
 from content_queue.recycling import (
     Evergreen,
-    Reading,
     RecycleRules,
     best,
-    engagement_score,
     not_due_reason,
     recycle_key,
 )
@@ -69,17 +67,6 @@ def test_best_performers_first_then_longest_unseen_then_lowest_id() -> None:
     assert best([poor, unseen, twin], NOW, RULES) == unseen
     assert best(pool, NOW, RULES) == news  # any category
     assert best([recent_star], NOW, RULES) is None
-
-
-def test_engagement_score_is_the_mean_of_each_posts_latest_reading() -> None:
-    readings = [
-        Reading(1, 3600, 5),
-        Reading(1, 86400, 20),  # post 1 at 24 h: 20
-        Reading(2, 3600, 4),  # post 2 read once: 4
-        Reading(3, 86400, None),  # the network gave no figure: 0
-    ]
-    assert engagement_score(readings) == pytest.approx(8.0)
-    assert engagement_score([]) == 0.0
 
 
 def test_recycle_and_reminder_keys_are_derived_and_distinct() -> None:

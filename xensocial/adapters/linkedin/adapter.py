@@ -84,6 +84,7 @@ from ..base import (
     TextLimits,
     TransientError,
 )
+from ..media_limits import LINKEDIN_MEDIA
 from .api import API_URL, RestClient
 from .cards import article
 from .little_text import little_text
@@ -112,6 +113,7 @@ _LOOKUP_PAGES = 6  # 300 posts since the first try: far more than a page posts i
 class LinkedInAdapter(Adapter):
     name: ClassVar[str] = "linkedin"
     limits: ClassVar[TextLimits] = TextLimits(max_length=DEFAULT_LIMITS["linkedin"])
+    media_limits = LINKEDIN_MEDIA
     lookup_is_reliable: ClassVar[bool] = False  # see the module docstring
     engagement_batch: ClassVar[int] = 1  # one socialActions read per post
 

@@ -1,7 +1,8 @@
-"""The declarative base every table of the queue is defined on, and its UTC timestamp type.
+"""The declarative base every table of the queue is mapped on, and its UTC timestamp type.
 
-A module of its own so that tables may be defined in more than one module (`schema`,
-`accounts_schema`) on the one metadata the migrations target, without an import cycle.
+Its own module so that the tables may live in more than one module (`schema`, and
+`notice_schema` for alerting's) on one metadata, which Alembic and the schema test compare
+against the migrations, without a module importing the one that imports it.
 """
 
 from __future__ import annotations
