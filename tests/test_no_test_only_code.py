@@ -54,9 +54,6 @@ CALLED_BY_A_LIBRARY = {
 # path:function -> the feature that will call it; built and tested ahead of it. Each entry goes
 # when its caller lands (the test below fails on an entry the program names).
 BUILT_FOR_WHAT_COMES = {
-    "xensocial/calendar.py:build_calendar": "the web console's calendar page (issue 19)",
-    "xensocial/calendar.py:month_span": "the web console's calendar page (issue 19)",
-    "xensocial/calendar.py:week_span": "the web console's calendar page (issue 19)",
     "xensocial/media/reencode.py:shrink_to": "each network's image upload (issue 17 item 2)",
     "xensocial/reporting/email_message.py:report_message": "the report's delivery (issue 18)",
 }

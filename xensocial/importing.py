@@ -73,7 +73,9 @@ def _checked_rows(
             continue
         line, new = entry
         if new.unread_images is not None and folder is None:
-            yield RowError(line, "images cannot be named in an uploaded file; add them with the CLI")
+            yield RowError(
+                line, "images cannot be named in an uploaded file; add them with the CLI"
+            )
             continue
         try:
             if folder is not None:

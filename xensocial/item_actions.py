@@ -92,7 +92,9 @@ def _check_images_fit(
             check_images_fit(config, adapter_class(settings, config), images)
 
 
-def _check_edit_fits(settings: Settings, queue: _Items, item_id: int, changes: dict[str, Any]) -> None:
+def _check_edit_fits(
+    settings: Settings, queue: _Items, item_id: int, changes: dict[str, Any]
+) -> None:
     """The fit part of `check_edit`: the changed words on the channels still to post them."""
     from content_queue.errors import InvalidItem
     from content_queue.limits import size_problem

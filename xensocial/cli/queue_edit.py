@@ -141,7 +141,9 @@ def edit(
     item, changed = edited.item, list(edited.changed)
     if loaded is not None:
         item, new_images = app.queue.set_images(item_id, loaded.items, by=app.user)
-        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
+        loaded.store(
+            app.settings.data_dir
+        )  # after every check: refused input leaves no file behind
         changed += ["images"] if new_images else []
     if as_json:
         emit_json(item.as_dict())

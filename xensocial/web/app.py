@@ -1,7 +1,8 @@
 """`create_app`: the console's Starlette application, with what every page shares.
 
 `Console` holds what a request needs (the settings, the database, the clock, the templates);
-the routes are the page modules' (`queue_pages`, `admin_pages`) and sign-in's (`auth`). Errors
+the routes are the page modules' (`queue_pages`, `calendar_pages`, `channel_pages`,
+`report_pages`, `admin_pages`) and sign-in's (`auth`). Errors
 become pages: a refusal the service makes (`BadInput`, the queue's `QueueError`) is shown with
 its own message, as the CLI prints it; 403 and 404 with theirs; anything else is a generic
 500 (the details go to the log, never to the page).
@@ -29,7 +30,15 @@ from starlette.staticfiles import StaticFiles
 from ..accounts import Permission, allows
 from ..errors import BadInput
 from ..timeinput import local_time
-from . import admin_pages, edit_pages, import_pages, queue_pages
+from . import (
+    admin_pages,
+    calendar_pages,
+    channel_pages,
+    edit_pages,
+    import_pages,
+    queue_pages,
+    report_pages,
+)
 from .auth import SessionMiddleware, SignInNeeded, login, login_page, logout, user
 from .csrf import token
 from .proxy import TrustedProxy
@@ -198,6 +207,9 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock, secret: str)
         *edit_pages.routes,
         *import_pages.routes,
         *admin_pages.routes,
+        *calendar_pages.routes,
+        *channel_pages.routes,
+        *report_pages.routes,
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     app = Starlette(
