@@ -11,36 +11,20 @@ kept in `test-artifacts/web/` (gitignored; CI uploads it).
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from tests.paths import ROOT
+from .conftest import ARTIFACTS, PASSWORD, free_port, running_console, xensocial
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = ROOT / "test-artifacts" / "web"
-PASSWORD = "a long enough password"
 PAGE = b"""<!doctype html><html><head>
 <title>Xen 4.20 released</title>
 <meta property="og:title" content="Xen Project 4.20 is out">
 <meta property="og:description" content="Faster boots and a new scheduler.">
 </head><body>news</body></html>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -65,27 +49,10 @@ def linked_page() -> Iterator[str]:
     server.server_close()
 
 
-def _xensocial(config: Path, *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "xensocial", "--config", str(config), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_env(),
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("XENSOCIAL_")}
-
-
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[str]:
     """`xensocial web` on a free port, with an editor and an approver; its base URL."""
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "xensocial.toml"
     config.write_text(
         f"""
@@ -118,57 +85,10 @@ access_token = "env:XENSOCIAL_MASTODON_TOKEN"
         encoding="utf-8",
     )
     config.chmod(0o600)
-    _xensocial(config, "db", "upgrade")
+    xensocial(config, "db", "upgrade")
     for name in ("editor", "approver"):
-        _xensocial(config, "users", "add", name, "--role", name, "--password-stdin", stdin=PASSWORD)
-    log = (tmp_path / "web.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "xensocial", "--config", str(config), "web"],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=_env(),
-    )
-    log.close()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None, (tmp_path / "web.log").read_text()
-            assert time.monotonic() < deadline, "the console did not start listening"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.send_signal(signal.SIGTERM)
-    # uvicorn shuts down gracefully, then ends by the signal it caught (as systemd expects).
-    assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
-    assert "Traceback" not in (tmp_path / "web.log").read_text()
-
-
-@pytest.fixture
-def axe() -> str:
-    from .axe import axe_source
-
-    try:
-        return axe_source()
-    except OSError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the accessibility check: {exc}")
-        pytest.skip(f"no axe-core: {exc}")
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the browser test: /usr/bin/chromium is missing")
-        pytest.skip("no /usr/bin/chromium (Debian's chromium package) on this machine")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
+        xensocial(config, "users", "add", name, "--role", name, "--password-stdin", stdin=PASSWORD)
+    yield from running_console(config, port, tmp_path / "web.log")
 
 
 def test_add_preview_and_approve_in_a_browser(
