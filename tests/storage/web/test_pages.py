@@ -106,3 +106,17 @@ def test_the_months_report_at_its_stable_address_for_a_viewer(
     bad = viewer.get("/reports/month/2026-13")
     assert bad.status_code == 400 and "expected YYYY-MM" in bad.text
     assert viewer.get(f"/reports/month/{month}/report.exe").status_code == 404
+
+
+def test_feed_names_urls_and_errors_are_escaped(
+    signed_in: Login, engine: Engine, clock: FakeClock
+) -> None:
+    from content_queue.sources import FeedSpec, FeedStore
+
+    store = FeedStore(engine, clock)
+    feed = store.add(FeedSpec(name="xen-blog", url="https://example.org/feed?a=1&b=<script>"))
+    store.record_failure(feed.id, f"HTTP 500: {HOSTILE}", next_poll_at=clock() + timedelta(hours=1))
+    page = signed_in("viewer").get("/channels")
+    assert page.status_code == 200
+    assert "<script>" not in page.text and "<img" not in page.text
+    assert "&lt;script&gt;" in page.text and "error x1" in page.text
