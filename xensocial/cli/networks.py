@@ -100,22 +100,13 @@ def verify(app: App, name: str, as_json: bool) -> None:
 
     Exit 1 when the network refuses the credentials or cannot be reached; exit 2 when a secret
     is missing (the message names the reference, never a value)."""
-    from ..adapters.base import AdapterError, AuthError
+    from ..channel_status import verify_channel
 
     channel = app.settings.channel(name)  # raises UsageError naming the channels
-    try:
-        adapter = app.build_adapter(channel)
-    except AuthError as exc:  # raised while building: a needed secret is not configured
-        raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
-    try:
-        account = adapter.verify()
-        warnings = list(adapter.warnings())
-    except AuthError as exc:
-        raise VerifyFailed(f"channel {name!r}: credentials refused: {_one_line(exc)}") from None
-    except AdapterError as exc:
-        raise VerifyFailed(f"channel {name!r}: cannot verify now: {_one_line(exc)}") from None
-    finally:
-        adapter.close()
+    verified = verify_channel(channel, app.build_adapter)
+    if verified.problem is not None or verified.account is None:
+        raise VerifyFailed(verified.problem or f"channel {name!r}: no account")
+    account, warnings = verified.account, list(verified.warnings)
     followers = account.followers
     if as_json:
         emit_json(

@@ -1,6 +1,7 @@
 """Channels and feeds: each channel's state (paused and why, last post, next slot, what its
-adapter warns of, a token near its end), pause and resume with a reason; each feed's last
-poll and its errors.
+adapter warns of, a token near its end), pause and resume with a reason, verify the credentials
+live (`channel_status.verify_channel`, as `channels verify`); each feed's last poll and its
+errors.
 
 The figures are `channel_status.channel_overviews` and `feed_status`, what `channels list` and
 `feeds list` print; pausing and resuming are the ledger's `pause` and `resume`, as
@@ -52,11 +53,11 @@ def _read(console: Console) -> dict[str, object]:
     }
 
 
-async def channels_page(request: Request, *, error: str = "") -> Response:
+async def channels_page(request: Request, *, error: str = "", notice: str = "") -> Response:
     require(request, Permission.READ)
     console = _console(request)
     context = await run_in_threadpool(_read, console)
-    notice = _DONE.get(request.query_params.get("done", ""), "")
+    notice = notice or _DONE.get(request.query_params.get("done", ""), "")
     return console.render(
         request,
         "channels.html",
@@ -101,8 +102,41 @@ async def resume(request: Request) -> Response:
     return RedirectResponse(f"/channels?done={'resumed' if done else 'unchanged'}", 303)
 
 
+def _verify(console: Console, name: str) -> str:
+    """`channels verify NAME`'s check and its words: who the channel posts as, or BadInput
+    with why it could not be verified."""
+    from ..adapters.factory import build_adapter
+    from ..channel_status import verify_channel
+
+    channel = console.settings.channel(name)
+    verified = verify_channel(
+        channel,
+        lambda c: build_adapter(console.settings, c, clock=console.clock, warn=lambda _: None),
+    )
+    if verified.problem is not None or verified.account is None:
+        raise BadInput(verified.problem or f"channel {name!r}: no account")
+    account = verified.account
+    followers = "unknown" if account.followers is None else f"{account.followers:,}"
+    said = f"{name} ({channel.network}): OK, posting as {account.account}; followers: {followers}"
+    return " ".join([said, *(f"Warning: {w}" for w in verified.warnings)])
+
+
+async def verify(request: Request) -> Response:
+    """Ask the channel's network, live, who its credentials post as (approvers: it uses the
+    channel's secrets)."""
+    await checked_form(request)
+    require(request, Permission.REVIEW)
+    console = _console(request)
+    try:
+        said = await run_in_threadpool(_verify, console, _channel(console, request))
+    except BadInput as exc:
+        return await channels_page(request, error=str(exc))
+    return await channels_page(request, notice=said)
+
+
 routes = [
     Route("/channels", channels_page, methods=["GET"]),
     Route("/channels/{name}/pause", pause, methods=["POST"]),
     Route("/channels/{name}/resume", resume, methods=["POST"]),
+    Route("/channels/{name}/verify", verify, methods=["POST"]),
 ]

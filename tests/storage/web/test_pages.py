@@ -120,3 +120,19 @@ def test_feed_names_urls_and_errors_are_escaped(
     assert page.status_code == 200
     assert "<script>" not in page.text and "<img" not in page.text
     assert "&lt;script&gt;" in page.text and "error x1" in page.text
+
+
+def test_verify_a_channel_as_channels_verify_does(signed_in: Login) -> None:
+    approver = signed_in("approver")
+    page = approver.get("/channels")
+    ok = approver.post("/channels/news/verify", data={"csrf": csrf_of(page.text)})
+    assert ok.status_code == 200 and "news (outbox): OK, posting as" in ok.text
+    # The mastodon channel's secret is not set: the CLI's words, never a value.
+    missing = approver.post("/channels/toots/verify", data={"csrf": csrf_of(page.text)})
+    assert missing.status_code == 400 and "XENSOCIAL_TEST_TOKEN_NEVER_SHOWN" in missing.text
+    viewer = signed_in("viewer")
+    form = viewer.get("/channels")
+    assert "Verify news" not in form.text
+    assert (
+        viewer.post("/channels/news/verify", data={"csrf": csrf_of(form.text)}).status_code == 403
+    )
