@@ -10,6 +10,7 @@ any item, and may add items approved at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -31,7 +32,7 @@ from .forms import new_item, split_words
 
 if TYPE_CHECKING:
     from content_queue.accounts import AccountView
-    from content_queue.views import ItemView
+    from content_queue.views import ItemImage, ItemView
 
     from ..config import Settings
     from ..rendering import Renderable
@@ -77,16 +78,18 @@ def previews(
     item: Renderable,
     channels: list[str],
     own_texts: dict[str, str] | None = None,
+    images: Sequence[ItemImage] = (),
 ) -> list[dict[str, Any]]:
     """`rendering.preview_post` for each channel (in its own words where `own_texts` has some,
-    as `xensocial preview` shows them); a channel the item cannot be posted on gets the
-    refusal `queue add` would print, instead of a text."""
+    with the item's `images`, as `xensocial preview` shows them); a channel the item cannot be
+    posted on gets the refusal `queue add` would print, instead of a text."""
     from ..rendering import TextTooLong, preview_post
 
     out: list[dict[str, Any]] = []
     for name in channels:
         try:
-            out.append(preview_post(settings, item, name, own_text=(own_texts or {}).get(name)))
+            own = (own_texts or {}).get(name)
+            out.append(preview_post(settings, item, name, own_text=own, images=images))
         except (TextTooLong, BadInput, ValueError) as exc:
             out.append({"channel": name, "error": str(exc)})
     return out
@@ -179,6 +182,7 @@ def _item_page(request: Request, item_id: int, *, error: str = "", notice: str =
                 item,
                 [d.channel for d in item.deliveries if d.channel in known],
                 {d.channel: d.text_override for d in item.deliveries if d.text_override},
+                item.images,
             ),
             "history": history,
             "may_change": may_change(account, item),

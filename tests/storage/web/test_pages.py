@@ -136,3 +136,20 @@ def test_verify_a_channel_as_channels_verify_does(signed_in: Login) -> None:
     assert (
         viewer.post("/channels/news/verify", data={"csrf": csrf_of(form.text)}).status_code == 403
     )
+
+
+def test_an_items_page_lists_its_images_per_network_as_preview_does(
+    signed_in: Login, engine: Engine, clock: FakeClock
+) -> None:
+    from content_queue.views import ItemImage
+
+    image = ItemImage("a" * 64, "image/png", 640, 480, 12_000, "The <b>summit</b> stage")
+    queue = ContentQueue(engine, clock=clock)
+    new = NewItem(
+        url="https://example.org/pic", channels=["news", "toots"], title="Pic", images=(image,)
+    )
+    item_id = queue.add(new).id
+    page = signed_in("viewer").get(f"/items/{item_id}")
+    assert page.status_code == 200
+    assert "Image 1: image/png, 640×480" in page.text
+    assert "<b>summit</b>" not in page.text
