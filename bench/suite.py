@@ -56,6 +56,7 @@ BENCHMARKS: tuple[str, ...] = (
     "selection",
     "editorial",
     "calendar_page",
+    "web_pages",
     "feeds",
     "report",
     "exports",

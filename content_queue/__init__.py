@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .db import make_engine, make_sessionmaker
     from .errors import (
+        AccountExists,
+        AccountNotFound,
         AlreadyOut,
         BlackoutNotFound,
         DuplicateActivity,
@@ -50,6 +52,8 @@ if TYPE_CHECKING:
 _WHERE = {
     "make_engine": "db",
     "make_sessionmaker": "db",
+    "AccountExists": "errors",
+    "AccountNotFound": "errors",
     "AlreadyOut": "errors",
     "BlackoutNotFound": "errors",
     "DuplicateActivity": "errors",
@@ -93,6 +97,8 @@ _WHERE = {
 }
 
 __all__ = [
+    "AccountExists",
+    "AccountNotFound",
     "EDITABLE_FIELDS",
     "AlreadyOut",
     "Base",

@@ -45,6 +45,10 @@ class Action(enum.StrEnum):
     PUBLISH = "publish"
     FAIL = "fail"
     UNKNOWN = "unknown"
+    ACCOUNT_ADD = "account-add"
+    ACCOUNT_REMOVE = "account-remove"
+    ACCOUNT_ROLE = "account-role"
+    ACCOUNT_PASSWORD = "account-password"
 
 
 def shorten(text: str, limit: int = 80) -> str:

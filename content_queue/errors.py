@@ -13,7 +13,9 @@
     ├── BlackoutNotFound        no blackout with that id (blackouts)
     ├── InvalidBlackout         a blackout's period or reason cannot be used (blackouts)
     ├── DuplicateClip           the press clip's URL is already recorded (coverage)
-    └── DuplicateActivity       the same activity, day and title is already recorded (coverage)
+    ├── DuplicateActivity       the same activity, day and title is already recorded (coverage)
+    ├── AccountNotFound         no console account of that name (accounts)
+    └── AccountExists           a console account of that name is already there (accounts)
     EvergreensNeeded            not an error: the forecast asks to be played again with the
                                 channel's evergreen items (forecast; its caller catches it)
 
@@ -31,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date
 
 __all__ = [
+    "AccountExists",
+    "AccountNotFound",
     "AlreadyOut",
     "BlackoutNotFound",
     "DuplicateActivity",
@@ -230,3 +234,15 @@ class EvergreensNeeded(Exception):
     def __init__(self, channel: str) -> None:
         super().__init__(f"the forecast of {channel!r} needs its evergreen items")
         self.channel = channel
+
+
+class AccountNotFound(QueueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"no account named {name!r}")
+
+
+class AccountExists(QueueError):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"an account named {name!r} already exists")

@@ -14,12 +14,13 @@ every name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import String, any_, bindparam, exists, func, select, text, union_all
+from sqlalchemy import String, any_, bindparam, exists, func, or_, select, text, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -118,11 +119,24 @@ class ContentQueue(ItemEdits, ThreadReads, ThreadEdits, Store):
         limit: int = 50,
         offset: int = 0,
         newest_first: bool = True,
+        category: str | None = None,
+        search: str | None = None,
+        min_priority: int | None = None,
     ) -> list[ItemView]:
         """Items, newest first. `state` is an item state (draft, approved, cancelled) or a
         delivery state (pending, publishing, published, failed, unknown): then the items with a
-        delivery in that state, on `channel` when one is given."""
+        delivery in that state, on `channel` when one is given. `search`: words found in the
+        title, text or URL (any case); `min_priority`: at least this priority."""
         query = select(Item).options(selectinload(Item.deliveries), selectinload(Item.images))
+        if category is not None:
+            query = query.where(Item.category == category)
+        if min_priority is not None:
+            query = query.where(Item.priority >= min_priority)
+        if search:
+            pattern = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+            query = query.where(
+                or_(*(c.ilike(pattern, escape="\\") for c in (Item.title, Item.text, Item.url)))
+            )
         item_states = {s.value for s in ItemState}
         delivery_states = {s.value for s in DeliveryState}
         if state is not None and state not in item_states | delivery_states:

@@ -27,6 +27,7 @@ Four tables, each answering one question:
 - `clips`, `activities`, `keyword_counts`: what the report counts beyond our own posts: press
   coverage, the communications team's other work, and how often each competitor is mentioned;
   see `coverage`.
+- `users`, `login_failures`: the web console's accounts and failed sign-ins (`accounts_schema`).
 
 Channels are plain names here: the queue knows nothing of networks. The words stored in the
 state, source and outcome columns are `vocabulary`'s enums (re-exported here), which the plain
@@ -53,6 +54,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .accounts_schema import Account, LoginFailure
 from .media_schema import DeliveryMediaRow
 from .notice_schema import Notice, NoticeEvent
 from .report_send_schema import ReportSend
@@ -61,6 +63,7 @@ from .thread_schema import DeliveryPart, ItemReply
 from .vocabulary import DeliveryState, ItemSource, ItemState, SlotOutcome
 
 __all__ = [
+    "Account",
     "Activity",
     "AuditEntry",
     "Base",
@@ -80,6 +83,7 @@ __all__ = [
     "ItemReply",
     "ItemSource",
     "KeywordCount",
+    "LoginFailure",
     "ItemState",
     "MetricsRequest",
     "Notice",

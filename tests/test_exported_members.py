@@ -12,6 +12,8 @@ import content_queue
 import xensocial
 
 CONTENT_QUEUE = [
+    "AccountExists",
+    "AccountNotFound",
     "EDITABLE_FIELDS",
     "AlreadyOut",
     "Base",

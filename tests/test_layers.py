@@ -82,7 +82,7 @@ def test_the_import_reader_resolves_relative_imports() -> None:
     assert ("xensocial.rendering", "make_post") in seen
     assert ("xensocial.reconcile", "reconcile_in_flight") in seen
     cli = ROOT / "xensocial" / "cli" / "networks.py"
-    assert ("xensocial.rendering", "render_post") in {
+    assert ("xensocial.rendering", "preview_post") in {
         (s, n) for s, n, _ in _imports("xensocial.cli.networks", cli)
     }
 

@@ -48,15 +48,12 @@ CALLED_BY_A_LIBRARY = {
     "xensocial/intake/links.py:_MetaParser.handle_startendtag": "html.parser.HTMLParser",
     "xensocial/intake/links.py:_MetaParser.handle_endtag": "html.parser.HTMLParser",
     "xensocial/intake/links.py:_MetaParser.handle_data": "html.parser.HTMLParser",
+    "xensocial/web/auth.py:SessionMiddleware.dispatch": "Starlette's BaseHTTPMiddleware",
 }
 
 # path:function -> the feature that will call it; built and tested ahead of it. Each entry goes
 # when its caller lands (the test below fails on an entry the program names).
-BUILT_FOR_WHAT_COMES = {
-    "xensocial/calendar.py:build_calendar": "the web console's calendar page (issue 19)",
-    "xensocial/calendar.py:month_span": "the web console's calendar page (issue 19)",
-    "xensocial/calendar.py:week_span": "the web console's calendar page (issue 19)",
-}
+BUILT_FOR_WHAT_COMES: dict[str, str] = {}
 
 _REGISTERED_BY_DECORATOR = re.compile(r"\.(command|group)\b")
 

@@ -18,13 +18,24 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from content_queue import Ledger
     from content_queue.sources import FeedView
     from content_queue.timeutil import Clock
 
+    from .adapters.base import AccountInfo, Adapter
     from .config import ChannelConfig, Settings
 
-__all__ = ["ChannelOverview", "FeedStatus", "adapter_warnings", "channel_overviews", "feed_status"]
+__all__ = [
+    "ChannelOverview",
+    "FeedStatus",
+    "Verified",
+    "adapter_warnings",
+    "channel_overviews",
+    "feed_status",
+    "verify_channel",
+]
 
 
 @dataclass(frozen=True)
@@ -141,3 +152,36 @@ def feed_status(feed: FeedView) -> FeedStatus:
     if feed.status == "error":
         return FeedStatus(feed, f"error x{feed.error_count}", True)
     return FeedStatus(feed, feed.status, False)
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What `channels verify` and the console's Verify button learn of a channel: the account
+    it posts as and its adapter's warnings, or `problem`, why it could not be verified (the
+    credentials refused, or the network not reached)."""
+
+    account: AccountInfo | None
+    warnings: tuple[str, ...]
+    problem: str | None
+
+
+def verify_channel(channel: ChannelConfig, build: Callable[[ChannelConfig], Adapter]) -> Verified:
+    """Ask `channel`'s network, live, who its credentials post as (`build` makes its adapter,
+    secrets resolved). A secret that is not configured is the caller's input to fix: UsageError
+    naming the reference, never a value."""
+    from .adapters.base import AdapterError, AuthError
+    from .errors import UsageError
+
+    name = channel.name
+    try:
+        adapter = build(channel)
+    except AuthError as exc:  # raised while building: a needed secret is not configured
+        raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
+    try:
+        return Verified(adapter.verify(), tuple(adapter.warnings()), None)
+    except AuthError as exc:
+        return Verified(None, (), f"channel {name!r}: credentials refused: {_one_line(exc)}")
+    except AdapterError as exc:
+        return Verified(None, (), f"channel {name!r}: cannot verify now: {_one_line(exc)}")
+    finally:
+        adapter.close()

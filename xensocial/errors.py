@@ -13,6 +13,7 @@ bases (XensocialError, BadInput, IntakeError) are defined here.
     │   ├── ImageDoesNotFit         an image a channel's network cannot take (rendering; ValueError)
     │   └── TextTooLong             an item cannot fit a channel's post (rendering; also ValueError)
     ├── StartupFailed               the daemon cannot start for a run-time reason: exit 1 (daemon)
+    ├── SignInNeeded                a console page was asked for without an account signed in (web.auth)
     ├── IntakeError                 a feed, page or file intake reads failed or was refused
     │   ├── FetchError              a fetch failed or the address guard refused it (fetch)
     │   ├── AddressRefusedError     the host resolves to an address intake must not reach (netguard)

@@ -23,7 +23,7 @@ from content_queue.limits import FIRST_YEAR, LAST_YEAR, year_problem
 from .durations import parse_duration
 from .errors import UsageError
 
-__all__ = ["ACCEPTED_FORMS", "ago", "in_range", "parse_when"]
+__all__ = ["ACCEPTED_FORMS", "ago", "in_range", "local_time", "parse_when"]
 
 ACCEPTED_FORMS = (
     "2026-12-01 (midnight), 2026-12-01 09:30 or 2026-12-01T09:30 (in {zone}), "
@@ -85,3 +85,11 @@ def _instant(value: str, tz: ZoneInfo, now: datetime) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("Invalid isoformat: no offset")
     return parsed.astimezone(UTC)
+
+
+def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
+    """A stored (UTC) time as staff read it, in `zone`: the CLI's tables and the console's pages."""
+    if value is None:
+        return "-"
+    shown = value.astimezone(ZoneInfo(zone))
+    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")

@@ -87,14 +87,30 @@ def test_unit_is_a_sandboxed_notify_service() -> None:
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
-def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    unit = tmp_path / "xensocial.service"
-    shutil.copy(UNIT, unit)
+@pytest.mark.parametrize("name", ["xensocial.service", "xensocial-web.service"])
+def test_unit_passes_systemd_analyze_verify(tmp_path: Path, name: str) -> None:
+    unit = tmp_path / name
+    shutil.copy(ROOT / "config" / name, unit)
     result = subprocess.run(
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
     # verify exits 0 even on unknown keys and bad values: any message is a finding.
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
+
+
+def test_web_unit_runs_the_console_as_the_daemons_user() -> None:
+    """The console's unit shares the daemon's configuration, state and (dynamic) user."""
+    text = (ROOT / "config" / "xensocial-web.service").read_text(encoding="utf-8")
+    for line in (
+        "ExecStart=/usr/bin/env xensocial web",
+        "DynamicUser=yes",
+        "User=xensocial",  # the daemon's dynamic user is named after its unit, xensocial
+        "StateDirectory=xensocial",
+        "LoadCredential=xensocial.toml:/etc/xensocial/xensocial.toml",
+        "Environment=XENSOCIAL_DATA_DIR=/var/lib/xensocial",
+        "RestartPreventExitStatus=2",
+    ):
+        assert f"\n{line}\n" in text, line
 
 
 def dockerfile_instructions() -> list[tuple[str, str]]:

@@ -35,6 +35,15 @@ def test_wheel_carries_migrations_defaults_and_types(built_wheel: Path) -> None:
         f"xensocial/_migrations/versions/{p.name}"
         for p in (ROOT / "migrations" / "versions").glob("*.py")
     }
+    # The web console's templates and static files are package data: pages need them.
+    web = ROOT / "xensocial" / "web"
+    expected |= {
+        str(p.relative_to(ROOT))
+        for folder in ("templates", "static")
+        for p in (web / folder).iterdir()
+        if p.is_file()
+    }
+    assert "xensocial/web/templates/base.html" in expected
     assert len(expected) > 8  # at least one migration script was found in the checkout
     missing = expected - names
     assert not missing, f"missing from the wheel: {sorted(missing)}"
@@ -128,3 +137,30 @@ def test_installed_wheel_runs_db_upgrade(installed_wheel: InstalledWheel, tmp_pa
         "slot_claims",
         "channel_states",
     }
+
+
+def test_installed_wheel_serves_the_console_sign_in_page(
+    installed_wheel: InstalledWheel, tmp_path: Path
+) -> None:
+    """The console's templates and static files load from the installed package."""
+    db = tmp_path / "data" / "web.db"
+    probe = (
+        "import sys, xensocial.web as w;"
+        "from pathlib import Path;"
+        "from starlette.testclient import TestClient;"
+        "from content_queue.db import make_engine;"
+        "from content_queue.timeutil import system_clock;"
+        "from xensocial.config import load_settings;"
+        "from xensocial.migrate import upgrade;"
+        "s = load_settings(None, env={'XENSOCIAL_DATABASE_URL': sys.argv[1], 'XENSOCIAL_DATA_DIR': sys.argv[2]});"
+        "e = make_engine(s.database_url); upgrade(e);"
+        "c = TestClient(w.create_app(s, e, clock=system_clock, secret='k' * 40));"
+        "page, css = c.get('/login'), c.get('/static/console.css');"
+        "print(w.__file__, page.status_code, 'Sign in' in page.text, css.status_code)"
+    )
+    args = ["-W", "ignore", "-c", probe, f"sqlite:///{db}", str(tmp_path / "data")]
+    result = _run_installed(installed_wheel, tmp_path, args)
+    assert result.returncode == 0, result.stderr
+    where, status, signed, css = result.stdout.split()
+    assert where.startswith(str(installed_wheel.target))
+    assert (status, signed, css) == ("200", "True", "200")

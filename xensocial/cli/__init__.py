@@ -111,6 +111,13 @@ _COMMANDS = {
         _from("ops", "run"),
         "Run the daemon: post the queue's items at each channel's slots, until stopped.",
     ),
+    "users": Lazy(
+        _from("users", "users"), "Accounts of the web console (`xensocial web`) and their roles."
+    ),
+    "web": Lazy(
+        _from("web", "web"),
+        "Run the web console: the queue, approvals and accounts in a browser (docs/web.md).",
+    ),
     "schedule": Lazy(
         _from("schedule", "schedule"),
         "The coming slots of each enabled channel and the item each would post now.",

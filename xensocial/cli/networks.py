@@ -53,23 +53,10 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
     limits, the same way the daemon renders it. Each image is listed with its type, size and
     alt text counted against the network's limit, and whether the upload will re-encode it to
     fit a byte limit (never cropped)."""
-    from ..rendering import (
-        TextTooLong,
-        adapter_class,
-        channel_url,
-        counted_length,
-        image_notes,
-        image_problem,
-        length_unit,
-        render_post,
-        reply_lengths,
-        reply_texts,
-    )
-    from ..text import utf8_size
+    from ..rendering import TextTooLong, preview_post
 
     item = app.queue.get(item_id)
     replies = app.queue.item_thread(item_id).replies
-    link = item.url if item.link_in_reply else ""  # it goes in the first reply
     # By default the channels it targets that are still configured (a removed one has no rules).
     known = app.settings.channel_names
     names = list(dict.fromkeys(channel_names)) or [
@@ -79,48 +66,22 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         raise UsageError(f"item {item_id} targets no channel; name one with --channel")
     out: list[dict[str, Any]] = []
     for name in names:
-        channel = app.settings.channel(name)  # raises UsageError naming the channels
-        adapter = adapter_class(app.settings, channel)
-        limits, media = adapter.limits, adapter.media_limits
         delivery = item.delivery(name)
         own = delivery.text_override if delivery is not None else None
         try:
-            text = render_post(item, channel, limits, own_text=own, link=not item.link_in_reply)
+            out.append(
+                preview_post(
+                    app.settings,
+                    item,
+                    name,
+                    own_text=own,
+                    images=item.images,
+                    replies=replies,
+                    link_in_reply=item.link_in_reply,
+                )
+            )
         except TextTooLong as exc:
             raise UsageError(f"item {item_id} cannot be posted on {name!r}: {exc}") from None
-        out.append(
-            {
-                "channel": name,
-                "network": channel.network,
-                "text": text,
-                "url": channel_url(item.url, channel),
-                "link_in_reply": item.link_in_reply,
-                "length": counted_length(channel.network, limits, text),
-                "limit": limits.max_length,
-                "unit": length_unit(channel.network, limits),
-                # The size in UTF-8, and the network's cap on it (None: no cap but the length).
-                "bytes": utf8_size(text),
-                "byte_limit": limits.max_bytes,
-                "own_text": own is not None,
-                "images": [
-                    {**image.as_dict(), "notes": image_notes(media, image)}
-                    for image in item.images
-                ],
-                # Why these images cannot go out there (None: they can), as add refuses them.
-                "image_problem": image_problem(channel.network, media, item.images),
-                # A thread's replies (docs/threads.md): each with its own length and limit.
-                "replies": [
-                    {"text": reply, "length": length, "limit": limit}
-                    for reply, (length, limit, _) in zip(
-                        reply_texts(
-                            replies, channel_url(item.url, channel) if item.link_in_reply else ""
-                        ),
-                        reply_lengths(app.settings, name, replies, link=link),
-                        strict=True,
-                    )
-                ],
-            }
-        )
     if as_json:
         emit_json(out)
         return
@@ -156,22 +117,13 @@ def verify(app: App, name: str, as_json: bool) -> None:
 
     Exit 1 when the network refuses the credentials or cannot be reached; exit 2 when a secret
     is missing (the message names the reference, never a value)."""
-    from ..adapters.base import AdapterError, AuthError
+    from ..channel_status import verify_channel
 
     channel = app.settings.channel(name)  # raises UsageError naming the channels
-    try:
-        adapter = app.build_adapter(channel)
-    except AuthError as exc:  # raised while building: a needed secret is not configured
-        raise UsageError(f"channel {name!r}: {_one_line(exc)}") from None
-    try:
-        account = adapter.verify()
-        warnings = list(adapter.warnings())
-    except AuthError as exc:
-        raise VerifyFailed(f"channel {name!r}: credentials refused: {_one_line(exc)}") from None
-    except AdapterError as exc:
-        raise VerifyFailed(f"channel {name!r}: cannot verify now: {_one_line(exc)}") from None
-    finally:
-        adapter.close()
+    verified = verify_channel(channel, app.build_adapter)
+    if verified.problem is not None or verified.account is None:
+        raise VerifyFailed(verified.problem or f"channel {name!r}: no account")
+    account, warnings = verified.account, list(verified.warnings)
     followers = account.followers
     if as_json:
         emit_json(

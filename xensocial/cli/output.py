@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import click
 
 from content_queue.plaintext import json_visible, visible
+
+from ..timeinput import local_time
 
 if TYPE_CHECKING:
     from content_queue import ItemView
@@ -35,13 +35,6 @@ def echo(message: object = None, *, err: bool = False, nl: bool = True) -> None:
 
 def emit_json(value: Any) -> None:
     click.echo(json_visible(json.dumps(value, indent=2, ensure_ascii=False, default=str)))
-
-
-def local_time(value: datetime | None, zone: str, *, seconds: bool = False) -> str:
-    if value is None:
-        return "-"
-    shown = value.astimezone(ZoneInfo(zone))
-    return shown.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
 
 
 def item_summary(item: ItemView) -> str:

@@ -11,12 +11,12 @@ registered here: `add` (queue_add.py, the one whose speed matters), `edit` (queu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import UsageError
+from ..item_actions import check_approvable, check_ids
 from ..tables import format_table, trim
 from .app import App, pass_app
 from .images import describe
@@ -31,32 +31,6 @@ if TYPE_CHECKING:
     from content_queue.views import ItemView, Thread
 
 __all__ = ["queue"]
-
-
-def _check_ids(app: App, ids: Sequence[int], action: str) -> None:
-    """Every id exists (so a command on several items changes all of them or none); else
-    UsageError naming every unknown id."""
-    from content_queue.errors import ItemNotFound
-
-    missing = []
-    for item_id in dict.fromkeys(ids):
-        try:
-            app.queue.get(item_id)
-        except ItemNotFound:
-            missing.append(str(item_id))
-    if missing:
-        raise UsageError(f"no item with id {', '.join(missing)}; nothing was {action}")
-
-
-def _check_words(app: App, ids: Sequence[int]) -> None:
-    """Every draft among `ids` has words to post (`item_rules.check_words`), else nothing is
-    approved: the daemon would post a bare link."""
-    from ..item_rules import check_words
-
-    for item_id in dict.fromkeys(ids):
-        item = app.queue.get(item_id)
-        if item.state == "draft":
-            check_words(item_id, item.title, item.text)
 
 
 def _feed_drafts(app: App, name: str) -> list[int]:
@@ -260,8 +234,8 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
             echo(f"Feed {feed} has no draft items waiting for approval.")
             return
     else:
-        _check_ids(app, item_ids, "approved")
-    _check_words(app, item_ids)
+        check_ids(app.queue, item_ids, "approved")
+    check_approvable(app.queue, item_ids)
     approved = 0
     for item, changed in app.queue.approve_many(item_ids, by=app.user):
         approved += changed
@@ -278,7 +252,7 @@ def approve(app: App, item_ids: tuple[int, ...], feed: str | None) -> None:
 @pass_app
 def cancel(app: App, item_ids: tuple[int, ...]) -> None:
     """Cancel items: nothing more of them is posted (posts already out stay)."""
-    _check_ids(app, item_ids, "cancelled")
+    check_ids(app.queue, item_ids, "cancelled")
     for item_id in item_ids:
         item, changed = app.queue.cancel(item_id, by=app.user)
         out = ", ".join(d.channel for d in item.deliveries if d.state == "published")

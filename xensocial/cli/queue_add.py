@@ -10,25 +10,20 @@ Every check runs before anything is written, so a refused command leaves the dat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from content_queue.limits import MAX_REPLIES
 
-from ..errors import UsageError
-from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories, wordless
+from ..editorial_input import read_editorial
+from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories
 from ..media.attach import load_images
 from .app import App, pass_app
 from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
-from .queue_editorial import editorial_options, editorial_summary, read_editorial
-
-if TYPE_CHECKING:
-    from content_queue.views import NewItem
-
+from .queue_editorial import editorial_options, editorial_summary
 
 __all__ = ["add", "time_option"]
 
@@ -44,62 +39,6 @@ def time_option(app: App, value: str | None, option: str, *, clearable: bool = F
     if clearable and value.strip().lower() in _NONE_WORDS:
         return "clear"
     return parse_when(value, zone=app.settings.timezone, now=app.clock(), option=option)
-
-
-def _channels(app: App, given: Sequence[str]) -> list[str]:
-    known = app.settings.channel_names
-    if not given:
-        if not known:
-            raise UsageError(
-                f"{app.settings.source} configures no channel; add a [[channels]] table"
-            )
-        return known
-    unknown = [c for c in given if c not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown channel {', '.join(repr(c) for c in unknown)}; "
-            f"the channels are: {', '.join(known) or 'none'}"
-        )
-    return list(dict.fromkeys(given))
-
-
-def _with_page_words(app: App, new: NewItem, *, allow_duplicate: bool) -> tuple[NewItem, str]:
-    """`new` with the page's own title, and its description when no --text was given; and,
-    when the page gave no words, why (else "").
-
-    The URL, the dates and duplicates are checked first (as the queue will check them again),
-    so input that will be refused costs no fetch. A page that cannot be read (down, slow, an
-    error) does not stop the add: the item is never lost. Only a refused address stops it
-    (exit 2): the address guard's refusal is the point."""
-    from dataclasses import replace
-
-    from content_queue.errors import DuplicateItem, InvalidItem
-    from content_queue.timeutil import as_utc
-    from content_queue.urls import validate_url
-
-    from ..intake.fetch import FetchError
-    from ..intake.links import fetch_link_metadata
-
-    url = validate_url(new.url)
-    if new.not_before and new.expires_at and as_utc(new.expires_at) <= as_utc(new.not_before):
-        raise InvalidItem("expires_at", "must be later than not_before")
-    existing = None if allow_duplicate else app.writer.find_duplicate(url)
-    if existing is not None:
-        raise DuplicateItem(url, existing.id, existing.state)
-    if not app.settings.intake.fetch_link_details:
-        return new, "the page was not read ([intake] fetch_link_details = false)"
-    try:
-        meta = fetch_link_metadata(url, app.settings.intake.fetch_limits())
-    except FetchError as exc:
-        if exc.refused:
-            raise UsageError(
-                f"{exc.reason}. To add the link without reading the page, give --title"
-            ) from None
-        return new, f"could not read the page's title ({exc.reason})"
-    if meta.title:
-        echo(f"Title from the page: {meta.title}", err=True)
-    new = replace(new, title=meta.title or "", text=new.text or meta.description or "")
-    return new, "" if meta.title else "the page has no title"
 
 
 def _say_what_is_missing(app: App, item_id: int, unread: str, drafted: bool) -> None:
@@ -197,22 +136,20 @@ def add(
     an --alt after it (--alt "" for a purely decorative image); images a target channel's
     network cannot take are refused, naming the channel and the rule (docs/media.md).
     """
-    from dataclasses import replace
-
-    from content_queue.newitems import check_new_item, plain_item
     from content_queue.urls import validate_url
     from content_queue.views import NewItem
 
-    from ..rendering import Draft, check_fits_channels, check_replies_fit
+    from ..adding import add_item, target_channels
 
     validate_url(url)  # first: the checks below render the link (urlsplit raised on some)
-    targets = _channels(app, channels)
+    targets = target_channels(app.settings, channels)
     loaded = load_images(paired(images, alts))  # read and checked, stored only at the end
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
     check_expiry(ends, app.clock(), app.settings.timezone)
     ed = read_editorial(
-        app,
+        app.settings,
+        app.clock(),
         evergreen=evergreen,
         alt_text=alt_text,
         at=at,
@@ -245,26 +182,17 @@ def add(
         replies=replies,
         link_in_reply=link_in_reply,
     )
-    check_new_item(new)  # the queue's limits first: a huge field is refused before rendering
-    unread = ""
-    if not title:  # after every other check: a refused command fetches nothing
-        new, unread = _with_page_words(app, new, allow_duplicate=allow_duplicate)
-    drafted = not new.draft and wordless(new.title, new.text)
-    if drafted:
-        new = replace(new, draft=True)
-    # Refused now, not at post time: the post (without its link when the first reply has it)
-    # with its images, and each reply, on every channel.
-    check_fits_channels(
-        app.settings, new, new.channels, images=new.images, link=not link_in_reply
+    added = add_item(
+        app.settings,
+        app.writer,
+        new,
+        fetch_words=not title,
+        allow_duplicate=allow_duplicate,
+        say=lambda line: echo(line, err=True),
     )
-    link = new.url if link_in_reply else ""
-    check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
-    if new.alt_text:
-        alt = Draft(new.url, new.title, new.alt_text, new.category, new.tags)
-        check_fits_channels(app.settings, alt, new.channels)
-    item = app.writer.add(new, allow_duplicate=allow_duplicate)
+    item = added.item
     loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
-    _say_what_is_missing(app, item.id, unread, drafted)
+    _say_what_is_missing(app, item.id, added.unread, added.drafted)
     if as_json:
         emit_json(item.as_dict())
     else:

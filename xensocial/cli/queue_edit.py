@@ -8,86 +8,22 @@ change reaches; all of it before the one call to the queue, so a refused edit ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
+from ..editorial_input import read_editorial
 from ..errors import UsageError
+from ..item_actions import check_edit, check_new_replies, edit_reach
 from ..media.attach import load_images
 from .app import App, pass_app
 from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
 from .queue_add import time_option as _when
-from .queue_editorial import editorial_options, read_editorial
-
-if TYPE_CHECKING:
-    from content_queue.editing import Edited
-    from content_queue.views import ItemImage
+from .queue_editorial import editorial_options
 
 __all__ = ["edit"]
-
-
-def _check_edit_fits(app: App, item_id: int, changes: dict[str, Any]) -> None:
-    """Refuse an edit that would leave the item unable to fit a channel it is still to be
-    posted on (posts already out, failed or cancelled are not re-rendered), or an alternate
-    text that cannot fit a channel it may be posted again on."""
-    from content_queue.errors import InvalidItem
-    from content_queue.limits import size_problem
-
-    from ..rendering import Draft, check_fits_channels
-
-    words = {"url", "title", "text", "category", "tags", "alt_text"}
-    if not changes.keys() & words:
-        return
-    # Sizes first (lengths only): a huge field is refused before anything renders it.
-    too_big = size_problem(**{k: v for k, v in changes.items() if k in words and v is not None})
-    if too_big is not None:
-        raise InvalidItem(*too_big)
-    item = app.queue.get(item_id)
-    known = app.settings.channel_names
-    alt = (changes.get("alt_text") or "").strip()
-    if alt:
-        again = Draft(item.url, item.title, alt, item.category, item.tags)
-        channels = [d.channel for d in item.deliveries if d.channel in known]
-        check_fits_channels(app.settings, again, channels)
-    own = {d.channel: d.text_override for d in item.deliveries if d.text_override is not None}
-    draft = Draft(
-        url=changes.get("url", item.url),
-        title=changes.get("title", item.title),
-        text=changes.get("text", item.text),
-        category=changes.get("category", item.category),
-        tags=changes.get("tags", item.tags),
-    )
-    waiting = [d.channel for d in item.deliveries if d.state == "pending"]
-    link = not item.link_in_reply  # the post has no link when its first reply carries it
-    check_fits_channels(app.settings, draft, [c for c in waiting if c in known], own, link=link)
-
-
-def _check_images_fit(app: App, item_id: int, images: tuple[ItemImage, ...]) -> None:
-    """Refuse images a channel of the item cannot take (every channel: images change only
-    while nothing of the item is out, `ContentQueue.set_images`)."""
-    from ..rendering import adapter_class, check_images_fit
-
-    known = app.settings.channel_names
-    for d in app.queue.get(item_id).deliveries:
-        if d.channel in known:
-            config = app.settings.channel(d.channel)
-            check_images_fit(config, adapter_class(app.settings, config), images)
-
-
-def _check_edit_rules(app: App, item_id: int, changes: dict[str, Any]) -> None:
-    """The rules every way in shares (`item_rules`), for the fields an edit changes: a known
-    category, an expiry still ahead, and words left on an approved item."""
-    from ..item_rules import check_category, check_expiry, check_words, known_categories
-
-    if "category" in changes:
-        changes["category"] = check_category(changes["category"], known_categories(app.settings))
-    check_expiry(changes.get("expires_at"), app.clock(), app.settings.timezone)
-    if changes.keys() & {"title", "text"}:
-        item = app.queue.get(item_id)
-        if item.state == "approved":
-            check_words(item_id, changes.get("title", item.title), changes.get("text", item.text))
 
 
 @click.command(cls=ImageCommand)
@@ -185,7 +121,13 @@ def edit(
         if when is not None:
             changes[name] = None if when == "clear" else when
     ed = read_editorial(
-        app, evergreen=evergreen, alt_text=alt_text, at=at, event_date=event_date, editing=True
+        app.settings,
+        app.clock(),
+        evergreen=evergreen,
+        alt_text=alt_text,
+        at=at,
+        event_date=event_date,
+        editing=True,
     )
     changes.update(ed.changes())
     if no_images and (images or alts):
@@ -198,10 +140,14 @@ def edit(
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
             "--event-date, --image, --no-images, --reply, --no-replies"
         )
-    _check_edit_rules(app, item_id, changes)
-    _check_edit_fits(app, item_id, changes)
-    if loaded is not None:
-        _check_images_fit(app, item_id, loaded.items)
+    check_edit(
+        app.settings,
+        app.queue,
+        app.clock(),
+        item_id,
+        changes,
+        None if loaded is None else loaded.items,
+    )
     edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
     item, changed = edited.item, list(edited.changed)
     if loaded is not None:
@@ -211,7 +157,9 @@ def edit(
         changed.append("replies")
         item = app.queue.get(item_id)
     if loaded is not None:
-        loaded.store(app.settings.data_dir)  # after every check: refused input leaves no file behind
+        loaded.store(
+            app.settings.data_dir
+        )  # after every check: refused input leaves no file behind
     if as_json:
         emit_json(item.as_dict())
     elif not changed:
@@ -219,40 +167,19 @@ def edit(
     else:
         echo(f"Changed {', '.join(changed)} of item {item_summary(item)}")
         if edited.kept:
-            echo(_reach(edited))
+            echo(edit_reach(edited))
 
 
 def _new_replies(
     app: App, item_id: int, replies: tuple[str, ...], none: bool
 ) -> tuple[str, ...] | None:
     """The replies `--reply`/`--no-replies` ask for (None: not asked), checked as `queue add`
-    checks them: stored sizes (`newitems.check_replies`), then each channel's limit."""
+    checks them (`item_actions.check_new_replies`)."""
     if not replies and not none:
         return None
     if replies and none:
         raise UsageError("give --reply TEXT (to replace the replies) or --no-replies, not both")
-    from content_queue.newitems import check_replies
-
-    from ..rendering import check_replies_fit
-
-    cleaned = check_replies(replies)
-    item = app.queue.get(item_id)
-    known = app.settings.channel_names
-    channels = [d.channel for d in item.deliveries if d.channel in known]
-    link = item.url if item.link_in_reply else ""
-    check_replies_fit(app.settings, cleaned, channels, link=link)
-    return cleaned
-
-
-def _reach(edited: Edited) -> str:
-    """Which channels an edit of a partly posted item reaches, and which keep their post."""
-    kept = ", ".join(edited.kept)
-    if not edited.applies_to:
-        return f"It is out on every channel ({kept}): those posts keep what they said."
-    return (
-        f"This applies to {', '.join(edited.applies_to)} (not posted yet), not to {kept}: "
-        "posts already out keep what they said."
-    )
+    return check_new_replies(app.settings, app.queue, item_id, replies)
 
 
 def _edit_channel_text(

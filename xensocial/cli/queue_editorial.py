@@ -2,22 +2,18 @@
 time, an event date. Kept apart from `queue.py` because they read as one idea: how staff steer
 what goes out, beyond the item's own words (docs/editorial.md).
 
-Every check here runs before anything is written, and names the option: a pinned time must be
-in the future, never before the embargo (`--not-before`), and before the item expires and its
-event; an event must be in the future. The queue checks the same rules again
-(`content_queue.queue.check_editorial_times`), for edits where the item's stored times count.
+The options are read and checked by `xensocial.editorial_input` (the web console's forms call
+it too): a pinned time must be in the future, never before the embargo (`--not-before`), and
+before the item expires and its event; an event must be in the future.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..errors import UsageError
 from .output import local_time
 
 if TYPE_CHECKING:
@@ -25,16 +21,9 @@ if TYPE_CHECKING:
 
     from .app import App
 
-__all__ = [
-    "EditorialInput",
-    "editorial_lines",
-    "editorial_options",
-    "editorial_summary",
-    "read_editorial",
-]
+__all__ = ["editorial_lines", "editorial_options", "editorial_summary"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-_CLEAR = {"none", "never", "-"}
 
 
 def editorial_options(*, editing: bool) -> Callable[[F], F]:
@@ -77,79 +66,6 @@ def editorial_options(*, editing: bool) -> Callable[[F], F]:
         return f
 
     return decorate
-
-
-@dataclass(frozen=True)
-class EditorialInput:
-    """The options as given: None is "not given"; `clear_at` / `clear_event` mean 'none'."""
-
-    evergreen: bool | None = None
-    alt_text: str | None = None
-    at: datetime | None = None
-    event_at: datetime | None = None
-    clear_at: bool = False
-    clear_event: bool = False
-
-    def changes(self) -> dict[str, Any]:
-        """As `ContentQueue.edit_item` changes (only what was given)."""
-        out: dict[str, Any] = {}
-        if self.evergreen is not None:
-            out["evergreen"] = self.evergreen
-        if self.alt_text is not None:
-            out["alt_text"] = self.alt_text
-        if self.at is not None or self.clear_at:
-            out["publish_at"] = self.at
-        if self.event_at is not None or self.clear_event:
-            out["event_at"] = self.event_at
-        return out
-
-
-def read_editorial(
-    app: App,
-    *,
-    evergreen: bool | None,
-    alt_text: str | None,
-    at: str | None,
-    event_date: str | None,
-    editing: bool,
-    not_before: datetime | None = None,
-    expires_at: datetime | None = None,
-) -> EditorialInput:
-    """The options parsed and checked against now and (for `queue add`) the item's own
-    `--not-before` and `--expires`; UsageError naming the option otherwise."""
-    from ..timeinput import parse_when
-
-    now = app.clock()
-    zone = app.settings.timezone
-
-    def when(value: str | None, option: str) -> tuple[datetime | None, bool]:
-        if value is None:
-            return None, False
-        if editing and value.strip().lower() in _CLEAR:
-            return None, True
-        instant = parse_when(value, zone=zone, now=now, option=option)
-        if instant <= now:
-            raise UsageError(f"{option}: {local_time(instant, zone)} is in the past")
-        return instant, False
-
-    pinned, clear_at = when(at, "--at")
-    event, clear_event = when(event_date, "--event-date")
-    if pinned is not None and not_before is not None and pinned < not_before:
-        raise UsageError(
-            f"--at {local_time(pinned, zone)} is before --not-before "
-            f"{local_time(not_before, zone)}: an embargo is never broken; pin it later"
-        )
-    if pinned is not None and expires_at is not None and pinned >= expires_at:
-        raise UsageError("--at must be before --expires")
-    if pinned is not None and event is not None and pinned >= event:
-        raise UsageError("--at must be before --event-date: nothing is posted about a past event")
-    if event is not None and expires_at is not None and expires_at > event:
-        raise UsageError(
-            "--expires must not be after --event-date: nothing is posted about a past event"
-        )
-    if alt_text is not None and not editing and not alt_text.strip():
-        raise UsageError("--alt-text: give the words, or leave the option out")
-    return EditorialInput(evergreen, alt_text, pinned, event, clear_at, clear_event)
 
 
 def editorial_summary(app: App, item: ItemView) -> list[str]:

@@ -3,15 +3,13 @@
 Kept apart from the other `queue` commands because an import is rows, not one item: the file is
 read as it is added (one batch in memory at a time), each row is checked by the rules every way
 in shares (`item_rules`) and for fit, bad rows are reported by line, and rows with no words
-become drafts; `content_queue.csvimport` reads the file, this module decides what each row
-becomes and says what was done.
+become drafts; `content_queue.csvimport` reads the file, `xensocial.importing` decides what
+each row becomes (for the web console too), and this module says what was done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,92 +17,7 @@ from ..item_rules import NO_WORDS
 from .app import App, pass_app
 from .output import echo, emit_json
 
-if TYPE_CHECKING:
-    from content_queue.errors import RowError
-    from content_queue.views import ItemView, NewItem
-
-    from ..media.probe import ProbedImage
-
 __all__ = ["import_"]
-
-
-def _checked_rows(
-    app: App,
-    rows: Iterable[tuple[int, NewItem] | RowError],
-    *,
-    draft: bool,
-    no_words: set[int],
-    folder: Path,
-    images: dict[str, ProbedImage],
-) -> Iterator[tuple[int, NewItem] | RowError]:
-    """The rows as read, one at a time: a row whose category is not a known one (`item_rules`)
-    made a RowError, the others with their category as known, and as a draft when `draft` or
-    when it has neither title nor text (the daemon never posts a bare link; its line is added to
-    `no_words`). A row's images (paths relative to the file's `folder`) are read and checked
-    as `queue add --image` reads them, and kept in `images` to store once the import is done;
-    a bad one makes the row a RowError. Whether an item fits its channels is `_unfit`'s,
-    asked of new rows only."""
-    from dataclasses import replace
-
-    from content_queue.errors import InvalidItem, RowError
-
-    from ..errors import BadInput
-    from ..item_rules import check_category, known_categories, wordless
-    from ..media.attach import read_row_images
-
-    known = known_categories(app.settings)
-    for entry in rows:
-        if isinstance(entry, RowError):
-            yield entry
-            continue
-        line, new = entry
-        try:
-            new = read_row_images(new, folder, images)
-        except BadInput as exc:
-            yield RowError(line, str(exc))
-            continue
-        try:
-            category = check_category(new.category, known)
-        except InvalidItem as exc:
-            yield RowError(line, str(exc))
-            continue
-        bare = not draft and wordless(new.title, new.text)
-        if bare:
-            no_words.add(line)
-        if category != new.category or draft or bare:  # (replace costs: 50,000 rows a file)
-            new = replace(new, category=category, draft=new.draft or draft or bare)
-        yield line, new
-
-
-def _unfit(app: App) -> Callable[[NewItem], str | None]:
-    """Why a row's item does not fit every channel it targets, or None: asked of each row
-    about to be added (not of a duplicate, which nothing renders)."""
-    from content_queue.newitems import plain_item
-
-    from ..rendering import ImageDoesNotFit, TextTooLong, check_fits_channels, check_replies_fit
-
-    def problem(new: NewItem) -> str | None:
-        try:
-            check_fits_channels(
-                app.settings, new, new.channels, images=new.images, link=not new.link_in_reply
-            )
-            link = new.url if new.link_in_reply else ""
-            check_replies_fit(app.settings, plain_item(new).replies, new.channels, link=link)
-        except (TextTooLong, ImageDoesNotFit) as exc:
-            return str(exc)
-        return None
-
-    return problem
-
-
-def _store_added_images(
-    app: App, added: Iterable[tuple[int, ItemView]], images: dict[str, ProbedImage]
-) -> None:
-    """Keep the files of the images of the rows added (not of refused or duplicate rows)."""
-    from ..media.attach import store_images_of
-
-    for _, item in added:
-        store_images_of(item, images, app.settings.data_dir)
 
 
 @click.command("import")
@@ -132,33 +45,19 @@ def import_(
     with neither title nor text is imported as a draft (the daemon never posts a bare link),
     and so is every row with --draft.
     """
-    from content_queue.csvimport import iter_csv
-    from content_queue.errors import ImportFailed
+    from ..importing import import_csv
 
-    names = app.settings.channel_names
-    rows = iter_csv(  # read as it is added: one batch of rows in memory at a time
+    done = import_csv(
+        app.settings,
+        app.queue,
         file,
-        default_channels=names,
-        known_channels=names,
-        created_by=app.user,
-        timezone=app.settings.timezone,
-        limits=app.settings.imports,
-    )
-    no_words: set[int] = set()
-    images: dict[str, ProbedImage] = {}
-    result = app.queue.add_many(
-        _checked_rows(
-            app, rows, draft=draft, no_words=no_words, folder=file.parent, images=images
-        ),
+        by=app.user,
+        draft=draft,
+        image_folder=file.parent,
         skip_bad=skip_bad,
         allow_duplicate=allow_duplicate,
-        path=str(file),
-        admit=_unfit(app),
     )
-    refused = sorted(result.refused, key=lambda e: e.line)
-    if refused and not result.added and not result.duplicates:
-        raise ImportFailed(str(file), refused)  # nothing was written: no row was good
-    _store_added_images(app, result.added, images)
+    result, refused = done.result, done.refused
     if as_json:
         emit_json(
             {
@@ -168,7 +67,7 @@ def import_(
                     for line, dup in result.duplicates
                 ],
                 "refused": [{"line": e.line, "message": e.message} for e in refused],
-                "drafts_without_words": [n for n, _ in result.added if n in no_words],
+                "drafts_without_words": done.drafted,
             }
         )
         return
@@ -178,7 +77,7 @@ def import_(
         echo(f"Skipped {len(result.duplicates)} duplicate(s):")
         for line, dup in result.duplicates:
             echo(f"  line {line}: {dup.url} is item {dup.existing_id} ({dup.existing_state})")
-    drafted = [str(n) for n, _ in result.added if n in no_words]
+    drafted = [str(n) for n in done.drafted]
     if drafted:
         echo(
             f"Added {len(drafted)} row(s) as drafts ({NO_WORDS}): line(s) {', '.join(drafted)}; "

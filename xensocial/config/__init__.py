@@ -12,6 +12,7 @@ One module per part of the file, each named for what it parses:
     metrics.py     [metrics]             report.py      [report] and [[coverage_feeds]]
     http.py        [http]                health.py      [health]
     imports.py     [imports]             notify.py      [[notify]] and [alerts]
+    web.py         [web]
 
 They import downwards only: `fields` imports none of the others, each table module imports
 `fields` (and `channels` imports `editorial` for the mix), `settings` imports the tables'

@@ -51,6 +51,7 @@ from .paths import data_dir, database_url
 from .publishing import parse_publishing
 from .report import parse_coverage_feeds, parse_report
 from .settings import Settings
+from .web import parse_web
 
 __all__ = ["DEMO_NOTICE", "TOP_KEYS", "demo_config_path", "load_settings"]
 
@@ -79,6 +80,7 @@ TOP_KEYS = {
     "editorial",
     "categories",
     "imports",
+    "web",
     "notify",
     "alerts",
 }
@@ -209,6 +211,7 @@ class _Parser(Fields):
             categories=self.categories(raw.get("categories", [])),
             demo=self.demo,
             imports=parse_imports(self, raw.get("imports", {})),
+            web=parse_web(self, raw.get("web", {})),
             notify=notify,
             alerts=parse_alerts(self, raw.get("alerts", {})),
             blackouts=parse_blackouts(

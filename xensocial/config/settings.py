@@ -25,6 +25,7 @@ from .notify import AlertsConfig, NotifyTarget
 from .paths import backend
 from .publishing import PublishingConfig
 from .report import CoverageFeedConfig, ReportConfig
+from .web import WebConfig
 
 __all__ = ["Settings"]
 
@@ -56,6 +57,7 @@ class Settings:
     categories: tuple[str, ...] = ()  # `categories`: besides the built-in ones (`item_rules`)
     demo: bool = False  # the embedded demo, chosen because no file was named
     imports: CsvLimits = CsvLimits()  # [imports]: how much of a CSV file is read (imports.py)
+    web: WebConfig = WebConfig()  # [web]: the web console, see web.py
     notify: tuple[NotifyTarget, ...] = ()  # [[notify]]: where alerts go (notify.py)
     alerts: AlertsConfig = AlertsConfig()  # [alerts]: what counts as an event (notify.py)
 

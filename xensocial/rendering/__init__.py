@@ -29,6 +29,7 @@ from .fit import (
     image_problem,
     length_unit,
     own_text_length,
+    preview_post,
     reply_lengths,
     reply_texts,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "make_post",
     "make_replies",
     "own_text_length",
+    "preview_post",
     "reply_lengths",
     "reply_texts",
     "posted_record",

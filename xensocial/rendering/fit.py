@@ -52,6 +52,7 @@ __all__ = [
     "image_problem",
     "length_unit",
     "own_text_length",
+    "preview_post",
 ]
 
 
@@ -270,3 +271,56 @@ def check_replies_fit(
             else:
                 continue
             raise TextTooLong(channel.network, counted, limit, channel=name, problem=problem)
+
+
+def preview_post(
+    settings: Settings,
+    item: Renderable,
+    name: str,
+    *,
+    own_text: str | None = None,
+    images: Sequence[ItemImage] = (),
+    replies: Sequence[str] = (),
+    link_in_reply: bool = False,
+) -> dict[str, object]:
+    """What `item` would be posted as on channel `name`, as `xensocial preview` and the web
+        console show it: the exact text, the link as posted, its counted length against the limit
+        (and its UTF-8 size where the network caps that too), and each of `images` (the item's)
+        with its notes and why they cannot go out there, if so. Raises TextTooLong when the text
+        cannot fit, ConfigError/UsageError for a channel that is not configured. A thread's `replies`
+    are listed each with its length and limit (docs/threads.md), the first carrying the link when
+    `link_in_reply`."""
+    from ..text import utf8_size
+
+    channel = settings.channel(name)
+    adapter = adapter_class(settings, channel)
+    limits, media = adapter.limits, adapter.media_limits
+    text = render_post(item, channel, limits, own_text=own_text, link=not link_in_reply)
+    link = item.url if link_in_reply else ""  # it goes in the first reply
+    reply_link = channel_url(item.url, channel) if link_in_reply else ""
+    return {
+        "channel": name,
+        "network": channel.network,
+        "text": text,
+        "url": channel_url(item.url, channel),
+        "link_in_reply": link_in_reply,
+        "length": counted_length(channel.network, limits, text),
+        "limit": limits.max_length,
+        "unit": length_unit(channel.network, limits),
+        # The size in UTF-8, and the network's cap on it (None: no cap but the length).
+        "bytes": utf8_size(text),
+        "byte_limit": limits.max_bytes,
+        "own_text": own_text is not None,
+        "images": [{**image.as_dict(), "notes": image_notes(media, image)} for image in images],
+        # Why these images cannot go out there (None: they can), as add refuses them.
+        "image_problem": image_problem(channel.network, media, images),
+        # A thread's replies (docs/threads.md): each with its own length and limit.
+        "replies": [
+            {"text": reply, "length": length, "limit": limit}
+            for reply, (length, limit, _) in zip(
+                reply_texts(replies, reply_link),
+                reply_lengths(settings, name, replies, link=link),
+                strict=True,
+            )
+        ],
+    }

@@ -37,10 +37,18 @@ class PdfUnavailable(XensocialError, RuntimeError):
 
 
 def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use. Its import sets Pillow's process-wide
+    `ImageFile.LOAD_TRUNCATED_IMAGES`; it is put back, so that a process that made a PDF still
+    refuses a truncated image (`media.probe`). A report's PDF embeds no image file."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
     try:
         import weasyprint
     except OSError as exc:  # a shared library that cannot be loaded
         raise PdfUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
     return weasyprint
 
 

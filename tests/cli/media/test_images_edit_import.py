@@ -63,9 +63,7 @@ def test_import_reads_the_images_and_alts_columns(cli: CliHarness, tmp_path: Pat
     jpeg(tmp_path / "b.jpg", (12, 12))
     csv = tmp_path / "items.csv"
     csv.write_text(
-        "url,title,images,alts\n"
-        f"{URL}1,One,a.png;b.jpg,The first;[decorative]\n"
-        f"{URL}2,Two,,\n",
+        f"url,title,images,alts\n{URL}1,One,a.png;b.jpg,The first;[decorative]\n{URL}2,Two,,\n",
         encoding="utf-8",
     )
     out = cli.json("queue", "import", str(csv))

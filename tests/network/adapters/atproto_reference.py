@@ -15,19 +15,18 @@ one process start.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from tests.npm import cache_dir, npm_install
 
 __all__ = ["ATPROTO_API_VERSION", "Reference", "cache_dir", "unavailable"]
 
 ATPROTO_API_VERSION = "0.21.0"  # needs node 18.20 or newer (import attributes)
-_INSTALL_SECONDS = 300
 
 _SCRIPT = r"""
 const { createRequire } = require('module');
@@ -54,11 +53,6 @@ main().catch((error) => {
 """
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "xensocial-tests"
-
-
 def unavailable(reason: str) -> None:
     """Skip with `reason`; under CI=true fail instead: CI must compare, not pass by skipping."""
     import pytest
@@ -70,39 +64,7 @@ def unavailable(reason: str) -> None:
 
 def _install(target: Path) -> str | None:
     """Install the pinned package into `target` (atomically); None, or why it failed."""
-    npm = shutil.which("npm")
-    if npm is None:
-        return "npm is not installed (Debian: apt-get install nodejs npm)"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        done = subprocess.run(
-            [
-                npm,
-                "install",
-                "--prefix",
-                str(staging),
-                "--no-audit",
-                "--no-fund",
-                "--no-save",
-                "--loglevel=error",
-                f"@atproto/api@{ATPROTO_API_VERSION}",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=_INSTALL_SECONDS,
-        )
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            return f"npm install @atproto/api@{ATPROTO_API_VERSION} failed: {last}"
-        (staging / "reference.js").write_text(_SCRIPT, encoding="utf-8")
-        with contextlib.suppress(OSError):  # another run installed it meanwhile: theirs will do
-            staging.rename(target)
-        return None
-    except subprocess.TimeoutExpired:
-        return f"npm install took over {_INSTALL_SECONDS} s (is the registry reachable?)"
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return npm_install(target, f"@atproto/api@{ATPROTO_API_VERSION}", {"reference.js": _SCRIPT})
 
 
 class Reference:
