@@ -48,12 +48,12 @@ def xensocial(config: Path, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def running_console(config: Path, port: int, log_path: Path) -> Iterator[str]:
-    """`xensocial web` on `port` until the generator is closed; its base URL. It must stop
+def running_console(config: Path, port: int, log_path: Path, *args: str) -> Iterator[str]:
+    """`xensocial web ARGS` on `port` until the generator is closed; its base URL. It must stop
     cleanly on SIGTERM and log no traceback."""
     log = log_path.open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xensocial", "--config", str(config), "web"],
+        [sys.executable, "-m", "xensocial", "--config", str(config), "web", *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=clean_env(),
