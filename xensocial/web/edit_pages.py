@@ -4,6 +4,9 @@ The form shows the item's values; what differs when it comes back is the edit
 (`forms.edit_changes`), checked by `item_actions.check_edit` and made by the queue's
 `edit_item`, as `xensocial queue edit` does: a partly posted item changes only on the channels
 it is not out on yet (the page says which), and a new URL on an item out anywhere is refused.
+Images sent with the form replace the item's, "Remove all images" removes them
+(`uploads.edited_images`, `queue edit --image`/`--no-images`); the edit and its images are
+made by `item_actions.edit_item`, the function the CLI's edit calls.
 Editors edit their own items; approvers and admins any.
 """
 

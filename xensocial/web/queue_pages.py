@@ -3,7 +3,8 @@ preview per network, approving and cancelling.
 
 Each action calls what the CLI's command calls (`adding.add_item`, `item_actions.check_ids` and
 `check_approvable`, the queue's `approve_many` and `cancel`, `rendering.preview_post`), so a
-refusal is the CLI's refusal, shown in the page. Who may do what is `accounts.allows`: a viewer
+refusal is the CLI's refusal, shown in the page. Images sent with the add form are read and
+checked as `--image` reads them (`uploads.read_images`) and stored once the item is added. Who may do what is `accounts.allows`: a viewer
 reads; an editor adds (as drafts) and cancels its own items; an approver approves and cancels
 any item, and may add items approved at once.
 """

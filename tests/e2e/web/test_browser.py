@@ -156,9 +156,7 @@ def test_add_preview_and_approve_in_a_browser(
     thumbnail = page.locator(".thumbnails img")
     expect(thumbnail).to_have_attribute("alt", "The Xen 4.20 banner")
     assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 160  # served, CSP ok
-    expect(page.locator("#previews .preview").nth(1)).to_contain_text(
-        "image 1: image/png 160×90"
-    )
+    expect(page.locator("#previews .preview").nth(1)).to_contain_text("image 1: image/png 160×90")
     shot(page, "03-item-as-editor")
 
     # An editor has no Approve button, and a hand-made approval is refused.
