@@ -38,9 +38,15 @@ def token(request: Request) -> str:
     return value
 
 
-async def checked_form(request: Request) -> FormData:
-    """The POSTed form, once its token matched the session's; HTTPException(403) otherwise."""
-    form = await request.form()
+async def checked_form(request: Request, *, images: bool = False) -> FormData:
+    """The POSTed form, once its token matched the session's; HTTPException(403) otherwise.
+    A form that sends `images` is read within the upload limit (`uploads.bounded_form`)."""
+    if images:
+        from .uploads import bounded_form
+
+        form = await bounded_form(request)
+    else:
+        form = await request.form()
     sent = form.get(FIELD)
     expected = request.state.session.get("c")
     if not (
