@@ -30,20 +30,24 @@ if TYPE_CHECKING:
     from ..media.attach import LoadedImages
 
 __all__ = [
+    "FORM_MARGIN",
     "LARGEST_IMAGE",
     "TOO_LARGE",
     "UPLOAD_LIMIT",
     "bounded_form",
     "edited_images",
+    "file_too_large",
     "form_images",
     "image_fields",
     "read_images",
 ]
 
+FORM_MARGIN = 1024 * 1024
+"""Room for a form's other fields and the multipart framing beside its files."""
 # The most bytes any network takes in one image (an image over a network's own limit is
 # re-encoded down to it at upload, so more would be sent for nothing).
 LARGEST_IMAGE = max(getattr(media_limits, name).max_bytes or 0 for name in media_limits.__all__)
-UPLOAD_LIMIT = MAX_IMAGES * LARGEST_IMAGE + 1024 * 1024
+UPLOAD_LIMIT = MAX_IMAGES * LARGEST_IMAGE + FORM_MARGIN
 TOO_LARGE = (
     f"The form is larger than {UPLOAD_LIMIT:,} bytes, the console's limit ({MAX_IMAGES} images "
     f"of at most {LARGEST_IMAGE:,} bytes, the most a network takes): nothing was saved; "
@@ -52,12 +56,22 @@ TOO_LARGE = (
 _NAME_LENGTH = 60
 
 
-async def bounded_form(request: Request) -> FormData:
-    """The POSTed form, parsed only while its body stays within `UPLOAD_LIMIT`;
-    HTTPException(413, `TOO_LARGE`) as soon as it does not."""
+def file_too_large(limit: int) -> str:
+    """The refusal of a CSV import's form larger than the import's own file limit allows."""
+    return (
+        f"The form is larger than {limit:,} bytes, more than the import's file limit "
+        "(`[imports] max_file_size`) allows: nothing was imported."
+    )
+
+
+async def bounded_form(
+    request: Request, limit: int = UPLOAD_LIMIT, too_large: str = TOO_LARGE
+) -> FormData:
+    """The POSTed form, parsed only while its body stays within `limit` (the images' by
+    default); HTTPException(413, `too_large`) as soon as it does not."""
     declared = request.headers.get("content-length", "").strip()
-    if declared and (not declared.isdigit() or int(declared) > UPLOAD_LIMIT):
-        raise HTTPException(413, TOO_LARGE)
+    if declared and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(413, too_large)
     inner = request.receive
     seen = 0
 
@@ -65,8 +79,8 @@ async def bounded_form(request: Request) -> FormData:
         nonlocal seen
         message = await inner()
         seen += len(message.get("body", b""))
-        if seen > UPLOAD_LIMIT:
-            raise HTTPException(413, TOO_LARGE)
+        if seen > limit:
+            raise HTTPException(413, too_large)
         return message
 
     # Twice the images an item takes: a fifth image is then refused in the CLI's words.
