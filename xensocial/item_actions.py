@@ -18,10 +18,19 @@ from .item_rules import check_category, check_expiry, check_words, known_categor
 
 if TYPE_CHECKING:
     from content_queue.editing import Edited
+    from content_queue.queue import ContentQueue
 
     from .config import Settings
+    from .media.attach import LoadedImages
 
-__all__ = ["check_approvable", "check_edit", "check_ids", "check_new_replies", "edit_reach"]
+__all__ = [
+    "check_approvable",
+    "check_edit",
+    "check_ids",
+    "check_new_replies",
+    "edit_item",
+    "edit_reach",
+]
 
 
 class _Items(Protocol):
@@ -76,6 +85,32 @@ def check_edit(
     _check_edit_fits(settings, queue, item_id, changes)
     if images is not None:
         _check_images_fit(settings, queue, item_id, images)
+
+
+def edit_item(
+    settings: Settings,
+    queue: ContentQueue,
+    now: datetime,
+    item_id: int,
+    changes: dict[str, Any],
+    loaded: LoadedImages | None,
+    *,
+    by: str,
+    allow_duplicate: bool = False,
+) -> tuple[Edited, ItemView, list[str]]:
+    """Check an edit (`check_edit`) and make it: the fields, then the images (`loaded`: the
+    item's new images, none to remove them all; None: not changed), whose files are stored
+    last, once every check has passed. `queue edit` and the console's edit form both come
+    here. Returns the edit, the item as it now is, and the names of what changed."""
+    images = None if loaded is None else loaded.items
+    check_edit(settings, queue, now, item_id, changes, images)
+    edited = queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=by)
+    item, changed = edited.item, list(edited.changed)
+    if loaded is not None:
+        item, new_images = queue.set_images(item_id, loaded.items, by=by)
+        changed += ["images"] if new_images else []
+        loaded.store(settings.data_dir)  # after every check: refused input leaves no file
+    return edited, item, changed
 
 
 def _check_images_fit(

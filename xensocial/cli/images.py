@@ -14,7 +14,7 @@ The rules are `media.attach`'s (alt text, decorative images, how many), the file
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -22,10 +22,7 @@ from content_queue.limits import MAX_IMAGES
 
 from ..errors import UsageError
 
-if TYPE_CHECKING:
-    from content_queue.views import ItemImage
-
-__all__ = ["ImageCommand", "describe", "image_options", "paired"]
+__all__ = ["ImageCommand", "image_options", "paired"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ORDER = "xensocial.image_order"
@@ -53,8 +50,7 @@ def image_options(f: F) -> F:
         "images",
         multiple=True,
         metavar="PATH",
-        help=f"An image to post with the item (repeat, up to {MAX_IMAGES}), "
-        "followed by its --alt.",
+        help=f"An image to post with the item (repeat, up to {MAX_IMAGES}), followed by its --alt.",
     )(f)
 
 
@@ -77,17 +73,3 @@ def paired(images: Sequence[str], alts: Sequence[str]) -> list[tuple[str, str | 
         else:
             pairs[-1] = (pairs[-1][0], next(it_alts))
     return pairs
-
-
-def describe(image: ItemImage, n: int) -> str:
-    """One image as `queue show` and `preview` print it: `image 1: image/png 120×60, 2,345
-    bytes, media/ab/ab12….png; alt: "…"` (the file's name is its address in the media folder)."""
-    from ..media.names import media_path
-
-    alt = "decorative (no alt text)" if image.decorative else f"alt: {image.alt!r}"
-    return (
-        f"image {n}: {image.mime} {image.width}×{image.height}, {image.bytes:,} bytes, "
-        f"{media_path(image.sha256, image.mime)}; {alt}"
-    )
-
-

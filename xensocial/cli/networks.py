@@ -20,9 +20,9 @@ from typing import Any
 import click
 
 from ..errors import UsageError
+from ..media.describe import preview_lines
 from ..tables import format_table
 from .app import App, pass_app
-from .images import describe
 from .output import echo, emit_json
 from .params import ITEM_ID
 
@@ -96,8 +96,8 @@ def preview(app: App, item_id: int, channel_names: tuple[str, ...], as_json: boo
         echo(f"Length: {row['length']} of {row['limit']} {row['unit']}")
         if row["byte_limit"] is not None:
             echo(f"Size:   {row['bytes']:,} bytes of {row['byte_limit']:,}")
-        for n, (image, seen) in enumerate(zip(item.images, row["images"], strict=True), 1):
-            echo(f"{describe(image, n)}; {'; '.join(seen['notes'])}")
+        for line in preview_lines(item.images, row):
+            echo(line)
         if row["image_problem"]:
             echo(f"Images: cannot be posted here: {row['image_problem']}")
         if row["link_in_reply"]:

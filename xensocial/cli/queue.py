@@ -17,9 +17,9 @@ import click
 
 from ..errors import UsageError
 from ..item_actions import check_approvable, check_ids
+from ..media.describe import describe
 from ..tables import format_table, trim
 from .app import App, pass_app
-from .images import describe
 from .output import echo, emit_json, item_summary, local_time, unchanged
 from .params import ITEM_ID, LIMIT
 from .queue_add import add

@@ -16,14 +16,13 @@ import click
 
 from content_queue.limits import MAX_REPLIES
 
-from ..editorial_input import read_editorial
 from ..item_rules import NO_WORDS, check_category, check_expiry, known_categories
 from ..media.attach import load_images
 from .app import App, pass_app
 from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary
 from .params import PRIORITY
-from .queue_editorial import editorial_options, editorial_summary
+from .queue_editorial import editorial_options, editorial_summary, read_options
 
 __all__ = ["add", "time_option"]
 
@@ -147,17 +146,8 @@ def add(
     begins = time_option(app, not_before, "--not-before")
     ends = time_option(app, expires, "--expires")
     check_expiry(ends, app.clock(), app.settings.timezone)
-    ed = read_editorial(
-        app.settings,
-        app.clock(),
-        evergreen=evergreen,
-        alt_text=alt_text,
-        at=at,
-        event_date=event_date,
-        editing=False,
-        not_before=begins,
-        expires_at=ends,
-    )
+    given = (evergreen, alt_text, at, event_date)
+    ed = read_options(app, given, editing=False, not_before=begins, expires_at=ends)
     new = NewItem(
         url=url,
         channels=targets,

@@ -12,16 +12,15 @@ from typing import Any
 
 import click
 
-from ..editorial_input import read_editorial
 from ..errors import UsageError
-from ..item_actions import check_edit, check_new_replies, edit_reach
+from ..item_actions import check_new_replies, edit_item, edit_reach
 from ..media.attach import load_images
 from .app import App, pass_app
 from .images import ImageCommand, image_options, paired
 from .output import echo, emit_json, item_summary, unchanged
 from .params import ITEM_ID, PRIORITY
 from .queue_add import time_option as _when
-from .queue_editorial import editorial_options
+from .queue_editorial import editorial_options, read_options
 
 __all__ = ["edit"]
 
@@ -120,15 +119,7 @@ def edit(
         when = _when(app, raw, option, clearable=True)
         if when is not None:
             changes[name] = None if when == "clear" else when
-    ed = read_editorial(
-        app.settings,
-        app.clock(),
-        evergreen=evergreen,
-        alt_text=alt_text,
-        at=at,
-        event_date=event_date,
-        editing=True,
-    )
+    ed = read_options(app, (evergreen, alt_text, at, event_date), editing=True)
     changes.update(ed.changes())
     if no_images and (images or alts):
         raise UsageError("--no-images removes the images; give it without --image and --alt")
@@ -140,26 +131,19 @@ def edit(
             "--priority, --not-before, --expires, --evergreen/--no-evergreen, --alt-text, --at, "
             "--event-date, --image, --no-images, --reply, --no-replies"
         )
-    check_edit(
+    edited, item, changed = edit_item(
         app.settings,
         app.queue,
         app.clock(),
         item_id,
         changes,
-        None if loaded is None else loaded.items,
+        loaded,
+        by=app.user,
+        allow_duplicate=allow_duplicate,
     )
-    edited = app.queue.edit_item(item_id, changes, allow_duplicate=allow_duplicate, by=app.user)
-    item, changed = edited.item, list(edited.changed)
-    if loaded is not None:
-        item, new_images = app.queue.set_images(item_id, loaded.items, by=app.user)
-        changed += ["images"] if new_images else []
     if thread is not None and app.queue.set_replies(item_id, thread, by=app.user):
         changed.append("replies")
         item = app.queue.get(item_id)
-    if loaded is not None:
-        loaded.store(
-            app.settings.data_dir
-        )  # after every check: refused input leaves no file behind
     if as_json:
         emit_json(item.as_dict())
     elif not changed:

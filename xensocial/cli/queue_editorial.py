@@ -17,13 +17,43 @@ import click
 from .output import local_time
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from content_queue.views import ItemView
 
+    from ..editorial_input import EditorialInput
     from .app import App
 
-__all__ = ["editorial_lines", "editorial_options", "editorial_summary"]
+__all__ = ["editorial_lines", "editorial_options", "editorial_summary", "read_options"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def read_options(
+    app: App,
+    options: tuple[bool | None, str | None, str | None, str | None],
+    *,
+    editing: bool,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+) -> EditorialInput:
+    """The four options' values (`options`: evergreen, alt text, at, event date, as
+    `editorial_options` passes them) read and checked at the app's clock
+    (`editorial_input.read_editorial`)."""
+    from ..editorial_input import read_editorial
+
+    evergreen, alt_text, at, event_date = options
+    return read_editorial(
+        app.settings,
+        app.clock(),
+        evergreen=evergreen,
+        alt_text=alt_text,
+        at=at,
+        event_date=event_date,
+        editing=editing,
+        not_before=not_before,
+        expires_at=expires_at,
+    )
 
 
 def editorial_options(*, editing: bool) -> Callable[[F], F]:

@@ -1,15 +1,17 @@
 """An item's images from what staff gave (`--image PATH --alt TEXT`, or a CSV row's `images`
 and `alts` cells): each file read and checked (`probe`), paired with its alt text, ready to add
-(`ItemImage`) and to store once the command or import has passed every check.
+(`ItemImage`) and to store once the command or import has passed every check. The console's
+add and edit forms send their images' bytes (`load_uploads`): the same rules, the same words.
 
-The rules, one place each, for the CLI and the daemon's `import_at_start` alike: a missing alt
-text is refused ("every image needs alt text"), an empty one given on purpose (`--alt ""`, a
-CSV `[decorative]`) marks a decorative image, at most `MAX_IMAGES` an item.
+The rules, one place each, for the CLI, the console and the daemon's `import_at_start` alike:
+a missing alt text is refused ("every image needs alt text"), an empty one given on purpose
+(`--alt ""`, a CSV `[decorative]`, the console's "decorative" box) marks a decorative image,
+at most `MAX_IMAGES` an item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ __all__ = [
     "LoadedImages",
     "csv_images",
     "load_images",
+    "load_uploads",
     "read_row_images",
     "store_images_of",
 ]
@@ -55,23 +58,51 @@ class LoadedImages:
 def load_images(pairs: Sequence[tuple[str, str | None]], base: Path | None = None) -> LoadedImages:
     """Read and check every image of `pairs` (paths relative to `base`, else the working
     folder); UsageError or ImageRefused (one line) for the first that cannot be used."""
+    from .probe import probe_image
+
+    def probe(path: str) -> ProbedImage:
+        p = Path(path).expanduser()
+        return probe_image(p if base is None or p.is_absolute() else base / p)
+
+    return _checked(
+        pairs, probe, lambda path: f'no --alt after --image {path}; --alt "" marks it decorative'
+    )
+
+
+def load_uploads(uploads: Sequence[tuple[str, bytes, str | None]]) -> LoadedImages:
+    """Check every image sent with a console form: (how to name it in a refusal, its bytes,
+    its alt text: "" for a decorative image, None when none was given), by the rules and
+    with the words of `load_images`; UsageError or ImageRefused (one line) for the first
+    that cannot be used."""
+    from .probe import probe_bytes
+
+    data = {name: body for name, body, _ in uploads}
+    return _checked(
+        [(name, alt) for name, _, alt in uploads],
+        lambda name: probe_bytes(data[name], name),
+        lambda name: f'image {name} has none; tick "decorative" for an image that needs none',
+    )
+
+
+def _checked(
+    given: Sequence[tuple[str, str | None]],
+    probe: Callable[[str], ProbedImage],
+    where_alt_goes: Callable[[str], str],
+) -> LoadedImages:
+    """The rules of every way images come in (the module's), each image read by `probe`;
+    `where_alt_goes` says, in the words of that way in, how an image's alt text is given."""
     from content_queue.newitems import NO_ALT  # the queue's own words for the same rule
     from content_queue.views import ItemImage
 
-    from .probe import probe_image
-
-    if len(pairs) > MAX_IMAGES:
-        raise UsageError(f"at most {MAX_IMAGES} images an item; {len(pairs)} were given")
-    for path, alt in pairs:  # every alt text first: a refusal costs no file read
+    if len(given) > MAX_IMAGES:
+        raise UsageError(f"at most {MAX_IMAGES} images an item; {len(given)} were given")
+    for name, alt in given:  # every alt text first: a refusal costs no file read
         if alt is None:
-            raise UsageError(
-                f'{NO_ALT} (no --alt after --image {path}; --alt "" marks it decorative)'
-            )
+            raise UsageError(f"{NO_ALT} ({where_alt_goes(name)})")
     items: list[ItemImage] = []
     probed: list[ProbedImage] = []
-    for path, alt in pairs:
-        p = Path(path).expanduser()
-        got = probe_image(p if base is None or p.is_absolute() else base / p)
+    for name, alt in given:
+        got = probe(name)
         words = (alt or "").strip()
         # An alt text given empty on purpose (`--alt ""`) marks a decorative image.
         sizes = (got.width, got.height, got.size)
@@ -89,7 +120,10 @@ def csv_images(images: str, alts: str) -> list[tuple[str, str | None]]:
     if len(texts) > len(paths):
         raise UsageError(f"{len(texts)} alt texts for {len(paths)} images")
     return [
-        (path, None if n >= len(texts) or not texts[n] else "" if texts[n] == DECORATIVE else texts[n])
+        (
+            path,
+            None if n >= len(texts) or not texts[n] else "" if texts[n] == DECORATIVE else texts[n],
+        )
         for n, path in enumerate(paths)
     ]
 

@@ -21,7 +21,15 @@ from pathlib import Path
 
 from ..errors import BadInput
 
-__all__ = ["ACCEPTED", "MAX_FILE_BYTES", "MAX_PIXELS", "ImageRefused", "ProbedImage", "probe_image"]
+__all__ = [
+    "ACCEPTED",
+    "MAX_FILE_BYTES",
+    "MAX_PIXELS",
+    "ImageRefused",
+    "ProbedImage",
+    "probe_bytes",
+    "probe_image",
+]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # far beyond any network's limit (Mastodon's default: 16 MiB)
 # 40 megapixels: more than every network takes (LinkedIn's limit is 36,152,320 pixels,
@@ -61,10 +69,6 @@ def _read(path: Path) -> bytes:
         raise ImageRefused(f"image {path}: is a folder, not a file") from None
     except OSError as exc:
         raise ImageRefused(f"image {path}: cannot be read ({exc.strerror})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ImageRefused(f"image {path}: larger than {MAX_FILE_BYTES:,} bytes")
-    if not data:
-        raise ImageRefused(f"image {path}: the file is empty")
     return data
 
 
@@ -75,11 +79,21 @@ def _looks_like_svg(data: bytes) -> bool:
 
 def probe_image(path: Path) -> ProbedImage:
     """Read `path` and say what image it is; ImageRefused (one line) when it cannot be used."""
+    return probe_bytes(_read(path), str(path))
+
+
+def probe_bytes(data: bytes, path: str) -> ProbedImage:
+    """Say what image `data` is (a file's bytes, or an upload's: the console's forms), named
+    `path` in the refusal; ImageRefused (one line) when it cannot be used. Only the bytes
+    decide: no name or declared type is believed."""
     from io import BytesIO
 
     from PIL import Image, UnidentifiedImageError
 
-    data = _read(path)
+    if len(data) > MAX_FILE_BYTES:
+        raise ImageRefused(f"image {path}: larger than {MAX_FILE_BYTES:,} bytes")
+    if not data:
+        raise ImageRefused(f"image {path}: the file is empty")
     if _looks_like_svg(data):
         raise ImageRefused(
             f"image {path}: SVG is not accepted (no network posts it); export it as PNG"

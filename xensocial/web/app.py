@@ -1,8 +1,8 @@
 """`create_app`: the console's Starlette application, with what every page shares.
 
 `Console` holds what a request needs (the settings, the database, the clock, the templates);
-the routes are the page modules' (`queue_pages`, `calendar_pages`, `channel_pages`,
-`report_pages`, `admin_pages`) and sign-in's (`auth`). Errors
+the routes are the page modules' (`queue_pages`, `edit_pages`, `image_pages`,
+`import_pages`, `calendar_pages`, `channel_pages`, `report_pages`, `admin_pages`) and sign-in's (`auth`). Errors
 become pages: a refusal the service makes (`BadInput`, the queue's `QueueError`) is shown with
 its own message, as the CLI prints it; 403 and 404 with theirs; anything else is a generic
 500 (the details go to the log, never to the page).
@@ -35,6 +35,7 @@ from . import (
     calendar_pages,
     channel_pages,
     edit_pages,
+    image_pages,
     import_pages,
     queue_pages,
     report_pages,
@@ -205,6 +206,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock, secret: str)
         Route("/logout", logout, methods=["POST"]),
         *queue_pages.routes,
         *edit_pages.routes,
+        *image_pages.routes,
         *import_pages.routes,
         *admin_pages.routes,
         *calendar_pages.routes,

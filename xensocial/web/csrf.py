@@ -38,9 +38,23 @@ def token(request: Request) -> str:
     return value
 
 
-async def checked_form(request: Request) -> FormData:
-    """The POSTed form, once its token matched the session's; HTTPException(403) otherwise."""
-    form = await request.form()
+async def checked_form(
+    request: Request, *, images: bool = False, file_limit: int | None = None
+) -> FormData:
+    """The POSTed form, once its token matched the session's; HTTPException(403) otherwise.
+    A form that sends `images` is read within the upload limit, one that sends a file of at
+    most `file_limit` bytes within that and a margin (`uploads.bounded_form`): Starlette
+    would otherwise spool a file of any size to disk before we see it."""
+    if images or file_limit is not None:
+        from .uploads import FORM_MARGIN, bounded_form, file_too_large
+
+        if file_limit is None:
+            form = await bounded_form(request)
+        else:
+            bound = file_limit + FORM_MARGIN
+            form = await bounded_form(request, bound, file_too_large(bound))
+    else:
+        form = await request.form()
     sent = form.get(FIELD)
     expected = request.state.session.get("c")
     if not (

@@ -22,7 +22,7 @@ from ..item_rules import check_category, check_expiry, known_categories
 from ..timeinput import parse_when
 
 if TYPE_CHECKING:
-    from content_queue.views import ItemView
+    from content_queue.views import ItemImage, ItemView
 
     from ..config import Settings
 
@@ -69,10 +69,12 @@ def new_item(
     now: datetime,
     at: str = "",
     event_date: str = "",
+    images: tuple[ItemImage, ...] = (),
 ) -> NewItem:
     """The item the form describes; BadInput/InvalidItem with the CLI's words when a field
     cannot be used. `at` pins it to a time, `event_date` makes it an event's announcement
-    (`queue add --at`, `--event-date`)."""
+    (`queue add --at`, `--event-date`); `images` are the form's, read and checked
+    (`uploads.read_images`)."""
     from content_queue.urls import validate_url
 
     from ..editorial_input import read_editorial
@@ -111,6 +113,7 @@ def new_item(
         evergreen=ed.evergreen,
         publish_at=ed.at,
         event_at=ed.event_at,
+        images=images,
     )
 
 

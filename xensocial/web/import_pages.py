@@ -57,9 +57,9 @@ async def _save(upload: UploadFile, folder: Path, limit: int) -> Path:
 
 
 async def import_file(request: Request) -> Response:
-    form = await checked_form(request)
-    account = require(request, Permission.ADD)
     console: Console = request.app.state.console
+    form = await checked_form(request, file_limit=console.settings.imports.max_file_bytes)
+    account = require(request, Permission.ADD)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return console.render(

@@ -3,7 +3,8 @@ preview per network, approving and cancelling.
 
 Each action calls what the CLI's command calls (`adding.add_item`, `item_actions.check_ids` and
 `check_approvable`, the queue's `approve_many` and `cancel`, `rendering.preview_post`), so a
-refusal is the CLI's refusal, shown in the page. Who may do what is `accounts.allows`: a viewer
+refusal is the CLI's refusal, shown in the page. Images sent with the add form are read and
+checked as `--image` reads them (`uploads.read_images`) and stored once the item is added. Who may do what is `accounts.allows`: a viewer
 reads; an editor adds (as drafts) and cancels its own items; an approver approves and cancels
 any item, and may add items approved at once.
 """
@@ -83,15 +84,18 @@ def previews(
     """`rendering.preview_post` for each channel (in its own words where `own_texts` has some,
     with the item's `images`, as `xensocial preview` shows them); a channel the item cannot be
     posted on gets the refusal `queue add` would print, instead of a text."""
+    from ..media.describe import preview_lines
     from ..rendering import TextTooLong, preview_post
 
     out: list[dict[str, Any]] = []
     for name in channels:
         try:
             own = (own_texts or {}).get(name)
-            out.append(preview_post(settings, item, name, own_text=own, images=images))
+            row = preview_post(settings, item, name, own_text=own, images=images)
         except (TextTooLong, BadInput, ValueError) as exc:
             out.append({"channel": name, "error": str(exc)})
+            continue
+        out.append({**row, "image_lines": preview_lines(images, row)})
     return out
 
 
@@ -167,6 +171,8 @@ def may_change(account: AccountView, item: ItemView) -> bool:
 def _item_page(request: Request, item_id: int, *, error: str = "", notice: str = "") -> Response:
     from content_queue.audit import AuditLog
 
+    from ..media.describe import describe
+
     account = require(request, Permission.READ)
     console = _console(request)
     item = item_or_404(console, item_id)
@@ -185,6 +191,7 @@ def _item_page(request: Request, item_id: int, *, error: str = "", notice: str =
                 item.images,
             ),
             "history": history,
+            "described": [describe(image, n) for n, image in enumerate(item.images, 1)],
             "may_change": may_change(account, item),
             "error": error,
             "notice": notice or _done(request),
@@ -297,6 +304,8 @@ async def _fetch(request: Request, url: str) -> tuple[Any, str, str]:
 
 
 def _add_form(request: Request, url: str, meta: tuple[Any, str, str] | None = None) -> Response:
+    from .uploads import image_fields
+
     console = _console(request)
     fields = {"url": url, "title": "", "text": "", "category": "", "tags": "", "priority": "0"}
     page, unread, error = meta if meta is not None else (None, "", "")
@@ -306,15 +315,16 @@ def _add_form(request: Request, url: str, meta: tuple[Any, str, str] | None = No
     return console.render(
         request,
         "add.html",
-        {**_add_context(console, fields, []), "error": error, "notice": unread},
+        {**_add_context(console, fields, []), **image_fields(), "error": error, "notice": unread},
         status_code=400 if error else 200,
     )
 
 
 async def add(request: Request) -> Response:
     from ..adding import add_item
+    from .uploads import image_fields, read_images
 
-    form = await checked_form(request)
+    form = await checked_form(request, images=True)
     account = require(request, Permission.ADD)
     console = _console(request)
     keys: tuple[str, ...] = ("url", "title", "text", "category", "tags", "priority")
@@ -325,6 +335,7 @@ async def add(request: Request) -> Response:
     draft = not (allows(account.role, Permission.REVIEW) and form.get("approve") == "yes")
     said: list[str] = []
     try:
+        loaded = await read_images(form)  # read and checked, stored only once it is added
         new = new_item(
             console.settings,
             url=fields["url"],
@@ -341,6 +352,7 @@ async def add(request: Request) -> Response:
             draft=draft,
             by=account.name,
             now=console.clock(),
+            images=loaded.items,
         )
         added = await run_in_threadpool(
             lambda: add_item(
@@ -353,8 +365,10 @@ async def add(request: Request) -> Response:
             )
         )
     except (QueueError, BadInput) as exc:
-        context = _add_context(console, fields, channels)
+        context = {**_add_context(console, fields, channels), **image_fields(form)}
         return console.render(request, "add.html", {**context, "error": str(exc)}, status_code=400)
+    # After every check, as `queue add` does: refused input leaves no file behind.
+    await run_in_threadpool(loaded.store, console.settings.data_dir)
     done = "drafted" if added.drafted else "added"
     return RedirectResponse(f"/items/{added.item.id}?done={done}", status_code=303)
 

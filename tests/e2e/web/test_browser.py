@@ -3,8 +3,8 @@ downloaded one) driven by Playwright, against `xensocial web` as a real subproce
 127.0.0.1 with a real SQLite database, and a local HTTP server for the page being linked.
 
 An editor signs in, adds a link (its title and description read from the page through the
-guarded fetcher, which a test configuration lets reach 127.0.0.1) and sees the post per
-network update as the text is edited; the editor is refused the approval; an approver approves
+guarded fetcher, which a test configuration lets reach 127.0.0.1) with an image and its alt
+text, and sees the post per network update as the text is edited; the editor is refused the approval; an approver approves
 it. A title holding a `<script>` is shown as text and never runs. Screenshots of each page are
 kept in `test-artifacts/web/` (gitignored; CI uploads it).
 """
@@ -92,8 +92,9 @@ access_token = "env:XENSOCIAL_MASTODON_TOKEN"
 
 
 def test_add_preview_and_approve_in_a_browser(
-    console: str, linked_page: str, browser: object, axe: str
+    console: str, linked_page: str, browser: object, axe: str, tmp_path: Path
 ) -> None:
+    from PIL import Image
     from playwright.sync_api import Browser, Page, expect
 
     from .axe import serious_violations
@@ -143,11 +144,19 @@ def test_add_preview_and_approve_in_a_browser(
     # Editing the text updates every network's post in place (static/preview.js).
     page.fill("#text", "Faster boots, a new scheduler, and <b>more</b>.")
     expect(previews.nth(0).locator("pre")).to_contain_text("<b>more</b>")
+    # An image with its alt text, sent with the form; shown on the item page and per network.
+    Image.new("RGB", (160, 90), "teal").save(tmp_path / "banner.png", "PNG")
+    page.set_input_files("#image1", tmp_path / "banner.png")
+    page.fill("#alt1", "The Xen 4.20 banner")
     shot(page, "02-add-with-preview")
     page.click("button:has-text('Add')")
     expect(page.locator(".notice")).to_have_text("Added.")
     item_url = page.url
     expect(page.locator(".state").first).to_have_text("draft")
+    thumbnail = page.locator(".thumbnails img")
+    expect(thumbnail).to_have_attribute("alt", "The Xen 4.20 banner")
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 160  # served, CSP ok
+    expect(page.locator("#previews .preview").nth(1)).to_contain_text("image 1: image/png 160×90")
     shot(page, "03-item-as-editor")
 
     # An editor has no Approve button, and a hand-made approval is refused.

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import unescape
 
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from content_queue.csvrecords import CsvLimits
 from content_queue.queue import ContentQueue
 from tests.conftest import FakeClock
+from xensocial.web.uploads import FORM_MARGIN, file_too_large
 
 from .conftest import csrf_of
 
@@ -66,3 +69,22 @@ def test_an_approver_may_import_approved(
 def test_a_viewer_cannot_import(signed_in: Login) -> None:
     client = signed_in("viewer")
     assert client.get("/import").status_code == 403
+
+
+def test_a_form_over_the_files_limit_is_refused_before_it_is_read(
+    signed_in: Login, engine: Engine, clock: FakeClock
+) -> None:
+    """Starlette would spool any upload to disk: the form's declared size is checked first,
+    against the import's own file limit and a margin for the other fields."""
+    client = signed_in("editor")
+    page = client.get("/import")
+    limit = CsvLimits().max_file_bytes + FORM_MARGIN
+    answer = client.post(
+        "/import",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("big.csv", (HEADER + GOOD).encode(), "text/csv")},
+        headers={"content-length": str(limit + 1)},
+    )
+    assert answer.status_code == 413
+    assert file_too_large(limit) in unescape(answer.text)
+    assert ContentQueue(engine, clock=clock).list_items() == []

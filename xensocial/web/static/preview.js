@@ -32,7 +32,8 @@
   async function update() {
     const params = new URLSearchParams();
     for (const [key, value] of new FormData(form)) {
-      if (key !== "csrf") { params.append(key, value); }
+      // Text fields only: the images are sent when the form is, never to the preview.
+      if (key !== "csrf" && typeof value === "string") { params.append(key, value); }
     }
     const answer = await fetch("/preview?" + params.toString(), { credentials: "same-origin" });
     if (!answer.ok) { return; }
