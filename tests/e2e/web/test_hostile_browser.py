@@ -18,6 +18,7 @@ where the console binds by default: loopback.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import threading
@@ -26,11 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import pytest
 
 from .conftest import ARTIFACTS, PASSWORD, free_port, running_console, xensocial
+
+if TYPE_CHECKING:
+    from content_queue.views import ItemImage
 
 # No blank (URLs and account names refuse one): `/` separates the attributes instead.
 HOSTILE = (
@@ -75,10 +80,27 @@ class Site:
     tomorrow: datetime
 
 
-def _seed(database: Path, yesterday: datetime) -> dict[str, int]:
+def _image(data_dir: Path) -> ItemImage:
+    """A small PNG kept in the media folder, as `queue add --image` keeps one; its alt text
+    hostile."""
+    from PIL import Image
+
+    from content_queue.views import ItemImage
+    from xensocial.media.store import MediaStore
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(out, "PNG")
+    data = out.getvalue()
+    sha256 = hashlib.sha256(data).hexdigest()
+    MediaStore(data_dir).put(data, sha256, "image/png")
+    return ItemImage(sha256, "image/png", 40, 30, len(data), f"alt-{HOSTILE}")
+
+
+def _seed(database: Path, data_dir: Path, yesterday: datetime) -> dict[str, int]:
     """Hostile rows written through the stores the daemon and the CLI write through: an item
-    waiting, one posted (its post address hostile), one failed (its error hostile), a skipped
-    slot (its reason hostile), a failing feed, an account with a hostile name."""
+    waiting (with an image), one posted (its post address hostile), one failed (its error
+    hostile), a skipped slot (its reason hostile), a failing feed, an account with a hostile
+    name."""
     from content_queue import ContentQueue, Ledger, NewItem, SlotOutcome, make_engine
     from content_queue.accounts import AccountStore
     from content_queue.sources import FeedSpec, FeedStore
@@ -92,9 +114,10 @@ def _seed(database: Path, yesterday: datetime) -> dict[str, int]:
     try:
 
         def add(slug: str, channel: str) -> int:
+            images = (_image(data_dir),) if slug == "waiting" else ()
             new = NewItem(url=f"https://example.org/{slug}?q={HOSTILE}", channels=[channel],
                           title=f"{slug}-{HOSTILE}", text=f"</textarea>{HOSTILE}",
-                          tags=[HOSTILE], created_by=HOSTILE)  # fmt: skip
+                          tags=[HOSTILE], created_by=HOSTILE, images=images)  # fmt: skip
             return queue.add(new).id
 
         items = {name: add(name, channel) for name, channel in
@@ -172,7 +195,7 @@ path = "{root / "blog.jsonl"}"
     config.chmod(0o600)
     today = datetime.combine(datetime.now(UTC).date(), time(), tzinfo=UTC)
     xensocial(config, "db", "upgrade")
-    items = _seed(root / "queue.db", today - timedelta(days=1))
+    items = _seed(root / "queue.db", root / "data", today - timedelta(days=1))
     xensocial(
         config, "users", "add", "admin", "--role", "admin", "--password-stdin", stdin=PASSWORD
     )
@@ -204,6 +227,7 @@ def _pages(site: Site) -> list[tuple[str, str, list[str]]]:
                                             f"https://news.example.net/p?{HOSTILE}",
                                             f"</textarea>{HOSTILE}", f"by {HOSTILE}"]),
         ("item-failed", f"/items/{site.items['failed']}", [f"HTTP 422: {HOSTILE}"]),
+        ("item-with-image", f"/items/{site.items['waiting']}", [f"waiting-{HOSTILE}"]),
         ("edit", f"/items/{site.items['waiting']}/edit", []),
         ("add-with-preview", f"/add?url=https://example.org/new?q={HOSTILE}", []),
         ("calendar-week-past", f"/calendar?view=week&at={day}",
@@ -255,6 +279,17 @@ def _sign_in(page: object, site: Site) -> None:
     expect(page.locator(".who")).to_contain_text("admin (admin)")
 
 
+# The innermost elements that reach past the screen's right edge: what makes a page too wide.
+_PAST_THE_EDGE = """(edge) => {
+    const past = (e) => e.getBoundingClientRect().right > edge;
+    return [...document.querySelectorAll("body *")]
+        .filter((e) => past(e) && ![...e.children].some(past))
+        .slice(0, 3)
+        .map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                    + (e.className ? "." + e.className : ""));
+}"""
+
+
 def _walk(browser: object, site: Site, size: str, axe: str | None) -> dict[str, list[str]]:
     """Every page at `size` ("laptop" or "phone"): checked, screenshotted, and (with `axe`)
     axe's serious violations per page; at the phone's size, the pages wider than the screen."""
@@ -280,7 +315,8 @@ def _walk(browser: object, site: Site, size: str, axe: str | None) -> dict[str, 
         if phone:  # against the screen: a phone widens its viewport to what overflows it
             wide = page.evaluate("() => document.documentElement.scrollWidth")
             if wide > PHONE["width"]:
-                problems[name] = [f"{wide} px wide on a {PHONE['width']} px screen"]
+                problems[name] = [f"{wide} px wide on a {PHONE['width']} px screen, by"]
+                problems[name] += page.evaluate(_PAST_THE_EDGE, PHONE["width"])
 
     page.goto(f"{site.url}/login")
     done("sign-in")
@@ -289,6 +325,11 @@ def _walk(browser: object, site: Site, size: str, axe: str | None) -> dict[str, 
         page.goto(site.url + path)
         _checked(page, name, shows)
         done(name)
+    # The image's hostile alt text is its alt attribute, as given; the image is served.
+    page.goto(f"{site.url}/items/{site.items['waiting']}")
+    thumbnail = page.locator(".thumbnails img")
+    expect(thumbnail).to_have_attribute("alt", f"alt-{HOSTILE}")
+    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 40
     # Where the hostile text sits in form fields, it is their value, as typed.
     page.goto(f"{site.url}/items/{site.items['waiting']}/edit")
     expect(page.locator("#title")).to_have_value(f"waiting-{HOSTILE}")

@@ -195,6 +195,7 @@ def test_no_secret_in_any_response(
         "/queue": ["/queue", "/queue?state=nonsense"],
         "/items/{item_id:int}": [f"/items/{item_id}", "/items/999999"],
         "/items/{item_id:int}/edit": [f"/items/{item_id}/edit"],
+        "/items/{item_id:int}/images/{sha256}": [f"/items/{item_id}/images/{'a' * 64}"],
         "/add": ["/add?url=", "/add?url=https://example.org/"],
         "/preview": ["/preview?url=https://example.org/&title=x&channel=news&channel=toots"],
         "/import": ["/import"],
