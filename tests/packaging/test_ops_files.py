@@ -176,6 +176,17 @@ def test_dockerfile_is_multistage_non_root_with_volume_and_healthcheck() -> None
                 assert (ROOT / source).exists(), source
 
 
+def test_the_consoles_container_command_is_documented() -> None:
+    """The image has no ENTRYPOINT, so `docker run IMAGE xensocial web ...` runs the console;
+    the README and docs/web.md give that command, with the port published on loopback only."""
+    assert "ENTRYPOINT" not in {word for word, _ in dockerfile_instructions()}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    docker = readme[readme.index("### Docker") :].split("\n### ", 1)[0]
+    assert "-p 127.0.0.1:8080:8080" in docker and "xensocial xensocial web --host 0.0.0.0" in docker
+    web = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    assert "`xensocial web --host 0.0.0.0`" in web and "`-p 127.0.0.1:8080:8080`" in web
+
+
 def test_dockerignore_keeps_state_and_venv_out() -> None:
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
     assert {".venv", ".git", "xensocial-data", "xensocial-demo", "*.db"} <= ignored

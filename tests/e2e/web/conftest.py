@@ -48,15 +48,19 @@ def xensocial(config: Path, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def running_console(config: Path, port: int, log_path: Path) -> Iterator[str]:
-    """`xensocial web` on `port` until the generator is closed; its base URL. It must stop
-    cleanly on SIGTERM and log no traceback."""
+def running_console(
+    config: Path | None, port: int, log_path: Path, *args: str, cwd: Path | None = None
+) -> Iterator[str]:
+    """`xensocial web ARGS` on `port` (on the embedded demo when `config` is None) until the
+    generator is closed; its base URL. It must stop cleanly on SIGTERM and log no traceback."""
     log = log_path.open("wb")
+    chosen = [] if config is None else ["--config", str(config)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "xensocial", "--config", str(config), "web"],
+        [sys.executable, "-m", "xensocial", *chosen, "web", *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=clean_env(),
+        cwd=cwd,
     )
     log.close()
     deadline = time.monotonic() + 30

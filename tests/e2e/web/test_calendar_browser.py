@@ -2,10 +2,10 @@
 Playwright), against `xensocial web` and `xensocial run` as real subprocesses on one SQLite
 database.
 
-An approved item is in the calendar at its slot (the forecast `schedule` prints); the daemon
-posts it to the outbox and the calendar shows it published; an approver pauses the channel and
-the calendar's next slot is held with the reason; a viewer opens the month's report at its
-stable address. A title holding a `<script>` stays text on every page. Each page is
+An editor adds an item in the browser and an approver approves it there (no CLI); it is in
+the calendar at its slot (the forecast `schedule` prints); the daemon posts it to the outbox
+and the calendar shows it published; an approver pauses the channel and the calendar's next
+slot is held with the reason; a viewer opens the month's report at its stable address. A title holding a `<script>` stays text on every page. Each page is
 screenshotted into `test-artifacts/web/` and checked by axe-core.
 """
 
@@ -73,7 +73,7 @@ path = "{root / "blog.jsonl"}"
 def site(tmp_path: Path) -> Iterator[Site]:
     site = Site(tmp_path, _next_slot())
     xensocial(site.config, "db", "upgrade")
-    for name in ("approver", "viewer"):
+    for name in ("editor", "approver", "viewer"):
         xensocial(
             site.config, "users", "add", name, "--role", name, "--password-stdin", stdin=PASSWORD
         )
@@ -103,11 +103,6 @@ def test_calendar_daemon_pause_and_report_in_a_browser(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     dialogs: list[str] = []
     inaccessible: dict[str, list[str]] = {}
-    out = xensocial(site.config, "queue", "add", "https://example.org/summit", "--title", HOSTILE,
-                    "--channel", "xen-news", "--json")  # fmt: skip
-    first = int(out.split('"id": ')[1].split(",")[0])
-    xensocial(site.config, "queue", "add", "https://example.org/next", "--title", "Next one",
-              "--channel", "xen-news")  # fmt: skip
     console_run = running_console(site.config, site.port, site.root / "web.log")
     console = next(console_run)
 
@@ -128,7 +123,21 @@ def test_calendar_daemon_pause_and_report_in_a_browser(
         return page
 
     try:
+        # An editor adds the item in the browser (no CLI); an approver approves it there.
+        editor = sign_in("editor")
+        editor.goto(f"{console}/add?url=https://example.org/summit")  # a GET reads nothing
+        editor.fill("#title", HOSTILE)
+        editor.uncheck('input[name=channel][value="xen-blog"]')
+        editor.click("button:has-text('Add')")
+        expect(editor.locator(".notice")).to_have_text("Added.")
+        first = int(editor.url.split("?")[0].rsplit("/", 1)[1])
+        # A second item, queued after it: the slot takes the first, the next slot this one.
+        xensocial(site.config, "queue", "add", "https://example.org/next", "--title", "Next one",
+                  "--channel", "xen-news")  # fmt: skip
         page = sign_in("approver")
+        page.goto(f"{console}/items/{first}")
+        page.click("button:has-text('Approve')")
+        expect(page.locator(".notice")).to_have_text("Approved.")
         page.click("nav >> text=Calendar")
         page.select_option("select[name=channel]", "xen-news")
         page.click("button:has-text('Show')")

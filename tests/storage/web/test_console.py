@@ -181,21 +181,48 @@ def test_a_javascript_url_never_becomes_a_link(
 def test_no_secret_in_any_response(
     signed_in: Login, engine: Engine, clock: FakeClock, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    """Every GET route of the app (none forgotten: the list is checked against the routes),
+    each download, the static files, the error pages and the answers to the forms, with a
+    channel's secret set: no secret, session key or password hash in any of them."""
     secret = "s3cr3t-token-value-" + "z" * 20
     monkeypatch.setenv("XENSOCIAL_TEST_TOKEN_NEVER_SHOWN", secret)
     item_id = _draft(engine, clock)
     client = signed_in("admin")
-    pages = [
-        "/queue",
-        f"/items/{item_id}",
-        "/add?url=",
-        "/admin/users",
-        "/preview?url=https://example.org/&title=x",
+    month = (clock() - timedelta(days=31)).strftime("%Y-%m")
+    gets = {
+        "/": ["/"],
+        "/login": ["/login"],
+        "/queue": ["/queue", "/queue?state=nonsense"],
+        "/items/{item_id:int}": [f"/items/{item_id}", "/items/999999"],
+        "/items/{item_id:int}/edit": [f"/items/{item_id}/edit"],
+        "/items/{item_id:int}/images/{sha256}": [f"/items/{item_id}/images/{'a' * 64}"],
+        "/add": ["/add?url=", "/add?url=https://example.org/"],
+        "/preview": ["/preview?url=https://example.org/&title=x&channel=news&channel=toots"],
+        "/import": ["/import"],
+        "/admin/users": ["/admin/users"],
+        "/calendar": ["/calendar", "/calendar?view=month", "/calendar?channel=nope"],
+        "/channels": ["/channels"],
+        "/reports": ["/reports"],
+        "/reports/{kind}/{label}": [f"/reports/month/{month}", "/reports/month/2026-13"],
+        "/reports/{kind}/{label}/report.{fmt}": [
+            f"/reports/month/{month}/report.{fmt}" for fmt in ("html", "csv", "json", "md", "pdf")
+        ],
+    }
+    routes = {r.path for r in client.app.routes if "GET" in (getattr(r, "methods", None) or ())}
+    assert routes == set(gets), "a GET route is missing from this walk"
+    answers = [client.get(path) for paths in gets.values() for path in paths]
+    answers += [client.get("/static/console.css"), client.get("/static/preview.js")]
+    token = csrf_of(client.get("/channels").text)
+    answers += [
+        client.post(f"/channels/{name}/verify", data={"csrf": token}) for name in ("news", "toots")
     ]
-    for path in pages:
-        answer = client.get(path)
-        assert secret not in answer.text and "test-secret-" not in answer.text, path
-        assert "$argon2" not in answer.text, path  # no password hash either
+    answers.append(client.post("/add/read", data={"url": "http://127.0.0.1:9/", "csrf": token}))
+    assert {a.status_code for a in answers} >= {200, 400, 404}  # the error pages are in it
+    for answer in answers:
+        where = f"{answer.request.method} {answer.request.url}"
+        for shown in (secret.encode(), b"test-secret-", b"$argon2"):
+            assert shown not in answer.content, where
+        assert secret not in str(answer.headers), where
 
 
 def test_add_previews_and_refuses_like_the_cli(
