@@ -59,6 +59,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 _MIN_SECRET = 32
+_MESSAGES = frozenset({"message", "error"})  # context keys holding a refusal's words
 
 
 def _long_enough(key: str, where: str) -> str:
@@ -145,6 +146,14 @@ class Console:
 
         return AccountStore(self.engine, self.clock)
 
+    def without_paths(self, message: Any) -> Any:
+        """A refusal as staff see it: the configuration's own path (which the CLI's words name,
+        "no channel named 'x' in /etc/xensocial/xensocial.toml") said as "the configuration",
+        so no page shows where the server keeps its files."""
+        if isinstance(message, str) and self.settings.source:
+            return message.replace(self.settings.source, "the configuration")
+        return message
+
     def render(
         self,
         request: Request,
@@ -163,7 +172,8 @@ class Console:
             "is_admin": account is not None and allows(account.role, Permission.ADMIN),
             "zone": self.settings.timezone,
         }
-        html = self.env.get_template(template).render({**shared, **context})
+        shown = {k: self.without_paths(v) if k in _MESSAGES else v for k, v in context.items()}
+        html = self.env.get_template(template).render({**shared, **shown})
         return HTMLResponse(html, status_code=status_code)
 
 

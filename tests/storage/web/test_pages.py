@@ -54,6 +54,8 @@ def test_calendar_shows_the_item_at_its_slot_and_the_pause(
     unknown = viewer.get("/calendar", params={"channel": "<b>nope</b>"})
     assert unknown.status_code == 400 and "(channels: news, toots)" in unknown.text
     assert "<b>nope</b>" not in unknown.text
+    assert "in the configuration (channels" in unknown.text  # the CLI's words, not its path
+    assert ".toml" not in unknown.text
     assert viewer.get("/calendar", params={"at": "tomorrow"}).status_code == 400
     # A viewer cannot pause; an approver can, with a reason; the calendar holds the slot.
     channels = viewer.get("/channels")
