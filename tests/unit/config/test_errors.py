@@ -78,6 +78,13 @@ def channel_with(body: str) -> str:
         ('[[channels]]\nname = "x"\nslots = ["09:30"]', "channels[0].network", ["missing"]),
         ("channels = [1]", "channels[0]", ["[[channels]] table"]),
         ("channels = 1", "channels", ["[[channels]] tables"]),
+        # every other [[key]]: one check (`Fields.tables`), the same words
+        ("blackouts = 1", "blackouts", ["[[blackouts]] tables"]),
+        ("blackouts = [1]", "blackouts[0]", ["expected a table"]),
+        ('coverage_feeds = "x"', "coverage_feeds", ["[[coverage_feeds]] tables"]),
+        ("coverage_feeds = [[]]", "coverage_feeds[0]", ["expected a table"]),
+        ("[report]\ndeliveries = 1", "report.deliveries", ["[[report.deliveries]] tables"]),
+        ("[report]\ndeliveries = [1]", "report.deliveries[0]", ["expected a table"]),
         # slots or cron, not both or neither
         (channel_with(""), "channels[0].slots", ["either slots", "not both or neither"]),
         (
