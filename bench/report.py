@@ -52,14 +52,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import (  # noqa: E402
-    Backend,
-    Figure,
-    add_suite_options,
-    at_most,
-    emit,
-    on_each_backend,
-)
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _process import run_measured  # noqa: E402
 from _support import process_env, xensocial_command  # noqa: E402
 from config_load import channel_names, write_config  # noqa: E402

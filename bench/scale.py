@@ -42,14 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import dataset_url, write_config  # noqa: E402
-from _figures import (  # noqa: E402
-    Backend,
-    Figure,
-    add_suite_options,
-    at_most,
-    emit,
-    on_each_backend,
-)
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _support import percentile, process_env, time_command, xensocial_command  # noqa: E402
 
 BENCHMARK = "scale"
