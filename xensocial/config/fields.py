@@ -31,6 +31,10 @@ class FieldReader(Protocol):
 
     def tables(self, raw: Any, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]: ...
 
+    def whole(
+        self, table: Mapping[str, Any], key: str, default: int, least: int, prefix: str = ""
+    ) -> int: ...
+
     def typed(
         self,
         table: Mapping[str, Any],
@@ -95,6 +99,19 @@ class Fields:
             raise self.fail(prefix + key, f"expected {expected}, got {value!r}")
         if not isinstance(value, kind):
             raise self.fail(prefix + key, f"expected {expected}, got {value!r}")
+        return value
+
+    def whole(
+        self, table: Mapping[str, Any], key: str, default: int, least: int, prefix: str = ""
+    ) -> int:
+        """`table[key]` (absent: `default`) as a whole number `least` or more; a count that
+        must be one (attempts, slots, repeats, reads) is refused with the same words in every
+        table. TOML's `true` is no number here, though Python's bool is an int."""
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise self.fail(
+                prefix + key, f"expected a whole number, {least} or more, got {value!r}"
+            )
         return value
 
     def nonblank(self, table: Mapping[str, Any], key: str, expected: str) -> str | None:
