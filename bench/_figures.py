@@ -12,6 +12,10 @@ and reports its results as `Figure`s through `emit`. A figure names its benchmar
 measured, the value, the unit, the target (if the figure has one) and whether it holds. Figures
 without a target (growth curves, context) have `holds = None`.
 
+Databases: most scripts measure the same work on SQLite, then on PostgreSQL when a server
+answers; `on_each_backend` runs a script's measuring function on each (a `Backend`: its name,
+a scratch database, the server's admin URL, a temporary folder) and collects the figures.
+
 Growth: a curve is the figures of one benchmark and backend whose names are the same once
 their numbers are set aside ("load config, 10 channels", "load config, 100 channels") and whose
 `scale` differs in one key (`{"channels": 10}`, `{"channels": 100}`...); `bench/run --chart`
@@ -27,7 +31,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,11 +40,13 @@ from typing import Any
 
 __all__ = [
     "POSTGRES_DEFAULT",
+    "Backend",
     "Figure",
     "add_suite_options",
     "at_most",
     "emit",
     "exactly",
+    "on_each_backend",
     "postgres_admin_url",
     "scratch_postgres_url",
 ]
@@ -183,3 +190,49 @@ def scratch_postgres_url(admin_url: str, tag: str) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One database a script measures on (see `on_each_backend`). `url` is a scratch database
+    of the run's own, empty and gone after it; a script that reads the cached queue of
+    `bench/_dataset.py` instead (kept across runs, in databases of its own on the server) makes
+    it with `admin_url`."""
+
+    name: str  # "sqlite" or "postgresql": the figures' `backend`
+    url: str  # the scratch database
+    admin_url: str | None  # the server's admin URL; None on SQLite
+    folder: Path  # a temporary folder of the run's own, removed after
+
+    @property
+    def label(self) -> str:
+        """The name as a person writes it, for the script's headings."""
+        return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[self.name]
+
+
+def on_each_backend(
+    args: argparse.Namespace,
+    measure: Callable[[Backend, argparse.Namespace], list[Figure]],
+    tag: str,
+) -> list[Figure]:
+    """`measure(backend, args)` on SQLite (a file in a temporary folder), then on PostgreSQL
+    when a server answers (`postgres_admin_url`: `--no-postgres` or a silent server leave it
+    out, said on stdout) with a fresh database named after `tag`; their figures, in that order.
+
+    The server is asked once SQLite is done, so the line that says PostgreSQL is skipped
+    stands where its figures would. Emitting stays with the script (`emit`): some add figures
+    or lines of their own before the table."""
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix=f"xs-bench-{tag}-") as tmp:
+        folder = Path(tmp)
+        figures += measure(
+            Backend("sqlite", f"sqlite:///{folder / 'bench.db'}", None, folder), args
+        )
+    admin = postgres_admin_url(args)
+    if admin is not None:
+        with (
+            tempfile.TemporaryDirectory(prefix=f"xs-bench-{tag}-") as tmp,
+            scratch_postgres_url(admin, tag) as url,
+        ):
+            figures += measure(Backend("postgresql", url, admin, Path(tmp)), args)
+    return figures

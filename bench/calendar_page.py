@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import anchor, dataset_url, write_config  # noqa: E402
-from _figures import Figure, add_suite_options, emit, postgres_admin_url  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, emit, on_each_backend  # noqa: E402
 from _support import time_call  # noqa: E402
 from selection import captured_sql, timed  # noqa: E402
 
@@ -90,12 +89,12 @@ def check_month(cal: Calendar, channels: int) -> None:
     print(f"   {sum(kinds.values()):,} slots over {days} days ({shown})")
 
 
-def bench_backend(
-    backend: str, admin: str | None, args: argparse.Namespace, folder: Path
-) -> list[Figure]:
-    print(f"\n== {backend}: {args.channels} channels, {args.items:,} items")
-    url = dataset_url(backend, args.channels, args.items, admin_url=admin, fresh=args.fresh)
-    settings = load_settings(write_config(folder / backend, args.channels, url))
+def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
+    print(f"\n== {backend.name}: {args.channels} channels, {args.items:,} items")
+    url = dataset_url(
+        backend.name, args.channels, args.items, admin_url=backend.admin_url, fresh=args.fresh
+    )
+    settings = load_settings(write_config(backend.folder, args.channels, url))
     now = anchor()
     clock: Clock = lambda: now  # noqa: E731
     engine = make_engine(url)
@@ -116,7 +115,7 @@ def bench_backend(
         figure = timed(
             f"calendar of the {label}, every channel (build_calendar)",
             times,
-            backend,
+            backend.name,
             sizes,
             PAGE_MS,
             f"{span.first_day} to {span.last_day}, now {now:%Y-%m-%d %H:%M} UTC",
@@ -130,7 +129,7 @@ def bench_backend(
     figure = timed(
         "channels page (channel_overviews, no adapter warnings)",
         times,
-        backend,
+        backend.name,
         sizes,
         PAGE_MS,
         benchmark=BENCHMARK,
@@ -145,7 +144,7 @@ def bench_backend(
     figure = timed(
         "calendar of the next month: CPU time of this process",
         cpu,
-        backend,
+        backend.name,
         sizes,
         more="process_time; the database server's share not counted",
         benchmark=BENCHMARK,
@@ -157,7 +156,7 @@ def bench_backend(
     print(f"   statements for the month: {len(seen)}")
     figures.append(
         Figure(BENCHMARK, "calendar of a month: SELECT statements", len(seen), "",
-               backend=backend, note=sizes)
+               backend=backend.name, note=sizes)
     )  # fmt: skip
     engine.dispose()
     return figures
@@ -166,12 +165,7 @@ def bench_backend(
 def main() -> int:
     args = parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    admin = postgres_admin_url(args)
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="xs-bench-calendar-") as tmp:
-        figures += bench_backend("sqlite", None, args, Path(tmp))
-        if admin is not None:
-            figures += bench_backend("postgresql", admin, args, Path(tmp))
+    figures = on_each_backend(args, bench_backend, BENCHMARK)
     print()
     emit(figures, args)
     return 0

@@ -28,7 +28,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import Figure  # noqa: E402
+from _figures import Backend, Figure  # noqa: E402
 from _support import summary_ms, time_call  # noqa: E402
 from selection import (  # noqa: E402
     CHANNELS,
@@ -53,8 +53,8 @@ RULES = Rules(mix=MIX, recycle=RecycleRules(), reminders=(timedelta(days=7), tim
 STARVED = Rules(mix=Mix.of({"video": 0.5, "news": 0.5}), recycle=RecycleRules())
 
 
-def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
-    engine = populated(label, url, args.items)
+def bench_backend(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    engine = populated(db, args.items)
     backend, sizes = engine.dialect.name, f"{args.items:,} items"
     store = EditorialStore(engine, clock=lambda: NOW)
     rotation = iter(range(10**9))

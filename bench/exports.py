@@ -35,11 +35,11 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import Figure, add_suite_options, at_most, emit  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _process import run_measured  # noqa: E402
 from _support import process_env, time_call, xensocial_command  # noqa: E402
 from config_load import write_config  # noqa: E402
-from report import on_each_backend, populate  # noqa: E402
+from report import populate  # noqa: E402
 
 from content_queue import make_engine  # noqa: E402
 from content_queue.schema import EngagementSample, Feed, FollowerSample  # noqa: E402
@@ -84,9 +84,9 @@ def load(url: str, channels: int, posts: int) -> dict[str, int]:
     return counts
 
 
-def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
-    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    print(f"\n== {label}: {url.split('@')[-1]}")
+def bench_backend(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    backend, url = db.name, db.url
+    print(f"\n== {db.label}: {url.split('@')[-1]}")
     started = time.perf_counter()
     expected = load(url, args.channels, args.posts)
     print(
@@ -153,7 +153,7 @@ def main() -> int:
     if args.quick:
         args.channels, args.posts, args.scrapes = 20, 2_000, 5
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    emit(on_each_backend(BENCHMARK, bench_backend, args), args)
+    emit(on_each_backend(args, bench_backend, BENCHMARK), args)
     return 0
 
 

@@ -34,7 +34,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import tracemalloc
@@ -50,14 +49,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import (  # noqa: E402
-    Figure,
-    add_suite_options,
-    emit,
-    exactly,
-    postgres_admin_url,
-    scratch_postgres_url,
-)
+from _figures import Figure, add_suite_options, emit, exactly, on_each_backend  # noqa: E402
 
 __all__ = ["feed_document", "main"]
 
@@ -295,13 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.database_url:
         emit(bench_database(args.database_url, args), args)
         return 0
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        figures += bench_database(f"sqlite:///{Path(scratch) / 'bench.db'}", args)
-    admin = postgres_admin_url(args)
-    if admin is not None:
-        with scratch_postgres_url(admin, "feeds") as url:
-            figures += bench_database(url, args)
+    figures = on_each_backend(args, lambda db, a: bench_database(db.url, a), "feeds")
     print()
     emit(figures, args)
     return 0

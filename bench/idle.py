@@ -59,14 +59,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import (  # noqa: E402
-    Figure,
-    add_suite_options,
-    at_most,
-    emit,
-    postgres_admin_url,
-    scratch_postgres_url,
-)
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _live_process import Sample, sample  # noqa: E402
 from _support import process_env, xensocial_command  # noqa: E402
 
@@ -360,7 +353,8 @@ def warm_up(url: str, args: argparse.Namespace) -> None:
         subprocess.run([sys.executable, "-c", libraries], env=process_env(), check=True)
 
 
-def bench(backend: str, url: str, args: argparse.Namespace) -> list[Figure]:
+def bench(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    backend, url = db.name, db.url
     warm_up(url, args)
     window = args.minutes * 60
     if args.quick:
@@ -418,13 +412,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if args.minutes is None:
         args.minutes = 15 / 60 if args.quick else 10.0
-    out: list[Figure] = []
     try:
-        out += bench("sqlite", "sqlite:///idle.db", args)
-        admin = postgres_admin_url(args)
-        if admin is not None:
-            with scratch_postgres_url(admin, NAME) as url:
-                out += bench("postgresql", url, args)
+        out = on_each_backend(args, bench, NAME)
     except DaemonDied as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -36,10 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import Figure, add_suite_options, at_most, emit  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _process import run_measured  # noqa: E402
 from _support import process_env, xensocial_command  # noqa: E402
-from report import on_each_backend  # noqa: E402
 
 from content_queue import make_engine  # noqa: E402
 from content_queue.newitems import item_rows  # noqa: E402
@@ -124,9 +123,9 @@ def write_rows(path: Path, rows: int) -> None:
         f.writelines(f"{url(n)}/?utm_source=sheet,Item {n} again,news\n" for n in range(rows))
 
 
-def bench_backend(label: str, database_url: str, args: argparse.Namespace) -> list[Figure]:
-    backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
-    print(f"\n== {label}")
+def bench_backend(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    backend, database_url = db.name, db.url
+    print(f"\n== {db.label}")
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="xs-bench-imports-") as tmp:
         folder = Path(tmp)
@@ -215,7 +214,7 @@ def main() -> int:
         args.sizes = QUICK_SIZES if args.quick else SIZES
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
-    figures = on_each_backend("imports", bench_backend, args)
+    figures = on_each_backend(args, bench_backend, "imports")
     figures += refusals()
     emit(figures, args)
     return 0

@@ -52,14 +52,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _figures import (  # noqa: E402
-    Figure,
-    add_suite_options,
-    at_most,
-    emit,
-    postgres_admin_url,
-    scratch_postgres_url,
-)
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _process import run_measured  # noqa: E402
 from _support import process_env, xensocial_command  # noqa: E402
 from config_load import channel_names, write_config  # noqa: E402
@@ -340,9 +333,9 @@ def _timed(step: Callable[[], object]) -> float:
     return time.perf_counter() - begin
 
 
-def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
-    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
-    print(f"\n== {label}: {url.split('@')[-1]}")
+def bench_backend(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    backend, url = db.name, db.url
+    print(f"\n== {db.label}: {url.split('@')[-1]}")
     engine = make_engine(url)
     upgrade(engine)
     begin = time.perf_counter()
@@ -422,25 +415,8 @@ def main() -> int:
         args.channels, args.posts, args.runs, args.years = 20, 2_000, 3, "1,2"
     args.years = sorted({int(y) for y in args.years.split(",")})
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {date.today():%Y-%m-%d}")
-    emit(on_each_backend(BENCHMARK, bench_backend, args), args)
+    emit(on_each_backend(args, bench_backend, BENCHMARK), args)
     return 0
-
-
-def on_each_backend(
-    tag: str,
-    bench: Callable[[str, str, argparse.Namespace], list[Figure]],
-    args: argparse.Namespace,
-) -> list[Figure]:
-    """`bench(label, url, args)` on a scratch SQLite file, then on a scratch PostgreSQL database
-    (named after `tag`, dropped after) when a server answers; their figures."""
-    figures = []
-    with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        figures += bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
-    admin = postgres_admin_url(args)
-    if admin is not None:
-        with scratch_postgres_url(admin, tag) as url:
-            figures += bench("PostgreSQL", url, args)
-    return figures
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import json
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +42,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import dataset_url, write_config  # noqa: E402
-from _figures import Figure, add_suite_options, at_most, emit, postgres_admin_url  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 from _support import percentile, process_env, time_command, xensocial_command  # noqa: E402
 
 BENCHMARK = "scale"
@@ -200,12 +199,27 @@ def check_schedule(argv: list[str], size: Size) -> None:
 
 
 def measure(
-    backend: str, size: Size, args: argparse.Namespace, admin: str | None, folder: Path
+    backend: Backend, size: Size, args: argparse.Namespace
 ) -> tuple[dict[str, Any], dict[str, float]]:
-    print(f"== {backend}: {size}")
-    url = dataset_url(backend, size.channels, size.items, admin_url=admin, fresh=args.fresh)
-    config = write_config(folder / f"{backend}-{size.channels}-{size.items}", size.channels, url)
+    print(f"== {backend.name}: {size}")
+    url = dataset_url(
+        backend.name, size.channels, size.items, admin_url=backend.admin_url, fresh=args.fresh
+    )
+    config = write_config(backend.folder / f"{size.channels}-{size.items}", size.channels, url)
     return measure_choose(url, config, args.calls), measure_schedule(config, size, args.runs)
+
+
+def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
+    """The figures at the full size, then (`--growth`) along the smaller sizes."""
+    full = Size(args.channels, args.items)
+    choose, schedule = measure(backend, full, args)
+    figures = figures_for(backend.name, full, choose, schedule)
+    figures += growth_figures(backend.name, full, choose, schedule)
+    if args.growth:
+        for size in growth_sizes(full, args.quick):
+            choose, schedule = measure(backend, size, args)
+            figures += growth_figures(backend.name, size, choose, schedule)
+    return figures
 
 
 def figures_for(
@@ -242,21 +256,8 @@ def growth_figures(
 
 def main() -> int:
     args = parse_args()
-    full = Size(args.channels, args.items)
-    admin = postgres_admin_url(args)
-    backends = [("sqlite", None), *([("postgresql", admin)] if admin else [])]
-    figures: list[Figure] = []
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="xs-bench-scale-") as tmp:
-        folder = Path(tmp)
-        for backend, admin_url in backends:
-            choose, schedule = measure(backend, full, args, admin_url, folder)
-            figures += figures_for(backend, full, choose, schedule)
-            figures += growth_figures(backend, full, choose, schedule)
-            if args.growth:
-                for size in growth_sizes(full, args.quick):
-                    choose, schedule = measure(backend, size, args, admin_url, folder)
-                    figures += growth_figures(backend, size, choose, schedule)
+    figures = on_each_backend(args, bench_backend, BENCHMARK)
     print(f"   ({time.perf_counter() - started:.0f} s in all)")
     emit(figures, args)
     return 0

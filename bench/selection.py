@@ -42,12 +42,12 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _figures import (  # noqa: E402
+    Backend,
     Figure,
     add_suite_options,
     at_most,
     emit,
-    postgres_admin_url,
-    scratch_postgres_url,
+    on_each_backend,
 )
 from _support import (  # noqa: E402
     imported_modules,
@@ -154,10 +154,10 @@ def print_plan(engine: Engine, statement: str, params: Any) -> None:
         print("      " + (" | ".join(str(c) for c in row[-1:]) if row else ""))
 
 
-def populated(label: str, url: str, items: int) -> Engine:
-    """The database at `url`, migrated and filled with `items` items (said on stdout)."""
-    print(f"\n== {label}: {url.split('@')[-1]}")
-    engine = make_engine(url)
+def populated(db: Backend, items: int) -> Engine:
+    """The scratch database of `db`, migrated and filled with `items` items (said on stdout)."""
+    print(f"\n== {db.label}: {db.url.split('@')[-1]}")
+    engine = make_engine(db.url)
     upgrade(engine)
     deliveries = populate(engine, items)
     if engine.dialect.name == "postgresql":
@@ -167,9 +167,9 @@ def populated(label: str, url: str, items: int) -> Engine:
     return engine
 
 
-def bench_backend(label: str, url: str, args: argparse.Namespace) -> list[Figure]:
-    engine = populated(label, url, args.items)
-    backend = engine.dialect.name
+def bench_backend(db: Backend, args: argparse.Namespace) -> list[Figure]:
+    engine = populated(db, args.items)
+    backend, url = db.name, db.url
     sizes = f"{args.items:,} items"
 
     store = EditorialStore.of(Ledger(engine, clock=lambda: NOW))
@@ -270,13 +270,13 @@ def timed(
 
 
 def run_on_backends(
-    bench: Callable[[str, str, argparse.Namespace], list[Figure]],
+    bench: Callable[[Backend, argparse.Namespace], list[Figure]],
     description: str,
     calls: int,
     argv: list[str] | None = None,
 ) -> int:
     """Parse the command line (`--items`, `--calls` and the suite's options) and run
-    `bench(label, url, args)` on SQLite, then PostgreSQL when a server answers; emit the figures.
+    `bench(backend, args)` on each backend (`on_each_backend`); emit the figures.
     `--quick` makes the queue 5,000 items and the calls a tenth (unless given)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--items", type=int, help="queued items (default 100,000; quick 5,000)")
@@ -290,13 +290,7 @@ def run_on_backends(
     if args.calls is None:
         args.calls = calls // 10 if args.quick else calls
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="xs-bench-") as tmp:
-        figures += bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
-    admin = postgres_admin_url(args)
-    if admin is not None:
-        with scratch_postgres_url(admin, Path(sys.argv[0]).stem) as url:
-            figures += bench("PostgreSQL", url, args)
+    figures = on_each_backend(args, bench, Path(sys.argv[0]).stem)
     print()
     emit(figures, args)
     return 0

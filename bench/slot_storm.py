@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -37,14 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))  # tests.daemon.storm
-from _figures import (  # noqa: E402
-    Figure,
-    add_suite_options,
-    at_most,
-    emit,
-    postgres_admin_url,
-    scratch_postgres_url,
-)
+from _figures import Backend, Figure, add_suite_options, at_most, emit, on_each_backend  # noqa: E402
 
 from tests.daemon.storm import (  # noqa: E402
     Daemons,
@@ -280,31 +272,23 @@ def main() -> int:
     parser.add_argument("--posts-at-once", type=int, help="per network (default: the daemon's)")
     add_suite_options(parser)
     args = parser.parse_args()
-    channels = args.channels or (40 if args.quick else 1000)
-    replicas = args.replicas or (2 if args.quick else 3)
+    args.channels = args.channels or (40 if args.quick else 1000)
+    args.replicas = args.replicas or (2 if args.quick else 3)
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    figures: list[Figure] = []
     broken: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="xs-storm-") as tmp:
-        print(f"\n== SQLite, 1 daemon, {channels} channels")
-        plan = Plan(channels, args.latency_ms / 1000, 1, args.posts_at_once)
-        outcome = run_storm(plan, f"sqlite:///{Path(tmp) / 'storm.db'}", Path(tmp))
-        got, bad = figures_of(plan, outcome, "sqlite")
-        figures += got
-        broken += [f"sqlite: {b}" for b in bad]
-    admin = postgres_admin_url(args)
-    if admin is not None:
-        with (
-            tempfile.TemporaryDirectory(prefix="xs-storm-") as tmp,
-            scratch_postgres_url(admin, "storm") as url,
-        ):
-            print(f"\n== PostgreSQL, {replicas} daemons, {channels} channels")
-            plan = Plan(channels, args.latency_ms / 1000, replicas, args.posts_at_once)
-            got, bad = figures_of(plan, run_storm(plan, url, Path(tmp)), "postgresql")
-            figures += got
-            broken += [f"postgresql: {b}" for b in bad]
+
+    def storm(db: Backend, args: argparse.Namespace) -> list[Figure]:
+        """One daemon on SQLite, `--replicas` of them on PostgreSQL; `broken` gets what broke."""
+        daemons = 1 if db.name == "sqlite" else args.replicas
+        print(f"\n== {db.label}, {daemons} daemon{'s' * (daemons > 1)}, {args.channels} channels")
+        plan = Plan(args.channels, args.latency_ms / 1000, daemons, args.posts_at_once)
+        got, bad = figures_of(plan, run_storm(plan, db.url, db.folder), db.name)
+        broken.extend(f"{db.name}: {b}" for b in bad)
+        return got
+
+    figures = on_each_backend(args, storm, "storm")
     print()
     emit(figures, args)
     for problem in broken:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import anchor, dataset_url, write_config  # noqa: E402
-from _figures import Figure, add_suite_options, emit, postgres_admin_url  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, emit, on_each_backend  # noqa: E402
 from _support import time_call  # noqa: E402
 from selection import timed  # noqa: E402
 
@@ -75,16 +74,16 @@ def _pages(now: datetime, item_id: int, month: str) -> list[tuple[str, str]]:
     ]
 
 
-def bench_backend(
-    backend: str, admin: str | None, args: argparse.Namespace, folder: Path
-) -> list[Figure]:
+def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
     from starlette.testclient import TestClient
 
     from content_queue.queue import ContentQueue
 
-    print(f"\n== {backend}: {args.channels} channels, {args.items:,} items")
-    url = dataset_url(backend, args.channels, args.items, admin_url=admin, fresh=args.fresh)
-    settings = load_settings(write_config(folder / backend, args.channels, url))
+    print(f"\n== {backend.name}: {args.channels} channels, {args.items:,} items")
+    url = dataset_url(
+        backend.name, args.channels, args.items, admin_url=backend.admin_url, fresh=args.fresh
+    )
+    settings = load_settings(write_config(backend.folder, args.channels, url))
     now = anchor()
     clock: Clock = lambda: now  # noqa: E731
     engine = make_engine(url)
@@ -111,7 +110,7 @@ def bench_backend(
         figure = timed(
             f"page: {label}",
             time_call(get, args.calls, warmup=1),
-            backend,
+            backend.name,
             sizes,
             PAGE_MS,
             f"{len(answer.content):,} bytes",
@@ -126,12 +125,7 @@ def bench_backend(
 def main() -> int:
     args = parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    admin = postgres_admin_url(args)
-    figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="xs-bench-web-") as tmp:
-        figures += bench_backend("sqlite", None, args, Path(tmp))
-        if admin is not None:
-            figures += bench_backend("postgresql", admin, args, Path(tmp))
+    figures = on_each_backend(args, bench_backend, BENCHMARK)
     print()
     emit(figures, args)
     return 0

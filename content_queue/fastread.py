@@ -28,7 +28,7 @@ from .dbapi import read_time as _at
 from .dbapi import sqlite_file as sqlite_file
 from .errors import InvalidItem, ItemNotFound
 from .views import DeliveryView, ItemImage, ItemView, PartView, Thread, posted_of
-from .vocabulary import DELIVERY_STATES, ITEM_STATES
+from .vocabulary import DELIVERY_STATES, ITEM_STATES, state_problem
 
 __all__ = [
     "ITEM_COLUMNS",
@@ -179,9 +179,9 @@ class FastReader:
         newest_first: bool = True,
     ) -> list[ItemView]:
         """As `ContentQueue.list_items` (same arguments, same filters, same order, same error)."""
-        if state is not None and state not in ITEM_STATES | DELIVERY_STATES:
-            known = ", ".join(sorted(ITEM_STATES | DELIVERY_STATES))
-            raise InvalidItem("state", f"{state!r} is not one of {known}")
+        problem = None if state is None else state_problem(state)
+        if problem is not None:
+            raise InvalidItem("state", problem)
         where: list[str] = []
         params: list[Any] = []
         if state in ITEM_STATES:

@@ -24,7 +24,6 @@ with a repeat period and a filter (`Audience`).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +34,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .leases import PENDING, Leases
+from .leases import LeasedRow, Leases, lease_fields, message_uid
 from .notice_schema import Notice, NoticeEvent
 from .timeutil import Clock, system_clock
 
@@ -92,20 +91,13 @@ class EventRow:
 
 
 @dataclass(frozen=True)
-class NoticeRow:
-    id: int
+class NoticeRow(LeasedRow):
     event_key: str
     target: str
     phase: str
     due_at: datetime
     severity: str
     message: str
-    state: str
-    attempts: int
-    next_try_at: datetime
-    created_at: datetime
-    sent_at: datetime | None
-    last_error: str | None
 
     @property
     def kind(self) -> str:
@@ -119,15 +111,13 @@ class NoticeRow:
     def uid(self) -> str:
         """The notification's identity, the same for every attempt and every replica: what a
         target deduplicates on (Matrix's transaction id, the webhook's id header)."""
-        text = f"{self.event_key}|{self.target}|{self.phase}|{self.due_at.isoformat()}"
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
+        return message_uid(f"{self.event_key}|{self.target}|{self.phase}|{self.due_at.isoformat()}")
 
 
 def _notice(n: Notice) -> NoticeRow:
     return NoticeRow(
-        n.id, n.event_key, n.target, n.phase, n.due_at, n.severity, n.message, n.state,
-        n.attempts, n.next_try_at, n.created_at, n.sent_at, n.last_error,
-    )  # fmt: skip
+        n.event_key, n.target, n.phase, n.due_at, n.severity, n.message, **lease_fields(n)
+    )
 
 
 def _event(e: NoticeEvent) -> EventRow:
@@ -137,12 +127,12 @@ def _event(e: NoticeEvent) -> EventRow:
     )  # fmt: skip
 
 
-class NoticeStore(Leases):
-    """The record of events and notifications (see the module docstring); claimed and marked
-    by the lease protocol it is made on (`Leases`)."""
+class NoticeStore(Leases[NoticeRow]):
+    """The record of events and notifications (see the module docstring); due, claimed,
+    marked and read (`latest`) by the lease protocol it is made on (`Leases`)."""
 
     def __init__(self, bind: Engine | sessionmaker[Session], clock: Clock = system_clock) -> None:
-        super().__init__(bind, Notice, clock)
+        super().__init__(bind, Notice, _notice, clock)
 
     # -- 1. record ---------------------------------------------------------------------------
 
@@ -260,30 +250,14 @@ class NoticeStore(Leases):
     def _owe(
         self, key: str, target: str, phase: str, due: datetime, event: Found, now: datetime
     ) -> int:
-        try:
-            with self._sessions.begin() as s:
-                s.add(
-                    Notice(
-                        event_key=key, target=target, phase=phase, due_at=due,
-                        severity=event.severity, message=event.message, state=PENDING,
-                        attempts=0, next_try_at=now, created_at=now,
-                    )
-                )  # fmt: skip
-            return 1
-        except IntegrityError:  # owed already (another replica, an earlier check)
-            return 0
+        written = self._write_owed(
+            now, event_key=key, target=target, phase=phase, due_at=due,
+            severity=event.severity, message=event.message,
+        )  # fmt: skip
+        return 0 if written is None else 1  # None: owed already (another replica, a check before)
 
-    # -- 2. claim, 3. mark -------------------------------------------------------------------
-
-    def due(self, owner: str, *, reclaim_own: bool = False, limit: int = 100) -> list[NoticeRow]:
-        """Pending notices whose time has come and no live claim holds, oldest first.
-        `reclaim_own`: this process holds `owner`'s identity lock, so a claim under that name
-        was made by a process that died. Claimed and marked with `Leases.claim`, `sent` and
-        `failed`."""
-        with self._sessions() as s:
-            return [_notice(n) for n in s.scalars(self._due_query(owner, reclaim_own, limit))]
-
-    # -- reading -----------------------------------------------------------------------------
+    # -- 2. claim, 3. mark: `Leases.due`, `claim`, `sent`, `failed` --------------------------
+    # -- reading: the events here, the notices with `Leases.latest` --------------------------
 
     def events(self, limit: int = 50) -> list[EventRow]:
         """Events on record, those on first, then the latest."""
@@ -294,9 +268,3 @@ class NoticeStore(Leases):
         )
         with self._sessions() as s:
             return [_event(e) for e in s.scalars(query)]
-
-    def notices(self, limit: int = 50) -> list[NoticeRow]:
-        """The latest notices, newest first."""
-        with self._sessions() as s:
-            query = select(Notice).order_by(Notice.id.desc()).limit(limit)
-            return [_notice(n) for n in s.scalars(query)]

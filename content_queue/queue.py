@@ -46,11 +46,12 @@ from .newitems import (
     item_rows,
     new_idempotency_key,
 )
-from .schema import Delivery, DeliveryState, Item, ItemImageRow, ItemReply, ItemState
+from .schema import Delivery, Item, ItemImageRow, ItemReply, ItemState
 from .thread_store import ThreadEdits, ThreadReads
 from .timeutil import Clock, system_clock
 from .urls import canonical_url
 from .views import ItemView, NewItem
+from .vocabulary import DELIVERY_STATES, ITEM_STATES, state_problem
 
 __all__ = [
     "EDITABLE_FIELDS",
@@ -137,18 +138,16 @@ class ContentQueue(ItemEdits, ThreadReads, ThreadEdits, Store):
             query = query.where(
                 or_(*(c.ilike(pattern, escape="\\") for c in (Item.title, Item.text, Item.url)))
             )
-        item_states = {s.value for s in ItemState}
-        delivery_states = {s.value for s in DeliveryState}
-        if state is not None and state not in item_states | delivery_states:
-            known = ", ".join(sorted(item_states | delivery_states))
-            raise InvalidItem("state", f"{state!r} is not one of {known}")
-        if state in item_states:
+        problem = None if state is None else state_problem(state)
+        if problem is not None:
+            raise InvalidItem("state", problem)
+        if state in ITEM_STATES:
             query = query.where(Item.state == state)
-        if state in delivery_states or channel is not None:
+        if state in DELIVERY_STATES or channel is not None:
             cond = Delivery.item_id == Item.id
             if channel is not None:
                 cond = cond & (Delivery.channel == channel)
-            if state in delivery_states:
+            if state in DELIVERY_STATES:
                 cond = cond & (Delivery.state == state)
             query = query.where(exists().where(cond))
         order = Item.id.desc() if newest_first else Item.id.asc()

@@ -24,6 +24,7 @@ __all__ = [
     "ItemSource",
     "ItemState",
     "SlotOutcome",
+    "state_problem",
 ]
 
 
@@ -65,3 +66,11 @@ OUT_STATES = frozenset(
 )
 """Delivery states in which the post is out, or may be (going out now, or a crash left it
 unclear): what went out there can no longer change, so edits leave such deliveries alone."""
+
+
+def state_problem(state: str) -> str | None:
+    """Why `state` cannot filter a listing of items (it is neither an item's state nor a
+    delivery's), or None. Both listings, the ORM's and the fast reader's, refuse with it, so
+    `queue list --state` says the same whichever path serves it."""
+    known = ITEM_STATES | DELIVERY_STATES
+    return None if state in known else f"{state!r} is not one of {', '.join(sorted(known))}"

@@ -71,7 +71,7 @@ def list_(app: App, limit: int, as_json: bool) -> None:
 
     settings = app.settings
     store = NoticeStore(app.sessions, clock=app.clock)
-    events, notices = store.events(limit), store.notices(limit)
+    events, notices = store.events(limit), store.latest(limit)
     reports = ReportSendStore(app.sessions, clock=app.clock).latest(limit)
     targets = [
         {

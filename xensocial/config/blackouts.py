@@ -108,15 +108,8 @@ def parse_blackouts(
     reader: FieldReader, raw: Any, default_zone: str, channel_names: Sequence[str]
 ) -> tuple[BlackoutConfig, ...]:
     """Check the `[[blackouts]]` tables (absent: none)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise reader.fail("blackouts", "expected [[blackouts]] tables")
     out: list[BlackoutConfig] = []
-    for index, table in enumerate(raw):
-        prefix = f"blackouts[{index}]."
-        if not isinstance(table, Mapping):
-            raise reader.fail(f"blackouts[{index}]", "expected a table")
+    for index, (prefix, table) in enumerate(reader.tables(raw, "blackouts")):
         reader.check_keys(table, BLACKOUT_KEYS, prefix)
         for required in ("from", "to"):
             if required not in table:

@@ -46,18 +46,9 @@ def parse_deliveries(
 ) -> tuple[ReportDelivery, ...]:
     """Check the `[[report.deliveries]]` tables (absent: none) against the `[[notify]]`
     targets; errors name the key."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise reader.fail("report.deliveries", "expected [[report.deliveries]] tables")
     emails = {t.name: t for t in targets if t.kind == "email"}
-    out: list[ReportDelivery] = []
-    for index, table in enumerate(raw):
-        p = f"report.deliveries[{index}]."
-        if not isinstance(table, Mapping):
-            raise reader.fail(p.rstrip("."), "expected a table")
-        out.append(_delivery(reader, table, p, emails))
-    return tuple(out)
+    tables = reader.tables(raw, "report.deliveries")
+    return tuple(_delivery(reader, table, p, emails) for p, table in tables)
 
 
 def _delivery(

@@ -115,11 +115,7 @@ def parse_editorial(reader: FieldReader, table: Any) -> EditorialConfig:
         raise reader.fail(
             "editorial.recycle_after", "expected a duration above zero, such as '60d'"
         )
-    repeats = table.get("max_repeats", d.max_repeats)
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 0:
-        raise reader.fail(
-            "editorial.max_repeats", f"expected a whole number, 0 or more, got {repeats!r}"
-        )
+    repeats = reader.whole(table, "max_repeats", d.max_repeats, 0, "editorial.")
     fill = table.get("fill_with_evergreen", d.fill_with_evergreen)
     if not isinstance(fill, bool):
         raise reader.fail("editorial.fill_with_evergreen", f"expected true or false, got {fill!r}")

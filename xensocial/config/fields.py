@@ -11,7 +11,7 @@ of the configuration: every table module can import it, and it imports none of t
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +28,12 @@ class FieldReader(Protocol):
     def fail(self, key: str, expected: str) -> ConfigError: ...
 
     def check_keys(self, table: Mapping[str, Any], allowed: set[str], prefix: str) -> None: ...
+
+    def tables(self, raw: Any, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]: ...
+
+    def whole(
+        self, table: Mapping[str, Any], key: str, default: int, least: int, prefix: str = ""
+    ) -> int: ...
 
     def typed(
         self,
@@ -67,6 +73,19 @@ class Fields:
                     f"unknown key; {hint}expected one of {', '.join(sorted(allowed))}",
                 )
 
+    def tables(self, raw: Any, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The `[[key]]` tables (absent: none), each with the prefix its keys' errors name
+        (`key[0].`), refused with the same words for every such key. Checked one by one as
+        they are read, so a file's first mistake is the one said."""
+        if raw is None:
+            return
+        if not isinstance(raw, list):
+            raise self.fail(key, f"expected [[{key}]] tables")
+        for index, table in enumerate(raw):
+            if not isinstance(table, Mapping):
+                raise self.fail(f"{key}[{index}]", "expected a table")
+            yield f"{key}[{index}].", table
+
     def typed(
         self,
         table: Mapping[str, Any],
@@ -80,6 +99,19 @@ class Fields:
             raise self.fail(prefix + key, f"expected {expected}, got {value!r}")
         if not isinstance(value, kind):
             raise self.fail(prefix + key, f"expected {expected}, got {value!r}")
+        return value
+
+    def whole(
+        self, table: Mapping[str, Any], key: str, default: int, least: int, prefix: str = ""
+    ) -> int:
+        """`table[key]` (absent: `default`) as a whole number `least` or more; a count that
+        must be one (attempts, slots, repeats, reads) is refused with the same words in every
+        table. TOML's `true` is no number here, though Python's bool is an int."""
+        value = table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise self.fail(
+                prefix + key, f"expected a whole number, {least} or more, got {value!r}"
+            )
         return value
 
     def nonblank(self, table: Mapping[str, Any], key: str, expected: str) -> str | None:

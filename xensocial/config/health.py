@@ -46,13 +46,7 @@ def parse_health(reader: FieldReader, table: Any) -> HealthConfig:
         raise reader.fail("health", "expected a [health] table")
     reader.check_keys(table, HEALTH_KEYS, "health.")
     defaults = HealthConfig()
-    crashed = defaults.crashed_slots
-    if "crashed_slots" in table:
-        crashed = reader.typed(table, "crashed_slots", int, "a whole number, 1 or more", "health.")
-        if isinstance(crashed, bool) or crashed < 1:
-            raise reader.fail(
-                "health.crashed_slots", f"expected a whole number, 1 or more, got {crashed!r}"
-            )
+    crashed = reader.whole(table, "crashed_slots", defaults.crashed_slots, 1, "health.")
     stale = reader.duration(table, "stale_after", defaults.stale_after, "health.")
     if stale < MIN_STALE_AFTER:
         raise reader.fail("health.stale_after", "expected a duration of 3 seconds or more")

@@ -69,12 +69,8 @@ def parse_metrics(reader: FieldReader, table: Any) -> MetricsConfig:
     if not isinstance(budget_table, Mapping):
         raise reader.fail("metrics.budget", "expected a table of network = reads per month")
     budget: dict[str, int] = {}
-    for network, value in budget_table.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise reader.fail(
-                f"metrics.budget.{network}", f"expected a whole number, 0 or more, got {value!r}"
-            )
-        budget[str(network)] = value
+    for network in budget_table:
+        budget[str(network)] = reader.whole(budget_table, network, 0, 0, "metrics.budget.")
     return MetricsConfig(
         ages=ages,
         followers_every=positive("followers_every", defaults.followers_every),

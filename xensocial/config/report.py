@@ -144,16 +144,9 @@ def parse_coverage_feeds(
     reader: FieldReader, raw: Any, config_dir: Path
 ) -> tuple[CoverageFeedConfig, ...]:
     """Check the `[[coverage_feeds]]` tables (absent: none)."""
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise reader.fail("coverage_feeds", "expected [[coverage_feeds]] tables")
     feeds: list[CoverageFeedConfig] = []
     seen: set[str] = set()
-    for index, table in enumerate(raw):
-        prefix = f"coverage_feeds[{index}]."
-        if not isinstance(table, Mapping):
-            raise reader.fail(f"coverage_feeds[{index}]", "expected a table")
+    for prefix, table in reader.tables(raw, "coverage_feeds"):
         reader.check_keys(table, COVERAGE_FEED_KEYS, prefix)
         for required in ("name", "url"):
             if required not in table:

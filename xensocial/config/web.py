@@ -70,13 +70,7 @@ def parse_web(reader: FieldReader, table: Any) -> WebConfig:
         raise reader.fail("web.listen", str(exc)) from None
     if address is None:
         raise reader.fail("web.listen", "expected 'host:port' such as '127.0.0.1:8080'")
-    attempts = defaults.login_attempts
-    if "login_attempts" in table:
-        attempts = reader.typed(table, "login_attempts", int, "a whole number, 1 or more", "web.")
-        if isinstance(attempts, bool) or attempts < 1:
-            raise reader.fail(
-                "web.login_attempts", f"expected a whole number, 1 or more, got {attempts!r}"
-            )
+    attempts = reader.whole(table, "login_attempts", defaults.login_attempts, 1, "web.")
     idle = reader.duration(table, "idle_timeout", defaults.idle_timeout, "web.")
     window = reader.duration(table, "login_window", defaults.login_window, "web.")
     for key, value in (("idle_timeout", idle), ("login_window", window)):

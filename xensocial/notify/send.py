@@ -35,7 +35,8 @@ def unrecorded(
     """A notification that is not in the record: `notify test`'s, and what is said while the
     database itself is out of reach."""
     return NoticeRow(
-        0, key, target, phase, at, severity, message, "pending", 0, at, at, None, None
+        key, target, phase, at, severity, message, id=0, state="pending", attempts=0,
+        next_try_at=at, created_at=at, sent_at=None, last_error=None,
     )  # fmt: skip
 
 

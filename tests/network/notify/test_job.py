@@ -143,7 +143,7 @@ def test_a_failure_is_retried_with_backoff(
     clock.advance(seconds=1)
     assert job.run_once().sent == 1
     assert len(server.requests("POST", "/hook")) == 3
-    (row,) = NoticeStore(engine, clock).notices()
+    (row,) = NoticeStore(engine, clock).latest()
     assert (row.state, row.attempts) == ("sent", 3)
     assert row.last_error is None
 

@@ -36,8 +36,8 @@ def notice(
     message: str = "Channel mastodon was paused: auth failed.", phase: str = "start"
 ) -> NoticeRow:
     return NoticeRow(
-        7, "channel_paused:mastodon", "t", phase, AT, "critical", message, "pending", 0, AT, AT,
-        None, None,
+        "channel_paused:mastodon", "t", phase, AT, "critical", message, id=7, state="pending",
+        attempts=0, next_try_at=AT, created_at=AT, sent_at=None, last_error=None,
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ MAIL, HOOK = Target("mail"), Target("hook", kinds=frozenset({"queue_dry"}))
 
 
 def phases(store: NoticeStore) -> list[tuple[str, str, str]]:
-    return sorted((n.event_key, n.target, n.phase) for n in store.notices(100))
+    return sorted((n.event_key, n.target, n.phase) for n in store.latest(100))
 
 
 def test_an_event_is_owed_once_when_it_starts_and_once_when_it_clears(
@@ -92,7 +92,7 @@ def test_two_processes_recording_the_same_change_owe_it_once(
     clock.advance(days=1)
     assert one.record([PAUSED], [MAIL]).owed + two.record([PAUSED], [MAIL]).owed == 1
     assert one.record([], [MAIL]).cleared and not two.record([], [MAIL]).cleared
-    assert len(one.notices(100)) == 3
+    assert len(one.latest(100)) == 3
 
 
 def test_a_claim_keeps_others_off_until_its_lease_ends(engine: Engine, clock: FakeClock) -> None:
@@ -109,7 +109,7 @@ def test_a_claim_keeps_others_off_until_its_lease_ends(engine: Engine, clock: Fa
     assert store.sent(notice.id, "b")
     assert not store.sent(notice.id, "a")  # the dead claim's late answer changes nothing
     assert store.due("a") == store.due("b") == []
-    (row,) = store.notices()
+    (row,) = store.latest()
     assert (row.state, row.attempts, row.sent_at) == ("sent", 2, clock())
 
 
@@ -142,13 +142,13 @@ def test_a_failure_waits_for_its_retry_time_and_can_give_up(
     clock.advance(seconds=30)
     (again,) = store.due("a")
     assert (again.id, again.attempts, again.last_error) == (first.id, 1, "SMTP down")
-    states = {n.id: n.state for n in store.notices()}
+    states = {n.id: n.state for n in store.latest()}
     assert states == {first.id: "pending", second.id: "failed"}
 
 
 def test_the_notification_id_is_stable_and_distinct(engine: Engine, clock: FakeClock) -> None:
     store = NoticeStore(engine, clock)
     store.record([PAUSED, DRY], [MAIL, HOOK])
-    ids = [n.uid for n in store.notices()]
+    ids = [n.uid for n in store.latest()]
     assert len(set(ids)) == len(ids) == 3
-    assert [n.uid for n in NoticeStore(engine, clock).notices()] == ids
+    assert [n.uid for n in NoticeStore(engine, clock).latest()] == ids

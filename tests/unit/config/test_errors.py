@@ -78,6 +78,18 @@ def channel_with(body: str) -> str:
         ('[[channels]]\nname = "x"\nslots = ["09:30"]', "channels[0].network", ["missing"]),
         ("channels = [1]", "channels[0]", ["[[channels]] table"]),
         ("channels = 1", "channels", ["[[channels]] tables"]),
+        # every other [[key]]: one check (`Fields.tables`), the same words
+        ("blackouts = 1", "blackouts", ["[[blackouts]] tables"]),
+        ("blackouts = [1]", "blackouts[0]", ["expected a table"]),
+        ('coverage_feeds = "x"', "coverage_feeds", ["[[coverage_feeds]] tables"]),
+        ("coverage_feeds = [[]]", "coverage_feeds[0]", ["expected a table"]),
+        ("[report]\ndeliveries = 1", "report.deliveries", ["[[report.deliveries]] tables"]),
+        ("[report]\ndeliveries = [1]", "report.deliveries[0]", ["expected a table"]),
+        # counts: one check (`Fields.whole`), the same words
+        ("[health]\ncrashed_slots = 0", "health.crashed_slots", ["whole number, 1 or more"]),
+        ("[web]\nlogin_attempts = true", "web.login_attempts", ["whole number, 1 or more"]),
+        ("[editorial]\nmax_repeats = -1", "editorial.max_repeats", ["whole number, 0 or more"]),
+        ('[metrics.budget]\nx = "9"', "metrics.budget.x", ["whole number, 0 or more, got '9'"]),
         # slots or cron, not both or neither
         (channel_with(""), "channels[0].slots", ["either slots", "not both or neither"]),
         (
