@@ -12,7 +12,8 @@ approver, added to the dataset when missing) and times, after a warm-up, a GET o
 through Starlette's TestClient, in process: the whole of the console's work for the page
 (routing, the session, the reads, the template) and no network. Target < 200 ms each, the
 budget of issue 19: the queue list and a search, an item's page, the add form, the calendar's
-week and month, the channels page (its adapters' warnings included: they build each network's
+week, the month of "now" (mostly past), the next month (every slot to come: the forecast) and
+the next month of one channel, the channels page (its adapters' warnings included: they build each network's
 client, no I/O), the reports index and a month's report page, and the month's HTML report
 itself (`build_report`, the same work as `xensocial report monthly --format html`).
 
@@ -59,7 +60,8 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def _pages(now: datetime, item_id: int, month: str) -> list[tuple[str, str]]:
+def _pages(now: datetime, item_id: int, month: str, channel: str) -> list[tuple[str, str]]:
+    following = f"{now.year + now.month // 12}-{now.month % 12 + 1:02d}-01"  # every slot to come
     return [
         ("queue list", "/queue"),
         ("queue search", "/queue?search=release&state=approved"),
@@ -67,6 +69,11 @@ def _pages(now: datetime, item_id: int, month: str) -> list[tuple[str, str]]:
         ("add form", "/add"),
         ("calendar, week", "/calendar"),
         ("calendar, month", f"/calendar?view=month&at={now:%Y-%m-%d}"),
+        ("calendar, next month", f"/calendar?view=month&at={following}"),
+        (
+            "calendar, next month, ch-0000",
+            f"/calendar?view=month&at={following}&channel={channel}",
+        ),
         ("channels and feeds", "/channels"),
         ("reports index", "/reports"),
         ("a month's report page", f"/reports/month/{month}"),
@@ -99,7 +106,7 @@ def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
     sizes = f"{args.channels} channels, {args.items:,} items"
     month = f"{now:%Y-%m}"
     figures = []
-    for label, path in _pages(now, item_id, month):
+    for label, path in _pages(now, item_id, month, settings.channel_names[0]):
         answer = client.get(path)
         if answer.status_code != 200:
             raise SystemExit(f"{path}: {answer.status_code} {answer.text[:200]}")

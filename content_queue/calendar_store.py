@@ -23,6 +23,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 
 from .channel_reads import chunks
+from .db import plan_for_cached_reads
 from .ledger import Ledger
 from .pauses import ChannelStatus
 from .schema import ChannelState, Delivery, DeliveryState, Item, ItemState, SlotClaim
@@ -105,6 +106,9 @@ def slot_history(
     )
     out: list[SlotHistory] = []
     with ledger._sessions() as s:
+        # The claims' items by key: PostgreSQL's default costs would read every item ever
+        # queued instead (51 ms, not 11, for a month of fifty channels).
+        plan_for_cached_reads(s.connection())
         for chunk in chunks(sorted(set(channels))):
             for row in s.execute(query.where(SlotClaim.channel.in_(chunk))):
                 (channel, at, outcome, detail, by, item_id, title, url, category, pin) = row[:10]

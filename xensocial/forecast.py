@@ -77,8 +77,6 @@ class ChannelPlan:
     truncated: bool  # more slots fall in the period than are shown
 
 
-
-
 def plan_channels(
     channels: Sequence[ChannelConfig],
     ledger: Ledger,
@@ -182,17 +180,19 @@ def _play(
     timeline = sorted([*times, *pinned])
     if not timeline:
         return ChannelPlan(channel, status.paused, status.pause_reason, (), False)
-    per_day: dict[date, int] = {now.astimezone(channel.zone).date(): data.published_today}
+    # What every slot reads the same, read once (a month of fifty channels is 3,000 slots).
+    zone, note, claimed = channel.zone, status.note, data.claimed
+    per_day: dict[date, int] = {now.astimezone(zone).date(): data.published_today}
     last_post = data.last_post
     out: list[PlannedSlot] = []
     for at in timeline:
         at_pin = at in pinned
-        day = at.astimezone(channel.zone).date()
+        day = at.astimezone(zone).date()
         posted = per_day.setdefault(day, 0)
-        if at in data.claimed:
+        if at in claimed:
             out.append(PlannedSlot(at, None, ALREADY_USED, at_pin))
             continue
-        facts = SlotFacts(status.note, blackouts, posted, last_post)
+        facts = SlotFacts(note, blackouts, posted, last_post)
         skipped = slot_gate(channel, at, at, facts, pinned=at_pin)  # acted on at its time
         if skipped is not None:
             out.append(PlannedSlot(at, None, skipped, at_pin))

@@ -80,8 +80,10 @@ def held(
     `blackout: ...` covering the slot or `now`), or None. Pinned times stop here."""
     if pause_note is not None:
         return pause_note
-    periods = list(blackouts)
-    for at in (slot_at, now):
+    periods = blackouts if isinstance(blackouts, (list, tuple)) else list(blackouts)
+    # The forecast acts on each slot at its own time: one instant, looked up once (the
+    # calendar of a month asks this of some 3,000 slots).
+    for at in (slot_at,) if now == slot_at else (slot_at, now):
         found = covering(periods, channel, at)
         if found is not None:
             return blackout_note(found)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection, Engine
 
+from content_queue.db import plan_for_cached_reads
 from content_queue.schema import Delivery
 
 from ..config.report import ReportConfig
@@ -45,7 +46,7 @@ def begin_snapshot(conn: Connection) -> None:
     conn.begin()  # the queue's own SQLite engine emits its BEGIN IMMEDIATE here
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
+        plan_for_cached_reads(conn)
     elif not getattr(conn.connection.dbapi_connection, "in_transaction", True):
         conn.exec_driver_sql("BEGIN")  # pysqlite itself would not begin before a SELECT
 

@@ -208,7 +208,11 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(settings: Settings, engine: Engine, *, clock: Clock, secret: str) -> Starlette:
     """The console, on `engine` (already at the schema's head), with `clock` for every time it
-    reads (sessions, throttling, the queue)."""
+    reads (sessions, throttling, the queue). A SQLite file is read through a memory map
+    (`content_queue.db.map_for_reads`): the console's pages are reads."""
+    from content_queue.db import map_for_reads
+
+    map_for_reads(engine)
     routes = [
         Route("/", _home),
         Route("/login", login_page, methods=["GET"]),

@@ -10,10 +10,12 @@ escaped by the templates; a link to a post is only ever http(s) (`calendar.post_
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -26,12 +28,65 @@ from ..item_rules import known_categories
 from .auth import require
 
 if TYPE_CHECKING:
-    from ..calendar import Calendar, Span
+    from ..calendar import Calendar, CalendarSlot, Span
     from .app import Console
 
 __all__ = ["routes"]
 
 _VIEWS = ("week", "month")
+
+
+class _Day(NamedTuple):
+    iso: str
+    heading: str
+    rows: Markup  # its slots' table rows, made by `_rows`
+
+
+class _Escaped(dict[str, str]):
+    """Each distinct string escaped once: a month's rows repeat a few channel names, networks
+    and reasons thousands of times."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = escaped = str(escape(text))
+        return escaped
+
+
+def _days(calendar: Calendar) -> list[_Day]:
+    """The calendar's days as the template prints them, each with its rows made."""
+    escaped = _Escaped()
+    return [
+        _Day(d.day.isoformat(), d.day.strftime("%A %d %B %Y"), _rows(d.slots, escaped))
+        for d in calendar.days
+    ]
+
+
+def _rows(slots: Iterable[CalendarSlot], escaped: _Escaped) -> Markup:
+    """The table rows of `slots`, one line each. Made here rather than by a loop in the
+    template: a month of fifty channels is some 3,000 rows, and Jinja2 escapes each of the dozen
+    values of each row on its own (markupsafe makes a new `Markup` every time, even of one
+    already escaped), which cost more than all the rest of the page's HTML
+    (bench/web_pages.py). Every value from outside goes through `escape` (`escaped`, or
+    `escape` itself for a title); the rest are the kind's own words, numbers and times."""
+    lines = []
+    for s in slots:
+        kind = s.kind.value
+        time = s.local.strftime("%H:%M")
+        if s.pinned:
+            time += " (pinned)"
+        item = f"{s.item_id}" if s.item_id else ""
+        what = f'<a href="/items/{item}">#{item} {escape(s.title or s.url)}</a>' if item else ""
+        if s.post_link:  # an http(s) address only (`calendar.post_link`)
+            what += f' · <a href="{escape(s.post_link)}" rel="noopener noreferrer">the post</a>'
+        elif s.remote_id:
+            what += f" · <small>post {escaped[s.remote_id]}</small>"
+        channel = escaped[s.channel]
+        lines.append(
+            f'<tr class="slot slot-{kind.replace(" ", "-")}" data-channel="{channel}" '
+            f'data-item="{item}"><td>{time}</td><td>{channel} <small>({escaped[s.network]})'
+            f'</small></td><td class="kind">{kind}</td><td>{what}</td>'
+            f"<td>{escaped[s.reason or '']}</td></tr>"
+        )
+    return Markup("\n".join(lines))  # noqa: S704 (every value escaped above)
 
 
 def _span(view: str, at: str, today: date, zone: ZoneInfo) -> tuple[Span, date, date]:
@@ -88,6 +143,7 @@ async def calendar_page(request: Request) -> Response:
         "calendar.html",
         {
             "calendar": calendar,
+            "days": _days(calendar),
             "view": view,
             "channel": channel,
             "category": category,

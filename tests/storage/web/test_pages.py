@@ -11,10 +11,13 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from content_queue import make_engine
 from content_queue.audit import AuditLog
+from content_queue.db import SQLITE_READER_MMAP
 from content_queue.queue import ContentQueue
 from content_queue.views import NewItem
 from tests.conftest import FakeClock
@@ -156,3 +159,20 @@ def test_an_items_page_lists_its_images_per_network_as_preview_does(
     # The line `xensocial preview` prints (`media.describe`), per network.
     assert page.text.count("image 1: image/png 640×480, 12,000 bytes, media/aa/") >= 3
     assert "<b>summit</b>" not in page.text
+
+
+def test_the_console_reads_a_sqlite_file_through_a_memory_map(
+    client: TestClient, engine: Engine
+) -> None:
+    """The console's connections map the file (`map_for_reads`, its calendar reads thousands
+    of rows); an engine the console is not given keeps SQLite's default, as the daemon's."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite setting")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == SQLITE_READER_MMAP
+    plain = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        with plain.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+    finally:
+        plain.dispose()
