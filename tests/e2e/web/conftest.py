@@ -52,7 +52,8 @@ def running_console(
     config: Path | None, port: int, log_path: Path, *args: str, cwd: Path | None = None
 ) -> Iterator[str]:
     """`xensocial web ARGS` on `port` (on the embedded demo when `config` is None) until the
-    generator is closed; its base URL. It must stop cleanly on SIGTERM and log no traceback."""
+    generator is resumed or closed; its base URL. It must stop cleanly on SIGTERM and log no
+    traceback."""
     log = log_path.open("wb")
     chosen = [] if config is None else ["--config", str(config)]
     proc = subprocess.Popen(
@@ -72,11 +73,19 @@ def running_console(
             assert proc.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "the console did not start listening"
             time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.send_signal(signal.SIGTERM)
-    # uvicorn shuts down gracefully, then ends by the signal it caught (as systemd expects).
-    assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
-    assert "Traceback" not in log_path.read_text()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:  # also when the caller closes the generator: never leave a console running
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise
+        # uvicorn shuts down gracefully, then ends by the signal it caught (as systemd expects).
+        assert code in (0, -signal.SIGTERM), log_path.read_text()
+        assert "Traceback" not in log_path.read_text()
 
 
 @pytest.fixture
