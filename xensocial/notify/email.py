@@ -8,7 +8,7 @@ host) and its credentials. Certificates are checked against the system's trust s
 (`ssl.create_default_context`); `tls_context` lets a caller (a test's own CA) pass another.
 
 Every mail carries its row's id twice (`identify`): as `X-Xensocial-Id`, and in a `Message-ID`
-made from it and the sender's domain (`<uid@example.org>`). A row is sent again when the sender
+made from it, a digest of the subject and the sender's domain (`<uid.digest@example.org>`). A row is sent again when the sender
 dies after the server took the mail and before the mark is committed; the repeat then has the
 same Message-ID, which Gmail, list servers and many mail programs take as one mail and show
 once. A mail sent by hand (`notify test`, `report send`) has an id named by the instant it was
@@ -20,6 +20,7 @@ the SMTP library's answers are passed through `redact_text` first.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import smtplib
 import ssl
@@ -67,12 +68,16 @@ def text_message(target: NotifyTarget, subject: str, body: str) -> EmailMessage:
     return message
 
 
-def message_id(uid: str, sender: str) -> str:
-    """The Message-ID of the mail with id `uid` from `sender`: `<uid@domain>` (RFC 5322), the
-    same for every attempt, so a repeat is recognised as the same mail. The domain is the
-    sender's (in ASCII: an international one in its IDNA form, lower case, so it stays one
-    name); a sender whose domain is no host name (`bot@[127.0.0.1]`, none at all) gives
-    `FALLBACK_DOMAIN`, which still makes a well-formed header."""
+def message_id(uid: str, sender: str, subject: str = "") -> str:
+    """The Message-ID of the mail with id `uid` from `sender`: `<uid.s@domain>` (RFC 5322),
+    the same for every attempt, so a repeat is recognised as the same mail. `s` is a short
+    digest of the subject: the row's id is made from names two installations may share (a
+    target called "board", the same time on the 1st, one sender domain for a foundation's
+    projects), and a mailbox that drops repeats must not drop the other project's report;
+    their subjects name their projects. The domain is the sender's (in ASCII: an
+    international one in its IDNA form, lower case, so it stays one name); a sender whose
+    domain is no host name (`bot@[127.0.0.1]`, none at all) gives `FALLBACK_DOMAIN`, which
+    still makes a well-formed header."""
     _, at, domain = parseaddr(sender)[1].rpartition("@")
     try:
         domain = domain.encode("idna").decode("ascii").lower()
@@ -80,14 +85,15 @@ def message_id(uid: str, sender: str) -> str:
         domain = ""
     if not (at and _HOSTNAME.fullmatch(domain)):
         domain = FALLBACK_DOMAIN
-    return f"<{uid}@{domain}>"
+    said = hashlib.sha256(" ".join(subject.split()).encode()).hexdigest()[:12]
+    return f"<{uid}.{said}@{domain}>"
 
 
 def identify(message: EmailMessage, uid: str, sender: str) -> None:
     """Give `message` the id of the row it sends (see the module docstring): alerts and the
-    report's delivery both call it, so their mails are named alike."""
+    report's delivery both call it, once the subject is set, so their mails are named alike."""
     message["X-Xensocial-Id"] = uid
-    message["Message-ID"] = message_id(uid, sender)
+    message["Message-ID"] = message_id(uid, sender, str(message["Subject"] or ""))
 
 
 def send_email(

@@ -178,7 +178,8 @@ def test_a_sender_killed_after_the_server_took_it_sends_the_same_mail(
         mail_report(s, report, row.target, row.recipients, ("csv",), row.uid)  # ...and dies here
         assert job(s, engine, clock).run_once() == (1, 0)  # the restart
     first, again = smtp.messages
-    assert message_id(first) == message_id(again) == f"<{row.uid}@example.org>"
+    assert message_id(first) == message_id(again)
+    assert message_id(first).startswith(f"<{row.uid}.") and message_id(first).endswith("@example.org>")
     assert first["X-Xensocial-Id"] == again["X-Xensocial-Id"] == row.uid
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -95,7 +96,8 @@ def test_a_notice_sent_twice_is_recognisably_the_same_mail(tmp_path: Path) -> No
             send(t, row, env=SECRETS)
         send(t, trial_notice("t", AT + timedelta(seconds=1)), env=SECRETS)
     ids = [message_id(m) for m in smtp.messages]
-    assert ids[0] == ids[1] == f"<{notice().uid}@example.org>"
+    assert ids[0] == ids[1]
+    assert ids[0].startswith(f"<{notice().uid}.") and ids[0].endswith("@example.org>")
     assert len(set(ids)) == 4
     assert [m["X-Xensocial-Id"] for m in smtp.messages[:2]] == [notice().uid] * 2
 
@@ -112,14 +114,25 @@ def test_a_notice_sent_twice_is_recognisably_the_same_mail(tmp_path: Path) -> No
     ],
 )
 def test_the_message_id_names_the_senders_host_or_a_fixed_one(sender: str, domain: str) -> None:
-    assert make_message_id("0123abcd", sender) == f"<0123abcd@{domain}>"
+    made = make_message_id("0123abcd", sender, "Xen Project: alert")
+    assert re.fullmatch(rf"<0123abcd\.[0-9a-f]{{12}}@{re.escape(domain)}>", made), made
+
+
+def test_the_message_id_tells_two_projects_subjects_apart() -> None:
+    """Two installations may share a row's id (same target name, time and sender domain):
+    their subjects name their projects, and so their Message-IDs differ."""
+    xen = make_message_id("0123abcd", "bot@example.org", "Xen Project: monthly report")
+    kvm = make_message_id("0123abcd", "bot@example.org", "KVM: monthly report")
+    assert xen != kvm
+    assert xen == make_message_id("0123abcd", "bot@example.org", "Xen Project:  monthly report")
 
 
 def test_an_odd_sender_still_makes_a_well_formed_message_id(tmp_path: Path) -> None:
     with Smtp({"bot": SECRETS["SMTP_PASSWORD"]}) as smtp:
         t = mail_target(tmp_path, smtp.port)
         send(replace(t, options={**t.options, "from": "bot@[127.0.0.1]"}), notice(), env=SECRETS)
-    assert message_id(smtp.messages[0]) == f"<{notice().uid}@{FALLBACK_DOMAIN}>"
+    received = message_id(smtp.messages[0])
+    assert received.startswith(f"<{notice().uid}.") and received.endswith(f"@{FALLBACK_DOMAIN}>")
 
 
 def test_a_refused_login_is_not_retried_and_names_no_password(tmp_path: Path) -> None:
