@@ -11,7 +11,7 @@ import pytest
 from content_queue import Ledger, make_engine
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
-from tests.fakes.notify import Smtp, receivers
+from tests.fakes.notify import Smtp, message_id, receivers
 from tests.fakes.server import FakeServer, Fault
 from xensocial.config import load_settings
 from xensocial.notify.job import NotifyJob
@@ -80,9 +80,13 @@ def test_notify_test_mails_through_smtp(tmp_path: Path, clock: FakeClock) -> Non
             f'\n[[notify]]\nname = "mail"\nkind = "email"\nhost = "127.0.0.1"\nport = {smtp.port}\n'
             'security = "none"\nfrom = "bot@example.org"\nto = ["comms@example.org"]\n'
         )
-        assert harness(tmp_path, clock, extra).ok("notify", "test").stdout == "mail (email): sent\n"
-    (message,) = smtp.messages
-    assert message["Subject"] == "[xensocial] info: test message to mail"
+        cli = harness(tmp_path, clock, extra)
+        assert cli.ok("notify", "test").stdout == "mail (email): sent\n"
+        clock.advance(seconds=1)
+        cli.ok("notify", "test")  # a second test is a new mail, not a repeat
+    first, second = smtp.messages
+    assert first["Subject"] == "[xensocial] info: test message to mail"
+    assert message_id(first) != message_id(second)
 
 
 def test_notify_list_shows_targets_events_and_deliveries(

@@ -15,7 +15,7 @@ from content_queue import make_engine
 from content_queue.report_sends import ReportSendStore
 from tests.cli.conftest import CONFIG, CliHarness, write_config
 from tests.conftest import FakeClock
-from tests.fakes.notify import Smtp
+from tests.fakes.notify import Smtp, message_id
 from tests.network.notify.test_report_job import pdf_text
 from xensocial.config import load_settings
 from xensocial.notify.reports import ReportDeliveries
@@ -93,7 +93,11 @@ def test_report_send_mails_one_by_hand_and_records_it(tmp_path: Path, clock: Fak
             assert job.run_once() == (1, 0)  # clock: 2 March 2026, February's report
         finally:
             engine.dispose()
+        clock.advance(minutes=1)  # the same by hand again: a new mail, not a repeat
+        cli.ok("report", "send", "--month", "2026-01", "--to", "me@example.org")
     assert smtp.envelopes[2] == ("bot@example.org", ["board@example.org"])
+    assert smtp.messages[3]["Subject"] == first["Subject"]
+    assert len({message_id(m) for m in smtp.messages}) == 4
 
 
 def test_report_send_with_the_server_down_is_exit_1(tmp_path: Path, clock: FakeClock) -> None:

@@ -16,7 +16,8 @@ and refuses wrong credentials with 535. `messages` are parsed `EmailMessage`s, `
 `security="starttls"` it offers STARTTLS and AUTH only after it, as a real submission port
 does; with `security="tls"` it speaks TLS from the first byte. `tls_pair(folder)` makes a
 throw-away CA and a certificate for 127.0.0.1: the server's context and a client's that
-trusts that CA alone.
+trusts that CA alone. `message_id(message)` is a received message's one Message-ID, checked
+well-formed (RFC 5322 `<left@right>`, as `email.headerregistry` parses it).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from urllib.parse import unquote
 
 from tests.fakes.server import FakeServer, Reply, Request
 
-__all__ = ["MATRIX_TOKEN", "Smtp", "hook_said", "receivers", "tls_pair"]
+__all__ = ["MATRIX_TOKEN", "Smtp", "hook_said", "message_id", "receivers", "tls_pair"]
 
 MATRIX_TOKEN = "syt_matrix_token_for_tests"
 
@@ -68,6 +69,19 @@ def hook_said(server: FakeServer) -> list[tuple[str, str, str]]:
     """What the webhook receiver (`POST /hook`) heard, in order: (event, subject, phase)."""
     bodies = [r.json() for r in server.requests("POST", "/hook")]
     return [(b["event"], b["subject"], b["phase"]) for b in bodies]
+
+
+def message_id(message: EmailMessage) -> str:
+    """The Message-ID of a message as `Smtp` parsed it (`email.policy.default`: the header is
+    `email.headerregistry`'s, which records a malformed msg-id as a defect): one header, no
+    defect, `<left@right>` with nothing around it."""
+    (header,) = message.get_all("Message-ID") or [None]
+    assert header is not None and header.defects == (), header
+    value = str(header)
+    left, at, right = value.removeprefix("<").removesuffix(">").partition("@")
+    assert value == f"<{left}@{right}>" and at and left and right and "@" not in right, value
+    assert value.isprintable() and " " not in value, value
+    return value
 
 
 class Smtp:

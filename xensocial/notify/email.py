@@ -7,16 +7,26 @@ does not offer it; `tls`: TLS from the first byte; `none`: plain text, for a rel
 host) and its credentials. Certificates are checked against the system's trust store
 (`ssl.create_default_context`); `tls_context` lets a caller (a test's own CA) pass another.
 
+Every mail carries its row's id twice (`identify`): as `X-Xensocial-Id`, and in a `Message-ID`
+made from it, a digest of the subject and the sender's domain (`<uid.digest@example.org>`). A row is sent again when the sender
+dies after the server took the mail and before the mark is committed; the repeat then has the
+same Message-ID, which Gmail, list servers and many mail programs take as one mail and show
+once. A mail sent by hand (`notify test`, `report send`) has an id named by the instant it was
+asked for, so each is a new message.
+
 Every failure becomes `NotifyFailed`, whose message names the target and never the password:
 the SMTP library's answers are passed through `redact_text` first.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from ..errors import XensocialError
@@ -25,7 +35,17 @@ from ..redaction import redact_text
 if TYPE_CHECKING:
     from ..config.notify import NotifyTarget
 
-__all__ = ["NotifyFailed", "send_email", "text_message"]
+__all__ = [
+    "FALLBACK_DOMAIN",
+    "NotifyFailed",
+    "identify",
+    "message_id",
+    "send_email",
+    "text_message",
+]
+
+FALLBACK_DOMAIN = "xensocial.invalid"  # RFC 2606: a name that is never anyone's
+_HOSTNAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
 class NotifyFailed(XensocialError):
@@ -46,6 +66,34 @@ def text_message(target: NotifyTarget, subject: str, body: str) -> EmailMessage:
     message["Subject"] = " ".join(subject.split())
     message.set_content(body)
     return message
+
+
+def message_id(uid: str, sender: str, subject: str = "") -> str:
+    """The Message-ID of the mail with id `uid` from `sender`: `<uid.s@domain>` (RFC 5322),
+    the same for every attempt, so a repeat is recognised as the same mail. `s` is a short
+    digest of the subject: the row's id is made from names two installations may share (a
+    target called "board", the same time on the 1st, one sender domain for a foundation's
+    projects), and a mailbox that drops repeats must not drop the other project's report;
+    their subjects name their projects. The domain is the sender's (in ASCII: an
+    international one in its IDNA form, lower case, so it stays one name); a sender whose
+    domain is no host name (`bot@[127.0.0.1]`, none at all) gives `FALLBACK_DOMAIN`, which
+    still makes a well-formed header."""
+    _, at, domain = parseaddr(sender)[1].rpartition("@")
+    try:
+        domain = domain.encode("idna").decode("ascii").lower()
+    except UnicodeError:  # an empty or overlong label
+        domain = ""
+    if not (at and _HOSTNAME.fullmatch(domain)):
+        domain = FALLBACK_DOMAIN
+    said = hashlib.sha256(" ".join(subject.split()).encode()).hexdigest()[:12]
+    return f"<{uid}.{said}@{domain}>"
+
+
+def identify(message: EmailMessage, uid: str, sender: str) -> None:
+    """Give `message` the id of the row it sends (see the module docstring): alerts and the
+    report's delivery both call it, once the subject is set, so their mails are named alike."""
+    message["X-Xensocial-Id"] = uid
+    message["Message-ID"] = message_id(uid, sender, str(message["Subject"] or ""))
 
 
 def send_email(

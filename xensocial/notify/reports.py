@@ -13,7 +13,8 @@ One check (`run_once`, every `[alerts] check_every` in the daemon) does two step
 
 So a daemon started on the 1st at 10:00, or restarted after a crash, still sends the report,
 and never twice: a process killed between the claim and the mark sends it again after its
-restart (the mail carries the same `X-Xensocial-Id`). The job runs on its own thread and under
+restart, and the repeat carries the same `X-Xensocial-Id` and `Message-ID` (`email.identify`),
+so mail programs that deduplicate show it once. The job runs on its own thread and under
 `Replica.run_solo("report_delivery")`: building a report and talking to an SMTP server never
 holds up a slot.
 
@@ -79,7 +80,7 @@ def mail_report(
     login, its sender); the message sent. Raises NotifyFailed."""
     from ..errors import UsageError
     from ..reporting.mail import report_email
-    from .email import send_email
+    from .email import identify, send_email
     from .send import target_secrets
 
     try:
@@ -91,7 +92,7 @@ def mail_report(
     message = report_email(
         report, sender=target.options["from"], recipients=recipients, formats=formats
     )
-    message["X-Xensocial-Id"] = uid
+    identify(message, uid, target.options["from"])
     to = replace(target, options={**target.options, "to": tuple(recipients)})
     send_email(to, target_secrets(target), message, tls_context=tls_context)
     return message

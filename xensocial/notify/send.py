@@ -105,10 +105,10 @@ def send(target: NotifyTarget, notice: NoticeRow, env: Mapping[str, str] | None 
     one too: the configuration, not the message, is at fault, so it is not retried)."""
     secrets = target_secrets(target, env)
     if target.kind == "email":
-        from .email import send_email, text_message
+        from .email import identify, send_email, text_message
 
         message = text_message(target, subject_line(notice), text(notice))
-        message["X-Xensocial-Id"] = notice.uid
+        identify(message, notice.uid, target.options["from"])
         send_email(target, secrets, message)
         return
     from .webhooks import send_http

@@ -23,9 +23,9 @@ from sqlalchemy.engine import Engine
 from content_queue.report_sends import ReportSendStore
 from tests.cli.conftest import CONFIG, write_config
 from tests.conftest import FakeClock
-from tests.fakes.notify import Smtp
+from tests.fakes.notify import Smtp, message_id
 from xensocial.config import Settings, load_settings
-from xensocial.notify.reports import ReportDeliveries
+from xensocial.notify.reports import ReportDeliveries, mail_report, period_of
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -90,6 +90,7 @@ def test_a_month_is_due_on_the_1st_at_nine_local_and_sent_once(
         message["X-Xensocial-Id"]
         and message["X-Xensocial-Id"] != smtp.messages[0]["X-Xensocial-Id"]
     )
+    assert message_id(message) != message_id(smtp.messages[0])
     html = message.get_body(("html",))
     assert html is not None and "November 2026" in html.get_content()
     pdf, table = list(message.iter_attachments())
@@ -159,6 +160,27 @@ def test_a_sender_killed_after_its_claim_is_replaced_once(tmp_path: Path, engine
         assert job(s, engine, clock).run_once() == (1, 0)  # the restart
         assert job(s, engine, clock).run_once() == (0, 0)
     assert len(smtp.messages) == 1
+
+
+def test_a_sender_killed_after_the_server_took_it_sends_the_same_mail(
+    tmp_path: Path, engine: Engine
+) -> None:
+    """The mail is sent and the process dies before the mark: its restart sends the row again,
+    with the same Message-ID (mail systems show it once) and the same X-Xensocial-Id."""
+    clock = FakeClock(local(2026, 12, 1, 9, 5))
+    with Smtp() as smtp:
+        s = settings(tmp_path, smtp.port)
+        dying = job(s, engine, clock)
+        assert dying.store.owe("2026-11", "mail", ("board@example.org",), local(2026, 12, 1, 9, 0))
+        (row,) = dying.store.due(s.identity)
+        assert dying.store.claim(row.id, s.identity, timedelta(minutes=5))
+        report = dying.report_for(period_of(row.period, s.timezone))
+        mail_report(s, report, row.target, row.recipients, ("csv",), row.uid)  # ...and dies here
+        assert job(s, engine, clock).run_once() == (1, 0)  # the restart
+    first, again = smtp.messages
+    assert message_id(first) == message_id(again)
+    assert message_id(first).startswith(f"<{row.uid}.") and message_id(first).endswith("@example.org>")
+    assert first["X-Xensocial-Id"] == again["X-Xensocial-Id"] == row.uid
 
 
 def test_two_replicas_checking_at_once_send_it_once(tmp_path: Path, engine: Engine) -> None:

@@ -7,20 +7,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from content_queue.notices import NoticeRow
-from tests.fakes.notify import MATRIX_TOKEN, Smtp, receivers, tls_pair
+from tests.fakes.notify import MATRIX_TOKEN, Smtp, message_id, receivers, tls_pair
 from tests.fakes.server import FakeServer, Fault
 from tests.storage.exports.conftest import free_port, settings_for
 from xensocial.config.notify import NotifyTarget
-from xensocial.notify.email import NotifyFailed, send_email, text_message
+from xensocial.notify.email import FALLBACK_DOMAIN, NotifyFailed, send_email, text_message
+from xensocial.notify.email import message_id as make_message_id
 from xensocial.notify.send import send, trial_notice
 from xensocial.notify.webhooks import DISCORD_MAX
 
@@ -82,6 +84,55 @@ def test_a_cleared_event_says_so(tmp_path: Path) -> None:
     (message,) = smtp.messages
     assert message["Subject"] == "[xensocial] critical: cleared: channel mastodon is paused"
     assert "This has cleared" in message.get_content()
+
+
+def test_a_notice_sent_twice_is_recognisably_the_same_mail(tmp_path: Path) -> None:
+    """A sender that died after the server took the mail sends its row again: the same
+    Message-ID (mail systems show it once); another row, or a trial sent by hand at another
+    instant, a different one."""
+    with Smtp({"bot": SECRETS["SMTP_PASSWORD"]}) as smtp:
+        t = mail_target(tmp_path, smtp.port)
+        for row in (notice(), notice(), notice(phase="clear"), trial_notice("t", AT)):
+            send(t, row, env=SECRETS)
+        send(t, trial_notice("t", AT + timedelta(seconds=1)), env=SECRETS)
+    ids = [message_id(m) for m in smtp.messages]
+    assert ids[0] == ids[1]
+    assert ids[0].startswith(f"<{notice().uid}.") and ids[0].endswith("@example.org>")
+    assert len(set(ids)) == 4
+    assert [m["X-Xensocial-Id"] for m in smtp.messages[:2]] == [notice().uid] * 2
+
+
+@pytest.mark.parametrize(
+    ("sender", "domain"),
+    [
+        ("<bot@Mail.Example.ORG>", "mail.example.org"),
+        ("bot@bücher.example", "xn--bcher-kva.example"),
+        ("bot@[192.0.2.1]", FALLBACK_DOMAIN),
+        ("bot@a..b", FALLBACK_DOMAIN),
+        ("bot@-a-.example", FALLBACK_DOMAIN),
+        ("bot", FALLBACK_DOMAIN),
+    ],
+)
+def test_the_message_id_names_the_senders_host_or_a_fixed_one(sender: str, domain: str) -> None:
+    made = make_message_id("0123abcd", sender, "Xen Project: alert")
+    assert re.fullmatch(rf"<0123abcd\.[0-9a-f]{{12}}@{re.escape(domain)}>", made), made
+
+
+def test_the_message_id_tells_two_projects_subjects_apart() -> None:
+    """Two installations may share a row's id (same target name, time and sender domain):
+    their subjects name their projects, and so their Message-IDs differ."""
+    xen = make_message_id("0123abcd", "bot@example.org", "Xen Project: monthly report")
+    kvm = make_message_id("0123abcd", "bot@example.org", "KVM: monthly report")
+    assert xen != kvm
+    assert xen == make_message_id("0123abcd", "bot@example.org", "Xen Project:  monthly report")
+
+
+def test_an_odd_sender_still_makes_a_well_formed_message_id(tmp_path: Path) -> None:
+    with Smtp({"bot": SECRETS["SMTP_PASSWORD"]}) as smtp:
+        t = mail_target(tmp_path, smtp.port)
+        send(replace(t, options={**t.options, "from": "bot@[127.0.0.1]"}), notice(), env=SECRETS)
+    received = message_id(smtp.messages[0])
+    assert received.startswith(f"<{notice().uid}.") and received.endswith(f"@{FALLBACK_DOMAIN}>")
 
 
 def test_a_refused_login_is_not_retried_and_names_no_password(tmp_path: Path) -> None:
