@@ -89,6 +89,10 @@ _COMMANDS = {
         "last slots did not all crash, its heartbeat is fresh), 1 when not, 2 when misconfigured.",
     ),
     "log": Lazy(_from("log", "log"), "Who did what, and when: the audit log, newest first."),
+    "media": Lazy(
+        _from("media", "media"),
+        "The image files of items in the data folder: remove those no item uses any more.",
+    ),
     "metrics": Lazy(
         _from("metrics", "metrics"), "Engagement and follower counts read from the networks."
     ),

@@ -8,12 +8,13 @@ image under a real name.
 
 A command stores its images only once every check has passed, in the same command as the
 database rows that name them: refused input leaves no file behind. A file whose item is later
-removed stays (it may be shared, and is small); removing unreferenced files is left to a
-future `media prune`.
+removed or whose image is replaced stays (it may be shared) until `media prune` removes the
+files no record names any more (`prune`).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..filemodes import atomic_write, private_dir
@@ -34,10 +35,16 @@ class MediaStore:
 
     def put(self, data: bytes, sha256: str, mime: str) -> Path:
         """Keep `data` (whose SHA-256 is `sha256`) and return its path; an image already kept
-        is left as it is."""
+        is not written again, only marked used now (its modification time): `media prune`
+        never removes a file used within its `--older-than`, so an old unused file taken up
+        again by this add cannot be removed before the add commits the row that names it."""
         target = self.path(sha256, mime)
-        if target.is_file() and target.stat().st_size == len(data):
-            return target
+        try:
+            if target.is_file() and target.stat().st_size == len(data):
+                os.utime(target)
+                return target
+        except FileNotFoundError:  # `media prune` took it away just now: written again below
+            pass
         private_dir(target.parent)
         with atomic_write(target, binary=True) as f:
             f.write(data)

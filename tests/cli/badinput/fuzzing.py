@@ -186,7 +186,7 @@ def _values(param: click.Parameter, folder: Path) -> st.SearchStrategy[str]:
             lambda n: n in {"channel", "channels", "channel_name", "name"},
             lambda: st.sampled_from(["demo", "fast", *CHANNELS, "nope"]),
         ),
-        (lambda n: n == "interval", _durations),
+        (lambda n: n in {"interval", "older_than"}, _durations),
         (lambda n: n == "file", lambda: _files(folder)),
         (lambda n: n == "out", lambda: _outs(folder)),
     ]
