@@ -31,10 +31,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ __all__ = [
     "exactly",
     "on_each_backend",
     "postgres_admin_url",
+    "run_on_each_backend",
     "scratch_postgres_url",
 ]
 
@@ -236,3 +239,17 @@ def on_each_backend(
         ):
             figures += measure(Backend("postgresql", url, admin, Path(tmp)), args)
     return figures
+
+
+def run_on_each_backend(
+    args: argparse.Namespace,
+    measure: Callable[[Backend, argparse.Namespace], list[Figure]],
+    tag: str,
+) -> int:
+    """A benchmark's whole run when it adds nothing of its own to the table: the machine's
+    line, `on_each_backend`, then `emit`; the exit status."""
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
+    figures = on_each_backend(args, measure, tag)
+    print()
+    emit(figures, args)
+    return 0

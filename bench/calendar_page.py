@@ -28,17 +28,15 @@ coming) and the script fails if not. `--quick` (CI): 10 channels, 5,000 items, f
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import anchor, dataset_url, write_config  # noqa: E402
-from _figures import Backend, Figure, add_suite_options, emit, on_each_backend  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, run_on_each_backend  # noqa: E402
 from _support import time_call  # noqa: E402
 from selection import captured_sql, timed  # noqa: E402
 
@@ -163,12 +161,7 @@ def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
 
 
 def main() -> int:
-    args = parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    figures = on_each_backend(args, bench_backend, BENCHMARK)
-    print()
-    emit(figures, args)
-    return 0
+    return run_on_each_backend(parse_args(), bench_backend, BENCHMARK)
 
 
 if __name__ == "__main__":

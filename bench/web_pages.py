@@ -23,14 +23,13 @@ itself (`build_report`, the same work as `xensocial report monthly --format html
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dataset import anchor, dataset_url, write_config  # noqa: E402
-from _figures import Backend, Figure, add_suite_options, emit, on_each_backend  # noqa: E402
+from _figures import Backend, Figure, add_suite_options, run_on_each_backend  # noqa: E402
 from _support import time_call  # noqa: E402
 from selection import timed  # noqa: E402
 
@@ -130,12 +129,7 @@ def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Figure]:
 
 
 def main() -> int:
-    args = parse_args()
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {datetime.now(UTC):%Y-%m-%d}")
-    figures = on_each_backend(args, bench_backend, BENCHMARK)
-    print()
-    emit(figures, args)
-    return 0
+    return run_on_each_backend(parse_args(), bench_backend, BENCHMARK)
 
 
 if __name__ == "__main__":
