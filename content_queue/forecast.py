@@ -107,7 +107,6 @@ class Forecast:
             ]
             self._posted(at, due.event.category)
 
-
     def _posted(self, at: datetime, category: str) -> None:
         if self.posts and at < self.posts[-1][0]:  # not later than the rest: count afresh
             insort(self.posts, (at, category))

@@ -253,9 +253,7 @@ class XAdapter(XMedia, Adapter):
     # -- the interface ---------------------------------------------------------------------
 
     def publish(self, post: Post) -> PublishResult:
-        body = self._call(
-            "posting to X", lambda: self._create_tweet(post), posting=True
-        )
+        body = self._call("posting to X", lambda: self._create_tweet(post), posting=True)
         try:
             remote_id = str(body["data"]["id"])
         except (KeyError, TypeError):

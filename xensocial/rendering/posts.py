@@ -38,9 +38,7 @@ def make_post(
     from ..media.names import media_path
 
     check_images_fit(channel, adapter, item.images)
-    images = tuple(
-        PostImage(**i.as_dict(), path=media_path(i.sha256, i.mime)) for i in item.images
-    )
+    images = tuple(PostImage(**i.as_dict(), path=media_path(i.sha256, i.mime)) for i in item.images)
     return Post(
         key=delivery.idempotency_key,
         channel=channel.name,
