@@ -63,9 +63,7 @@ def test_an_image_added_on_the_command_line_goes_out_with_its_post(
     assert stored.read_bytes() == banner.read_bytes()
 
     proc = site.start()
-    assert site.wait_for(lambda: len(_outbox(site)) >= 2, timeout=60, poll=0.1), site.logs()[
-        -3000:
-    ]
+    assert site.wait_for(lambda: len(_outbox(site)) >= 2, timeout=60, poll=0.1), site.logs()[-3000:]
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(15) == 0, site.logs()[-3000:]
     by_url = {str(line["url"]): line for line in _outbox(site)}

@@ -179,7 +179,9 @@ def test_a_sender_killed_after_the_server_took_it_sends_the_same_mail(
         assert job(s, engine, clock).run_once() == (1, 0)  # the restart
     first, again = smtp.messages
     assert message_id(first) == message_id(again)
-    assert message_id(first).startswith(f"<{row.uid}.") and message_id(first).endswith("@example.org>")
+    assert message_id(first).startswith(f"<{row.uid}.") and message_id(first).endswith(
+        "@example.org>"
+    )
     assert first["X-Xensocial-Id"] == again["X-Xensocial-Id"] == row.uid
 
 

@@ -78,8 +78,9 @@ def test_every_format_shows_the_comparison(march: Report) -> None:
     x = "Images on x-main: nothing to compare (posts with images: 0; without: 2)."
     markdown = render_markdown(march)
     assert masto in markdown and x in markdown
-    assert "| # | Channel | Title | Interactions | Likes | Reposts | Replies | Quotes | Images |" in (
-        markdown
+    assert (
+        "| # | Channel | Title | Interactions | Likes | Reposts | Replies | Quotes | Images |"
+        in (markdown)
     )
     assert "| 2 | masto | Post c | 9 | 5 | 2 | 2 | — | 3 |" in markdown
     page = render_html(march)

@@ -47,7 +47,14 @@ def test_an_adapter_gets_every_image_or_the_post_is_refused(network: str) -> Non
             make_post(channel, adapter, _delivery(), _item())
 
 
-UPLOADING = {"outbox", "mastodon", "bluesky", "x", "facebook", "linkedin"}  # the built-in adapters whose upload is built
+UPLOADING = {
+    "outbox",
+    "mastodon",
+    "bluesky",
+    "x",
+    "facebook",
+    "linkedin",
+}  # the built-in adapters whose upload is built
 
 
 def test_the_networks_that_upload_and_their_documented_limits() -> None:
