@@ -105,8 +105,11 @@ def test_a_slot_posts_on_time_during_a_large_import_and_sigterm_stops_it_cleanly
     [post] = outbox(site)
     scheduling = first(site, "scheduling")
     assert scheduling is not None and first(site, "importing") is not None, site.logs()[-3000:]
-    # The slot went out within seconds of the scheduler starting, while the file imported.
-    assert (at(post, "published_at") - at(scheduling, "timestamp")).total_seconds() < 10
+    # The slot went out while the file imported (the next assertion), within seconds of the
+    # scheduler starting: before, it waited for the whole import, minutes. The bound is loose
+    # (each one-second slot competes with the import's batches for SQLite's one writer, and a
+    # loaded 2-core CI machine measured 10.1 s) because the proof is that the import goes on.
+    assert (at(post, "published_at") - at(scheduling, "timestamp")).total_seconds() < 30
     assert first(site, "imported") is None, "the file should still be importing"
     imported_so_far = site.query("SELECT count(*) FROM deliveries WHERE channel = 'later'")
     assert imported_so_far[0][0] < ROWS
